@@ -1,0 +1,5 @@
+/** keys commands (being written). */
+import type { CommandSpec } from './spec';
+
+/** keys command specs. */
+export const keyCommands: CommandSpec[] = [];

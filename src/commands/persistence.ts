@@ -1,0 +1,5 @@
+/** persistence commands (being written). */
+import type { CommandSpec } from './spec';
+
+/** persistence command specs. */
+export const persistenceCommands: CommandSpec[] = [];

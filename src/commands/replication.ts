@@ -1,0 +1,5 @@
+/** replication commands (being written). */
+import type { CommandSpec } from './spec';
+
+/** replication command specs. */
+export const replicationCommands: CommandSpec[] = [];

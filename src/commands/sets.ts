@@ -1,0 +1,5 @@
+/** sets commands (being written). */
+import type { CommandSpec } from './spec';
+
+/** sets command specs. */
+export const setCommands: CommandSpec[] = [];

@@ -1,0 +1,280 @@
+/**
+ * Incremental RESP request parser (multibulk and inline), as Redis's
+ * processMultibulkBuffer / processInlineBuffer. Arguments come out as latin1
+ * strings (one char per byte), which keeps them binary safe.
+ */
+
+/** Thrown for malformed input; the text follows "ERR Protocol error: ". */
+export class ProtocolError extends Error {}
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** client-query-buffer-limit */
+  maxQueryBuffer: number;
+}
+
+import './buffer-ext';
+
+const CR = 13;
+const LF = 10;
+const INLINE_MAX = 64 * 1024;
+const MULTIBULK_MAX = 1024 * 1024;
+const BIG_ARG = 32 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Feed raw bytes with push(); take complete commands with next().
+ * Holds one buffer with a read offset; a partial frame stays buffered until the
+ * rest arrives, however many reads it is split across.
+ */
+export class RequestParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  // state of a multibulk frame in progress
+  private mbLeft = 0; // remaining bulk args of current command (0 = none in progress)
+  private bulkLen = -1; // length of the next bulk once its header was read
+  private args: string[] = [];
+  /** Bytes consumed by the last command taken with next() (for replication offsets). */
+  lastSize = 0;
+  private cmdStart = 0;
+  private consumedBefore = 0;
+  private inCommand = false;
+  private big: Buffer | null = null;
+  private bigFill = 0;
+
+  constructor(public limits: ParserLimits) {}
+
+  /** Append bytes read from the socket. */
+  push(chunk: Buffer): void {
+    if (this.big !== null) {
+      // a large bulk argument is being filled in place (no repeated concat)
+      const take = Math.min(chunk.length, this.big.length - this.bigFill);
+      chunk.copy(this.big, this.bigFill, 0, take);
+      this.bigFill += take;
+      this.consumedBefore += take;
+      chunk = chunk.subarray(take);
+      if (this.bigFill === this.big.length) {
+        this.args.push(this.big.latin1Slice(0, this.big.length - 2));
+        this.big = null;
+        this.bulkLen = -1;
+        this.mbLeft--;
+      }
+      if (chunk.length === 0) return;
+    }
+    // drop what was parsed already; remember its size for lastSize
+    this.consumedBefore += this.pos - this.cmdStart;
+    const rest = this.buf.subarray(this.pos);
+    this.pos = 0;
+    this.cmdStart = 0;
+    this.buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+  }
+
+  /** Bytes held but not yet parsed into a command (the query buffer). */
+  get pending(): number {
+    return this.buf.length - this.cmdStart;
+  }
+
+  /** Unparsed bytes after the last complete command (used when a master link switches to RDB mode). */
+  takeRemaining(): Buffer {
+    const rest = this.buf.subarray(this.pos);
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.cmdStart = 0;
+    return rest;
+  }
+
+  /**
+   * The next complete command, or null when more bytes are needed.
+   * Empty inline lines are skipped. Throws ProtocolError on malformed input.
+   */
+  next(): string[] | null {
+    for (;;) {
+      const buf = this.buf;
+      if (!this.inCommand) {
+        if (this.pos >= buf.length) return null;
+        this.cmdStart = this.pos;
+        this.consumedBefore = 0;
+        if (buf[this.pos] !== 42 /* '*' */) {
+          const r = this.inline();
+          if (r === null) return null;
+          if (r.length === 0) continue;
+          this.lastSize = this.pos - this.cmdStart;
+          this.cmdStart = this.pos;
+          return r;
+        }
+        const nl = buf.indexOf(LF, this.pos);
+        if (nl < 0) {
+          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big mbulk count string');
+          return null;
+        }
+        if (nl === 0 || buf[nl - 1] !== CR) {
+          if (nl - this.pos > INLINE_MAX) throw new ProtocolError('too big mbulk count string');
+        }
+        const n = parseIntStrict(buf, this.pos + 1, nl - 1);
+        if (n === null || n > MULTIBULK_MAX) throw new ProtocolError('invalid multibulk length');
+        this.pos = nl + 1;
+        if (n <= 0) {
+          // "*0\r\n" / "*-1\r\n" are empty commands, skipped as Redis does
+          this.cmdStart = this.pos;
+          continue;
+        }
+        this.mbLeft = n;
+        this.inCommand = true;
+        this.args = new Array<string>(0);
+        this.bulkLen = -1;
+      }
+      // read bulk args
+      while (this.mbLeft > 0) {
+        if (this.big !== null) return null;
+        if (this.bulkLen < 0) {
+          if (this.pos >= buf.length) return null;
+          const nl = buf.indexOf(LF, this.pos);
+          if (nl < 0) {
+            if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big bulk count string');
+            return null;
+          }
+          if (buf[this.pos] !== 36 /* '$' */) {
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+          }
+          const len = parseIntStrict(buf, this.pos + 1, nl - 1);
+          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('invalid bulk length');
+          this.bulkLen = len;
+          this.pos = nl + 1;
+        }
+        if (buf.length - this.pos < this.bulkLen + 2) {
+          if (this.pending > this.limits.maxQueryBuffer) throw new QueryBufferLimitError();
+          if (this.bulkLen >= BIG_ARG) {
+            this.big = Buffer.allocUnsafe(this.bulkLen + 2);
+            this.bigFill = buf.copy(this.big, 0, this.pos);
+            this.consumedBefore += this.pos - this.cmdStart + this.bigFill;
+            this.buf = EMPTY;
+            this.pos = 0;
+            this.cmdStart = 0;
+          }
+          return null;
+        }
+        this.args.push(buf.latin1Slice(this.pos, this.pos + this.bulkLen));
+        this.pos += this.bulkLen + 2;
+        this.bulkLen = -1;
+        this.mbLeft--;
+      }
+      const args = this.args;
+      this.args = [];
+      this.inCommand = false;
+      this.lastSize = this.pos - this.cmdStart + this.consumedBefore;
+      this.consumedBefore = 0;
+      this.cmdStart = this.pos;
+      return args;
+    }
+  }
+
+  private inline(): string[] | null {
+    const buf = this.buf;
+    const nl = buf.indexOf(LF, this.pos);
+    if (nl < 0) {
+      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && buf[end - 1] === CR) end--;
+    const line = buf.latin1Slice(this.pos, end);
+    this.pos = nl + 1;
+    const args = splitArgs(line);
+    if (args === null) throw new ProtocolError('unbalanced quotes in request');
+    return args;
+  }
+}
+
+/** Raised when a client's pending input exceeds client-query-buffer-limit. */
+export class QueryBufferLimitError extends Error {}
+
+function parseIntStrict(buf: Buffer, start: number, end: number): number | null {
+  // digits in [start, end) ; end points at CR
+  if (end <= start || buf[end] !== CR) return null;
+  let neg = false;
+  let i = start;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+  }
+  if (i >= end) return null;
+  let n = 0;
+  for (; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+    if (n > 9007199254740991) return null;
+  }
+  return neg ? -n : n;
+}
+
+function hexVal(c: string): number {
+  return parseInt(c, 16);
+}
+
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+}
+
+/**
+ * Split a line the way Redis's sdssplitargs does (inline commands, redis.conf
+ * lines, redis-cli input): whitespace separated, "double quotes" with \n \r \t
+ * \b \a \\ \" and \xHH escapes, 'single quotes' with \' only.
+ * Returns null on unbalanced quotes or a closing quote not followed by a space.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inDq = false;
+    let inSq = false;
+    let done = false;
+    while (!done) {
+      const c = line[i];
+      if (inDq) {
+        if (c === undefined) return null;
+        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2]) && isHex(line[i + 3])) {
+          cur += String.fromCharCode(hexVal(line[i + 2]) * 16 + hexVal(line[i + 3]));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i];
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else cur += c;
+      } else if (inSq) {
+        if (c === undefined) return null;
+        if (c === '\\' && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else cur += c;
+      } else {
+        if (c === undefined) {
+          done = true;
+          break;
+        }
+        const code = line.charCodeAt(i);
+        if (isSpace(code)) done = true;
+        else if (c === '"') inDq = true;
+        else if (c === "'") inSq = true;
+        else cur += c;
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}

@@ -1,0 +1,138 @@
+/**
+ * Reply writer for RESP2 and RESP3. Replies accumulate in a latin1 string that
+ * the connection writes once per read event (one syscall for a whole pipeline).
+ * RESP3-only shapes degrade to their RESP2 forms as Redis does (map -> flat
+ * array, set -> array, double -> bulk string, null -> $-1 / *-1, push -> array).
+ */
+import { formatG17 } from '../keyspace/types/float';
+
+const CRLF = '\r\n';
+
+/** Writes replies for one client. `out` is drained by the connection. */
+export class ReplyWriter {
+  out = '';
+  /** 2 or 3, set by HELLO. */
+  proto = 2;
+  /** When false every reply is dropped (master link, AOF loader, CLIENT REPLY OFF). */
+  enabled = true;
+
+  /** +OK */
+  ok(): void {
+    if (this.enabled) this.out += '+OK\r\n';
+  }
+
+  /** A status reply: +text */
+  simple(s: string): void {
+    if (this.enabled) this.out += '+' + s + CRLF;
+  }
+
+  /** An error reply; `msg` starts with the code, e.g. "ERR syntax error". */
+  error(msg: string): void {
+    if (this.enabled) this.out += '-' + msg.replace(/[\r\n]+/g, ' ') + CRLF;
+  }
+
+  /** :n */
+  int(n: number | bigint): void {
+    if (this.enabled) this.out += ':' + n + CRLF;
+  }
+
+  /** $len value (a latin1 string, binary safe) */
+  bulk(s: string): void {
+    if (this.enabled) this.out += '$' + s.length + CRLF + s + CRLF;
+  }
+
+  /** bulk or null */
+  bulkOrNull(s: string | null | undefined): void {
+    if (s === null || s === undefined) this.nullBulk();
+    else this.bulk(s);
+  }
+
+  /** Null bulk: $-1 in RESP2, _ in RESP3. */
+  nullBulk(): void {
+    if (this.enabled) this.out += this.proto === 3 ? '_\r\n' : '$-1\r\n';
+  }
+
+  /** Null array: *-1 in RESP2, _ in RESP3. */
+  nullArray(): void {
+    if (this.enabled) this.out += this.proto === 3 ? '_\r\n' : '*-1\r\n';
+  }
+
+  /** Array header; the caller writes n elements. */
+  arrayLen(n: number): void {
+    if (this.enabled) this.out += '*' + n + CRLF;
+  }
+
+  /** Map header of n pairs (RESP2: array of 2n). */
+  mapLen(n: number): void {
+    if (this.enabled) this.out += this.proto === 3 ? '%' + n + CRLF : '*' + 2 * n + CRLF;
+  }
+
+  /** Set header (RESP2: array). */
+  setLen(n: number): void {
+    if (this.enabled) this.out += this.proto === 3 ? '~' + n + CRLF : '*' + n + CRLF;
+  }
+
+  /** Push header (RESP2: array). */
+  pushLen(n: number): void {
+    if (this.enabled) this.out += this.proto === 3 ? '>' + n + CRLF : '*' + n + CRLF;
+  }
+
+  /** Double, formatted as Redis 7.0's addReplyDouble (%.17g, inf, -inf). */
+  double(d: number): void {
+    if (!this.enabled) return;
+    const s = formatG17(d);
+    this.out += this.proto === 3 ? ',' + s + CRLF : '$' + s.length + CRLF + s + CRLF;
+  }
+
+  /** Double reply that a RESP2 client sees as a bulk of the given text (humanfriendly forms). */
+  doubleText(text: string): void {
+    if (!this.enabled) return;
+    this.out += this.proto === 3 ? ',' + text + CRLF : '$' + text.length + CRLF + text + CRLF;
+  }
+
+  /** Boolean: RESP3 #t/#f, RESP2 :1/:0. */
+  bool(b: boolean): void {
+    if (this.enabled) this.out += this.proto === 3 ? (b ? '#t\r\n' : '#f\r\n') : b ? ':1\r\n' : ':0\r\n';
+  }
+
+  /** Verbatim string (RESP3 =len txt:...), a bulk in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (!this.enabled) return;
+    if (this.proto === 3) this.out += '=' + (s.length + 4) + CRLF + format + ':' + s + CRLF;
+    else this.bulk(s);
+  }
+
+  /** Array of bulk strings. */
+  bulks(items: readonly string[]): void {
+    if (!this.enabled) return;
+    let o = '*' + items.length + CRLF;
+    for (const s of items) o += '$' + s.length + CRLF + s + CRLF;
+    this.out += o;
+  }
+
+  /** Array of bulk-or-null. */
+  bulksOrNull(items: ReadonlyArray<string | null>): void {
+    if (!this.enabled) return;
+    this.arrayLen(items.length);
+    for (const s of items) this.bulkOrNull(s);
+  }
+
+  /** Raw pre-encoded bytes. */
+  raw(s: string): void {
+    if (this.enabled) this.out += s;
+  }
+
+  /** Takes and clears the pending output. */
+  take(): string {
+    const o = this.out;
+    this.out = '';
+    return o;
+  }
+}
+
+/** Encode argv as a RESP multibulk (what propagation, AOF and clients send). */
+export function encodeCommand(argv: readonly string[]): string {
+  let o = '*' + argv.length + CRLF;
+  for (const a of argv) o += '$' + a.length + CRLF + a + CRLF;
+  return o;
+}

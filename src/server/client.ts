@@ -1,0 +1,177 @@
+/**
+ * A client: a socket connection, or a fake one (AOF loader, master link,
+ * scripts). Holds the per-connection state Redis keeps in `client`: db, auth,
+ * protocol, MULTI queue, WATCHed keys, blocking and pub/sub state.
+ */
+import type * as net from 'node:net';
+import { ReplyWriter } from '../protocol/reply';
+import { RequestParser } from '../protocol/parser';
+import type { Database } from '../keyspace/database';
+import type { Command } from '../commands/spec';
+import type { Server } from './server';
+
+/** Client kinds for CLIENT LIST / KILL TYPE and output buffer limits. */
+export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
+
+/** State of a client blocked by BLPOP & co. */
+export interface BlockState {
+  /** keys (in the client's db) whose change may serve this client */
+  keys: string[];
+  /** db index of the keys */
+  db: number;
+  /** absolute ms, 0 = forever */
+  timeoutAt: number;
+  /** try to serve: return true when served (reply written), false to keep waiting */
+  tryServe: () => boolean;
+  /** write the timeout reply */
+  onTimeout: () => void;
+  /** the command being blocked, for stats/propagation */
+  argv: string[];
+  timer?: NodeJS.Timeout;
+  /** WAIT and other non-key blocks */
+  kind: 'keys' | 'wait' | 'pause' | 'other';
+}
+
+/** A queued MULTI command. */
+export interface Queued {
+  cmd: Command;
+  argv: string[];
+}
+
+/** One client. */
+export class Client {
+  readonly id: number;
+  readonly reply = new ReplyWriter();
+  readonly parser: RequestParser;
+  db: Database;
+  name = '';
+  libName = '';
+  libVer = '';
+  authenticated: boolean;
+  user = 'default';
+  /** the replication link from our master (its commands apply without replies) */
+  isMaster = false;
+  /** a replica attached to us (after SYNC/PSYNC) */
+  isReplica = false;
+  /** fake clients (AOF loading, tests) */
+  readonly isFake: boolean;
+  isMonitor = false;
+  /** MULTI state: null when not in a transaction */
+  multi: Queued[] | null = null;
+  /** a queueing error happened: EXEC must abort */
+  multiDirty = false;
+  /** a WATCHed key was touched */
+  casDirty = false;
+  /** WATCHed keys as `${db}\0${key}` (the server indexes them the other way) */
+  readonly watched = new Set<string>();
+  blocked: BlockState | null = null;
+  /** subscriptions */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /** CLIENT REPLY OFF/SKIP */
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  noEvict = false;
+  noTouch = false;
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCmd: Command | null = null;
+  /** closing after the current output is written (QUIT, protocol error) */
+  closeAfterReply = false;
+  closed = false;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  /** output-buffer-limit soft limit bookkeeping */
+  softLimitSince = 0;
+  /** replica listening port / announced ip / capabilities (REPLCONF) */
+  replListeningPort = 0;
+  replAnnounceIp = '';
+  replCapaEof = false;
+  replCapaPsync2 = false;
+  /** hook the master-link / replica-link code uses to take over the socket */
+  onClose: Array<() => void> = [];
+  /** a command held back by CLIENT PAUSE */
+  pendingArgv: string[] | null = null;
+  /** when set, input is handed to this instead of the command loop (replication links) */
+  masterInput: (() => void) | null = null;
+  /** socket drained (replica links resume sending) */
+  onDrain: (() => void) | null = null;
+  /** number of commands executed (for tests and CLIENT INFO) */
+  commandsProcessed = 0;
+  /** RESP3 tracking etc. are not implemented */
+
+  constructor(
+    readonly server: Server,
+    readonly socket: net.Socket | null,
+    opts: { fake?: boolean; addr?: string; laddr?: string } = {},
+  ) {
+    this.id = server.nextClientId++;
+    this.db = server.dbs[0];
+    this.isFake = opts.fake ?? socket === null;
+    this.authenticated = !server.requiresAuth();
+    this.createdAt = server.now();
+    this.lastInteraction = this.createdAt;
+    this.parser = new RequestParser({
+      maxBulkLen: server.config.num('proto-max-bulk-len'),
+      maxQueryBuffer: server.config.num('client-query-buffer-limit'),
+    });
+    this.addr = opts.addr ?? (socket ? formatAddr(socket.remoteAddress, socket.remotePort) : '');
+    this.laddr = opts.laddr ?? (socket ? formatAddr(socket.localAddress, socket.localPort) : '');
+    this.fd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
+    if (this.isFake) this.reply.enabled = false;
+  }
+
+  /** Client type for CLIENT LIST and output limits. */
+  get type(): ClientType {
+    if (this.isMaster) return 'master';
+    if (this.isReplica) return 'replica';
+    if (this.channels.size + this.patterns.size + this.shardChannels.size > 0) return 'pubsub';
+    return 'normal';
+  }
+
+  /** Whether this RESP2 client is in subscribed mode. */
+  get inPubsubContext(): boolean {
+    return this.reply.proto === 2 && this.channels.size + this.patterns.size + this.shardChannels.size > 0;
+  }
+
+  /** Write pending output to the socket now. */
+  flush(): void {
+    if (this.reply.out.length === 0 || this.socket === null || this.closed) {
+      this.reply.out = '';
+      return;
+    }
+    const out = this.reply.take();
+    this.socket.write(out, 'latin1');
+    this.server.stats.netOutputBytes += out.length;
+  }
+
+  /** Close the connection (after flushing what is pending). */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.server.unlinkClient(this);
+    if (this.socket) this.socket.end();
+  }
+
+  /** Close at once, dropping pending output (CLIENT KILL, output limits). */
+  kill(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reply.out = '';
+    this.server.unlinkClient(this);
+    if (this.socket) this.socket.destroy();
+  }
+
+  /** Bytes waiting in the socket's write buffer (omem). */
+  get outputBytes(): number {
+    return (this.socket?.writableLength ?? 0) + this.reply.out.length;
+  }
+}
+
+function formatAddr(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return '/unix';
+  const clean = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return `${clean}:${port ?? 0}`;
+}

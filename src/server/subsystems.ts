@@ -1,0 +1,13 @@
+/**
+ * Attach the subsystems (persistence, replication, pub/sub) to a Server.
+ * Each subsystem registers its hooks, cron tasks and propagation sinks.
+ */
+import type { Server } from './server';
+
+/** Subsystem installers, run in order before start(). */
+export const installers: Array<(server: Server) => void> = [];
+
+/** Install every subsystem on a server. */
+export function installSubsystems(server: Server): void {
+  for (const install of installers) install(server);
+}

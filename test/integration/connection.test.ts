@@ -1,0 +1,71 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTredis } from '../helpers/servers';
+import { TestClient, ReplyError } from '../helpers/resp';
+import type { TredisServer } from '../../src/index';
+
+let srv: TredisServer;
+before(async () => {
+  srv = await startTredis();
+});
+after(async () => {
+  await srv.close();
+});
+
+test('PING, ECHO, unknown command and arity errors in Redis words', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    assert.equal(await c.callRaw('PING'), '+PONG\r\n');
+    assert.equal(await c.callRaw('PING', 'hi'), '$2\r\nhi\r\n');
+    assert.equal(await c.callRaw('ECHO', 'a\r\nb'), '$4\r\na\r\nb\r\n');
+    assert.equal(await c.callRaw('FOO', 'a', 'b'), "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
+    assert.equal(await c.callRaw('GET'), "-ERR wrong number of arguments for 'get' command\r\n");
+    assert.equal(await c.callRaw('SELECT', '99'), '-ERR DB index is out of range\r\n');
+  } finally {
+    c.close();
+  }
+});
+
+test('inline commands and pipelines split across writes', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    assert.equal(await c.send('PING\r\n', true), '+PONG\r\n');
+    const frame = Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+    const replies = c.readReplies(2, true);
+    for (let i = 0; i < frame.length; i++) {
+      c.write(frame.subarray(i, i + 1));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await replies, ['+OK\r\n', '$5\r\nhello\r\n']);
+  } finally {
+    c.close();
+  }
+});
+
+test('protocol errors reply and close', async () => {
+  const c = await TestClient.connect(srv.port);
+  const r = await c.send('*1\r\nfoo\r\n', true);
+  assert.equal(r, "-ERR Protocol error: expected '$', got 'f'\r\n");
+  assert.equal(await c.waitClose(), true);
+  const d = await TestClient.connect(srv.port);
+  assert.equal(await d.send('*abc\r\n', true), '-ERR Protocol error: invalid multibulk length\r\n');
+  d.close();
+  const e = await TestClient.connect(srv.port);
+  assert.equal(await e.send('SET "a b\r\n', true), '-ERR Protocol error: unbalanced quotes in request\r\n');
+  e.close();
+});
+
+test('HELLO 3 switches to RESP3 and replies with a map', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    const r = await c.call('HELLO', '3');
+    assert.ok(r instanceof Map);
+    assert.equal(r.get('server'), 'redis');
+    assert.equal(r.get('proto'), 3);
+    assert.equal(await c.callRaw('GET', 'nosuchkey'), '_\r\n');
+    const e = await c.call('HELLO', '4');
+    assert.ok(e instanceof ReplyError && e.message.startsWith('NOPROTO'));
+  } finally {
+    c.close();
+  }
+});
