@@ -18,6 +18,10 @@ export function typeName(v: DbValue): 'string' | 'list' | 'hash' | 'set' | 'zset
   return typeof v === 'string' ? 'string' : v.type;
 }
 
+export const EXPIRE_DELETE = 2;
+export const EXPIRE_HIDE = 1;
+export const EXPIRE_KEEP = 0;
+
 /** A key's slot in the dict. */
 export class Entry {
   /** absolute unix time in ms, -1 when the key has no TTL */
@@ -43,9 +47,14 @@ export class Entry {
 export interface DbHost {
   /** current time in ms (injectable clock) */
   now(): number;
-  /** whether an expired key found by a lookup may be deleted now (false on replicas and while loading) */
-  mayExpire(): boolean;
-  /** an expired key was deleted: propagate DEL, notify, count */
+  /**
+   * What a lookup does with a logically expired key: EXPIRE_DELETE (a master
+   * deletes it and propagates DEL), EXPIRE_HIDE (a replica reports it missing
+   * but keeps it for the master's DEL), EXPIRE_KEEP (the master link on a
+   * replica, and loading, see it as live).
+   */
+  expireMode(): number;
+  /** an expired key is about to be deleted: propagate DEL, notify, count */
   onExpired(db: Database, key: string): void;
 }
 
@@ -80,9 +89,11 @@ export class Database {
     const e = this.dict.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt >= 0 && e.expireAt <= this.host.now()) {
-      if (this.host.mayExpire()) {
-        this.delete(key);
+      const mode = this.host.expireMode();
+      if (mode === EXPIRE_KEEP) return e;
+      if (mode === EXPIRE_DELETE) {
         this.host.onExpired(this, key);
+        this.delete(key);
       }
       return undefined;
     }
@@ -266,8 +277,8 @@ export class Database {
     for (const k of victims) {
       const e = this.dict.get(k);
       if (e && e.expireAt >= 0 && e.expireAt <= now) {
-        this.delete(k);
         this.host.onExpired(this, k);
+        this.delete(k);
         expired++;
       }
     }

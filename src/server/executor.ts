@@ -101,6 +101,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   const prevPrevent = server.preventPropagation;
   server.rewrittenArgv = null;
   server.preventPropagation = false;
+  if (cmd.isWrite && server.snapshotHooks.length > 0) server.beforeWrite(c.db.id, cmd, argv);
   const t0 = process.hrtime.bigint();
   let failed = false;
   try {

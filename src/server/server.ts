@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { Config, ConfigRegistry } from '../config/schema';
 import { DIRECTIVES } from '../config/directives';
-import { Database, type DbHost } from '../keyspace/database';
+import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost } from '../keyspace/database';
 import { Logger } from './logger';
 import { Client } from './client';
 import { processCommand } from './executor';
@@ -137,6 +137,10 @@ export class Server implements DbHost {
   private pending: Array<{ db: number; argv: string[] }> = [];
   /** the client whose command is running (master link detection) */
   currentClient: Client | null = null;
+
+  // ---- snapshots in progress (fork-less BGSAVE / full sync) ----
+  /** each hook is told about a key before a write changes it, so a point-in-time snapshot can save the old value first */
+  readonly snapshotHooks: Array<{ beforeKeyWrite(db: number, key: string): void; beforeWriteAll(): void }> = [];
 
   // ---- WATCH and blocking ----
   readonly watchedKeys = new Map<string, Set<Client>>();
@@ -509,16 +513,17 @@ export class Server implements DbHost {
 
   // ---------------------------------------------------------------- DbHost
 
-  /** DbHost: replicas never delete expired keys themselves; nor does anyone while loading. */
-  mayExpire(): boolean {
-    if (this.loading) return false;
-    if (this.isReplica()) return this.currentClient?.isMaster === true ? false : false;
-    return true;
+  /** DbHost: masters delete expired keys; replicas hide them (the master link sees them); loading keeps them. */
+  expireMode(): number {
+    if (this.loading) return EXPIRE_KEEP;
+    if (this.isReplica()) return this.currentClient?.isMaster === true ? EXPIRE_KEEP : EXPIRE_HIDE;
+    return EXPIRE_DELETE;
   }
 
   /** DbHost: an expired key was reclaimed: propagate DEL, notify, count. */
   onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    this.beforeKeyWrite(db.id, key);
     this.notifyKeyspaceEvent('x', 'expired', key, db.id);
     this.signalModifiedKey(db.id, key);
     this.alsoPropagate(db.id, ['DEL', key]);
@@ -612,6 +617,24 @@ export class Server implements DbHost {
     const w = this.watchedKeys.get(k);
     if (w !== undefined) for (const c of w) c.casDirty = true;
     if (this.blockingKeys.has(k)) this.readyKeys.add(k);
+  }
+
+  /**
+   * Called by the executor before a write command runs while a snapshot is in
+   * progress. Commands that reach other dbs or whole dbs make the snapshot
+   * finish what it has not saved yet first.
+   */
+  beforeWrite(db: number, cmd: Command, argv: string[]): void {
+    const wide = WIDE_WRITES.has(cmd.name) || (cmd.name === 'copy' && argv.length > 3);
+    for (const h of this.snapshotHooks) {
+      if (wide) h.beforeWriteAll();
+      else for (const k of cmd.keys(argv)) h.beforeKeyWrite(db, k);
+    }
+  }
+
+  /** Tell snapshots a key is about to change outside a command (expiry, blocked-client serving). */
+  beforeKeyWrite(db: number, key: string): void {
+    for (const h of this.snapshotHooks) h.beforeKeyWrite(db, key);
   }
 
   /** Break every WATCH on a db (FLUSHDB/SWAPDB), or on all dbs when db < 0. */
@@ -784,6 +807,9 @@ export class Server implements DbHost {
     if (flags.includes('E')) this.pubsub.publish(`__keyevent@${dbid}__:${event}`, key);
   }
 }
+
+/** Writes that touch other dbs or whole dbs. */
+const WIDE_WRITES = new Set(['move', 'swapdb', 'flushall', 'flushdb']);
 
 function quoteMonitorArg(a: string): string {
   let o = '"';
