@@ -1,0 +1,916 @@
+/**
+ * Streaming RDB reader (versions 1..10, as Redis 7.0's rdbLoadRio).
+ *
+ * Push-based: feed it chunks as they arrive (file, replication socket) with
+ * `push()`, then call `end()`. It parses record by record; an aggregate value
+ * (list, set, hash, zset) is parsed element by element, so only one element
+ * (or one encoded blob) is ever buffered beyond what is already parsed, and a
+ * partial element never gets re-parsed more than once per needed refill.
+ *
+ * Every error is an RdbError carrying the absolute byte offset.
+ */
+import { createReadStream } from 'node:fs';
+import * as C from './constants';
+import { Crc64 } from './crc64';
+import { RdbError, printableKey } from './errors';
+import { decodeIntset } from './intset';
+import { decodeListpack } from './listpack';
+import { lzfDecompress } from './lzf';
+import type { KeyMeta, PlainValue } from './model';
+import { strtod } from './numbers';
+import { decodeZiplist } from './ziplist';
+import { decodeZipmap } from './zipmap';
+
+/** Callbacks of the reader, called synchronously from push()/end(). */
+export interface RdbHandlers {
+  /** An AUX field (redis-ver, ctime, repl-id, repl-offset, ...). */
+  onAux?(key: string, value: string): void;
+  /** SELECTDB opcode. */
+  onSelectDb?(db: number): void;
+  /** RESIZEDB hint for the current db. */
+  onResizeDb?(dbSize: number, expiresSize: number): void;
+  /**
+   * One key. expireAtMs is the absolute unix time in ms or -1. The reader never
+   * drops expired keys: Redis masters do on load, replicas do not; the caller decides.
+   * meta is present only when the file carried IDLE/FREQ opcodes for the key.
+   */
+  onKey(db: number, key: string, value: PlainValue, expireAtMs: number, meta?: KeyMeta): void;
+  /**
+   * A function library (FUNCTION2 payload, or a pre-GA one translated to the
+   * same "#!engine name=lib\n..." form). Without this handler such files are refused.
+   */
+  onFunction?(code: string): void;
+  /** Non-fatal notices in Redis's words (empty keys skipped, checksum disabled). */
+  onWarning?(message: string): void;
+  /** Called once after the EOF opcode and checksum were read and checked. */
+  onEnd?(summary: RdbSummary): void;
+}
+
+/** What the reader found, available as `reader.summary` once done. */
+export interface RdbSummary {
+  /** RDB format version from the header */
+  version: number;
+  /** keys delivered to onKey */
+  keys: number;
+  /** empty aggregates skipped (as Redis does) */
+  emptyKeysSkipped: number;
+  /**
+   * verified: stored CRC matched; disabled: stored CRC was 0 (saved with
+   * rdbchecksum no); absent: version < 5 has no CRC; skipped: verifyChecksum was off
+   */
+  checksum: 'verified' | 'disabled' | 'absent' | 'skipped';
+  /** stored CRC as 16 hex digits, null when absent */
+  storedChecksum: string | null;
+  /** total bytes of the RDB (header to checksum included) */
+  bytes: number;
+}
+
+/** Reader options. */
+export interface RdbReaderOptions {
+  /** verify the CRC-64 at the end (default true; a stored 0 is never checked, as Redis) */
+  verifyChecksum?: boolean;
+  /** refuse SELECTDB >= databases (Redis's "databases" config); default: no limit */
+  databases?: number;
+}
+
+/** Thrown internally when the buffered bytes end in the middle of a unit. */
+class NeedMore {
+  /** absolute offset where the failing read started */
+  at = 0;
+  /** absolute offset up to which bytes are needed */
+  need = 0;
+  what = '';
+}
+const NEED = new NeedMore();
+
+const S_MAGIC = 0;
+const S_OP = 1;
+const S_VALUE = 2;
+const S_CKSUM = 3;
+const S_DUMP = 4;
+const S_DONE = 5;
+
+const EMPTY = Buffer.alloc(0);
+const MAX_BUFFER = 0x7fffffff;
+const TWO32 = 4294967296;
+
+function isObjectType(t: number): boolean {
+  return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
+}
+
+function zsetCmp(a: [string, number], b: [string, number]): number {
+  const d = a[1] - b[1];
+  if (d < 0) return -1;
+  if (d > 0) return 1;
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Sort a zset by (score, member); cheap when it is already ascending or descending. */
+export function sortZsetPairs(arr: Array<[string, number]>): void {
+  const n = arr.length;
+  let asc = true;
+  for (let i = 1; i < n; i++) {
+    if (zsetCmp(arr[i - 1], arr[i]) > 0) {
+      asc = false;
+      break;
+    }
+  }
+  if (asc) return;
+  let desc = true;
+  for (let i = 1; i < n; i++) {
+    if (zsetCmp(arr[i - 1], arr[i]) < 0) {
+      desc = false;
+      break;
+    }
+  }
+  if (desc) arr.reverse();
+  else arr.sort(zsetCmp);
+}
+
+/**
+ * The streaming RDB parser. Typical use:
+ * ```ts
+ * const r = new RdbReader({ onKey(db, key, value, expireAt) { ... } });
+ * socket.on('data', (c) => r.push(c));   // throws RdbError on bad input
+ * r.end();                                // throws if the RDB is incomplete
+ * ```
+ */
+export class RdbReader {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** absolute offset of buf[0] */
+  private base = 0;
+  /** start of the unit being parsed (rollback point) */
+  private mark = 0;
+  private pend: Buffer[] = [];
+  private pendLen = 0;
+  private needAbs = 0;
+  private tail: Buffer[] = [];
+
+  private readonly crc = new Crc64();
+  private crcOn: boolean;
+  private crcPos = 0;
+
+  private state: number;
+  private ended = false;
+  private failed: Error | null = null;
+
+  /** RDB version from the header (0 until read) */
+  version = 0;
+  private db = 0;
+  private expire = -1;
+  private lruIdle = -1;
+  private lfuFreq = -1;
+  private keys = 0;
+  private emptyKeys = 0;
+
+  // aggregate value in progress
+  private curType = 0;
+  private curKey = '';
+  private curCount = 0;
+  private curLeft = 0;
+  private curStart = 0;
+  private curList: string[] | null = null;
+  private curSet: Set<string> | null = null;
+  private curHash: Map<string, string> | null = null;
+  private curZset: Array<[string, number]> | null = null;
+  private curSeen: Set<string> | null = null;
+
+  private readonly verify: boolean;
+  private readonly databases: number;
+  /** the value of a DUMP payload (dump mode only) */
+  dumpValue: PlainValue | null = null;
+  /** set once the whole RDB was read */
+  summary: RdbSummary | null = null;
+
+  /**
+   * @param handlers callbacks (onKey is required)
+   * @param options see RdbReaderOptions
+   * @param dumpMode internal: parse one "type + value" (DUMP payload body) instead of a file
+   */
+  constructor(
+    private readonly handlers: RdbHandlers,
+    options: RdbReaderOptions = {},
+    private readonly dumpMode = false,
+  ) {
+    this.verify = options.verifyChecksum ?? true;
+    this.databases = options.databases ?? Infinity;
+    this.state = dumpMode ? S_DUMP : S_MAGIC;
+    this.crcOn = !dumpMode;
+  }
+
+  /** True once the EOF opcode and checksum were parsed. */
+  get done(): boolean {
+    return this.state === S_DONE;
+  }
+
+  /** Absolute number of bytes parsed so far. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Feed the next bytes. Parses as much as possible; throws RdbError on bad input. */
+  push(chunk: Buffer): void {
+    if (this.failed) throw this.failed;
+    if (this.ended) throw new Error('RdbReader.push() after end()');
+    if (this.state === S_DONE) {
+      if (chunk.length) this.tail.push(chunk);
+      return;
+    }
+    if (chunk.length === 0) return;
+    if (this.needAbs > 0 && this.base + this.buf.length + this.pendLen + chunk.length < this.needAbs) {
+      this.pend.push(chunk);
+      this.pendLen += chunk.length;
+      return;
+    }
+    this.absorb(chunk);
+    this.run(false);
+  }
+
+  /** No more bytes will come: finish parsing, throwing RdbError('EOF') if the RDB is incomplete. */
+  end(): void {
+    if (this.failed) throw this.failed;
+    if (this.ended) return;
+    this.ended = true;
+    if (this.state === S_DONE) return;
+    if (this.pendLen > 0) this.absorb(null);
+    this.run(true);
+  }
+
+  /** Bytes that followed the RDB (e.g. an AOF tail after an RDB preamble). */
+  takeRemaining(): Buffer {
+    const t = this.tail;
+    this.tail = [];
+    return t.length === 0 ? EMPTY : t.length === 1 ? t[0] : Buffer.concat(t);
+  }
+
+  // ---------------------------------------------------------------- buffering
+
+  private absorb(chunk: Buffer | null): void {
+    const b = this.buf;
+    const pos = this.pos;
+    if (this.crcOn && pos > this.crcPos) this.crc.update(b, this.crcPos, pos);
+    const parts: Buffer[] = [];
+    if (pos < b.length) parts.push(pos === 0 ? b : b.subarray(pos));
+    for (const c of this.pend) parts.push(c);
+    if (chunk) parts.push(chunk);
+    this.base += pos;
+    this.buf = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    this.pos = 0;
+    this.mark = 0;
+    this.crcPos = 0;
+    this.pend = [];
+    this.pendLen = 0;
+    this.needAbs = 0;
+  }
+
+  private run(final: boolean): void {
+    for (;;) {
+      const st = this.state;
+      if (st === S_DONE) return;
+      this.mark = this.pos;
+      try {
+        switch (st) {
+          case S_OP: this.stepOp(); break;
+          case S_VALUE: this.stepValue(); break;
+          case S_MAGIC: this.stepMagic(); break;
+          case S_CKSUM: this.stepChecksum(); break;
+          default: this.stepDump(); break;
+        }
+      } catch (e) {
+        if (e === NEED) {
+          this.pos = this.mark;
+          if (final) {
+            const err = new RdbError('EOF', `Unexpected EOF reading RDB file (reading ${NEED.what})`, NEED.at);
+            this.failed = err;
+            throw err;
+          }
+          this.needAbs = NEED.need;
+          return;
+        }
+        this.failed = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- primitives
+
+  private short(atPos: number, needEnd: number, what: string): never {
+    NEED.at = this.base + atPos;
+    NEED.need = this.base + needEnd;
+    NEED.what = what;
+    throw NEED;
+  }
+
+  private corrupt(detail: string, atPos: number = this.pos): never {
+    throw new RdbError('CORRUPT', detail, this.base + atPos);
+  }
+
+  private u8(what: string): number {
+    const p = this.pos;
+    if (p >= this.buf.length) this.short(p, p + 1, what);
+    this.pos = p + 1;
+    return this.buf[p];
+  }
+
+  /** rdbLoadLen with Redis's leniency (an encoded-value byte reads as its 6-bit number). */
+  private len(what: string): number {
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= b.length) this.short(p, p + 1, what);
+    const c = b[p];
+    const t = c >> 6;
+    if (t === 0 || t === 3) {
+      this.pos = p + 1;
+      return c & 0x3f;
+    }
+    if (t === 1) {
+      if (p + 2 > b.length) this.short(p, p + 2, what);
+      this.pos = p + 2;
+      return ((c & 0x3f) << 8) | b[p + 1];
+    }
+    if (c === C.RDB_32BITLEN) {
+      if (p + 5 > b.length) this.short(p, p + 5, what);
+      this.pos = p + 5;
+      return b.readUInt32BE(p + 1);
+    }
+    if (c === C.RDB_64BITLEN) {
+      if (p + 9 > b.length) this.short(p, p + 9, what);
+      const hi = b.readUInt32BE(p + 1);
+      const lo = b.readUInt32BE(p + 5);
+      if (hi > 0x1fffff) this.corrupt(`Length too large (${what})`, p);
+      this.pos = p + 9;
+      return hi * TWO32 + lo;
+    }
+    return this.corrupt(`Unknown length encoding ${t} in rdbLoadLen() (${what})`, p);
+  }
+
+  /** A string (rdbGenericLoadStringObject) as a latin1 JS string. */
+  private str(what: string): string {
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= b.length) this.short(p, p + 1, what);
+    const c = b[p];
+    if (c >= 0xc0) {
+      switch (c & 0x3f) {
+        case C.RDB_ENC_INT8:
+          if (p + 2 > b.length) this.short(p, p + 2, what);
+          this.pos = p + 2;
+          return String((b[p + 1] << 24) >> 24);
+        case C.RDB_ENC_INT16:
+          if (p + 3 > b.length) this.short(p, p + 3, what);
+          this.pos = p + 3;
+          return String(((b[p + 1] | (b[p + 2] << 8)) << 16) >> 16);
+        case C.RDB_ENC_INT32:
+          if (p + 5 > b.length) this.short(p, p + 5, what);
+          this.pos = p + 5;
+          return String(b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16) | (b[p + 4] << 24));
+        case C.RDB_ENC_LZF:
+          return this.lzf(what).toString('latin1');
+        default:
+          return this.corrupt(`Unknown RDB string encoding type ${c & 0x3f} (${what})`, p);
+      }
+    }
+    const len = this.len(what);
+    const s = this.pos;
+    if (s + len > b.length) this.short(p, s + len, what);
+    this.pos = s + len;
+    return b.toString('latin1', s, s + len);
+  }
+
+  /**
+   * A string as bytes (for encoded blobs). Raw strings come back as a view
+   * into the read buffer: use it before the next push.
+   */
+  private bytes(what: string): Buffer {
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= b.length) this.short(p, p + 1, what);
+    const c = b[p];
+    if (c >= 0xc0) {
+      if ((c & 0x3f) === C.RDB_ENC_LZF) return this.lzf(what);
+      return Buffer.from(this.str(what), 'latin1');
+    }
+    const len = this.len(what);
+    const s = this.pos;
+    if (s + len > b.length) this.short(p, s + len, what);
+    this.pos = s + len;
+    return b.subarray(s, s + len);
+  }
+
+  private lzf(what: string): Buffer {
+    const p = this.pos;
+    this.pos = p + 1;
+    const clen = this.len(`${what} (LZF compressed length)`);
+    const ulen = this.len(`${what} (LZF uncompressed length)`);
+    const s = this.pos;
+    if (s + clen > this.buf.length) this.short(p, s + clen, what);
+    if (ulen > MAX_BUFFER) this.corrupt(`LZF string too large (${ulen} bytes) (${what})`, p);
+    const out = Buffer.allocUnsafe(ulen);
+    const n = lzfDecompress(this.buf, s, s + clen, out);
+    if (n !== ulen) this.corrupt(`Invalid LZF compressed string (${what})`, p);
+    this.pos = s + clen;
+    return out;
+  }
+
+  /** rdbLoadDoubleValue (old ZSET type 3): length-prefixed text, 253/254/255 = nan/+inf/-inf. */
+  private textDouble(what: string): number {
+    const p = this.pos;
+    const l = this.u8(what);
+    if (l === 255) return -Infinity;
+    if (l === 254) return Infinity;
+    if (l === 253) return NaN;
+    if (this.pos + l > this.buf.length) this.short(p, this.pos + l, what);
+    const s = this.buf.toString('latin1', this.pos, this.pos + l);
+    this.pos += l;
+    return strtod(s);
+  }
+
+  private binDouble(what: string): number {
+    const p = this.pos;
+    if (p + 8 > this.buf.length) this.short(p, p + 8, what);
+    this.pos = p + 8;
+    return this.buf.readDoubleLE(p);
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private stepMagic(): void {
+    const b = this.buf;
+    if (b.length < 9) this.short(0, 9, 'RDB header');
+    if (b.toString('latin1', 0, 5) !== 'REDIS') {
+      throw new RdbError('SIGNATURE', 'Wrong signature trying to load DB from file', this.base);
+    }
+    const v = parseInt(b.toString('latin1', 5, 9), 10);
+    const ver = v === v ? v : 0;
+    if (ver < 1 || ver > C.RDB_VERSION) {
+      throw new RdbError('VERSION', `Can't handle RDB format version ${ver}`, this.base + 5);
+    }
+    this.version = ver;
+    this.pos = 9;
+    this.state = S_OP;
+  }
+
+  private stepOp(): void {
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= b.length) this.short(p, p + 1, 'type/opcode');
+    const t = b[p];
+    this.pos = p + 1;
+    switch (t) {
+      case C.RDB_OPCODE_EXPIRETIME_MS: {
+        if (p + 9 > b.length) this.short(p, p + 9, 'expire time (ms)');
+        this.expire = b.readInt32LE(p + 5) * TWO32 + b.readUInt32LE(p + 1);
+        this.pos = p + 9;
+        return;
+      }
+      case C.RDB_OPCODE_EXPIRETIME: {
+        if (p + 5 > b.length) this.short(p, p + 5, 'expire time (s)');
+        this.expire = b.readInt32LE(p + 1) * 1000;
+        this.pos = p + 5;
+        return;
+      }
+      case C.RDB_OPCODE_FREQ:
+        this.lfuFreq = this.u8('LFU frequency');
+        return;
+      case C.RDB_OPCODE_IDLE:
+        this.lruIdle = this.len('LRU idle time');
+        return;
+      case C.RDB_OPCODE_EOF:
+        if (this.crcOn) {
+          this.crc.update(b, this.crcPos, this.pos);
+          this.crcPos = this.pos;
+          this.crcOn = false;
+        }
+        if (this.version >= 5) this.state = S_CKSUM;
+        else this.finish('absent', null);
+        return;
+      case C.RDB_OPCODE_SELECTDB: {
+        const db = this.len('database number');
+        if (db >= this.databases) {
+          throw new RdbError(
+            'UNSUPPORTED',
+            `Data file was created with a Redis server configured to handle more than ${this.databases} databases (SELECTDB ${db})`,
+            this.base + p,
+          );
+        }
+        this.db = db;
+        this.handlers.onSelectDb?.(db);
+        return;
+      }
+      case C.RDB_OPCODE_RESIZEDB: {
+        const size = this.len('RESIZEDB db size');
+        const expires = this.len('RESIZEDB expires size');
+        this.handlers.onResizeDb?.(size, expires);
+        return;
+      }
+      case C.RDB_OPCODE_AUX: {
+        const k = this.str('AUX field name');
+        const v = this.str('AUX field value');
+        this.handlers.onAux?.(k, v);
+        return;
+      }
+      case C.RDB_OPCODE_MODULE_AUX:
+        throw new RdbError('UNSUPPORTED', 'The RDB file contains AUX module data, and tredis does not support modules', this.base + p);
+      case C.RDB_OPCODE_FUNCTION2: {
+        const code = this.str('function library payload');
+        if (!this.handlers.onFunction) {
+          throw new RdbError('UNSUPPORTED', 'The RDB file contains a function library (FUNCTION2), which tredis cannot load', this.base + p);
+        }
+        this.handlers.onFunction(code);
+        return;
+      }
+      case C.RDB_OPCODE_FUNCTION_PRE_GA: {
+        const name = this.str('library name');
+        const engine = this.str('engine name');
+        const hasDesc = this.len('library description indicator');
+        if (hasDesc) this.str('library description');
+        const blob = this.str('library blob');
+        if (!this.handlers.onFunction) {
+          throw new RdbError('UNSUPPORTED', 'The RDB file contains a function library (FUNCTION pre-GA), which tredis cannot load', this.base + p);
+        }
+        this.handlers.onFunction(`#!${engine} name=${name}\n${blob}`);
+        return;
+      }
+      default: {
+        if (!isObjectType(t)) this.corrupt(`Unknown RDB type or opcode ${t}`, p);
+        const key = this.str('key');
+        this.beginValue(t, key, p);
+      }
+    }
+  }
+
+  private stepDump(): void {
+    const p = this.pos;
+    const t = this.u8('value type');
+    if (!isObjectType(t)) this.corrupt(`Unknown RDB value type ${t}`, p);
+    this.beginValue(t, '', p);
+  }
+
+  private keyInfo(key: string): string {
+    return this.dumpMode ? '' : ` (key ${printableKey(key)})`;
+  }
+
+  /** After the type byte and key: read the value, or its header for aggregates. */
+  private beginValue(t: number, key: string, typePos: number): void {
+    switch (t) {
+      case C.RDB_TYPE_STRING: {
+        const v = this.str('string value');
+        this.emit(key, { type: 'string', value: v });
+        return;
+      }
+      case C.RDB_TYPE_LIST:
+      case C.RDB_TYPE_SET:
+      case C.RDB_TYPE_ZSET:
+      case C.RDB_TYPE_ZSET_2:
+      case C.RDB_TYPE_HASH:
+      case C.RDB_TYPE_LIST_QUICKLIST:
+      case C.RDB_TYPE_LIST_QUICKLIST_2: {
+        const n = this.len(`${C.rdbTypeName(t)} length`);
+        if (n === 0) {
+          this.emptyKey(key);
+          return;
+        }
+        this.curType = t;
+        this.curKey = key;
+        this.curCount = n;
+        this.curLeft = n;
+        this.curStart = typePos;
+        this.curList = null;
+        this.curSet = null;
+        this.curHash = null;
+        this.curZset = null;
+        this.curSeen = null;
+        switch (t) {
+          case C.RDB_TYPE_SET: this.curSet = new Set(); break;
+          case C.RDB_TYPE_HASH: this.curHash = new Map(); break;
+          case C.RDB_TYPE_ZSET:
+          case C.RDB_TYPE_ZSET_2:
+            this.curZset = [];
+            this.curSeen = new Set();
+            break;
+          default: this.curList = [];
+        }
+        this.state = S_VALUE;
+        return;
+      }
+      case C.RDB_TYPE_MODULE:
+      case C.RDB_TYPE_MODULE_2:
+        throw new RdbError('UNSUPPORTED', `Module values are not supported by tredis${this.keyInfo(key)}`, this.base + typePos);
+      case C.RDB_TYPE_STREAM_LISTPACKS:
+      case C.RDB_TYPE_STREAM_LISTPACKS_2:
+        throw new RdbError('UNSUPPORTED', `Stream values are not supported by tredis yet${this.keyInfo(key)}`, this.base + typePos);
+      default: {
+        const at = this.pos;
+        const blob = this.bytes(`${C.rdbTypeName(t)} blob`);
+        const v = this.decodeBlob(t, blob, key, at);
+        if (v === null) this.emptyKey(key);
+        else this.emit(key, v);
+      }
+    }
+  }
+
+  private decodeBlob(t: number, blob: Buffer, key: string, at: number): PlainValue | null {
+    let label = '';
+    try {
+      switch (t) {
+        case C.RDB_TYPE_HASH_ZIPMAP:
+          label = 'Zipmap';
+          return this.pairsToHash(decodeZipmap(blob), 'Hash zipmap with dup elements', at, key);
+        case C.RDB_TYPE_LIST_ZIPLIST: {
+          label = 'List ziplist';
+          const items = decodeZiplist(blob);
+          return items.length ? { type: 'list', value: items } : null;
+        }
+        case C.RDB_TYPE_SET_INTSET:
+          label = 'Intset';
+          return { type: 'set', value: new Set(decodeIntset(blob)) };
+        case C.RDB_TYPE_ZSET_ZIPLIST:
+          label = 'Zset ziplist';
+          return this.pairsToZset(decodeZiplist(blob), at, key);
+        case C.RDB_TYPE_HASH_ZIPLIST:
+          label = 'Hash ziplist';
+          return this.pairsToHash(decodeZiplist(blob), 'Hash ziplist with dup elements', at, key);
+        case C.RDB_TYPE_HASH_LISTPACK:
+          label = 'Hash listpack';
+          return this.pairsToHash(decodeListpack(blob), 'Hash listpack with dup elements', at, key);
+        case C.RDB_TYPE_ZSET_LISTPACK:
+          label = 'Zset listpack';
+          return this.pairsToZset(decodeListpack(blob), at, key);
+        default:
+          return this.corrupt(`Unknown RDB encoding type ${t}`, at);
+      }
+    } catch (e) {
+      if (e instanceof RdbError && e.offset < 0) {
+        throw new RdbError('CORRUPT', `${label} integrity check failed: ${e.detail}${this.keyInfo(key)}`, this.base + at);
+      }
+      throw e;
+    }
+  }
+
+  private pairsToHash(flat: string[], dupMsg: string, at: number, key: string): PlainValue | null {
+    if (flat.length & 1) this.corrupt(`Odd number of elements in an encoded hash${this.keyInfo(key)}`, at);
+    if (flat.length === 0) return null;
+    const m = new Map<string, string>();
+    for (let i = 0; i < flat.length; i += 2) m.set(flat[i], flat[i + 1]);
+    if (m.size * 2 !== flat.length) this.corrupt(`${dupMsg}${this.keyInfo(key)}`, at);
+    return { type: 'hash', value: m };
+  }
+
+  private pairsToZset(flat: string[], at: number, key: string): PlainValue | null {
+    if (flat.length & 1) this.corrupt(`Odd number of elements in an encoded zset${this.keyInfo(key)}`, at);
+    if (flat.length === 0) return null;
+    const arr: Array<[string, number]> = new Array(flat.length / 2);
+    const seen = new Set<string>();
+    for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
+      const score = strtod(flat[i + 1]);
+      if (score !== score) this.corrupt(`Zset with NAN score detected${this.keyInfo(key)}`, at);
+      arr[j] = [flat[i], score];
+      seen.add(flat[i]);
+    }
+    if (seen.size !== arr.length) this.corrupt(`Duplicate zset fields detected${this.keyInfo(key)}`, at);
+    sortZsetPairs(arr);
+    return { type: 'zset', value: arr };
+  }
+
+  /** Parse elements of the aggregate in progress, committing after each one. */
+  private stepValue(): void {
+    switch (this.curType) {
+      case C.RDB_TYPE_LIST: {
+        const l = this.curList as string[];
+        while (this.curLeft > 0) {
+          l.push(this.str('list element'));
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        break;
+      }
+      case C.RDB_TYPE_SET: {
+        const s = this.curSet as Set<string>;
+        while (this.curLeft > 0) {
+          s.add(this.str('set element'));
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        if (s.size !== this.curCount) this.corrupt(`Duplicate set members detected${this.keyInfo(this.curKey)}`, this.curStart);
+        break;
+      }
+      case C.RDB_TYPE_HASH: {
+        const h = this.curHash as Map<string, string>;
+        while (this.curLeft > 0) {
+          const f = this.str('hash field');
+          const v = this.str('hash value');
+          h.set(f, v);
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        if (h.size !== this.curCount) this.corrupt(`Duplicate hash fields detected${this.keyInfo(this.curKey)}`, this.curStart);
+        break;
+      }
+      case C.RDB_TYPE_ZSET:
+      case C.RDB_TYPE_ZSET_2: {
+        const z = this.curZset as Array<[string, number]>;
+        const seen = this.curSeen as Set<string>;
+        const binary = this.curType === C.RDB_TYPE_ZSET_2;
+        while (this.curLeft > 0) {
+          const m = this.str('zset member');
+          const sc = binary ? this.binDouble('zset score') : this.textDouble('zset score');
+          if (sc !== sc) this.corrupt(`Zset with NAN score detected${this.keyInfo(this.curKey)}`, this.mark);
+          z.push([m, sc]);
+          seen.add(m);
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        if (seen.size !== z.length) this.corrupt(`Duplicate zset fields detected${this.keyInfo(this.curKey)}`, this.curStart);
+        this.curSeen = null;
+        sortZsetPairs(z);
+        break;
+      }
+      case C.RDB_TYPE_LIST_QUICKLIST: {
+        const l = this.curList as string[];
+        while (this.curLeft > 0) {
+          const at = this.pos;
+          const blob = this.bytes('quicklist node');
+          if (blob.length === 0) this.corrupt(`Empty quicklist node${this.keyInfo(this.curKey)}`, at);
+          let items: string[];
+          try {
+            items = decodeZiplist(blob);
+          } catch (e) {
+            if (e instanceof RdbError) this.corrupt(`Ziplist integrity check failed: ${e.detail}${this.keyInfo(this.curKey)}`, at);
+            throw e;
+          }
+          for (let i = 0; i < items.length; i++) l.push(items[i]);
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        break;
+      }
+      case C.RDB_TYPE_LIST_QUICKLIST_2: {
+        const l = this.curList as string[];
+        while (this.curLeft > 0) {
+          const at = this.pos;
+          const container = this.len('quicklist node container');
+          if (container !== C.QUICKLIST_NODE_CONTAINER_PACKED && container !== C.QUICKLIST_NODE_CONTAINER_PLAIN) {
+            this.corrupt(`Quicklist integrity check failed: container ${container}${this.keyInfo(this.curKey)}`, at);
+          }
+          const blob = this.bytes('quicklist node');
+          if (blob.length === 0) this.corrupt(`Empty quicklist node${this.keyInfo(this.curKey)}`, at);
+          if (container === C.QUICKLIST_NODE_CONTAINER_PLAIN) {
+            l.push(blob.toString('latin1'));
+          } else {
+            let items: string[];
+            try {
+              items = decodeListpack(blob);
+            } catch (e) {
+              if (e instanceof RdbError) this.corrupt(`Listpack integrity check failed: ${e.detail}${this.keyInfo(this.curKey)}`, at);
+              throw e;
+            }
+            for (let i = 0; i < items.length; i++) l.push(items[i]);
+          }
+          this.curLeft--;
+          this.mark = this.pos;
+        }
+        break;
+      }
+    }
+    // the whole value is read
+    let v: PlainValue | null;
+    switch (this.curType) {
+      case C.RDB_TYPE_SET: v = { type: 'set', value: this.curSet as Set<string> }; break;
+      case C.RDB_TYPE_HASH: v = { type: 'hash', value: this.curHash as Map<string, string> }; break;
+      case C.RDB_TYPE_ZSET:
+      case C.RDB_TYPE_ZSET_2: v = { type: 'zset', value: this.curZset as Array<[string, number]> }; break;
+      default: {
+        const l = this.curList as string[];
+        v = l.length ? { type: 'list', value: l } : null;
+      }
+    }
+    const key = this.curKey;
+    this.curList = null;
+    this.curSet = null;
+    this.curHash = null;
+    this.curZset = null;
+    this.curKey = '';
+    if (v === null) this.emptyKey(key);
+    else this.emit(key, v);
+  }
+
+  private stepChecksum(): void {
+    const p = this.pos;
+    if (p + 8 > this.buf.length) this.short(p, p + 8, 'checksum');
+    this.pos = p + 8;
+    const stored = Crc64.fromLE(this.buf, p);
+    let status: RdbSummary['checksum'];
+    if (!this.verify) status = 'skipped';
+    else if (stored.isZero()) {
+      status = 'disabled';
+      this.handlers.onWarning?.('RDB file was saved with checksum disabled: no check performed.');
+    } else if (stored.lo !== this.crc.lo || stored.hi !== this.crc.hi) {
+      throw new RdbError(
+        'CHECKSUM',
+        `Wrong RDB checksum expected: (${this.crc.toBigInt().toString(16)}) but got (${stored.toBigInt().toString(16)})`,
+        this.base + p,
+      );
+    } else status = 'verified';
+    this.finish(status, stored.toHex());
+  }
+
+  private finish(status: RdbSummary['checksum'], stored: string | null): void {
+    this.state = S_DONE;
+    const b = this.buf;
+    if (this.pos < b.length) this.tail.push(b.subarray(this.pos));
+    for (const c of this.pend) this.tail.push(c);
+    this.pend = [];
+    this.pendLen = 0;
+    this.summary = {
+      version: this.version,
+      keys: this.keys,
+      emptyKeysSkipped: this.emptyKeys,
+      checksum: status,
+      storedChecksum: stored,
+      bytes: this.base + this.pos,
+    };
+    this.handlers.onEnd?.(this.summary);
+  }
+
+  private emit(key: string, v: PlainValue): void {
+    if (this.dumpMode) {
+      this.dumpValue = v;
+      this.state = S_DONE;
+      return;
+    }
+    this.keys++;
+    const expire = this.expire;
+    const meta = this.lruIdle >= 0 || this.lfuFreq >= 0 ? { lruIdle: this.lruIdle, lfuFreq: this.lfuFreq } : undefined;
+    this.expire = -1;
+    this.lruIdle = -1;
+    this.lfuFreq = -1;
+    this.state = S_OP;
+    this.handlers.onKey(this.db, key, v, expire, meta);
+  }
+
+  private emptyKey(key: string): void {
+    if (this.dumpMode) this.corrupt('Empty value in DUMP payload', this.mark);
+    this.emptyKeys++;
+    this.expire = -1;
+    this.lruIdle = -1;
+    this.lfuFreq = -1;
+    this.state = S_OP;
+    if (this.emptyKeys <= 10) this.handlers.onWarning?.(`rdbLoadObject skipping empty key: ${key}`);
+  }
+}
+
+/** A key as collected by parseRdbBuffer without handlers. */
+export interface RdbKeyRecord {
+  db: number;
+  key: string;
+  value: PlainValue;
+  /** absolute unix ms, -1 when none */
+  expireAt: number;
+  meta?: KeyMeta;
+}
+
+/** Everything in an RDB, as collected by parseRdbBuffer without handlers. */
+export interface ParsedRdb {
+  summary: RdbSummary;
+  aux: Map<string, string>;
+  keys: RdbKeyRecord[];
+  functions: string[];
+}
+
+/**
+ * Parse a whole RDB held in memory (small inputs, tests, DEBUG RELOAD). With
+ * handlers, calls them and returns an empty collection; without, collects
+ * every key. Throws RdbError.
+ */
+export function parseRdbBuffer(buf: Buffer, handlers?: RdbHandlers, options?: RdbReaderOptions): ParsedRdb {
+  const aux = new Map<string, string>();
+  const keys: RdbKeyRecord[] = [];
+  const functions: string[] = [];
+  const h: RdbHandlers = handlers ?? {
+    onAux: (k, v) => void aux.set(k, v),
+    onKey: (db, key, value, expireAt, meta) => void keys.push(meta ? { db, key, value, expireAt, meta } : { db, key, value, expireAt }),
+    onFunction: (code) => void functions.push(code),
+  };
+  const r = new RdbReader(h, options);
+  r.push(buf);
+  r.end();
+  return { summary: r.summary as RdbSummary, aux, keys, functions };
+}
+
+/**
+ * Stream an RDB file from disk through a reader (1 MB reads). Resolves with
+ * the summary; rejects with RdbError (or the fs error).
+ */
+export async function readRdbFile(
+  path: string,
+  handlers: RdbHandlers,
+  options?: RdbReaderOptions & { highWaterMark?: number },
+): Promise<RdbSummary> {
+  const reader = new RdbReader(handlers, options);
+  const stream = createReadStream(path, { highWaterMark: options?.highWaterMark ?? 1 << 20 });
+  for await (const chunk of stream) reader.push(chunk as Buffer);
+  reader.end();
+  return reader.summary as RdbSummary;
+}
