@@ -1,0 +1,192 @@
+/**
+ * Helpers shared by the list, hash, set and SORT families: Redis's ranged
+ * integer argument parsing (getRangeLongFromObjectOrReply and friends), the
+ * H/S-SCAN cursor and options, encoding limits read from the config, and
+ * typed key access.
+ */
+import { RedisError, Err } from '../protocol/errors';
+import { parseLongLong, parseSafeInt, isOpt } from './util';
+import type { Client } from '../server/client';
+import type { Entry } from '../keyspace/database';
+import type { HashLimits } from '../keyspace/types/hash';
+import type { SetLimits } from '../keyspace/types/set';
+import type { Config } from '../config/schema';
+
+/** LONG_MAX / -LONG_MAX as Redis's range checks print them. */
+export const LONG_MAX = 9223372036854775807n;
+
+/** Message of getPositiveLongFromObjectOrReply when the caller gives none. */
+export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+
+/**
+ * Redis's getLongFromObjectOrReply: an int64 or `msg` (default "value is not
+ * an integer or out of range"). Values beyond 2^53 come back approximate,
+ * which is harmless for counts and indexes.
+ */
+export function longArg(s: string, msg: string = Err.notInt): number {
+  const v = parseSafeInt(s);
+  if (v === null) throw new RedisError(msg);
+  return v;
+}
+
+/**
+ * Redis's getPositiveLongFromObjectOrReply: 0..LONG_MAX; both a non-integer
+ * and a negative value give `msg`.
+ */
+export function positiveLongArg(s: string, msg: string = MUST_BE_POSITIVE): number {
+  const v = parseSafeInt(s);
+  if (v === null || v < 0) throw new RedisError(msg);
+  return v;
+}
+
+/**
+ * Redis's getRangeLongFromObjectOrReply(min, max, msg): a parse error and an
+ * out-of-range value both give `msg` when there is one; otherwise
+ * "value is not an integer or out of range" / "value is out of range, value
+ * must between MIN and MAX". Bounds are exact int64s.
+ */
+export function rangeLongArg(s: string, min: bigint, max: bigint, msg?: string): number {
+  let v: bigint | number | null;
+  // Only strings of 16+ characters can exceed 2^53: check those exactly.
+  if (s.length >= 16) v = parseLongLong(s);
+  else v = parseSafeInt(s);
+  if (v === null) throw new RedisError(msg ?? Err.notInt);
+  if (typeof v === 'bigint' ? v < min || v > max : v < Number(min) || v > Number(max)) {
+    throw new RedisError(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
+  }
+  return Number(v);
+}
+
+/**
+ * Largest reply HRANDFIELD / SRANDMEMBER build for a negative count. Redis
+ * would stream billions of elements; a JS process cannot hold such a reply,
+ * so larger counts are refused with Redis's generic range error.
+ */
+export const MAX_RANDOM_REPLY = 1 << 24;
+
+/** numkeys of LMPOP/BLMPOP/SINTERCARD: 1..LONG_MAX or "numkeys should be greater than 0". */
+export function numkeysArg(s: string): number {
+  return rangeLongArg(s, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
+}
+
+/** LEFT|RIGHT (getListPositionFromObjectOrReply): true for LEFT, or a syntax error. */
+export function leftRightArg(s: string): boolean {
+  if (isOpt(s, 'left')) return true;
+  if (isOpt(s, 'right')) return false;
+  throw new RedisError(Err.syntax);
+}
+
+// ---------------------------------------------------------------- typed access
+
+/** The entry of a key for a write (no hit/miss stats, as lookupKeyWrite), LRU touched. */
+export function entryForWrite(c: Client, key: string): Entry | undefined {
+  const e = c.db.lookup(key);
+  if (e !== undefined) e.lru = c.server.now();
+  return e;
+}
+
+// ---------------------------------------------------------------- encoding limits
+
+const hashLimitCache = new WeakMap<Config, HashLimits>();
+const setLimitCache = new WeakMap<Config, SetLimits>();
+
+/** hash-max-listpack-entries / hash-max-listpack-value as the structure wants them (cached per config). */
+export function hashLimits(c: Client): HashLimits {
+  const cfg = c.server.config;
+  const entries = cfg.num('hash-max-listpack-entries');
+  const value = cfg.num('hash-max-listpack-value');
+  let l = hashLimitCache.get(cfg);
+  if (l === undefined || l.maxListpackEntries !== entries || l.maxListpackValue !== value) {
+    l = { maxListpackEntries: entries, maxListpackValue: value };
+    hashLimitCache.set(cfg, l);
+  }
+  return l;
+}
+
+/** set-max-intset-entries as the structure wants it (cached per config). */
+export function setLimits(c: Client): SetLimits {
+  const cfg = c.server.config;
+  const entries = cfg.num('set-max-intset-entries');
+  let l = setLimitCache.get(cfg);
+  if (l === undefined || l.maxIntsetEntries !== entries) {
+    l = { maxIntsetEntries: entries };
+    setLimitCache.set(cfg, l);
+  }
+  return l;
+}
+
+// ---------------------------------------------------------------- SCAN family
+
+/**
+ * parseScanCursorOrReply: strtoul(…, 10) that must consume the whole string,
+ * with no leading blank and no overflow. Like strtoul it takes a sign ("-1" is
+ * 2^64-1) and the empty string (cursor 0). Returns the cursor as a number.
+ */
+export function scanCursorArg(s: string): number {
+  const n = s.length;
+  let i = 0;
+  if (n > 0 && (s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45)) i = 1;
+  if (i === 1 && n === 1) throw new RedisError('ERR invalid cursor');
+  for (let j = i; j < n; j++) {
+    const ch = s.charCodeAt(j);
+    if (ch < 48 || ch > 57) throw new RedisError('ERR invalid cursor');
+  }
+  if (n === 0) return 0;
+  let v = BigInt(s.slice(i));
+  if (v > 18446744073709551615n) throw new RedisError('ERR invalid cursor');
+  if (s.charCodeAt(0) === 45 && v !== 0n) v = 18446744073709551616n - v;
+  return Number(v);
+}
+
+/** MATCH / COUNT options of HSCAN and SSCAN (TYPE is SCAN-only: a syntax error here). */
+export interface ScanOptions {
+  /** null when absent or "*" (which matches everything) */
+  pattern: string | null;
+  count: number;
+}
+
+/** Parse `[MATCH pattern] [COUNT count]` from argv[from] on, as scanGenericCommand. */
+export function scanOptions(argv: string[], from: number): ScanOptions {
+  let pattern: string | null = null;
+  let count = 10;
+  let i = from;
+  while (i < argv.length) {
+    const left = argv.length - i;
+    if (isOpt(argv[i], 'count') && left >= 2) {
+      count = longArg(argv[i + 1]);
+      if (count < 1) throw new RedisError(Err.syntax);
+      i += 2;
+    } else if (isOpt(argv[i], 'match') && left >= 2) {
+      const p = argv[i + 1];
+      pattern = p === '*' ? null : p;
+      i += 2;
+    } else {
+      throw new RedisError(Err.syntax);
+    }
+  }
+  return { pattern, count };
+}
+
+/** The reply of an HSCAN/SSCAN on a missing key: cursor 0 and no elements. */
+export const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
+
+// ---------------------------------------------------------------- replies
+
+/**
+ * Pre-encoded `$<len>\r\n` headers for short elements: fewer string pieces
+ * per element make big replies (LRANGE) cheaper to build and to flatten when
+ * written to the socket.
+ */
+export const BULK_HEADERS: readonly string[] = Array.from({ length: 128 }, (_, i) => '$' + i + '\r\n');
+
+/** An array of bulk strings, like ReplyWriter.bulks but with the cached length headers. */
+export function replyBulks(c: Client, items: readonly string[]): void {
+  const r = c.reply;
+  if (!r.enabled) return;
+  let o = '*' + items.length + '\r\n';
+  for (let i = 0; i < items.length; i++) {
+    const s = items[i];
+    o += (s.length < 128 ? BULK_HEADERS[s.length] : '$' + s.length + '\r\n') + s + '\r\n';
+  }
+  r.raw(o);
+}
