@@ -1,13 +1,1179 @@
-/** String commands. */
+/**
+ * String commands (t_string.c and bitops.c of Redis 7.0): GET/SET and their
+ * variants, counters, ranges, LCS and the bitmap commands.
+ *
+ * Values are latin1 JS strings. Redis's object encodings (int / embstr / raw)
+ * are not a property of a JS string, so they are derived from the value, with
+ * a small side table for values whose encoding depends on how they were
+ * written (APPEND/SETRANGE/SETBIT leave "raw", INCRBYFLOAT "embstr", COPY an
+ * unshared int): see stringEncoding().
+ *
+ * Propagation follows Redis 7.0: SET/SETEX/PSETEX with a TTL -> SET k v PXAT
+ * ms; SET ... GET loses GET; GETSET -> SET; GETEX -> PEXPIREAT / PERSIST / DEL;
+ * GETDEL -> DEL; INCRBYFLOAT -> SET k v KEEPTTL.
+ */
 import { cmd, type CommandSpec } from './spec';
-import { readString } from './util';
+import { RedisError, Err } from '../protocol/errors';
+import { lookupRead, parseLongLong, parseSafeInt, readString } from './util';
+import type { Client } from '../server/client';
+import type { Entry } from '../keyspace/database';
+import { incrByFloat } from '../keyspace/types/float';
 
-/** String command specs. */
-export const stringCommands: CommandSpec[] = [
-  cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => c.reply.bulkOrNull(readString(c, argv[1]))),
-  cmd('set', -3, 'write denyoom', 1, 1, 1, (c, argv) => {
-    c.db.set(argv[1], argv[2]);
-    c.server.dirty++;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+// ---------------------------------------------------------------------------
+// small shared helpers
+
+/**
+ * An int64 argument read with Redis's string2ll rules: a number when it is a
+ * safe integer, a bigint beyond, null when invalid.
+ */
+export function parseInt64(s: string): number | bigint | null {
+  // up to 15 characters every accepted value is below 2^53: parseSafeInt is exact
+  if (s.length <= 15) return parseSafeInt(s);
+  const b = parseLongLong(s);
+  if (b === null) return null;
+  return b >= MIN_SAFE && b <= MAX_SAFE ? Number(b) : b;
+}
+
+/**
+ * An option name as C code compares it (strcasecmp / opt[n] == '\0'): stops
+ * at the first NUL byte, lowercased.
+ */
+export function optName(a: string): string {
+  const nul = a.indexOf('\0');
+  const o = nul >= 0 ? a.slice(0, nul) : a;
+  // no option name is longer: skip lowercasing big values
+  return o.length > 16 ? '' : o.toLowerCase();
+}
+
+/** Redis's checkStringLength: the master link may exceed proto-max-bulk-len, clients may not. */
+function checkStringLength(c: Client, size: number): void {
+  if (!c.isMaster && size > c.server.config.num('proto-max-bulk-len')) throw new RedisError(Err.stringTooLong);
+}
+
+/** A string entry for writing, WRONGTYPE for other types. */
+function lookupStringWrite(c: Client, key: string): Entry | undefined {
+  const e = c.db.lookup(key);
+  if (e !== undefined && typeof e.value !== 'string') throw new RedisError(Err.wrongType);
+  return e;
+}
+
+/** GET's body shared by GET-like commands: replies the value or null; WRONGTYPE is thrown before any reply. */
+function getGeneric(c: Client, key: string): string | null {
+  const v = readString(c, key);
+  c.reply.bulkOrNull(v);
+  return v;
+}
+
+/** DEL or UNLINK, as Redis picks for deletions decided by a command (lazyfree-lazy-user-del / -expire). */
+export function delVerb(c: Client, lazyOption: string): string {
+  return c.server.config.bool(lazyOption) ? 'UNLINK' : 'DEL';
+}
+
+// ---------------------------------------------------------------------------
+// object encodings
+
+const ENC_RAW = 1;
+const ENC_EMBSTR = 2;
+const ENC_INT_UNSHARED = 3;
+
+/** An encoding forced by how the value was written, valid while the value is still `v`. */
+interface EncMark {
+  v: string;
+  enc: number;
+}
+
+const encMarks = new WeakMap<Entry, EncMark>();
+/** Lets SET & co. skip the WeakMap entirely until some command ever forced an encoding. */
+let marksUsed = false;
+
+function markEnc(e: Entry, enc: number): void {
+  const m = encMarks.get(e);
+  if (m !== undefined) {
+    m.v = e.value as string;
+    m.enc = enc;
+    return;
+  }
+  encMarks.set(e, { v: e.value as string, enc });
+  marksUsed = true;
+}
+
+/** Forget a forced encoding: the value was rewritten the way SET writes it. */
+function clearEnc(e: Entry): void {
+  if (marksUsed) encMarks.delete(e);
+}
+
+function forcedEnc(e: Entry): number {
+  if (!marksUsed) return 0;
+  const m = encMarks.get(e);
+  return m !== undefined && m.v === e.value ? m.enc : 0;
+}
+
+/**
+ * OBJECT ENCODING of a string entry, as tryObjectEncoding() would have left it:
+ * "int" for a canonical int64 of at most 20 chars, "embstr" up to 44 bytes,
+ * "raw" beyond, unless the writing command forced another encoding.
+ */
+export function stringEncoding(e: Entry): 'int' | 'embstr' | 'raw' {
+  const s = e.value as string;
+  switch (forcedEnc(e)) {
+    case ENC_RAW:
+      return 'raw';
+    case ENC_EMBSTR:
+      return s.length <= 44 ? 'embstr' : 'raw';
+    case ENC_INT_UNSHARED:
+      return 'int';
+  }
+  if (s.length <= 20 && parseLongLong(s) !== null) return 'int';
+  return s.length <= 44 ? 'embstr' : 'raw';
+}
+
+/**
+ * OBJECT REFCOUNT of a string entry: Redis shares the integers 0..9999
+ * (refcount INT_MAX) unless maxmemory is set with an LRU/LFU policy.
+ */
+export function stringRefcount(c: Client, e: Entry): number {
+  if (stringEncoding(e) !== 'int' || forcedEnc(e) === ENC_INT_UNSHARED) return 1;
+  const s = e.value as string;
+  if (s.length > 4 || s.charCodeAt(0) === 45) return 1;
+  const policy = c.server.config.str('maxmemory-policy');
+  if (c.server.config.num('maxmemory') !== 0 && (policy.endsWith('lru') || policy.endsWith('lfu'))) return 1;
+  return 2147483647;
+}
+
+/**
+ * Carry the encoding of a moved (RENAME/MOVE) or duplicated (COPY) string to
+ * its new entry; dupStringObject() makes shared integers private.
+ */
+export function copyStringEncoding(from: Entry, to: Entry, duplicate: boolean): void {
+  if (typeof from.value !== 'string') return;
+  const f = forcedEnc(from);
+  if (f !== 0) markEnc(to, f);
+  else if (duplicate && stringEncoding(from) === 'int') markEnc(to, ENC_INT_UNSHARED);
+}
+
+// ---------------------------------------------------------------------------
+// SET family
+
+const F_NX = 1;
+const F_XX = 2;
+const F_EX = 4;
+const F_PX = 8;
+const F_KEEPTTL = 16;
+const F_GET = 32;
+const F_EXAT = 64;
+const F_PXAT = 128;
+const F_PERSIST = 256;
+const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
+
+/** Exact text of the last absolute expire computed by expireArg() (for propagation). */
+let expireText = '';
+
+/**
+ * Redis's getExpireMillisecondsOrReply: the expire argument as an absolute
+ * unix time in ms. `unitMs` is 1000 for EX/EXAT, 1 for PX/PXAT; `relative`
+ * adds the current time (EX/PX). Also sets expireText.
+ */
+function expireArg(c: Client, arg: string, unitMs: number, relative: boolean, cmdName: string): number {
+  const v = parseInt64(arg);
+  if (v === null) throw new RedisError(Err.notInt);
+  if (typeof v === 'number') {
+    if (v <= 0) throw new RedisError(Err.invalidExpire(cmdName));
+    let ms = v * unitMs;
+    if (relative) ms += c.server.now();
+    if (ms <= Number.MAX_SAFE_INTEGER) {
+      expireText = String(ms);
+      return ms;
+    }
+  }
+  // beyond 2^53: exact int64 arithmetic, with C's overflow checks
+  const b = BigInt(v);
+  if (b <= 0n || (unitMs === 1000 && b > INT64_MAX / 1000n)) throw new RedisError(Err.invalidExpire(cmdName));
+  let ms = b * BigInt(unitMs);
+  if (relative) ms += BigInt(c.server.now());
+  if (ms > INT64_MAX) throw new RedisError(Err.invalidExpire(cmdName));
+  expireText = ms.toString();
+  return Number(ms);
+}
+
+/** The expire argument found by the last parseExtended() call, or null. */
+let parsedExpire: string | null = null;
+
+/** SET's / GETEX's options, as parseExtendedStringArgumentsOrReply accepts them (every conflict is a syntax error). */
+function parseExtended(argv: string[], isSet: boolean): number {
+  let flags = 0;
+  parsedExpire = null;
+  for (let j = isSet ? 3 : 2; j < argv.length; j++) {
+    const o = optName(argv[j]);
+    const hasNext = j < argv.length - 1;
+    if (o === 'nx' && isSet && !(flags & F_XX)) flags |= F_NX;
+    else if (o === 'xx' && isSet && !(flags & F_NX)) flags |= F_XX;
+    else if (o === 'get' && isSet) flags |= F_GET;
+    else if (o === 'keepttl' && isSet && !(flags & (F_PERSIST | F_ANY_EXPIRE))) flags |= F_KEEPTTL;
+    else if (o === 'persist' && !isSet && !(flags & (F_ANY_EXPIRE | F_KEEPTTL))) flags |= F_PERSIST;
+    else if (o === 'ex' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EXAT | F_PX | F_PXAT))) {
+      flags |= F_EX;
+      parsedExpire = argv[++j];
+    } else if (o === 'px' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PXAT))) {
+      flags |= F_PX;
+      parsedExpire = argv[++j];
+    } else if (o === 'exat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_PX | F_PXAT))) {
+      flags |= F_EXAT;
+      parsedExpire = argv[++j];
+    } else if (o === 'pxat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PX))) {
+      flags |= F_PXAT;
+      parsedExpire = argv[++j];
+    } else throw new RedisError(Err.syntax);
+  }
+  return flags;
+}
+
+/** The absolute expire of the parsed options, or -1 when none was given. */
+function parsedExpireMs(c: Client, flags: number, cmdName: string): number {
+  if (parsedExpire === null) return -1;
+  const unit = flags & (F_EX | F_EXAT) ? 1000 : 1;
+  return expireArg(c, parsedExpire, unit, (flags & (F_EX | F_PX)) !== 0, cmdName);
+}
+
+/** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed. */
+function storeString(c: Client, key: string, e: Entry | undefined, val: string, keepTtl: boolean): Entry {
+  if (e === undefined) return c.db.set(key, val);
+  e.value = val;
+  if (!keepTtl && e.expireAt >= 0) c.db.persist(e);
+  clearEnc(e);
+  e.lru = c.server.now();
+  return e;
+}
+
+/**
+ * setGenericCommand: SET with its options, SETNX, SETEX, PSETEX.
+ * `intReplies`: :1 / :0 (SETNX) instead of +OK / null.
+ */
+function setGeneric(c: Client, argv: string[], flags: number, key: string, val: string, expireMs: number, intReplies: boolean): void {
+  if (flags & F_GET) getGeneric(c, key);
+  const e = c.db.lookup(key);
+  const found = e !== undefined;
+  if ((flags & F_NX && found) || (flags & F_XX && !found)) {
+    if (!(flags & F_GET)) {
+      if (intReplies) c.reply.int(0);
+      else c.reply.nullBulk();
+    }
+    return;
+  }
+  const ent = storeString(c, key, e, val, (flags & F_KEEPTTL) !== 0);
+  const s = c.server;
+  s.dirty++;
+  s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
+  if (expireMs >= 0) {
+    c.db.setExpire(ent, expireMs);
+    s.rewriteCommand(['SET', key, val, 'PXAT', expireText]);
+    s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
+  }
+  if (!(flags & F_GET)) {
+    if (intReplies) c.reply.int(1);
+    else c.reply.ok();
+  } else if (expireMs < 0) {
+    // propagate without GET (it may be repeated)
+    const out: string[] = [];
+    for (let j = 0; j < argv.length; j++) if (j < 3 || optName(argv[j]) !== 'get') out.push(argv[j]);
+    s.rewriteCommand(out);
+  }
+}
+
+/** Format: SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
+function setCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const val = argv[2];
+  if (argv.length === 3) {
+    // hot path: plain SET
+    storeString(c, key, c.db.lookup(key), val, false);
+    const s = c.server;
+    s.dirty++;
+    s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
     c.reply.ok();
+    return;
+  }
+  const flags = parseExtended(argv, true);
+  const ms = parsedExpireMs(c, flags, 'set');
+  setGeneric(c, argv, flags, key, val, ms, false);
+}
+
+/** Format: GETSET key value */
+function getsetCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  getGeneric(c, key);
+  storeString(c, key, c.db.lookup(key), argv[2], false);
+  const s = c.server;
+  s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
+  s.dirty++;
+  s.rewriteCommand(['SET', key, argv[2]]);
+}
+
+/** Format: GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST] */
+function getexCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const flags = parseExtended(argv, false);
+  const v = lookupRead(c, key);
+  if (v === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  const ms = parsedExpireMs(c, flags, 'getex');
+  c.reply.bulk(v);
+  const s = c.server;
+  const e = c.db.peek(key)!;
+  if (flags & (F_PXAT | F_EXAT) && ms <= s.now() && !s.loading && !s.isReplica()) {
+    // an absolute time already in the past deletes the key
+    c.db.delete(key);
+    s.rewriteCommand([delVerb(c, 'lazyfree-lazy-expire'), key]);
+    s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
+    s.dirty++;
+  } else if (ms >= 0) {
+    c.db.setExpire(e, ms);
+    s.rewriteCommand(['PEXPIREAT', key, expireText]);
+    s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
+    s.dirty++;
+  } else if (flags & F_PERSIST) {
+    if (c.db.persist(e)) {
+      s.rewriteCommand(['PERSIST', key]);
+      s.notifyKeyspaceEvent('g', 'persist', key, c.db.id);
+      s.dirty++;
+    }
+  }
+}
+
+/** Format: GETDEL key */
+function getdelCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  if (getGeneric(c, key) === null) return;
+  if (c.db.delete(key)) {
+    const s = c.server;
+    s.rewriteCommand([delVerb(c, 'lazyfree-lazy-user-del'), key]);
+    s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
+    s.dirty++;
+  }
+}
+
+/** Format: MSET key value [key value ...] / MSETNX key value [key value ...] */
+function msetGeneric(c: Client, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) throw new RedisError(Err.arity(nx ? 'msetnx' : 'mset'));
+  const db = c.db;
+  if (nx) {
+    for (let j = 1; j < argv.length; j += 2) {
+      if (db.lookup(argv[j]) !== undefined) {
+        c.reply.int(0);
+        return;
+      }
+    }
+  }
+  const s = c.server;
+  for (let j = 1; j < argv.length; j += 2) {
+    storeString(c, argv[j], db.lookup(argv[j]), argv[j + 1], false);
+    s.notifyKeyspaceEvent('$', 'set', argv[j], db.id);
+  }
+  s.dirty += (argv.length - 1) / 2;
+  if (nx) c.reply.int(1);
+  else c.reply.ok();
+}
+
+// ---------------------------------------------------------------------------
+// counters
+
+/**
+ * incrDecrCommand: add `incr` (a number when safe, else bigint) to the int64
+ * stored at key. Plain JS numbers while everything stays within 2^53, exact
+ * BigInt int64 arithmetic otherwise. The TTL is kept.
+ */
+function incrDecr(c: Client, key: string, incr: number | bigint): void {
+  const e = lookupStringWrite(c, key);
+  let cur: number | bigint = 0;
+  if (e !== undefined) {
+    const v = parseInt64(e.value as string);
+    if (v === null) throw new RedisError(Err.notInt);
+    cur = v;
+  }
+  let result: number | bigint;
+  if (typeof cur === 'number' && typeof incr === 'number' && Number.isSafeInteger(cur + incr)) {
+    result = cur + incr;
+  } else {
+    const r = BigInt(cur) + BigInt(incr);
+    if (r > INT64_MAX || r < INT64_MIN) throw new RedisError(Err.overflow);
+    result = r;
+  }
+  const text = String(result);
+  if (e === undefined) c.db.set(key, text);
+  else {
+    e.value = text;
+    clearEnc(e);
+  }
+  const s = c.server;
+  s.notifyKeyspaceEvent('$', 'incrby', key, c.db.id);
+  s.dirty++;
+  c.reply.int(result);
+}
+
+/** An INCRBY/DECRBY increment argument. */
+function incrementArg(s: string): number | bigint {
+  const v = parseInt64(s);
+  if (v === null) throw new RedisError(Err.notInt);
+  return v;
+}
+
+/** Format: INCRBYFLOAT key increment */
+function incrbyfloatCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const e = lookupStringWrite(c, key);
+  const r = incrByFloat(e === undefined ? null : (e.value as string), argv[2]);
+  if (!r.ok) throw new RedisError(r.error === 'notfloat' ? Err.notFloat : 'ERR increment would produce NaN or Infinity');
+  const v = r.value;
+  let ent: Entry;
+  if (e === undefined) ent = c.db.set(key, v);
+  else {
+    e.value = v;
+    ent = e;
+  }
+  // createStringObjectFromLongDouble() builds an embstr even for "3"
+  markEnc(ent, ENC_EMBSTR);
+  const s = c.server;
+  s.notifyKeyspaceEvent('$', 'incrbyfloat', key, c.db.id);
+  s.dirty++;
+  c.reply.bulk(v);
+  s.rewriteCommand(['SET', key, v, 'KEEPTTL']);
+}
+
+// ---------------------------------------------------------------------------
+// ranges
+
+/** Format: APPEND key value */
+function appendCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const add = argv[2];
+  const e = lookupStringWrite(c, key);
+  let total: number;
+  if (e === undefined) {
+    c.db.set(key, add);
+    total = add.length;
+  } else {
+    const old = e.value as string;
+    total = old.length + add.length;
+    checkStringLength(c, total);
+    e.value = add.length === 0 ? old : old + add;
+    markEnc(e, ENC_RAW);
+  }
+  const s = c.server;
+  s.notifyKeyspaceEvent('$', 'append', key, c.db.id);
+  s.dirty++;
+  c.reply.int(total);
+}
+
+/** Format: STRLEN key */
+function strlenCommand(c: Client, argv: string[]): void {
+  const v = readString(c, argv[1]);
+  c.reply.int(v === null ? 0 : v.length);
+}
+
+/** An int64 argument as a JS number (values beyond 2^53 only ever act as "huge"). */
+export function int64Number(s: string): number {
+  const v = parseInt64(s);
+  if (v === null) throw new RedisError(Err.notInt);
+  return Number(v);
+}
+
+/** Format: GETRANGE key start end (and SUBSTR key start end) */
+function getrangeCommand(c: Client, argv: string[]): void {
+  let start = int64Number(argv[2]);
+  let end = int64Number(argv[3]);
+  const v = readString(c, argv[1]);
+  if (v === null) {
+    c.reply.bulk('');
+    return;
+  }
+  const len = v.length;
+  if (start < 0 && end < 0 && start > end) {
+    c.reply.bulk('');
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) c.reply.bulk('');
+  else c.reply.bulk(v.slice(start, end + 1));
+}
+
+/** Format: SETRANGE key offset value */
+function setrangeCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const value = argv[3];
+  const offset = int64Number(argv[2]);
+  if (offset < 0) throw new RedisError('ERR offset is out of range');
+  const e = lookupStringWrite(c, key);
+  let ent: Entry;
+  if (e === undefined) {
+    if (value.length === 0) {
+      c.reply.int(0);
+      return;
+    }
+    checkStringLength(c, offset + value.length);
+    ent = c.db.set(key, '\0'.repeat(offset) + value);
+  } else {
+    const old = e.value as string;
+    if (value.length === 0) {
+      c.reply.int(old.length);
+      return;
+    }
+    checkStringLength(c, offset + value.length);
+    ent = e;
+    if (offset > old.length) e.value = old + '\0'.repeat(offset - old.length) + value;
+    else e.value = old.slice(0, offset) + value + old.slice(offset + value.length);
+  }
+  markEnc(ent, ENC_RAW);
+  const s = c.server;
+  s.notifyKeyspaceEvent('$', 'setrange', key, c.db.id);
+  s.dirty++;
+  c.reply.int((ent.value as string).length);
+}
+
+/** Format: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN] */
+function lcsCommand(c: Client, argv: string[]): void {
+  const va = lookupRead(c, argv[1]);
+  const vb = lookupRead(c, argv[2]);
+  if ((va !== undefined && typeof va !== 'string') || (vb !== undefined && typeof vb !== 'string')) {
+    throw new RedisError('ERR The specified keys must contain string values');
+  }
+  const a = va === undefined ? '' : (va as string);
+  const b = vb === undefined ? '' : (vb as string);
+  let getidx = false;
+  let getlen = false;
+  let withmatchlen = false;
+  let minmatchlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const o = optName(argv[j]);
+    const more = argv.length - 1 - j;
+    if (o === 'idx') getidx = true;
+    else if (o === 'len') getlen = true;
+    else if (o === 'withmatchlen') withmatchlen = true;
+    else if (o === 'minmatchlen' && more > 0) {
+      minmatchlen = int64Number(argv[j + 1]);
+      if (minmatchlen < 0) minmatchlen = 0;
+      j++;
+    } else throw new RedisError(Err.syntax);
+  }
+  if (getlen && getidx) throw new RedisError('ERR If you want both the length and indexes, please just use IDX.');
+  const alen = a.length;
+  const blen = b.length;
+  const cells = (alen + 1) * (blen + 1);
+  if (cells * 4 > c.server.config.num('proto-max-bulk-len')) {
+    throw new RedisError('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  }
+  const A = Buffer.from(a, 'latin1');
+  const B = Buffer.from(b, 'latin1');
+  const w = blen + 1;
+  // LCS(i, j) = length of the LCS of A[0..i-1] and B[0..j-1], row-major
+  const lcs = new Uint32Array(cells);
+  for (let i = 1; i <= alen; i++) {
+    const ai = A[i - 1];
+    const row = i * w;
+    const prev = row - w;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === B[j - 1]) lcs[row + j] = lcs[prev + j - 1] + 1;
+      else {
+        const l1 = lcs[prev + j];
+        const l2 = lcs[row + j - 1];
+        lcs[row + j] = l1 > l2 ? l1 : l2;
+      }
+    }
+  }
+  const total = lcs[alen * w + blen];
+  const computelcs = getidx || !getlen;
+  const result = Buffer.allocUnsafe(computelcs ? total : 0);
+  const matches: number[][] = [];
+  let idx = total;
+  // aStart === alen means "no range open", as in Redis
+  let aStart = alen;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (computelcs && i > 0 && j > 0) {
+    let emit = false;
+    if (A[i - 1] === B[j - 1]) {
+      result[idx - 1] = A[i - 1];
+      if (aStart === alen) {
+        aStart = i - 1;
+        aEnd = i - 1;
+        bStart = j - 1;
+        bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else emit = true;
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      const l1 = lcs[(i - 1) * w + j];
+      const l2 = lcs[i * w + j - 1];
+      if (l1 > l2) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    const matchLen = aEnd - aStart + 1;
+    if (emit) {
+      if (getidx && (minmatchlen === 0 || matchLen >= minmatchlen)) matches.push([aStart, aEnd, bStart, bEnd, matchLen]);
+      aStart = alen;
+    }
+  }
+  const r = c.reply;
+  if (getidx) {
+    r.mapLen(2);
+    r.bulk('matches');
+    r.arrayLen(matches.length);
+    for (const m of matches) {
+      r.arrayLen(withmatchlen ? 3 : 2);
+      r.arrayLen(2);
+      r.int(m[0]);
+      r.int(m[1]);
+      r.arrayLen(2);
+      r.int(m[2]);
+      r.int(m[3]);
+      if (withmatchlen) r.int(m[4]);
+    }
+    r.bulk('len');
+    r.int(total);
+  } else if (getlen) r.int(total);
+  else r.bulk(result.toString('latin1'));
+}
+
+// ---------------------------------------------------------------------------
+// bitmaps
+
+const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
+
+/** Bits set in each byte value. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
+
+/**
+ * getBitOffsetFromArgument: a bit offset, `#n` meaning n*bits when `bits` > 0
+ * (BITFIELD), refused when negative or past proto-max-bulk-len bytes.
+ */
+function bitOffsetArg(c: Client, arg: string, bits: number): number {
+  const usehash = bits > 0 && arg.charCodeAt(0) === 35;
+  const v = parseInt64(usehash ? arg.slice(1) : arg);
+  if (v === null) throw new RedisError(BIT_OFFSET_ERR);
+  let off = Number(v);
+  if (usehash) off *= bits;
+  if (off < 0 || (!c.isMaster && Math.floor(off / 8) >= c.server.config.num('proto-max-bulk-len'))) {
+    throw new RedisError(BIT_OFFSET_ERR);
+  }
+  return off;
+}
+
+/**
+ * lookupStringForBitCommand: the string at key, created or zero-padded so the
+ * byte holding `maxbit` exists; it becomes "raw" as dbUnshareStringValue()
+ * leaves it. Returns the entry and how many bytes were added.
+ */
+function stringForBits(c: Client, key: string, maxbit: number): { e: Entry; grew: number } {
+  const byte = Math.floor(maxbit / 8);
+  const e = lookupStringWrite(c, key);
+  let ent: Entry;
+  let grew = 0;
+  if (e === undefined) {
+    ent = c.db.set(key, '\0'.repeat(byte + 1));
+    grew = byte + 1;
+  } else {
+    ent = e;
+    const old = e.value as string;
+    if (old.length < byte + 1) {
+      grew = byte + 1 - old.length;
+      e.value = old + '\0'.repeat(grew);
+    }
+  }
+  markEnc(ent, ENC_RAW);
+  return { e: ent, grew };
+}
+
+/** Format: SETBIT key offset value */
+function setbitCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const off = bitOffsetArg(c, argv[2], 0);
+  const on = parseInt64(argv[3]);
+  if (on !== 0 && on !== 1) throw new RedisError('ERR bit is not an integer or out of range');
+  const { e, grew } = stringForBits(c, key, off);
+  const s = e.value as string;
+  const byte = Math.floor(off / 8);
+  const bit = 7 - (off % 8);
+  const byteval = s.charCodeAt(byte);
+  const bitval = (byteval >> bit) & 1;
+  // only a real change (or growth) is a write: an unchanged SETBIT is not propagated
+  if (grew > 0 || bitval !== on) {
+    const nb = (byteval & ~(1 << bit)) | (on << bit);
+    e.value = s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1);
+    markEnc(e, ENC_RAW);
+    const srv = c.server;
+    srv.notifyKeyspaceEvent('$', 'setbit', key, c.db.id);
+    srv.dirty++;
+  }
+  c.reply.int(bitval);
+}
+
+/** Format: GETBIT key offset */
+function getbitCommand(c: Client, argv: string[]): void {
+  const off = bitOffsetArg(c, argv[2], 0);
+  const v = readString(c, argv[1]);
+  if (v === null) {
+    c.reply.int(0);
+    return;
+  }
+  const byte = Math.floor(off / 8);
+  c.reply.int(byte < v.length ? (v.charCodeAt(byte) >> (7 - (off % 8))) & 1 : 0);
+}
+
+/** Count the set bits of s in bytes [from, to]. */
+function popcount(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i <= to; i++) n += POPCOUNT[s.charCodeAt(i)];
+  return n;
+}
+
+/** Parse BYTE | BIT (true for BIT). */
+function unitArg(a: string): boolean {
+  const o = optName(a);
+  if (o === 'bit') return true;
+  if (o !== 'byte') throw new RedisError(Err.syntax);
+  return false;
+}
+
+/** Format: BITCOUNT key [start end [BYTE | BIT]] */
+function bitcountCommand(c: Client, argv: string[]): void {
+  // Redis 7.0 looks the key up before parsing the range: a missing key is 0 whatever follows
+  const s = readString(c, argv[1]);
+  if (s === null) {
+    c.reply.int(0);
+    return;
+  }
+  const len = s.length;
+  let start: number;
+  let end: number;
+  let firstMask = 0;
+  let lastMask = 0;
+  if (argv.length === 4 || argv.length === 5) {
+    start = int64Number(argv[2]);
+    end = int64Number(argv[3]);
+    if (start < 0 && end < 0 && start > end) {
+      c.reply.int(0);
+      return;
+    }
+    const isbit = argv.length === 5 ? unitArg(argv[4]) : false;
+    const tot = isbit ? len * 8 : len;
+    if (start < 0) start = tot + start;
+    if (end < 0) end = tot + end;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= tot) end = tot - 1;
+    if (isbit && start <= end) {
+      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
+      lastMask = (1 << (7 - (end % 8))) - 1;
+      start = Math.floor(start / 8);
+      end = Math.floor(end / 8);
+    }
+  } else if (argv.length === 2) {
+    start = 0;
+    end = len - 1;
+  } else throw new RedisError(Err.syntax);
+  if (start > end) {
+    c.reply.int(0);
+    return;
+  }
+  let n = popcount(s, start, end);
+  if (firstMask !== 0) n -= POPCOUNT[s.charCodeAt(start) & firstMask];
+  if (lastMask !== 0) n -= POPCOUNT[s.charCodeAt(end) & lastMask];
+  c.reply.int(n);
+}
+
+/** First bit equal to `bit` among bit positions [from, to] of s, or -1. */
+function findBit(s: string, from: number, to: number, bit: number): number {
+  let pos = from;
+  while (pos <= to && pos % 8 !== 0) {
+    if (((s.charCodeAt(Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
+    pos++;
+  }
+  // whole bytes: skip the ones that cannot contain the bit
+  const skip = bit ? 0 : 0xff;
+  while (pos + 7 <= to) {
+    const b = s.charCodeAt(pos / 8);
+    if (b !== skip) {
+      for (let k = 0; k < 8; k++) if (((b >> (7 - k)) & 1) === bit) return pos + k;
+    }
+    pos += 8;
+  }
+  while (pos <= to) {
+    if (((s.charCodeAt(Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
+    pos++;
+  }
+  return -1;
+}
+
+/** Format: BITPOS key bit [start [end [BYTE | BIT]]] */
+function bitposCommand(c: Client, argv: string[]): void {
+  const bit = parseInt64(argv[2]);
+  if (bit === null) throw new RedisError(Err.notInt);
+  if (bit !== 0 && bit !== 1) throw new RedisError('ERR The bit argument must be 1 or 0.');
+  // as BITCOUNT: a missing key is an endless run of zeros, whatever the range says
+  const s = readString(c, argv[1]);
+  if (s === null) {
+    c.reply.int(bit ? -1 : 0);
+    return;
+  }
+  const len = s.length;
+  let endGiven = false;
+  let fromBit: number;
+  let toBit: number;
+  if (argv.length >= 4 && argv.length <= 6) {
+    let start = int64Number(argv[3]);
+    const isbit = argv.length === 6 ? unitArg(argv[5]) : false;
+    let end: number;
+    if (argv.length >= 5) {
+      end = int64Number(argv[4]);
+      endGiven = true;
+    } else end = isbit ? len * 8 + 7 : len - 1;
+    const tot = isbit ? len * 8 : len;
+    if (start < 0) start = tot + start;
+    if (end < 0) end = tot + end;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= tot) end = tot - 1;
+    if (start > end) {
+      c.reply.int(-1);
+      return;
+    }
+    fromBit = isbit ? start : start * 8;
+    toBit = isbit ? end : end * 8 + 7;
+  } else if (argv.length === 3) {
+    if (len === 0) {
+      c.reply.int(-1);
+      return;
+    }
+    fromBit = 0;
+    toBit = len * 8 - 1;
+  } else throw new RedisError(Err.syntax);
+  const pos = findBit(s, fromBit, toBit, bit);
+  if (pos >= 0) c.reply.int(pos);
+  else if (bit === 1 || endGiven) c.reply.int(-1);
+  // looking for a clear bit with an open end: the string counts as zero-padded on the right
+  else c.reply.int((Math.floor(toBit / 8) + 1) * 8);
+}
+
+/** Format: BITOP AND | OR | XOR | NOT destkey key [key ...] */
+function bitopCommand(c: Client, argv: string[]): void {
+  const op = optName(argv[1]);
+  if (op !== 'and' && op !== 'or' && op !== 'xor' && op !== 'not') throw new RedisError(Err.syntax);
+  if (op === 'not' && argv.length !== 4) throw new RedisError('ERR BITOP NOT must be called with a single source key.');
+  const dest = argv[2];
+  const n = argv.length - 3;
+  const srcs: string[] = [];
+  let maxlen = 0;
+  for (let j = 0; j < n; j++) {
+    const v = readString(c, argv[j + 3]);
+    const s = v === null ? '' : v;
+    srcs.push(s);
+    if (s.length > maxlen) maxlen = s.length;
+  }
+  const srv = c.server;
+  if (maxlen > 0) {
+    const out = Buffer.allocUnsafe(maxlen);
+    const s0 = srcs[0];
+    for (let i = 0; i < maxlen; i++) {
+      let o = i < s0.length ? s0.charCodeAt(i) : 0;
+      if (op === 'not') o = ~o & 0xff;
+      for (let j = 1; j < n; j++) {
+        const s = srcs[j];
+        const b = i < s.length ? s.charCodeAt(i) : 0;
+        if (op === 'and') o &= b;
+        else if (op === 'or') o |= b;
+        else o ^= b;
+      }
+      out[i] = o;
+    }
+    const ent = storeString(c, dest, c.db.lookup(dest), out.toString('latin1'), false);
+    markEnc(ent, ENC_RAW);
+    srv.notifyKeyspaceEvent('$', 'set', dest, c.db.id);
+    srv.dirty++;
+  } else if (c.db.delete(dest)) {
+    // an empty result deletes the destination (dbDelete: even a logically expired one)
+    srv.notifyKeyspaceEvent('g', 'del', dest, c.db.id);
+    srv.dirty++;
+  }
+  c.reply.int(maxlen);
+}
+
+const OW_WRAP = 0;
+const OW_SAT = 1;
+const OW_FAIL = 2;
+const OP_GET = 0;
+const OP_SET = 1;
+const OP_INCRBY = 2;
+const U64_MASK = (1n << 64n) - 1n;
+
+/** One BITFIELD operation. */
+interface BitfieldOp {
+  offset: number;
+  value: bigint;
+  opcode: number;
+  owtype: number;
+  bits: number;
+  signed: boolean;
+}
+
+/** int64 reinterpretation of a uint64 bit pattern. */
+function toInt64(u: bigint): bigint {
+  return BigInt.asIntN(64, u);
+}
+
+/** Read `bits` bits at bit `offset` as unsigned (buf reads as zeros past its end). */
+function getUnsignedBits(buf: Buffer, offset: number, bits: number): bigint {
+  let v = 0n;
+  for (let j = 0; j < bits; j++, offset++) {
+    const byte = Math.floor(offset / 8);
+    const b = byte < buf.length ? (buf[byte] >> (7 - (offset % 8))) & 1 : 0;
+    v = (v << 1n) | BigInt(b);
+  }
+  return v;
+}
+
+function getSignedBits(buf: Buffer, offset: number, bits: number): bigint {
+  return BigInt.asIntN(bits, getUnsignedBits(buf, offset, bits));
+}
+
+function setBits(buf: Buffer, offset: number, bits: number, value: bigint): void {
+  const u = BigInt.asUintN(64, value);
+  for (let j = 0; j < bits; j++, offset++) {
+    const bitval = Number((u >> BigInt(bits - 1 - j)) & 1n);
+    const byte = Math.floor(offset / 8);
+    const bit = 7 - (offset % 8);
+    buf[byte] = (buf[byte] & ~(1 << bit)) | (bitval << bit);
+  }
+}
+
+/** checkUnsignedBitfieldOverflow on uint64 `value`: [overflow (0, 1, -1), limit]. */
+function unsignedOverflow(value: bigint, incr: bigint, bits: number, owtype: number): [number, bigint] {
+  const max = (1n << BigInt(bits)) - 1n;
+  const maxincr = toInt64((max - value) & U64_MASK);
+  const minincr = toInt64(-value & U64_MASK);
+  if (value > max || (incr > 0n && incr > maxincr)) {
+    return [1, owtype === OW_WRAP ? (value + incr) & U64_MASK & max : owtype === OW_SAT ? max : 0n];
+  }
+  if (incr < 0n && incr < minincr) return [-1, owtype === OW_WRAP ? (value + incr) & U64_MASK & max : 0n];
+  return [0, 0n];
+}
+
+/** checkSignedBitfieldOverflow on int64 `value`: [overflow (0, 1, -1), limit]. */
+function signedOverflow(value: bigint, incr: bigint, bits: number, owtype: number): [number, bigint] {
+  const max = bits === 64 ? INT64_MAX : (1n << BigInt(bits - 1)) - 1n;
+  const min = -max - 1n;
+  const maxincr = toInt64((max - value) & U64_MASK);
+  const minincr = toInt64((min - value) & U64_MASK);
+  const wrap = (): bigint => {
+    let cc = (value + incr) & U64_MASK;
+    if (bits < 64) {
+      const mask = U64_MASK ^ ((1n << BigInt(bits)) - 1n);
+      cc = cc & (1n << BigInt(bits - 1)) ? cc | mask : cc & ~mask & U64_MASK;
+    }
+    return toInt64(cc);
+  };
+  if (value > max || (bits !== 64 && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) {
+    return [1, owtype === OW_WRAP ? wrap() : owtype === OW_SAT ? max : 0n];
+  }
+  if (value < min || (bits !== 64 && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) {
+    return [-1, owtype === OW_WRAP ? wrap() : owtype === OW_SAT ? min : 0n];
+  }
+  return [0, 0n];
+}
+
+const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+
+/** getBitfieldTypeFromArgument: `i1`..`i64` or `u1`..`u63`. */
+function bitfieldType(arg: string): { signed: boolean; bits: number } {
+  const s0 = arg.charCodeAt(0);
+  if (s0 !== 105 && s0 !== 117) throw new RedisError(BITFIELD_TYPE_ERR);
+  const signed = s0 === 105;
+  const nul = arg.indexOf('\0');
+  const v = parseInt64(nul >= 0 ? arg.slice(1, nul) : arg.slice(1));
+  if (typeof v !== 'number' || v < 1 || (signed && v > 64) || (!signed && v > 63)) throw new RedisError(BITFIELD_TYPE_ERR);
+  return { signed, bits: v };
+}
+
+/**
+ * Format: BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] SET encoding offset value | INCRBY encoding offset increment ...]
+ * and (readOnly) BITFIELD_RO key [GET encoding offset ...].
+ */
+function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
+  const ops: BitfieldOp[] = [];
+  let owtype = OW_WRAP;
+  let readonly = true;
+  let highest = 0;
+  for (let j = 2; j < argv.length; j++) {
+    const rem = argv.length - j - 1;
+    const sub = optName(argv[j]);
+    let opcode: number;
+    if (sub === 'get' && rem >= 2) opcode = OP_GET;
+    else if (sub === 'set' && rem >= 3) opcode = OP_SET;
+    else if (sub === 'incrby' && rem >= 3) opcode = OP_INCRBY;
+    else if (sub === 'overflow' && rem >= 1) {
+      const t = optName(argv[++j]);
+      if (t === 'wrap') owtype = OW_WRAP;
+      else if (t === 'sat') owtype = OW_SAT;
+      else if (t === 'fail') owtype = OW_FAIL;
+      else throw new RedisError('ERR Invalid OVERFLOW type specified');
+      continue;
+    } else throw new RedisError(Err.syntax);
+    const { signed, bits } = bitfieldType(argv[j + 1]);
+    const offset = bitOffsetArg(c, argv[j + 2], bits);
+    let value = 0n;
+    if (opcode !== OP_GET) {
+      readonly = false;
+      if (highest < offset + bits - 1) highest = offset + bits - 1;
+      const v = parseInt64(argv[j + 3]);
+      if (v === null) throw new RedisError(Err.notInt);
+      value = BigInt(v);
+    }
+    ops.push({ offset, value, opcode, owtype, bits, signed });
+    j += opcode === OP_GET ? 2 : 3;
+  }
+  const key = argv[1];
+  let buf: Buffer;
+  let entry: Entry | null = null;
+  let grew = 0;
+  if (readonly) {
+    const v = readString(c, key);
+    buf = v === null ? Buffer.alloc(0) : Buffer.from(v, 'latin1');
+  } else {
+    if (readOnly) throw new RedisError('ERR BITFIELD_RO only supports the GET subcommand');
+    const r = stringForBits(c, key, highest);
+    entry = r.e;
+    grew = r.grew;
+    buf = Buffer.from(entry.value as string, 'latin1');
+  }
+  const r = c.reply;
+  r.arrayLen(ops.length);
+  let changes = 0;
+  for (const op of ops) {
+    if (op.opcode === OP_GET) {
+      r.int(op.signed ? getSignedBits(buf, op.offset, op.bits) : getUnsignedBits(buf, op.offset, op.bits));
+      continue;
+    }
+    let oldval: bigint;
+    let newval: bigint;
+    let retval: bigint;
+    let overflow: number;
+    let limit: bigint;
+    if (op.signed) {
+      oldval = getSignedBits(buf, op.offset, op.bits);
+      if (op.opcode === OP_INCRBY) {
+        [overflow, limit] = signedOverflow(oldval, op.value, op.bits, op.owtype);
+        newval = overflow ? limit : oldval + op.value;
+        retval = newval;
+      } else {
+        newval = op.value;
+        [overflow, limit] = signedOverflow(newval, 0n, op.bits, op.owtype);
+        if (overflow) newval = limit;
+        retval = oldval;
+      }
+    } else {
+      oldval = getUnsignedBits(buf, op.offset, op.bits);
+      if (op.opcode === OP_INCRBY) {
+        newval = (oldval + op.value) & U64_MASK;
+        [overflow, limit] = unsignedOverflow(oldval, op.value, op.bits, op.owtype);
+        if (overflow) newval = limit;
+        retval = newval;
+      } else {
+        newval = op.value & U64_MASK;
+        [overflow, limit] = unsignedOverflow(newval, 0n, op.bits, op.owtype);
+        if (overflow) newval = limit;
+        retval = oldval;
+      }
+    }
+    if (overflow && op.owtype === OW_FAIL) {
+      r.nullBulk();
+      continue;
+    }
+    r.int(toInt64(retval & U64_MASK));
+    setBits(buf, op.offset, op.bits, newval);
+    if (grew > 0 || oldval !== newval) changes++;
+  }
+  if (changes > 0 && entry !== null) {
+    entry.value = buf.toString('latin1');
+    markEnc(entry, ENC_RAW);
+    const srv = c.server;
+    srv.notifyKeyspaceEvent('$', 'setbit', key, c.db.id);
+    srv.dirty += changes;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// the table
+
+/** String and bitmap command specs. */
+export const stringCommands: CommandSpec[] = [
+  // Format: GET key
+  cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => c.reply.bulkOrNull(readString(c, argv[1]))),
+  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand),
+  // Format: SETNX key value
+  cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], argv[2], -1, true)),
+  // Format: SETEX key seconds value
+  cmd('setex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
+    setGeneric(c, argv, F_EX, argv[1], argv[3], expireArg(c, argv[2], 1000, true, 'setex'), false);
   }),
+  // Format: PSETEX key milliseconds value
+  cmd('psetex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
+    setGeneric(c, argv, F_PX, argv[1], argv[3], expireArg(c, argv[2], 1, true, 'psetex'), false);
+  }),
+  cmd('getex', -2, 'write fast', 1, 1, 1, getexCommand),
+  cmd('getdel', 2, 'write fast', 1, 1, 1, getdelCommand),
+  cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand),
+  // Format: MGET key [key ...]  (non-strings read as null)
+  cmd('mget', -2, 'readonly fast', 1, -1, 1, (c, argv) => {
+    const r = c.reply;
+    r.arrayLen(argv.length - 1);
+    for (let j = 1; j < argv.length; j++) {
+      const v = lookupRead(c, argv[j]);
+      if (typeof v === 'string') r.bulk(v);
+      else r.nullBulk();
+    }
+  }),
+  cmd('mset', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, false)),
+  cmd('msetnx', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, true)),
+  cmd('append', 3, 'write denyoom fast', 1, 1, 1, appendCommand),
+  cmd('strlen', 2, 'readonly fast', 1, 1, 1, strlenCommand),
+  cmd('getrange', 4, 'readonly', 1, 1, 1, getrangeCommand),
+  cmd('substr', 4, 'readonly', 1, 1, 1, getrangeCommand),
+  cmd('setrange', 4, 'write denyoom', 1, 1, 1, setrangeCommand),
+  // Format: INCR key / DECR key / INCRBY key increment / DECRBY key decrement
+  cmd('incr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], 1)),
+  cmd('decr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], -1)),
+  cmd('incrby', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], incrementArg(argv[2]))),
+  cmd('decrby', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => {
+    const v = incrementArg(argv[2]);
+    if (v === INT64_MIN) throw new RedisError('ERR decrement would overflow');
+    incrDecr(c, argv[1], -v);
+  }),
+  cmd('incrbyfloat', 3, 'write denyoom fast', 1, 1, 1, incrbyfloatCommand),
+  cmd('lcs', -3, 'readonly', 1, 2, 1, lcsCommand),
+  cmd('setbit', 4, 'write denyoom', 1, 1, 1, setbitCommand),
+  cmd('getbit', 3, 'readonly fast', 1, 1, 1, getbitCommand),
+  cmd('bitcount', -2, 'readonly', 1, 1, 1, bitcountCommand),
+  cmd('bitpos', -3, 'readonly', 1, 1, 1, bitposCommand),
+  cmd('bitop', -4, 'write denyoom', 2, -1, 1, bitopCommand),
+  cmd('bitfield', -2, 'write denyoom', 1, 1, 1, (c, argv) => bitfieldGeneric(c, argv, false)),
+  cmd('bitfield_ro', -2, 'readonly fast', 1, 1, 1, (c, argv) => bitfieldGeneric(c, argv, true)),
 ];
