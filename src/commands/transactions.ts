@@ -1,5 +1,110 @@
-/** transactions commands (being written). */
-import type { CommandSpec } from './spec';
+/**
+ * Transactions (Redis's multi.c): MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * The executor queues commands while `c.multi !== null` and flags
+ * `c.multiDirty` when one is rejected at queueing time; a rejected EXEC
+ * becomes `-EXECABORT Transaction discarded because of: ...` there too.
+ * WATCH is indexed both ways (server.watchedKeys and c.watched); the server
+ * breaks it on writes (signalModifiedKey), expiry and FLUSHDB/FLUSHALL/SWAPDB
+ * (touchAllWatched); EXEC also fails when a WATCHed key has logically
+ * expired since WATCH (Redis 7.0's isWatchedKeyExpired).
+ */
+import { cmd, type CommandSpec } from './spec';
+import { RedisError } from '../protocol/errors';
+import { call } from '../server/executor';
+import type { Client } from '../server/client';
 
-/** transactions command specs. */
-export const transactionCommands: CommandSpec[] = [];
+/** Leave MULTI state: drop the queue and the flags, forget every WATCH. */
+export function discardTransaction(c: Client): void {
+  c.multi = null;
+  c.multiDirty = false;
+  c.casDirty = false;
+  c.server.unwatchAll(c);
+}
+
+/** WATCH one key of the client's current db (watchForKey). */
+function watchKey(c: Client, key: string): void {
+  const s = c.server;
+  const k = c.db.id + '\0' + key;
+  if (c.watched.has(k)) return;
+  let set = s.watchedKeys.get(k);
+  if (set === undefined) s.watchedKeys.set(k, (set = new Set()));
+  set.add(c);
+  c.watched.add(k);
+  // A key already expired (but not yet reclaimed) is remembered as such:
+  // reclaiming it later is no logical change (Redis 7.0's wk->expired).
+  const e = c.db.peek(key);
+  if (e !== undefined && !c.db.isLive(e)) c.watchedStale.add(k);
+  else c.watchedStale.delete(k);
+}
+
+/** isWatchedKeyExpired: a WATCHed key (live at WATCH time) has logically expired since. */
+function watchedKeyExpired(c: Client): boolean {
+  if (c.server.loading) return false;
+  for (const k of c.watched) {
+    if (c.watchedStale.has(k)) continue;
+    const sep = k.indexOf('\0');
+    const db = c.server.dbs[Number(k.slice(0, sep))];
+    const e = db.peek(k.slice(sep + 1));
+    if (e !== undefined && !db.isLive(e)) return true;
+  }
+  return false;
+}
+
+/** Transaction command specs. */
+export const transactionCommands: CommandSpec[] = [
+  /** Format: MULTI */
+  cmd('multi', 1, 'noscript loading stale fast allow_busy', 0, 0, 0, (c) => {
+    if (c.multi !== null) throw new RedisError('ERR MULTI calls can not be nested');
+    c.multi = [];
+    c.reply.ok();
+  }),
+  /**
+   * Format: EXEC. Runs the queue inside the current execution unit, so what
+   * the commands propagate is wrapped in MULTI/EXEC when there is more than
+   * one; EXEC itself is never propagated.
+   */
+  cmd('exec', 1, 'noscript loading stale skip_slowlog', 0, 0, 0, (c) => {
+    const queue = c.multi;
+    if (queue === null) throw new RedisError('ERR EXEC without MULTI');
+    const s = c.server;
+    if (!c.casDirty && watchedKeyExpired(c)) c.casDirty = true;
+    if (c.multiDirty || c.casDirty) {
+      const aborted = c.multiDirty;
+      discardTransaction(c);
+      if (aborted) throw new RedisError('EXECABORT Transaction discarded because of previous errors.');
+      c.reply.nullArray();
+      return;
+    }
+    // Unwatch first: the transaction's own writes must not matter.
+    discardTransaction(c);
+    const denied = c.denyBlocking;
+    c.denyBlocking = true;
+    c.reply.arrayLen(queue.length);
+    try {
+      for (const q of queue) call(s, c, q.cmd, q.argv);
+    } finally {
+      c.denyBlocking = denied;
+    }
+    s.preventPropagation = true;
+  }),
+  /** Format: DISCARD */
+  cmd('discard', 1, 'noscript loading stale fast allow_busy', 0, 0, 0, (c) => {
+    if (c.multi === null) throw new RedisError('ERR DISCARD without MULTI');
+    discardTransaction(c);
+    c.reply.ok();
+  }),
+  /** Format: WATCH key [key ...] */
+  cmd('watch', -2, 'noscript loading stale fast allow_busy', 1, -1, 1, (c, argv) => {
+    if (c.multi !== null) throw new RedisError('ERR WATCH inside MULTI is not allowed');
+    // no point in watching once a WATCHed key was touched
+    if (!c.casDirty) for (let i = 1; i < argv.length; i++) watchKey(c, argv[i]);
+    c.reply.ok();
+  }),
+  /** Format: UNWATCH */
+  cmd('unwatch', 1, 'noscript loading stale fast allow_busy', 0, 0, 0, (c) => {
+    c.server.unwatchAll(c);
+    c.casDirty = false;
+    c.reply.ok();
+  }),
+];
