@@ -46,7 +46,7 @@ export function optionsToDirectives(opts: Record<string, unknown>, server: Serve
     if (typeof v === 'boolean') args = [v ? 'yes' : 'no'];
     else if (typeof v === 'number') args = [String(v)];
     else if (Array.isArray(v)) args = v.map(String);
-    else if (def && def.type === 'special') args = String(v) === '' ? [] : (splitArgs(String(v)) ?? [String(v)]);
+    else if (def && def.multiArg) args = String(v) === '' ? [] : (splitArgs(String(v)) ?? [String(v)]);
     else args = [String(v)];
     out.push({ name, args, file: null, line: ++line, text: `${name} ${args.join(' ')}` });
   }

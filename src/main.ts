@@ -1,15 +1,18 @@
 /**
- * tredis-server [/path/to/redis.conf] [--option value ...]
- * Parses the command line and config file as redis-server does, optionally
- * daemonizes (re-spawning detached, since Node cannot fork), writes the pid
- * file, starts the server and shuts down cleanly on SIGTERM/SIGINT.
+ * tredis-server [/path/to/redis.conf] [--option value ...] [-]
+ * Parses the command line and config file as redis-server does (errors are
+ * Redis's FATAL CONFIG FILE ERROR block, exit 1), changes to `dir`,
+ * optionally daemonizes (re-spawning detached, since Node cannot fork),
+ * writes the pid file, starts the server and shuts down cleanly on
+ * SIGTERM/SIGINT following shutdown-on-sigterm / shutdown-on-sigint.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Server } from './server/server';
 import { installSubsystems } from './server/subsystems';
-import { parseCommandLine, ConfigFileError } from './config/parse';
+import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
+import { logTimestamp } from './server/logger';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
 
@@ -17,6 +20,25 @@ function usage(): void {
   process.stderr.write(
     'Usage: ./tredis-server [/path/to/redis.conf] [options] [-]\n       ./tredis-server - (read config from stdin)\n       ./tredis-server -v or --version\n       ./tredis-server -h or --help\n\nExamples:\n       ./tredis-server (run the server with default conf)\n       ./tredis-server /etc/redis/6379.conf\n       ./tredis-server --port 7777\n       ./tredis-server --port 7777 --replicaof 127.0.0.1 8888\n       ./tredis-server /etc/myredis.conf --loglevel verbose -\n       ./tredis-server /etc/myredis.conf --loglevel verbose\n',
   );
+}
+
+/** A log line written before the server (and its logger) exists, as serverLog does at start-up. */
+function earlyLog(mark: string, msg: string): void {
+  process.stdout.write(`${process.pid}:C ${logTimestamp(new Date())} ${mark} ${msg}\n`);
+}
+
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'No such file or directory';
+  if (code === 'EACCES') return 'Permission denied';
+  if (code === 'ENOTDIR') return 'Not a directory';
+  if (code === 'EISDIR') return 'Is a directory';
+  return (e as Error).message;
+}
+
+/** serverLogFromHandler's format: `<pid>:signal-handler (<unixtime>) <msg>`. */
+function signalLog(server: Server, msg: string): void {
+  server.logger.raw(`${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) ${msg}\n`);
 }
 
 /** Entry point of the tredis-server binary. */
@@ -27,64 +49,107 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === '-h' || argv[0] === '--help') {
     usage();
-    return;
+    process.exit(1);
   }
+  const origCwd = process.cwd();
   const server = new Server({ logToStdout: true });
   let file: string | null;
+  let directives: Directive[];
   try {
     const parsed = parseCommandLine(argv);
     file = parsed.file;
-    server.config.loadDirectives(parsed.directives);
+    directives = parsed.directives;
+    server.config.loadDirectives(directives);
   } catch (e) {
     if (e instanceof ConfigFileError) {
       process.stderr.write(e.format());
       process.exit(1);
     }
+    if (e instanceof ConfigOpenError) {
+      earlyLog('#', e.message);
+      process.exit(1);
+    }
     throw e;
   }
-  if (file && file !== '-') server.config.file = path.resolve(file);
-  if (server.config.bool('daemonize') && process.env.TREDIS_DAEMON_CHILD !== '1') {
+  if (file !== null && file !== '-') server.config.file = path.resolve(file);
+  const daemonChild = process.env.TREDIS_DAEMON_CHILD === '1';
+  if (server.config.bool('daemonize') && !daemonChild) {
+    // daemonize(): the parent returns at once, the child keeps running detached
     const child = spawn(process.execPath, [process.argv[1], ...argv], {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, TREDIS_DAEMON_CHILD: '1' },
-      cwd: process.cwd(),
+      cwd: origCwd,
     });
     child.unref();
     return;
   }
-  if (process.env.TREDIS_DAEMON_CHILD === '1') server.logger.quiet = true;
-  if (!file) {
-    server.logger.warning('Warning: no config file specified, using the default config. In order to specify a config file use tredis-server /path/to/redis.conf');
+  // Redis chdir()s to `dir` while reading the config: relative paths (logfile, pidfile, dump) are inside it
+  const dir = server.config.str('dir');
+  try {
+    process.chdir(dir);
+  } catch (e) {
+    const d = [...directives].reverse().find((x) => x.name === 'dir');
+    process.stderr.write(new ConfigFileError(strerror(e), d?.line ?? 0, d?.text ?? '').format());
+    process.exit(1);
+  }
+  const logfile = server.config.str('logfile');
+  if (logfile !== '') {
+    try {
+      fs.closeSync(fs.openSync(logfile, 'a'));
+    } catch (e) {
+      process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nCan't open the log file: ${strerror(e)}\n`);
+      process.exit(1);
+    }
+  }
+  if (daemonChild) server.logger.quiet = true;
+  if (argv.length === 0) {
+    server.configLoadedMessage = `Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1] ?? 'tredis-server'} /path/to/redis.conf`;
   }
   installSubsystems(server);
+  // createPidFile(): daemonized servers always have one
   let pidfile = server.config.str('pidfile');
-  if (pidfile === '' && server.config.bool('daemonize')) pidfile = '/var/run/redis.pid';
+  if (pidfile === '' && daemonChild) pidfile = '/var/run/redis.pid';
+  if (pidfile !== '') {
+    server.config.setRaw('pidfile', pidfile);
+    try {
+      fs.writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      earlyLog('#', `Failed to write PID file: ${strerror(e)}`);
+    }
+  }
   try {
     await server.start();
   } catch (e) {
     server.logger.warning((e as Error).message);
-    process.exit(1);
-  }
-  if (pidfile !== '') {
-    try {
-      fs.writeFileSync(pidfile, `${process.pid}\n`);
-      server.config.setRaw('pidfile', pidfile);
-    } catch (e) {
-      server.logger.warning(`Failed to write PID file: ${(e as Error).message}`);
+    if (pidfile !== '') {
+      try {
+        fs.unlinkSync(pidfile);
+      } catch {
+        /* gone */
+      }
     }
+    process.exit(1);
   }
   server.onExit = () => process.exit(0);
   let shuttingDown = false;
-  const onSignal = (sig: string) => {
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
     if (shuttingDown) {
-      server.logger.warning(`You insist... exiting now.`);
-      process.exit(1);
+      if (sig === 'SIGINT') {
+        signalLog(server, 'You insist... exiting now.');
+        process.exit(1);
+      }
+      return;
     }
     shuttingDown = true;
-    server.logger.warning(`Received ${sig} scheduling shutdown...`);
-    void server.shutdown({ save: null, now: false, force: false }).then((ok) => {
-      if (!ok) shuttingDown = false;
+    signalLog(server, `Received ${sig} scheduling shutdown...`);
+    const flags = server.config.get(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm') as string[];
+    const save = flags.includes('save') ? true : flags.includes('nosave') ? false : null;
+    void server.shutdown({ save, now: flags.includes('now'), force: flags.includes('force') }).then((ok) => {
+      if (!ok) {
+        server.logger.warning('Errors trying to shut down the server. Check the logs for more information.');
+        shuttingDown = false;
+      }
     });
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));

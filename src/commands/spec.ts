@@ -23,6 +23,8 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** keys for commands with movable keys (numkeys forms); returns argv indexes */
   getKeys?: (argv: string[]) => number[];
+  /** argv indexes of the keys a write may change (default: all its keys); only these break WATCH / wake blocked clients, e.g. ZUNIONSTORE's destination but not its sources */
+  writeKeys?: (argv: string[]) => number[];
   /** command group for COMMAND DOCS / INFO (string, list, generic, server, ...) */
   group?: string;
   since?: string;
@@ -55,6 +57,7 @@ export class Command {
   readonly subcommands: Map<string, Command> | null;
   readonly parent: Command | null;
   readonly getKeysFn: ((argv: string[]) => number[]) | undefined;
+  readonly writeKeysFn: ((argv: string[]) => number[]) | undefined;
   readonly spec: CommandSpec;
   readonly isWrite: boolean;
   readonly isReadonly: boolean;
@@ -82,6 +85,7 @@ export class Command {
     this.step = spec.step;
     this.handler = spec.handler;
     this.getKeysFn = spec.getKeys;
+    this.writeKeysFn = spec.writeKeys;
     const f = new Set(spec.flags);
     this.isWrite = f.has('write');
     this.isReadonly = f.has('readonly');

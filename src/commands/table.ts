@@ -10,6 +10,7 @@ import { serverCommands } from './server';
 import { listCommands } from './lists';
 import { hashCommands } from './hashes';
 import { setCommands } from './sets';
+import { sortCommands } from './sort';
 import { zsetCommands } from './zsets';
 import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
@@ -25,6 +26,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...listCommands,
   ...hashCommands,
   ...setCommands,
+  ...sortCommands,
   ...zsetCommands,
   ...transactionCommands,
   ...pubsubCommands,

@@ -6,6 +6,7 @@
 import { RedisError, Err } from '../protocol/errors';
 import type { Client } from '../server/client';
 import type { DbValue, Entry } from '../keyspace/database';
+import { parseLongDouble } from '../keyspace/types/float';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -124,12 +125,17 @@ export function floatArg(s: string, msg: string = Err.notFloat): number {
  * Errors as Redis 7.0's getTimeoutFromObjectOrReply.
  */
 export function timeoutArg(c: Client, s: string): number {
-  const v = parseDouble(s);
-  if (v === null || !Number.isFinite(v)) throw new RedisError(Err.timeoutInvalid);
-  if (v < 0) throw new RedisError(Err.timeoutNeg);
-  if (v === 0) return 0;
-  const ms = Math.ceil(v * 1000);
-  if (ms > 0x7fffffffffff) throw new RedisError('ERR timeout is out of range');
+  // string2ld, then tval = (long long) ceill(ftval * 1000.0)
+  const ld = parseLongDouble(s);
+  if (ld === null) throw new RedisError(Err.timeoutInvalid);
+  let ms: number;
+  if (ld.inf || ld.e > 100) ms = Infinity;
+  else if (ld.m === 0n) ms = 0;
+  else if (ld.e < -200) ms = ld.neg ? 0 : 1; // tiny: ceil gives 1 ms, or -0 (forever) when negative
+  else ms = Math.ceil((ld.neg ? -1 : 1) * Number(ld.m) * 2 ** ld.e * 1000);
+  // casting inf or anything beyond int64 gives LLONG_MIN on x86-64: "negative"
+  if (ms < 0 || !(ms < 9223372036854775807)) throw new RedisError(Err.timeoutNeg);
+  if (ms === 0) return 0;
   return c.server.now() + ms;
 }
 

@@ -1,7 +1,10 @@
 /**
- * redis.conf syntax: one directive per line, `#` comments, arguments split as
- * sdssplitargs does (double/single quotes with escapes), `include <path>`.
- * Command-line `--name v1 v2` is the same as a line `name v1 v2` after the file.
+ * redis.conf syntax, as loadServerConfigFromString and main() of Redis 7.0:
+ * one directive per line (trimmed of spaces, tabs, CR, LF), `#` comments,
+ * arguments split as sdssplitargs does (double/single quotes with escapes),
+ * `include <path|glob>`. Command-line `--name v1 v2` options are turned into
+ * config text (values quoted with sdscatrepr) appended after the file, so
+ * they are parsed, and reported in errors, exactly like file lines.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,10 +12,14 @@ import { splitArgs } from '../protocol/parser';
 
 /** One directive with where it came from (for error messages and CONFIG REWRITE). */
 export interface Directive {
+  /** lowercase directive name */
   name: string;
   args: string[];
+  /** file it was read from (null: command line / string) */
   file: string | null;
+  /** 1-based line number in the text it came from */
   line: number;
+  /** the trimmed line as Redis prints it after `>>>` */
   text: string;
 }
 
@@ -22,37 +29,138 @@ export class ConfigFileError extends Error {
     message: string,
     public readonly lineNo: number,
     public readonly lineText: string,
+    public readonly file: string | null = null,
   ) {
     super(message);
   }
-  /** The text Redis prints to stderr before exiting. */
+  /** The text Redis prints to stderr before exiting with status 1. */
   format(): string {
-    return `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line ${this.lineNo}\n>>> '${this.lineText}'\n${this.message}\n`;
+    const where = this.lineNo > 0 ? `Reading the configuration file, at line ${this.lineNo}\n>>> '${this.lineText}'\n` : '';
+    return `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n${where}${this.message}\n`;
   }
 }
 
-/** Parse config text into directives; `include` is followed relative to the cwd, as Redis does. */
+/**
+ * A config file that cannot be opened. Redis logs this as a warning line
+ * (`Fatal error, can't open config file '<path>': <strerror>`) and exits 1.
+ */
+export class ConfigOpenError extends Error {}
+
+/** sdscatrepr: a double-quoted, escaped representation (config rewrite, command-line options). */
+export function sdsrepr(s: string): string {
+  let o = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i];
+    if (ch === '\\' || ch === '"') o += '\\' + ch;
+    else if (ch === '\n') o += '\\n';
+    else if (ch === '\r') o += '\\r';
+    else if (ch === '\t') o += '\\t';
+    else if (c === 7) o += '\\a';
+    else if (c === 8) o += '\\b';
+    else if (c >= 32 && c <= 126) o += ch;
+    else o += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return o + '"';
+}
+
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EISDIR':
+      return 'Is a directory';
+    case 'ENOTDIR':
+      return 'Not a directory';
+    default:
+      return (e as Error).message;
+  }
+}
+
+/** Read a config file (latin1, binary safe) or throw ConfigOpenError with Redis's words. */
+export function readConfigFile(file: string): string {
+  try {
+    if (fs.statSync(file).isDirectory()) {
+      // fopen() of a directory succeeds in C and reads nothing
+      return '';
+    }
+    return fs.readFileSync(file, 'latin1');
+  } catch (e) {
+    throw new ConfigOpenError(`Fatal error, can't open config file '${file}': ${strerror(e)}`);
+  }
+}
+
+/** Files matching an include glob (`*`, `?`, `[...]` in the last components), sorted like glob(3). */
+function globFiles(pattern: string): string[] {
+  const abs = path.resolve(pattern);
+  const parts = abs.split('/').filter((p) => p !== '');
+  let bases = ['/'];
+  for (const part of parts) {
+    const next: string[] = [];
+    const wild = /[*?[]/.test(part);
+    for (const b of bases) {
+      if (!wild) {
+        const p = path.join(b, part);
+        if (fs.existsSync(p)) next.push(p);
+        continue;
+      }
+      let entries: string[] = [];
+      try {
+        entries = fs.readdirSync(b);
+      } catch {
+        continue;
+      }
+      const re = globToRegExp(part);
+      for (const e of entries.sort()) if (re.test(e) && !(e.startsWith('.') && !part.startsWith('.'))) next.push(path.join(b, e));
+    }
+    bases = next;
+  }
+  return bases;
+}
+
+function globToRegExp(g: string): RegExp {
+  let r = '^';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*') r += '.*';
+    else if (c === '?') r += '.';
+    else if (c === '[') {
+      const end = g.indexOf(']', i + 1);
+      if (end < 0) r += '\\[';
+      else {
+        let set = g.slice(i + 1, end);
+        if (set.startsWith('!')) set = '^' + set.slice(1);
+        r += '[' + set.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else r += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(r + '$');
+}
+
+/**
+ * Parse config text into directives. `include` is followed at once (relative
+ * to the current directory, as Redis does); a glob include with no match is
+ * skipped, a plain one that cannot be opened is fatal.
+ */
 export function parseConfigText(text: string, file: string | null, depth = 0): Directive[] {
   const out: Directive[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, '');
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+    if (line === '' || line[0] === '#') continue;
     const args = splitArgs(line);
-    if (args === null) throw new ConfigFileError('Unbalanced quotes in configuration line', i + 1, line);
+    if (args === null) throw new ConfigFileError('Unbalanced quotes in configuration line', i + 1, line, file);
     if (args.length === 0) continue;
     const name = args[0].toLowerCase();
-    if (name === 'include') {
-      if (args.length !== 2) throw new ConfigFileError('Bad directive or wrong number of arguments', i + 1, line);
-      if (depth > 16) throw new ConfigFileError('Include nesting too deep', i + 1, line);
-      let inc: string;
-      try {
-        inc = fs.readFileSync(path.resolve(args[1]), 'latin1');
-      } catch (e) {
-        throw new ConfigFileError(`Fatal error, can't open config file '${args[1]}': ${(e as Error).message}`, i + 1, line);
-      }
-      out.push(...parseConfigText(inc, args[1], depth + 1));
+    if (name === 'include' && args.length === 2) {
+      if (depth > 64) throw new ConfigFileError('Bad directive or wrong number of arguments', i + 1, line, file);
+      const target = args[1];
+      const files = /[*?[]/.test(target) ? globFiles(target) : [target];
+      for (const f of files) out.push(...parseConfigText(readConfigFile(f), f, depth + 1));
       continue;
     }
     out.push({ name, args: args.slice(1), file, line: i + 1, text: line });
@@ -60,46 +168,75 @@ export function parseConfigText(text: string, file: string | null, depth = 0): D
   return out;
 }
 
-/**
- * Turn `tredis-server [file] [--name v ...]` argv into directives, as Redis's
- * main(): options after the file become config lines appended to it; `-` as
- * the file reads stdin; a bare `--port` starts a new directive.
- */
-export function parseCommandLine(argv: string[]): { file: string | null; directives: Directive[] } {
-  let file: string | null = null;
-  let i = 0;
-  if (argv.length > 0 && !argv[0].startsWith('--')) {
-    file = argv[0];
-    i = 1;
-  }
-  const directives: Directive[] = [];
-  if (file !== null) {
-    const text = file === '-' ? fs.readFileSync(0, 'latin1') : readConfigFile(file);
-    directives.push(...parseConfigText(text, file === '-' ? null : file));
-  }
-  let cur: Directive | null = null;
-  let pos = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--') && a.length > 2) {
-      cur = { name: a.slice(2).toLowerCase(), args: [], file: null, line: ++pos, text: a.slice(2) };
-      directives.push(cur);
-    } else if (cur) {
-      // "--replicaof '127.0.0.1 6379'" gives one arg that holds two words, as in Redis
-      const parts = cur.args.length === 0 && /\s/.test(a) ? splitArgs(a) ?? [a] : [a];
-      cur.args.push(...parts);
-      cur.text += ' ' + a;
-    } else {
-      throw new ConfigFileError('Bad directive or wrong number of arguments', i + 1, a);
-    }
-  }
-  return { file, directives };
+/** What the command line of redis-server asks for. */
+export interface CommandLine {
+  /** the config file as given (null when none) */
+  file: string | null;
+  /** `-` was given: config text follows on stdin */
+  stdin: boolean;
+  /** the `--name value` options as config text (Redis's `options` string) */
+  options: string;
 }
 
-function readConfigFile(file: string): string {
-  try {
-    return fs.readFileSync(file, 'latin1');
-  } catch (e) {
-    throw new ConfigFileError(`Fatal error, can't open config file '${path.resolve(file)}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`, 0, file);
+/**
+ * Split `redis-server [file] [--name v ...] [-]` as Redis's main(): an
+ * option name ends the previous option; values are quoted with sdscatrepr;
+ * `--save` with no value (last, or followed by another option) means `save ""`.
+ */
+export function splitCommandLine(argv: string[]): CommandLine {
+  let j = 0;
+  let file: string | null = null;
+  if (argv.length > 0 && argv[0][0] !== '-') {
+    file = argv[0];
+    j = 1;
   }
+  let stdin = false;
+  let options = '';
+  let handledLast = true;
+  const argc = argv.length;
+  for (; j < argc; j++) {
+    const a = argv[j];
+    const isOpt = a.length >= 2 && a[0] === '-' && a[1] === '-';
+    if (a === '-' && (j === 0 || j === argc - 1)) {
+      stdin = true;
+    } else if (handledLast && isOpt) {
+      if (options.length) options += '\n';
+      options += a.slice(2) + ' ';
+      const parts = splitArgs(a) ?? [a];
+      if (parts.length === 1) {
+        handledLast = false;
+        const nextIsOpt = j !== argc - 1 && argv[j + 1].startsWith('--');
+        const lname = a.toLowerCase();
+        if (nextIsOpt && lname === '--save') {
+          options += '""';
+          handledLast = true;
+        } else if (j === argc - 1 && lname === '--save') {
+          options += '""';
+        } else if (nextIsOpt && lname === '--sentinel') {
+          handledLast = true;
+        }
+      } else {
+        handledLast = true;
+      }
+    } else {
+      options += sdsrepr(a) + ' ';
+      handledLast = true;
+    }
+  }
+  return { file, stdin, options };
+}
+
+/**
+ * Turn `tredis-server [file] [--name v ...]` argv into directives, as
+ * loadServerConfig(file, stdin, options): the text is the file, then stdin,
+ * then "\n" + options, parsed as one config (line numbers run through it).
+ */
+export function parseCommandLine(argv: string[], readStdin: () => string = () => fs.readFileSync(0, 'latin1')): { file: string | null; directives: Directive[] } {
+  const cl = splitCommandLine(argv);
+  let text = '';
+  // the main config file is known by its absolute path (getAbsolutePath), in errors too
+  if (cl.file !== null) text += readConfigFile(path.resolve(cl.file));
+  if (cl.stdin) text += readStdin();
+  if (cl.options) text += '\n' + cl.options;
+  return { file: cl.file, directives: parseConfigText(text, cl.file) };
 }

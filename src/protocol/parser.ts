@@ -37,6 +37,8 @@ export class RequestParser {
   private args: string[] = [];
   /** Bytes consumed by the last command taken with next() (for replication offsets). */
   lastSize = 0;
+  /** bytes of skipped empty commands, counted in the next command's lastSize (as Redis's reploff does) */
+  private skipped = 0;
   private cmdStart = 0;
   private consumedBefore = 0;
   private inCommand = false;
@@ -98,8 +100,12 @@ export class RequestParser {
         if (buf[this.pos] !== 42 /* '*' */) {
           const r = this.inline();
           if (r === null) return null;
-          if (r.length === 0) continue;
-          this.lastSize = this.pos - this.cmdStart;
+          if (r.length === 0) {
+            this.skipped += this.pos - this.cmdStart;
+            continue;
+          }
+          this.lastSize = this.pos - this.cmdStart + this.skipped;
+          this.skipped = 0;
           this.cmdStart = this.pos;
           return r;
         }
@@ -116,6 +122,7 @@ export class RequestParser {
         this.pos = nl + 1;
         if (n <= 0) {
           // "*0\r\n" / "*-1\r\n" are empty commands, skipped as Redis does
+          this.skipped += this.pos - this.cmdStart;
           this.cmdStart = this.pos;
           continue;
         }
@@ -162,7 +169,8 @@ export class RequestParser {
       const args = this.args;
       this.args = [];
       this.inCommand = false;
-      this.lastSize = this.pos - this.cmdStart + this.consumedBefore;
+      this.lastSize = this.pos - this.cmdStart + this.consumedBefore + this.skipped;
+      this.skipped = 0;
       this.consumedBefore = 0;
       this.cmdStart = this.pos;
       return args;

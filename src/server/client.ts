@@ -21,8 +21,8 @@ export interface BlockState {
   db: number;
   /** absolute ms, 0 = forever */
   timeoutAt: number;
-  /** try to serve: return true when served (reply written), false to keep waiting */
-  tryServe: () => boolean;
+  /** try to serve from `key` (the key that became ready; absent = any): return true when served (reply written), false to keep waiting */
+  tryServe: (key?: string) => boolean;
   /** write the timeout reply */
   onTimeout: () => void;
   /** the command being blocked, for stats/propagation */
@@ -64,13 +64,17 @@ export class Client {
   casDirty = false;
   /** WATCHed keys as `${db}\0${key}` (the server indexes them the other way) */
   readonly watched = new Set<string>();
+  /** WATCHed keys that were already logically expired at WATCH time (Redis's watchedKey.expired) */
+  readonly watchedStale = new Set<string>();
   blocked: BlockState | null = null;
+  /** Redis's CLIENT_DENY_BLOCKING: set while EXEC (or a script) runs commands, so BLPOP & co answer at once instead of blocking */
+  denyBlocking = false;
   /** subscriptions */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   readonly shardChannels = new Set<string>();
   /** CLIENT REPLY OFF/SKIP */
-  replyMode: 'on' | 'off' | 'skip' = 'on';
+  replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
   noEvict = false;
   noTouch = false;
   readonly createdAt: number;
@@ -116,8 +120,10 @@ export class Client {
       maxBulkLen: server.config.num('proto-max-bulk-len'),
       maxQueryBuffer: server.config.num('client-query-buffer-limit'),
     });
-    this.addr = opts.addr ?? (socket ? formatAddr(socket.remoteAddress, socket.remotePort) : '');
-    this.laddr = opts.laddr ?? (socket ? formatAddr(socket.localAddress, socket.localPort) : '');
+    // a unix socket client is known by the socket path, "path:0", as Redis prints it
+    const unix = socket !== null && socket.remoteAddress === undefined && socket.localAddress === undefined ? `${server.config.str('unixsocket')}:0` : null;
+    this.addr = opts.addr ?? (unix ?? (socket ? formatAddr(socket.remoteAddress, socket.remotePort) : ''));
+    this.laddr = opts.laddr ?? (unix ?? (socket ? formatAddr(socket.localAddress, socket.localPort) : ''));
     this.fd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
     if (this.isFake) this.reply.enabled = false;
   }

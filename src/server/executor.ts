@@ -41,7 +41,8 @@ export function lookupCommand(server: Server, argv: string[]): Command | string 
 export function processCommand(server: Server, c: Client, argv: string[]): boolean {
   const found = lookupCommand(server, argv);
   if (typeof found === 'string') {
-    rejectCommand(server, c, found, null);
+    // an arity error of EXEC still ends the transaction (EXECABORT), as in Redis
+    rejectCommand(server, c, found, argv[0].length === 4 && argv[0].toLowerCase() === 'exec' ? (server.commands.get('exec') ?? null) : null);
     return true;
   }
   const cmd = found;
@@ -84,6 +85,14 @@ export function processCommand(server: Server, c: Client, argv: string[]): boole
 function rejectCommand(server: Server, c: Client, msg: string, cmd: Command | null): true {
   if (c.multi !== null) c.multiDirty = true;
   if (cmd) cmd.stats.rejected++;
+  if (cmd !== null && cmd.name === 'exec' && cmd.parent === null) {
+    // Redis's execCommandAbort: a rejected EXEC discards the transaction (even outside MULTI)
+    c.multi = null;
+    c.multiDirty = false;
+    c.casDirty = false;
+    server.unwatchAll(c);
+    msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+  }
   server.countError(msg);
   c.reply.error(msg);
   return true;
@@ -128,7 +137,9 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   server.slowlogAdd(c, argv, usec);
   const dirty = server.dirty - dirtyBefore;
   if (dirty > 0) {
-    if (cmd.firstKey !== 0 || cmd.getKeysFn) {
+    if (cmd.writeKeysFn) {
+      for (const i of cmd.writeKeysFn(argv)) server.signalModifiedKey(dbId, argv[i]);
+    } else if (cmd.firstKey !== 0 || cmd.getKeysFn) {
       for (const k of cmd.keys(argv)) server.signalModifiedKey(dbId, k);
     }
     if (!server.preventPropagation) server.alsoPropagate(dbId, server.rewrittenArgv ?? argv);

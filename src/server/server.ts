@@ -82,6 +82,8 @@ export interface PubSubHub {
   unsubscribeAll(c: Client): void;
   channelCount(): number;
   patternCount(): number;
+  /** shard channels with subscribers (INFO pubsubshard_channels) */
+  shardChannelCount(): number;
 }
 
 /** The server. */
@@ -108,7 +110,7 @@ export class Server implements DbHost {
   /** port actually bound (port 0 picks a free one) */
   port = 0;
   /** subsystems attach here */
-  pubsub: PubSubHub = { publish: () => 0, unsubscribeAll: () => {}, channelCount: () => 0, patternCount: () => 0 };
+  pubsub: PubSubHub = { publish: () => 0, unsubscribeAll: () => {}, channelCount: () => 0, patternCount: () => 0, shardChannelCount: () => 0 };
   /** AOF sink (persistence) */
   aof: PropagationSink | null = null;
   /** replication master side sink (backlog + replicas); null while no replica ever attached */
@@ -128,13 +130,19 @@ export class Server implements DbHost {
     onClose: [] as Array<() => void | Promise<void>>,
     /** INFO sections contributed by subsystems: name -> lines */
     info: new Map<string, () => Array<[string, string | number]>>(),
+    /** after FLUSHALL emptied the dataset (persistence rewrites the dump when save points exist) */
+    onFlushAll: [] as Array<() => void>,
+    /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persistence); writes the reply itself, may block the client */
+    debugReload: null as ((c: Client, args: string[]) => void) | null,
   };
 
   // ---- execution unit & propagation ----
   rewrittenArgv: string[] | null = null;
   preventPropagation = false;
+  /** set by commands that touch arbitrary keys (SCAN, RANDOMKEY) run directly: their expired-key DELs are not MULTI-wrapped (Redis's propagate_no_multi) */
+  propagateNoMulti = false;
   private execDepth = 0;
-  private pending: Array<{ db: number; argv: string[] }> = [];
+  private pending: Array<{ db: number; argv: string[]; replOnly: boolean }> = [];
   /** the client whose command is running (master link detection) */
   currentClient: Client | null = null;
 
@@ -165,6 +173,17 @@ export class Server implements DbHost {
     this.startTime = this.now();
     this.lastSave = Math.floor(this.now() / 1000);
     this.commands = buildCommandTable();
+    this.config.renameCommand = (from, to) => {
+      // rename-command in the config file, as Redis: "" removes the command
+      const cmd = this.commands.get(from.toLowerCase());
+      if (cmd === undefined) return 'No such command in rename-command';
+      this.commands.delete(from.toLowerCase());
+      if (to !== '') {
+        if (this.commands.has(to.toLowerCase())) return 'Target command name already exists';
+        this.commands.set(to.toLowerCase(), cmd);
+      }
+      return null;
+    };
     this.cron = new Cron(this);
     this.logger.quiet = !options.logToStdout;
     this.logger.role = () => (this.isReplica() ? 'S' : 'M');
@@ -189,14 +208,19 @@ export class Server implements DbHost {
     this.dataDir = path.resolve(dir === '' ? '.' : dir);
     cfg.setRaw('dir', this.dataDir);
     this.registerConfigHooks();
-    this.logger.notice('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
-    this.logger.notice(`Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
-    this.logger.notice('Configuration loaded');
+    // Redis prints these from main() before the server exists: role C, warning level
+    const role = this.logger.role;
+    this.logger.role = () => 'C';
+    this.logger.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+    this.logger.warning(`Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+    this.logger.warning(this.configLoadedMessage);
+    this.logger.role = role;
+    this.logger.notice('monotonic clock: POSIX clock_gettime');
     for (const h of this.startHooks) await h();
     await this.listen();
     this.logger.notice(`Running mode=standalone, port=${this.port}.`);
     this.logger.raw(`tredis 7.0.15 (Redis-compatible) running in standalone mode, Port: ${this.port}, PID: ${process.pid}\n`);
-    this.logger.notice('Server initialized');
+    this.logger.warning('Server initialized');
     for (const h of this.afterListenHooks) await h();
     this.cron.start();
     this.logger.notice('Ready to accept connections');
@@ -204,6 +228,8 @@ export class Server implements DbHost {
 
   /** absolute data directory (`dir`) */
   dataDir = '.';
+  /** start-up log line after the version (main.ts sets Redis's no-config-file warning) */
+  configLoadedMessage = 'Configuration loaded';
   /** run before listening (loading data) */
   readonly startHooks: Array<() => Promise<void> | void> = [];
   /** run after listening (replication connect) */
@@ -218,11 +244,7 @@ export class Server implements DbHost {
       this.dataDir = d;
       cfg.setRaw('dir', d);
     });
-    cfg.onChange('port', (v, old) => {
-      if (v === old) return;
-      // rebind: Redis closes the old listeners only if the new port can be bound
-      throw new Error('Unable to listen on this port');
-    });
+    // port and bind are applied by CONFIG SET through relisten() (binding is asynchronous)
     cfg.onChange('hz', () => this.cron.reschedule());
     cfg.onChange('proto-max-bulk-len', (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxBulkLen = v as number;
@@ -299,6 +321,73 @@ export class Server implements DbHost {
     });
   }
 
+  /**
+   * CONFIG SET port / bind: move the TCP listeners (the unix socket stays).
+   * A new port is bound before the old listeners close (changeListenPort); a
+   * new bind list closes the old listeners first and restores them if the new
+   * addresses cannot all be bound (changeBindAddr). Rejects on failure.
+   */
+  async relisten(port: number, binds: string[], closeFirst: boolean): Promise<void> {
+    const old = this.listeners.filter((l) => typeof l.address() !== 'string');
+    // close() frees the listening socket at once; its callback would wait for every client to go
+    const closeAll = async (ls: net.Server[]) => {
+      for (const l of ls) l.close();
+      await new Promise((r) => setImmediate(r));
+    };
+    const bindAll = async (p: number, list: string[]): Promise<{ servers: net.Server[]; port: number }> => {
+      const servers: net.Server[] = [];
+      const seen = new Set<string>();
+      let bound = p;
+      try {
+        for (const b of list.length === 0 ? ['*'] : list) {
+          const optional = b.startsWith('-');
+          const h = optional ? b.slice(1) : b;
+          const host = h === '*' ? '0.0.0.0' : h === '::*' ? '::' : h;
+          if (seen.has(host)) continue;
+          seen.add(host);
+          try {
+            const srv = await this.listenOne(host, bound);
+            const a = srv.address();
+            if (a && typeof a === 'object') bound = a.port;
+            servers.push(srv);
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EINVAL')) continue;
+            this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${bound}: ${err.code === 'EADDRINUSE' ? 'bind: Address already in use' : err.message}`);
+            throw e;
+          }
+        }
+      } catch (e) {
+        await closeAll(servers);
+        throw e;
+      }
+      return { servers, port: bound };
+    };
+    const drop = () => {
+      for (const l of old) this.listeners.splice(this.listeners.indexOf(l), 1);
+    };
+    if (closeFirst) {
+      await closeAll(old);
+      drop();
+      try {
+        const r = await bindAll(port, binds);
+        this.listeners.push(...r.servers);
+        this.port = r.port;
+      } catch (e) {
+        this.logger.warning('Failed to bind, trying to restore old listening sockets.');
+        const r = await bindAll(this.port, this.config.get('bind') as string[]).catch(() => null);
+        if (r) this.listeners.push(...r.servers);
+        throw e;
+      }
+      return;
+    }
+    const r = await bindAll(port, binds);
+    await closeAll(old);
+    drop();
+    this.listeners.push(...r.servers);
+    this.port = r.port;
+  }
+
   private acceptConnection(socket: net.Socket): void {
     if (this.shuttingDown) {
       socket.destroy();
@@ -315,7 +404,7 @@ export class Server implements DbHost {
     if (this.protectedModeRejects(socket)) {
       this.stats.rejectedConnections++;
       socket.end(
-        '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command \'CONFIG SET protected-mode no\' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. 3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
+        '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command \'CONFIG SET protected-mode no\' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. 3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
       );
       return;
     }
@@ -336,10 +425,8 @@ export class Server implements DbHost {
   }
 
   private protectedModeRejects(socket: net.Socket): boolean {
+    // Redis 7.0 applies protected mode whatever the bind addresses are (only a password or protected-mode no lifts it)
     if (!this.config.bool('protected-mode') || this.requiresAuth()) return false;
-    const binds = this.config.get('bind') as string[];
-    const explicit = binds.some((b) => !['*', '-::*', '::*', '-*'].includes(b));
-    if (explicit) return false;
     const ip = socket.remoteAddress ?? '';
     return !(ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip === '' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'));
   }
@@ -378,12 +465,13 @@ export class Server implements DbHost {
           this.postponed.add(c);
           break;
         }
-        if (c.replyMode !== 'on') {
-          if (c.replyMode === 'skip') {
-            c.reply.out = '';
-            c.replyMode = 'on';
-            c.reply.enabled = true;
-          } else c.reply.out = '';
+        // CLIENT REPLY SKIP arms 'skip-next': the next command runs with replies off
+        if (c.replyMode === 'skip-next') {
+          c.replyMode = 'skip';
+          c.reply.enabled = false;
+        } else if (c.replyMode === 'skip') {
+          c.replyMode = 'on';
+          c.reply.enabled = true;
         }
         if (c.reply.out.length > 64 * 1024 * 1024) c.flush();
       }
@@ -445,8 +533,7 @@ export class Server implements DbHost {
     this.monitors.delete(c);
     this.postponed.delete(c);
     if (c.blocked) this.unblock(c, false);
-    for (const wk of c.watched) this.watchedKeys.get(wk)?.delete(c);
-    c.watched.clear();
+    this.unwatchAll(c);
     this.pubsub.unsubscribeAll(c);
     for (const f of c.onClose) f();
   }
@@ -525,7 +612,7 @@ export class Server implements DbHost {
     this.stats.expiredKeys++;
     this.beforeKeyWrite(db.id, key);
     this.notifyKeyspaceEvent('x', 'expired', key, db.id);
-    this.signalModifiedKey(db.id, key);
+    this.signalModifiedKey(db.id, key, true);
     this.alsoPropagate(db.id, ['DEL', key]);
     if (this.execDepth === 0) this.flushPropagation();
   }
@@ -560,14 +647,19 @@ export class Server implements DbHost {
       this.execDepth--;
     }
     if (this.execDepth === 0) {
-      this.handleClientsBlockedOnKeys();
+      // Redis 7.0 propagates the command (or EXEC) first, then each blocked
+      // client it served as its own unit (never wrapped together).
       this.flushPropagation();
+      this.handleClientsBlockedOnKeys();
     }
   }
 
-  /** Record a command to propagate at the end of the current execution unit. */
-  alsoPropagate(db: number, argv: string[]): void {
-    this.pending.push({ db, argv });
+  /**
+   * Record a command to propagate at the end of the current execution unit.
+   * replOnly: replicas (and listeners) only, not the AOF (Redis's PROPAGATE_REPL, used by PUBLISH).
+   */
+  alsoPropagate(db: number, argv: string[], replOnly = false): void {
+    this.pending.push({ db, argv, replOnly });
   }
 
   /** Replace what the current command propagates (SET EX -> SET PXAT ...). */
@@ -578,19 +670,22 @@ export class Server implements DbHost {
   /** Propagate pending commands: AOF always; replicas only when we are a master and not applying our master's stream. */
   flushPropagation(): void {
     const p = this.pending;
+    const noMulti = this.propagateNoMulti;
+    this.propagateNoMulti = false;
     if (p.length === 0) return;
     this.pending = [];
-    const wrap = p.length > 1;
+    const wrap = p.length > 1 && !noMulti;
     const toReplicas = !this.isReplica();
     const first = p[0].db;
-    if (wrap) this.propagateOne(first, ['MULTI'], toReplicas);
-    for (const e of p) this.propagateOne(e.db, e.argv, toReplicas);
-    if (wrap) this.propagateOne(first, ['EXEC'], toReplicas);
+    if (wrap) this.propagateOne(first, ['MULTI'], toReplicas, false);
+    for (const e of p) this.propagateOne(e.db, e.argv, toReplicas, e.replOnly);
+    // Redis 7.0 gives EXEC the db of the last command, so no SELECT precedes it
+    if (wrap) this.propagateOne(p[p.length - 1].db, ['EXEC'], toReplicas, false);
   }
 
-  private propagateOne(db: number, argv: string[], toReplicas: boolean): void {
+  private propagateOne(db: number, argv: string[], toReplicas: boolean, replOnly: boolean): void {
     for (const l of this.propagateListeners) l.feed(db, argv);
-    if (this.aof !== null) this.aof.feed(db, argv);
+    if (this.aof !== null && !replOnly) this.aof.feed(db, argv);
     if (toReplicas && this.replFeed !== null) this.replFeed.feed(db, argv);
   }
 
@@ -611,12 +706,44 @@ export class Server implements DbHost {
 
   // ---------------------------------------------------------------- WATCH / blocking
 
-  /** A key changed: break WATCHes on it and wake clients blocked on it. */
-  signalModifiedKey(db: number, key: string): void {
+  /**
+   * A key changed: break WATCHes on it and wake clients blocked on it.
+   * `deleted`: the key is being removed by expiry (still in the dict right now).
+   */
+  signalModifiedKey(db: number, key: string, deleted = false): void {
     const k = db + '\0' + key;
     const w = this.watchedKeys.get(k);
-    if (w !== undefined) for (const c of w) c.casDirty = true;
+    if (w !== undefined) this.touchWatchedKey(w, k, db, key, deleted);
     if (this.blockingKeys.has(k)) this.readyKeys.add(k);
+  }
+
+  /** Redis 7.0's touchWatchedKey, including its handling of keys already expired at WATCH time. */
+  private touchWatchedKey(watchers: Set<Client>, k: string, db: number, key: string, deleted: boolean): void {
+    for (const c of [...watchers]) {
+      if (c.watchedStale.has(k)) {
+        // Deleting an already expired key is no logical change: just forget the flag.
+        if (deleted || this.dbs[db].peek(key) === undefined) {
+          c.watchedStale.delete(k);
+          continue;
+        }
+        break; // as Redis 7.0 (multi.c): the remaining watchers are left untouched
+      }
+      c.casDirty = true;
+      // a dirty client has nothing more to learn from its other WATCHes
+      this.unwatchAll(c);
+    }
+  }
+
+  /** Forget every WATCH of a client (UNWATCH, EXEC, DISCARD, broken WATCH, disconnect). */
+  unwatchAll(c: Client): void {
+    for (const k of c.watched) {
+      const set = this.watchedKeys.get(k);
+      if (set === undefined) continue;
+      set.delete(c);
+      if (set.size === 0) this.watchedKeys.delete(k);
+    }
+    c.watched.clear();
+    c.watchedStale.clear();
   }
 
   /**
@@ -637,16 +764,50 @@ export class Server implements DbHost {
     for (const h of this.snapshotHooks) h.beforeKeyWrite(db, key);
   }
 
-  /** Break every WATCH on a db (FLUSHDB/SWAPDB), or on all dbs when db < 0. */
+  /** Break every WATCH on a db, or on all dbs when db < 0 (after a full sync replaced the data). */
   touchAllWatched(db: number): void {
-    for (const [k, set] of this.watchedKeys) {
-      if (db < 0 || k.startsWith(db + '\0')) {
-        const key = k.slice(k.indexOf('\0') + 1);
-        const d = this.dbs[Number(k.slice(0, k.indexOf('\0')))];
-        // Redis 7.0 touches watched keys that existed (or exist now) in the flushed db
-        void key;
-        void d;
-        for (const c of set) c.casDirty = true;
+    for (const [k, set] of [...this.watchedKeys]) {
+      if (db >= 0 && !k.startsWith(db + '\0')) continue;
+      for (const c of [...set]) {
+        c.casDirty = true;
+        this.unwatchAll(c);
+      }
+    }
+  }
+
+  /**
+   * FLUSHDB / FLUSHALL (db < 0: every db) / SWAPDB db replacedWith: Redis
+   * 7.0's touchAllWatchedKeysInDb. Call it BEFORE the data changes: only
+   * WATCHed keys that exist in `db` (or in `replacedWith`) break, and keys
+   * already expired at WATCH time follow Redis's rules.
+   */
+  touchWatchedKeysInDb(db: number, replacedWith = -1): void {
+    if (db < 0) {
+      for (let i = 0; i < this.dbs.length; i++) this.touchWatchedKeysInDb(i);
+      return;
+    }
+    const emptied = this.dbs[db];
+    const other = replacedWith >= 0 ? this.dbs[replacedWith] : null;
+    const prefix = db + '\0';
+    for (const [k, set] of [...this.watchedKeys]) {
+      if (!k.startsWith(prefix)) continue;
+      const key = k.slice(prefix.length);
+      const inEmptied = emptied.peek(key) !== undefined;
+      const inOther = other !== null ? other.peek(key) : undefined;
+      if (!inEmptied && inOther === undefined) continue;
+      for (const c of [...set]) {
+        if (c.watchedStale.has(k)) {
+          if (inOther === undefined) {
+            c.watchedStale.delete(k); // expired key now deleted: no logical change
+            continue;
+          }
+          if (!other!.isLive(inOther)) continue; // expired key remains expired
+        } else if (!inEmptied && inOther !== undefined && !other!.isLive(inOther)) {
+          c.watchedStale.add(k); // a missing key replaced with an expired one
+          continue;
+        }
+        c.casDirty = true;
+        this.unwatchAll(c);
       }
     }
   }
@@ -662,12 +823,18 @@ export class Server implements DbHost {
       l.push(c);
     }
     if (state.timeoutAt > 0) {
-      const delay = Math.max(0, state.timeoutAt - this.now());
-      state.timer = setTimeout(() => {
-        if (c.blocked !== state) return;
-        this.execUnit(() => state.onTimeout());
-        this.unblock(c, true);
-      }, delay);
+      // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): wait in steps
+      const MAX_DELAY = 0x7fffffff;
+      const arm = (delay: number): void => {
+        state.timer = setTimeout(() => {
+          if (c.blocked !== state) return;
+          const left = state.timeoutAt - this.now();
+          if (delay === MAX_DELAY && left > 0) return arm(Math.min(MAX_DELAY, left));
+          this.execUnit(() => state.onTimeout());
+          this.unblock(c, true);
+        }, delay);
+      };
+      arm(Math.min(MAX_DELAY, Math.max(0, state.timeoutAt - this.now())));
     }
   }
 
@@ -711,11 +878,12 @@ export class Server implements DbHost {
           const prev = this.currentClient;
           this.currentClient = c;
           try {
-            served = st.tryServe();
+            served = st.tryServe(k.slice(k.indexOf('\0') + 1));
           } finally {
             this.currentClient = prev;
             this.execDepth--;
           }
+          this.flushPropagation();
           if (served) this.unblock(c, true);
         }
       }
@@ -760,8 +928,9 @@ export class Server implements DbHost {
   /** Count an error reply in INFO errorstats. */
   countError(msg: string): void {
     this.stats.totalErrorReplies++;
+    // afterErrorReply: the code is the first word (within 32 bytes), else ERR
     const sp = msg.indexOf(' ');
-    const code = sp < 0 ? msg : msg.slice(0, sp);
+    const code = sp < 0 || sp >= 32 ? 'ERR' : msg.slice(0, sp);
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
   }
 

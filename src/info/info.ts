@@ -1,0 +1,433 @@
+/**
+ * INFO, assembled from sections in Redis 7.0's order (genRedisInfoString):
+ * server, clients, memory, persistence, stats, replication, cpu, modules,
+ * commandstats, errorstats, latencystats, cluster, keyspace. Subsystems
+ * contribute or replace a section through `server.hooks.info` (persistence
+ * and replication do); a section without a hook prints Redis's fields with
+ * idle values. Lines end in CRLF, each section starts with `# Name`, and
+ * sections are separated by an empty line.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import type { Server } from '../server/server';
+import type { Command } from '../commands/spec';
+import { memoryStats, bytesToHuman } from './memory';
+
+/** The lines of one section: `name:value`. */
+export type InfoFields = Array<[string, string | number]>;
+
+/** Every section in output order, with its header and whether bare INFO / INFO default shows it. */
+const SECTIONS: Array<{ name: string; title: string; isDefault: boolean }> = [
+  { name: 'server', title: 'Server', isDefault: true },
+  { name: 'clients', title: 'Clients', isDefault: true },
+  { name: 'memory', title: 'Memory', isDefault: true },
+  { name: 'persistence', title: 'Persistence', isDefault: true },
+  { name: 'stats', title: 'Stats', isDefault: true },
+  { name: 'replication', title: 'Replication', isDefault: true },
+  { name: 'cpu', title: 'CPU', isDefault: true },
+  { name: 'modules', title: 'Modules', isDefault: true },
+  { name: 'commandstats', title: 'Commandstats', isDefault: false },
+  { name: 'errorstats', title: 'Errorstats', isDefault: true },
+  { name: 'latencystats', title: 'Latencystats', isDefault: false },
+  { name: 'cluster', title: 'Cluster', isDefault: true },
+  { name: 'keyspace', title: 'Keyspace', isDefault: true },
+];
+
+/**
+ * The set of sections INFO's arguments ask for (genInfoSectionDict): none or
+ * `default` -> the default ones, `all` -> every section, `everything` ->
+ * every section (modules' own sections too), anything else by name,
+ * case-insensitive; `module_list` is another name of `modules`; unknown
+ * names are ignored.
+ */
+export function infoSectionsFor(args: string[]): Set<string> {
+  const out = new Set<string>();
+  const want = args.length === 0 ? ['default'] : args.map((a) => a.toLowerCase());
+  for (const a of want) {
+    if (a === 'default') for (const s of SECTIONS) s.isDefault && out.add(s.name);
+    else if (a === 'all' || a === 'everything') for (const s of SECTIONS) out.add(s.name);
+    else if (a === 'module_list') out.add('modules');
+    else out.add(a);
+  }
+  return out;
+}
+
+/** Format: INFO [section [section ...]] -> the text (CRLF line ends). */
+export function genInfoString(server: Server, args: string[]): string {
+  const want = infoSectionsFor(args);
+  let out = '';
+  for (const s of SECTIONS) {
+    if (!want.has(s.name)) continue;
+    const fields = sectionFields(server, s.name);
+    if (out.length) out += '\r\n';
+    out += `# ${s.title}\r\n`;
+    for (const [k, v] of fields) out += `${k}:${v}\r\n`;
+  }
+  return out;
+}
+
+/** The fields of one section (a subsystem's hook when registered). */
+export function sectionFields(server: Server, name: string): InfoFields {
+  const hook = server.hooks.info.get(name);
+  if (hook) return hook();
+  switch (name) {
+    case 'server':
+      return serverSection(server);
+    case 'clients':
+      return clientsSection(server);
+    case 'memory':
+      return memorySection(server);
+    case 'persistence':
+      return persistenceSection(server);
+    case 'stats':
+      return statsSection(server);
+    case 'replication':
+      return replicationSection(server);
+    case 'cpu':
+      return cpuSection();
+    case 'commandstats':
+      return commandStatsSection(server);
+    case 'errorstats':
+      return errorStatsSection(server);
+    case 'latencystats':
+      return latencyStatsSection(server);
+    case 'cluster':
+      return [['cluster_enabled', 0]];
+    case 'keyspace':
+      return keyspaceSection(server);
+    default:
+      return [];
+  }
+}
+
+/** The hz the cron runs at (Redis clamps configured hz to 1..500). */
+export function effectiveHz(server: Server): number {
+  return Math.min(500, Math.max(1, server.config.num('hz')));
+}
+
+/** redis_build_id: a stable id for this build. */
+const BUILD_ID = 'b7e1d3a5c9f02468';
+
+function serverSection(s: Server): InfoFields {
+  const now = s.now();
+  const uptime = Math.floor((now - s.startTime) / 1000);
+  const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
+  const exe = process.argv[1] ? path.resolve(process.argv[1]) : process.execPath;
+  return [
+    ['redis_version', '7.0.15'],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', BUILD_ID],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${machine}`],
+    ['arch_bits', 64],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', 'epoll'],
+    ['atomicvar_api', 'c11-builtin'],
+    ['gcc_version', '0.0.0'],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', s.runId],
+    ['tcp_port', s.port],
+    ['server_time_usec', now * 1000 + (Number(process.hrtime.bigint() / 1000n) % 1000)],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', effectiveHz(s)],
+    ['configured_hz', s.config.num('hz')],
+    ['lru_clock', Math.floor(now / 1000) & 0xffffff],
+    ['executable', exe],
+    ['config_file', s.config.file ?? ''],
+    ['io_threads_active', 0],
+  ];
+}
+
+function clientsSection(s: Server): InfoFields {
+  let maxIn = 0;
+  let maxOut = 0;
+  let replicas = 0;
+  let timeoutTable = 0;
+  for (const c of s.clients.values()) {
+    if (c.isReplica) replicas++;
+    maxIn = Math.max(maxIn, c.parser.pending);
+    maxOut = Math.max(maxOut, c.outputBytes);
+  }
+  let blocked = 0;
+  for (const c of s.blockedClients) {
+    if (c.blocked === null || c.blocked.kind === 'pause') continue;
+    blocked++;
+    if (c.blocked.timeoutAt > 0) timeoutTable++;
+  }
+  return [
+    ['connected_clients', s.clients.size - replicas],
+    ['cluster_connections', 0],
+    ['maxclients', s.config.num('maxclients')],
+    ['client_recent_max_input_buffer', maxIn],
+    ['client_recent_max_output_buffer', maxOut],
+    ['blocked_clients', blocked],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', timeoutTable],
+  ];
+}
+
+function pct(a: number, b: number): string {
+  return b === 0 ? '0.00' : ((a * 100) / b).toFixed(2);
+}
+
+function memorySection(s: Server): InfoFields {
+  const m = memoryStats(s);
+  const maxmemory = s.config.num('maxmemory');
+  return [
+    ['used_memory', m.used],
+    ['used_memory_human', bytesToHuman(m.used)],
+    ['used_memory_rss', m.rss],
+    ['used_memory_rss_human', bytesToHuman(m.rss)],
+    ['used_memory_peak', m.peak],
+    ['used_memory_peak_human', bytesToHuman(m.peak)],
+    ['used_memory_peak_perc', `${pct(m.used, m.peak)}%`],
+    ['used_memory_overhead', m.overhead],
+    ['used_memory_startup', m.startup],
+    ['used_memory_dataset', m.dataset],
+    ['used_memory_dataset_perc', `${pct(m.dataset, m.used - m.startup)}%`],
+    ['allocator_allocated', m.used],
+    ['allocator_active', m.heapTotal],
+    ['allocator_resident', m.rss],
+    ['total_system_memory', os.totalmem()],
+    ['total_system_memory_human', bytesToHuman(os.totalmem())],
+    ['used_memory_lua', 31744],
+    ['used_memory_vm_eval', 31744],
+    ['used_memory_lua_human', bytesToHuman(31744)],
+    ['used_memory_scripts_eval', 0],
+    ['number_of_cached_scripts', 0],
+    ['number_of_functions', 0],
+    ['number_of_libraries', 0],
+    ['used_memory_vm_functions', 32768],
+    ['used_memory_vm_total', 64512],
+    ['used_memory_vm_total_human', bytesToHuman(64512)],
+    ['used_memory_functions', 184],
+    ['used_memory_scripts', 184],
+    ['used_memory_scripts_human', bytesToHuman(184)],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', bytesToHuman(maxmemory)],
+    ['maxmemory_policy', s.config.str('maxmemory-policy')],
+    ['allocator_frag_ratio', (m.heapTotal / Math.max(1, m.used)).toFixed(2)],
+    ['allocator_frag_bytes', Math.max(0, m.heapTotal - m.used)],
+    ['allocator_rss_ratio', (m.rss / Math.max(1, m.heapTotal)).toFixed(2)],
+    ['allocator_rss_bytes', m.rss - m.heapTotal],
+    ['rss_overhead_ratio', '1.00'],
+    ['rss_overhead_bytes', 0],
+    ['mem_fragmentation_ratio', (m.rss / Math.max(1, m.used)).toFixed(2)],
+    ['mem_fragmentation_bytes', m.rss - m.used],
+    ['mem_not_counted_for_evict', 0],
+    ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0],
+    ['mem_clients_slaves', m.clientsReplicas],
+    ['mem_clients_normal', m.clientsNormal],
+    ['mem_cluster_links', 0],
+    ['mem_aof_buffer', 0],
+    ['mem_allocator', 'libc'],
+    ['active_defrag_running', 0],
+    ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', 0],
+  ];
+}
+
+function persistenceSection(s: Server): InfoFields {
+  return [
+    ['loading', s.loading ? 1 : 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', s.dirty],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', s.lastSave],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+    ['aof_enabled', s.config.bool('appendonly') ? 1 : 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_rewrites_consecutive_failures', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ];
+}
+
+function avg(samples: number[]): number {
+  if (samples.length === 0) return 0;
+  let t = 0;
+  for (const v of samples) t += v;
+  return t / samples.length;
+}
+
+function statsSection(s: Server): InfoFields {
+  const st = s.stats;
+  const hub = s.pubsub as unknown as { shardChannels?: { size: number } };
+  return [
+    ['total_connections_received', st.totalConnections],
+    ['total_commands_processed', st.totalCommands],
+    ['instantaneous_ops_per_sec', Math.round(avg(st.opsSamples))],
+    ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', st.netReplInputBytes],
+    ['total_net_repl_output_bytes', st.netReplOutputBytes],
+    ['instantaneous_input_kbps', (avg(st.inputSamples) / 1024).toFixed(2)],
+    ['instantaneous_output_kbps', (avg(st.outputSamples) / 1024).toFixed(2)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', st.rejectedConnections],
+    ['sync_full', st.syncFull],
+    ['sync_partial_ok', st.syncPartialOk],
+    ['sync_partial_err', st.syncPartialErr],
+    ['expired_keys', st.expiredKeys],
+    ['expired_stale_perc', st.expiredStalePerc.toFixed(2)],
+    ['expired_time_cap_reached_count', st.expiredTimeCapReached],
+    ['expire_cycle_cpu_milliseconds', 0],
+    ['evicted_keys', st.evictedKeys],
+    ['evicted_clients', st.evictedClients],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', st.keyspaceHits],
+    ['keyspace_misses', st.keyspaceMisses],
+    ['pubsub_channels', s.pubsub.channelCount()],
+    ['pubsub_patterns', s.pubsub.patternCount()],
+    ['pubsubshard_channels', hub.shardChannels?.size ?? 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', 0],
+    ['unexpected_error_replies', st.unexpectedErrorReplies],
+    ['total_error_replies', st.totalErrorReplies],
+    ['dump_payload_sanitizations', st.dumpPayloadSanitizations],
+    ['total_reads_processed', st.totalReadsProcessed],
+    ['total_writes_processed', st.totalWritesProcessed],
+    ['io_threaded_reads_processed', st.ioThreadedReads],
+    ['io_threaded_writes_processed', st.ioThreadedWrites],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+  ];
+}
+
+const replIds = new WeakMap<Server, string>();
+function idleReplId(s: Server): string {
+  let id = replIds.get(s);
+  if (id === undefined) replIds.set(s, (id = crypto.randomBytes(20).toString('hex')));
+  return id;
+}
+
+/** A master with no replication subsystem attached: Redis's idle values. */
+function replicationSection(s: Server): InfoFields {
+  return [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', idleReplId(s)],
+    ['master_replid2', '0000000000000000000000000000000000000000'],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', s.config.num('repl-backlog-size')],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ];
+}
+
+/** seconds.microseconds, as "%ld.%06ld" */
+function secs(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')}`;
+}
+
+function cpuSection(): InfoFields {
+  const u = process.cpuUsage();
+  return [
+    ['used_cpu_sys', secs(u.system)],
+    ['used_cpu_user', secs(u.user)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+    ['used_cpu_sys_main_thread', secs(u.system)],
+    ['used_cpu_user_main_thread', secs(u.user)],
+  ];
+}
+
+/** Every command and subcommand, in table order (containers before their subcommands). */
+export function allCommands(server: Server): Command[] {
+  const out: Command[] = [];
+  for (const c of server.commands.values()) {
+    out.push(c);
+    if (c.subcommands) for (const sc of c.subcommands.values()) out.push(sc);
+  }
+  return out;
+}
+
+function commandStatsSection(s: Server): InfoFields {
+  const out: InfoFields = [];
+  for (const c of allCommands(s)) {
+    const st = c.stats;
+    if (st.calls === 0 && st.failed === 0 && st.rejected === 0) continue;
+    const perCall = st.calls === 0 ? 0 : st.usec / st.calls;
+    out.push([`cmdstat_${c.fullName}`, `calls=${st.calls},usec=${Math.round(st.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${st.rejected},failed_calls=${st.failed}`]);
+  }
+  return out;
+}
+
+function errorStatsSection(s: Server): InfoFields {
+  const codes = [...s.stats.errors.keys()].sort();
+  return codes.map((k) => [`errorstat_${k}`, `count=${s.stats.errors.get(k)}`]);
+}
+
+/**
+ * latency_percentiles_usec_<cmd>: Redis keeps an HDR histogram per command;
+ * tredis keeps only call counts and total time, so every percentile reports
+ * the mean latency (formatted as Redis's "%.3f").
+ */
+function latencyStatsSection(s: Server): InfoFields {
+  const out: InfoFields = [];
+  const percentiles = s.config.get('latency-tracking-info-percentiles') as number[];
+  if (!s.config.bool('latency-tracking')) return out;
+  for (const c of allCommands(s)) {
+    const st = c.stats;
+    if (st.calls === 0) continue;
+    const mean = (st.usec / st.calls).toFixed(3);
+    const parts = percentiles.map((p) => `p${formatPercentile(p)}=${mean}`);
+    out.push([`latency_percentiles_usec_${c.fullName}`, parts.join(',')]);
+  }
+  return out;
+}
+
+/** "%.17g" with trailing zeros dropped, like Redis's percentile labels (50, 99, 99.9). */
+function formatPercentile(p: number): string {
+  return String(Number(p.toPrecision(15)));
+}
+
+function keyspaceSection(s: Server): InfoFields {
+  const out: InfoFields = [];
+  for (const db of s.dbs) {
+    const keys = db.size;
+    if (keys === 0) continue;
+    out.push([`db${db.id}`, `keys=${keys},expires=${db.expires.size},avg_ttl=${Math.round(db.avgTtl)}`]);
+  }
+  return out;
+}

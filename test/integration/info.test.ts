@@ -1,0 +1,133 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { TestClient } from '../helpers/resp';
+import type { TredisServer } from '../../src/index';
+
+let srv: TredisServer;
+let redis: ChildServer | null = null;
+const haveRedis = redisAvailable();
+
+before(async () => {
+  srv = await startTredis();
+  if (haveRedis) redis = await startRedis();
+});
+after(async () => {
+  await srv.close();
+  if (redis) await redis.stop();
+});
+
+/** Section name -> field names, in order. */
+function fieldsBySection(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur = '';
+  for (const line of text.split('\r\n')) {
+    if (line.startsWith('# ')) {
+      cur = line.slice(2);
+      out.set(cur, []);
+    } else if (line !== '') out.get(cur)!.push(line.slice(0, line.indexOf(':')));
+  }
+  return out;
+}
+
+async function info(port: number, ...sections: string[]): Promise<string> {
+  const c = await TestClient.connect(port);
+  try {
+    return (await c.call('INFO', ...sections)) as string;
+  } finally {
+    c.close();
+  }
+}
+
+test('INFO text: CRLF lines, "# Section" headers, one empty line between sections', async () => {
+  const text = await info(srv.port);
+  assert.ok(text.startsWith('# Server\r\nredis_version:7.0.15\r\n'));
+  assert.ok(text.endsWith('\r\n'));
+  assert.ok(!text.endsWith('\r\n\r\n'));
+  assert.ok(!/[^\r]\n/.test(text), 'every line ends in CRLF');
+  const headers = text.split('\r\n').filter((l) => l.startsWith('#'));
+  assert.deepEqual(headers, ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# CPU', '# Modules', '# Errorstats', '# Cluster', '# Keyspace']);
+  for (const h of headers.slice(1)) assert.ok(text.includes(`\r\n\r\n${h}\r\n`), h);
+});
+
+test('INFO section selection: several sections, all, everything, default, unknown names', async () => {
+  const heads = (t: string) => t.split('\r\n').filter((l) => l.startsWith('#'));
+  assert.deepEqual(heads(await info(srv.port, 'CPU', 'cluster')), ['# CPU', '# Cluster']);
+  assert.deepEqual(heads(await info(srv.port, 'keyspace', 'server')), ['# Server', '# Keyspace']);
+  assert.deepEqual(heads(await info(srv.port, 'module_list')), ['# Modules']);
+  assert.equal(await info(srv.port, 'nosuch'), '');
+  const all = heads(await info(srv.port, 'all'));
+  assert.deepEqual(all, ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# CPU', '# Modules', '# Commandstats', '# Errorstats', '# Latencystats', '# Cluster', '# Keyspace']);
+  assert.deepEqual(heads(await info(srv.port, 'everything')), all);
+  assert.deepEqual(heads(await info(srv.port, 'default', 'commandstats')), [...heads(await info(srv.port)).slice(0, 8), '# Commandstats', '# Errorstats', '# Cluster', '# Keyspace']);
+});
+
+test('INFO fields: server, keyspace, commandstats, errorstats, RESP3 verbatim', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    await c.call('SET', 'a', '1');
+    await c.call('SELECT', '3');
+    await c.call('SET', 'b', '2');
+    await c.call('PEXPIRE', 'b', '100000');
+    await c.call('GET', 'b');
+    await c.call('NOSUCHCMD');
+    const text = (await c.call('INFO', 'server', 'keyspace', 'commandstats', 'errorstats', 'stats')) as string;
+    assert.match(text, new RegExp(`\r\ntcp_port:${srv.port}\r\n`));
+    assert.match(text, new RegExp(`\r\nprocess_id:${process.pid}\r\n`));
+    assert.match(text, /\r\nrun_id:[0-9a-f]{40}\r\n/);
+    assert.match(text, /\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n/);
+    assert.match(text, /\r\ndb3:keys=1,expires=1,avg_ttl=\d+\r\n/);
+    assert.match(text, /\r\ncmdstat_get:calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0\r\n/);
+    assert.match(text, /\r\ncmdstat_select:calls=1,/);
+    assert.match(text, /\r\nerrorstat_ERR:count=1\r\n/);
+    assert.match(text, /\r\nkeyspace_hits:1\r\n/);
+    assert.match(text, /\r\ntotal_error_replies:1\r\n/);
+    await c.call('CONFIG', 'RESETSTAT');
+    const after = (await c.call('INFO', 'commandstats', 'errorstats')) as string;
+    assert.doesNotMatch(after, /cmdstat_get/);
+    assert.doesNotMatch(after, /errorstat_ERR/);
+    await c.call('HELLO', '3');
+    const raw = await c.callRaw('INFO', 'cluster');
+    assert.equal(raw, '=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n');
+  } finally {
+    c.close();
+  }
+});
+
+test('INFO latencystats and LATENCY HISTOGRAM follow Redis HDR buckets', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    await c.call('PING');
+    const text = (await c.call('INFO', 'latencystats')) as string;
+    assert.match(text, /\r\nlatency_percentiles_usec_ping:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n/);
+    const h = (await c.call('LATENCY', 'HISTOGRAM', 'ping')) as unknown[];
+    assert.equal(h[0], 'ping');
+    const body = h[1] as unknown[];
+    assert.equal(body[0], 'calls');
+    assert.ok((body[1] as number) >= 1);
+    assert.equal(body[2], 'histogram_usec');
+  } finally {
+    c.close();
+  }
+});
+
+test('INFO prints every field redis-server 7.0.15 prints, in the same order', { skip: !haveRedis && SKIP_NO_REDIS }, async () => {
+  const sections = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster'];
+  const ours = fieldsBySection(await info(srv.port, ...sections));
+  const theirs = fieldsBySection(await info(redis!.port, ...sections));
+  assert.deepEqual([...ours.keys()], [...theirs.keys()]);
+  for (const [name, fields] of theirs) assert.deepEqual(ours.get(name), fields, `section ${name}`);
+  // keyspace lines have the same shape
+  const a = await TestClient.connect(redis!.port);
+  const b = await TestClient.connect(srv.port);
+  try {
+    for (const c of [a, b]) {
+      await c.call('FLUSHALL');
+      await c.call('SET', 'k', 'v');
+    }
+    assert.equal(await b.callRaw('INFO', 'keyspace'), await a.callRaw('INFO', 'keyspace'));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
