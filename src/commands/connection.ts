@@ -47,19 +47,18 @@ export const connectionCommands: CommandSpec[] = [
     if (argv.length === 2) c.reply.bulk(argv[1]);
     else c.reply.simple('PONG');
   }),
-  cmd('echo', 2, 'fast', 0, 0, 0, (c, argv) => c.reply.bulk(argv[1])),
+  cmd('echo', 2, 'loading stale fast', 0, 0, 0, (c, argv) => c.reply.bulk(argv[1])),
   cmd('quit', -1, 'allow_busy noscript loading stale fast no_auth', 0, 0, 0, (c) => {
     c.reply.ok();
     c.closeAfterReply = true;
   }),
-  cmd('reset', 1, 'noscript loading stale fast no_auth', 0, 0, 0, (c) => {
+  cmd('reset', 1, 'noscript loading stale fast no_auth allow_busy', 0, 0, 0, (c) => {
     const s = c.server;
     if (c.multi) {
       c.multi = null;
       c.multiDirty = false;
     }
-    for (const wk of c.watched) s.watchedKeys.get(wk)?.delete(c);
-    c.watched.clear();
+    s.unwatchAll(c);
     c.casDirty = false;
     s.pubsub.unsubscribeAll(c);
     if (c.isMonitor) {
@@ -77,7 +76,7 @@ export const connectionCommands: CommandSpec[] = [
     c.user = 'default';
     c.reply.simple('RESET');
   }),
-  cmd('auth', -2, 'noscript loading stale fast no_auth sentinel', 0, 0, 0, (c, argv) => {
+  cmd('auth', -2, 'noscript loading stale fast no_auth sentinel allow_busy', 0, 0, 0, (c, argv) => {
     if (argv.length > 3) throw new RedisError(Err.syntax);
     const user = argv.length === 3 ? argv[1] : 'default';
     const pass = argv[argv.length - 1];
@@ -89,7 +88,7 @@ export const connectionCommands: CommandSpec[] = [
     c.user = user;
     c.reply.ok();
   }),
-  cmd('hello', -1, 'noscript loading stale fast no_auth sentinel', 0, 0, 0, (c, argv) => {
+  cmd('hello', -1, 'noscript loading stale fast no_auth sentinel allow_busy', 0, 0, 0, (c, argv) => {
     let ver = 0;
     let i = 1;
     if (argv.length >= 2) {

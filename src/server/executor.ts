@@ -42,7 +42,13 @@ export function processCommand(server: Server, c: Client, argv: string[]): boole
   const found = lookupCommand(server, argv);
   if (typeof found === 'string') {
     // an arity error of EXEC still ends the transaction (EXECABORT), as in Redis
-    rejectCommand(server, c, found, argv[0].length === 4 && argv[0].toLowerCase() === 'exec' ? (server.commands.get('exec') ?? null) : null);
+    // an arity error still counts as a rejected call of that command (and of EXEC, ends the transaction)
+    let known: Command | null = null;
+    if (found.startsWith('ERR wrong number of arguments')) {
+      const base = server.commands.get(argv[0].toLowerCase()) ?? null;
+      known = base !== null && base.subcommands !== null && argv.length >= 2 ? (base.subcommands.get(argv[1].toLowerCase()) ?? base) : base;
+    }
+    rejectCommand(server, c, found, known);
     return true;
   }
   const cmd = found;

@@ -272,7 +272,6 @@ test('WATCH and FLUSHALL / FLUSHDB / SWAPDB: only keys that exist are touched', 
 
 test(
   'WATCH of an already expired key survives FLUSHDB; SWAPDB with a live key in the other db breaks it',
-  { todo: 'needs FLUSHDB/SWAPDB to call server.touchWatchedKeysInDb (Redis 7.0 touchAllWatchedKeysInDb with the expired-at-WATCH rule)' },
   async (t) => {
     const c = await client();
     const d = await client();
