@@ -1,0 +1,88 @@
+/**
+ * Conversions between the in-memory values (DbValue: strings and the RList /
+ * RHash / RSet / RZSet structures) and the codec's PlainValue, used by the
+ * RDB writer (snapshots, full sync) and reader (loading), and the encoding
+ * thresholds read from the config so loaded values get the encoding Redis
+ * would give them.
+ */
+import type { DbValue } from '../keyspace/database';
+import { RList } from '../keyspace/types/list';
+import { RHash, type HashLimits } from '../keyspace/types/hash';
+import { RSet, type SetLimits } from '../keyspace/types/set';
+import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
+import type { PlainValue } from './rdb/model';
+import type { EncodingLimits } from './rdb/writer';
+import type { Config } from '../config/schema';
+
+/** Encoding thresholds of the structures, from the config. */
+export interface StructureLimits {
+  hash: HashLimits;
+  set: SetLimits;
+  zset: ZSetLimits;
+}
+
+/** The structures' thresholds as configured (hash-max-listpack-entries & co). */
+export function structureLimits(config: Config): StructureLimits {
+  return {
+    hash: { maxListpackEntries: config.num('hash-max-listpack-entries'), maxListpackValue: config.num('hash-max-listpack-value') },
+    set: { maxIntsetEntries: config.num('set-max-intset-entries') },
+    zset: { maxListpackEntries: config.num('zset-max-listpack-entries'), maxListpackValue: config.num('zset-max-listpack-value') },
+  };
+}
+
+/** The RDB writer's thresholds as configured, so saved encodings match Redis's. */
+export function writerLimits(config: Config): EncodingLimits {
+  return {
+    listMaxListpackSize: config.num('list-max-listpack-size'),
+    setMaxIntsetEntries: config.num('set-max-intset-entries'),
+    hashMaxListpackEntries: config.num('hash-max-listpack-entries'),
+    hashMaxListpackValue: config.num('hash-max-listpack-value'),
+    zsetMaxListpackEntries: config.num('zset-max-listpack-entries'),
+    zsetMaxListpackValue: config.num('zset-max-listpack-value'),
+  };
+}
+
+/** A copy of a stored value in the codec's model (the structure itself is not kept). */
+export function toPlainValue(v: DbValue): PlainValue {
+  if (typeof v === 'string') return { type: 'string', value: v };
+  switch (v.type) {
+    case 'list':
+      return { type: 'list', value: v.toArray() };
+    case 'hash': {
+      const m = new Map<string, string>();
+      for (const [f, val] of v) m.set(f, val);
+      return { type: 'hash', value: m };
+    }
+    case 'set': {
+      const s = new Set<string>();
+      for (const m of v) s.add(m);
+      return { type: 'set', value: s };
+    }
+    case 'zset': {
+      const arr: Array<[string, number]> = new Array(v.size);
+      let i = 0;
+      for (const e of v) arr[i++] = [e.member, e.score];
+      return { type: 'zset', value: arr };
+    }
+  }
+}
+
+/** A stored value built from a decoded one, with the encoding an RDB load gives. */
+export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
+  switch (p.type) {
+    case 'string':
+      return p.value;
+    case 'list':
+      return new RList(p.value);
+    case 'hash':
+      return RHash.from(p.value, limits.hash);
+    case 'set':
+      return RSet.from(p.value, limits.set);
+    case 'zset':
+      return RZSet.from(zsetEntries(p.value), limits.zset);
+  }
+}
+
+function* zsetEntries(pairs: Array<[string, number]>): Iterable<ZEntry> {
+  for (const [member, score] of pairs) yield { member, score };
+}
