@@ -104,6 +104,8 @@ export class RdbWriter {
   private readonly limits: EncodingLimits;
   private readonly lp = new ListpackBuilder(1024);
   private scratch: Buffer = Buffer.allocUnsafe(1024);
+  /** recycled chunk buffers (see recycle()) */
+  private readonly spare: Buffer[] = [];
   /** intset blob prepared by valueType() for the value about to be written */
   private intsetBlob: Buffer | null = null;
   private ended = false;
@@ -157,8 +159,19 @@ export class RdbWriter {
     this.queue.push(c);
     this.queued += c.length;
     this.bytesWritten += c.length;
-    this.buf = Buffer.allocUnsafe(this.chunkSize);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkSize);
     this.pos = 0;
+  }
+
+  /**
+   * Give back a chunk taken with takeChunk() once nothing references it any
+   * more (e.g. its file write completed): its memory is reused for the next
+   * chunks instead of leaving garbage for the GC (long saves stay small).
+   */
+  recycle(chunk: Buffer): void {
+    // only whole buffers of our own size: smaller ones may be slices of Node's shared pool
+    if (this.chunkSize <= Buffer.poolSize || chunk.byteOffset !== 0 || chunk.buffer.byteLength !== this.chunkSize || this.spare.length >= 4) return;
+    this.spare.push(Buffer.from(chunk.buffer, 0, this.chunkSize));
   }
 
   private ensure(n: number): void {

@@ -1,0 +1,97 @@
+/**
+ * The dataset as AOF commands (Redis's rewriteAppendOnlyFileRio), for a base
+ * file written with `aof-use-rdb-preamble no`: `SELECT` per non-empty db,
+ * then per key SET / RPUSH / SADD / ZADD / HMSET (at most 64 items per
+ * command, AOF_REWRITE_ITEMS_PER_CMD) and PEXPIREAT for keys with a TTL.
+ */
+import type { PlainValue } from '../rdb/model';
+import { formatDouble17g } from '../rdb/numbers';
+
+const ITEMS_PER_CMD = 64;
+
+function bulk(s: string): string {
+  return '$' + s.length + '\r\n' + s + '\r\n';
+}
+
+/** Accumulates AOF commands as latin1 text, handed out in Buffers. */
+export class AofCommandWriter {
+  private out = '';
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+
+  /** Bytes buffered and not taken yet. */
+  get pending(): number {
+    return this.partsBytes + this.out.length;
+  }
+
+  private push(s: string): void {
+    this.out += s;
+    if (this.out.length >= 1 << 16) this.spill();
+  }
+
+  private spill(): void {
+    if (this.out.length === 0) return;
+    const b = Buffer.from(this.out, 'latin1');
+    this.parts.push(b);
+    this.partsBytes += b.length;
+    this.out = '';
+  }
+
+  /** `#TS:<unix seconds>` annotation (aof-timestamp-enabled). */
+  timestamp(sec: number): void {
+    this.push(`#TS:${sec}\r\n`);
+  }
+
+  /** SELECT <db> */
+  selectDb(db: number): void {
+    this.push('*2\r\n$6\r\nSELECT\r\n' + bulk(String(db)));
+  }
+
+  /** The commands rebuilding one key. */
+  key(key: string, v: PlainValue, expireAt: number): void {
+    switch (v.type) {
+      case 'string':
+        this.push('*3\r\n$3\r\nSET\r\n' + bulk(key) + bulk(v.value));
+        break;
+      case 'list':
+        this.variadic('RPUSH', key, v.value, 1);
+        break;
+      case 'set':
+        this.variadic('SADD', key, [...v.value], 1);
+        break;
+      case 'hash': {
+        const flat: string[] = [];
+        for (const [f, val] of v.value) flat.push(f, val);
+        this.variadic('HMSET', key, flat, 2);
+        break;
+      }
+      case 'zset': {
+        const flat: string[] = [];
+        for (const [m, score] of v.value) flat.push(formatDouble17g(score), m);
+        this.variadic('ZADD', key, flat, 2);
+        break;
+      }
+    }
+    if (expireAt >= 0) this.push('*3\r\n$9\r\nPEXPIREAT\r\n' + bulk(key) + bulk(String(expireAt)));
+  }
+
+  /** `cmd key item...` in commands of at most 64 items (an item is `width` arguments). */
+  private variadic(cmd: string, key: string, flat: readonly string[], width: number): void {
+    const items = flat.length / width;
+    for (let i = 0; i < items; i += ITEMS_PER_CMD) {
+      const n = Math.min(ITEMS_PER_CMD, items - i);
+      let s = '*' + (2 + n * width) + '\r\n' + bulk(cmd) + bulk(key);
+      for (let j = i * width; j < (i + n) * width; j++) s += bulk(flat[j]);
+      this.push(s);
+    }
+  }
+
+  /** Everything buffered so far. */
+  take(): Buffer[] {
+    this.spill();
+    const p = this.parts;
+    this.parts = [];
+    this.partsBytes = 0;
+    return p;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Small file-system helpers shared by the RDB and AOF code: strerror(3)
+ * texts for Node's error codes (Redis prints strerror in its logs and in
+ * the MISCONF reply), directory fsync (Redis's fsyncFileDir), and the log
+ * lines Redis's background child prints with role `C`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Server } from '../server/server';
+
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EBADF: 'Bad file descriptor',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  EDQUOT: 'Disk quota exceeded',
+  EFBIG: 'File too large',
+  EEXIST: 'File exists',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  EINVAL: 'Invalid argument',
+  ENOTEMPTY: 'Directory not empty',
+  EXDEV: 'Invalid cross-device link',
+  ENAMETOOLONG: 'File name too long',
+};
+
+/** The strerror(3) text of an fs error (falls back to Node's message). */
+export function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** fsync the directory holding `file`, so a rename into it survives a crash (fsyncFileDir). */
+export function fsyncFileDir(file: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(path.dirname(file), 'r');
+    fs.fsyncSync(fd);
+  } catch (e) {
+    // some file systems refuse fsync on a directory; Redis ignores EBADF/EINVAL there too
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EBADF' && code !== 'EINVAL' && code !== 'EISDIR') throw e;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/** Log a line as Redis's background child would (role `C`). */
+export function logAsChild(server: Server, level: 'notice' | 'warning', msg: string): void {
+  const lg = server.logger;
+  const role = lg.role;
+  lg.role = () => 'C';
+  try {
+    lg[level](msg);
+  } finally {
+    lg.role = role;
+  }
+}
+
+/** Remove a file, ignoring a missing one. */
+export function unlinkQuiet(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Close an fd, ignoring errors (the file may already be gone). */
+export function closeQuiet(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* nothing to do */
+  }
+}
+
+/** Write a whole buffer with write(2) retries on short writes (aofWrite). */
+export function writeFully(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+}

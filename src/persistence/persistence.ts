@@ -1,0 +1,479 @@
+/**
+ * The persistence subsystem: RDB (SAVE/BGSAVE, save points, loading at
+ * start-up, SHUTDOWN/SIGTERM saving, FLUSHALL and DEBUG RELOAD) and the
+ * multi-part AOF, installed on a server by installPersistence() (see
+ * server/subsystems.ts). It owns the `persistence` INFO section and the
+ * server hooks writeDeniedByDiskError (MISCONF), beforeShutdown, onFlushAll
+ * and debugReload.
+ */
+import * as fs from 'node:fs';
+import type { Server } from '../server/server';
+import type { Client } from '../server/client';
+import type { SavePoint } from '../config/directives';
+import { RdbSaver, BGSAVE_RETRY_DELAY } from './rdb-save';
+import { Aof, AofStartupError } from './aof/aof';
+import { RdbLoader } from './rdb-load';
+import { RdbError } from './rdb/errors';
+import { runningSnapshots, snapshotInProgress } from './snapshot';
+import { applyReplicationAux } from '../replication/index';
+import { strerror } from './fs-util';
+
+/** The MISCONF reply after a failed BGSAVE (shared.bgsaveerr). */
+export const MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** Progress of a load in progress (INFO loading_*). */
+interface LoadingInfo {
+  /** unix seconds */
+  startTime: number;
+  totalBytes: number;
+  loadedBytes: number;
+  rdbUsedMem: number;
+}
+
+/** Persistence state of one server. */
+export class Persistence {
+  readonly rdb: RdbSaver;
+  readonly aof: Aof;
+  /** rdb_last_load_keys_loaded / expired */
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+  loadingInfo: LoadingInfo | null = null;
+
+  constructor(readonly server: Server) {
+    this.rdb = new RdbSaver(server);
+    this.aof = new Aof(server);
+  }
+
+  /** Configured save points (`save <seconds> <changes>`). */
+  savePoints(): SavePoint[] {
+    return this.server.config.get('save') as SavePoint[];
+  }
+
+  private nowSec(): number {
+    return Math.floor(this.server.now() / 1000);
+  }
+
+  // ------------------------------------------------------------ loading
+
+  private beginLoading(totalBytes: number): void {
+    this.server.loading = true;
+    this.loadingInfo = { startTime: this.nowSec(), totalBytes, loadedBytes: 0, rdbUsedMem: 0 };
+  }
+
+  private endLoading(): void {
+    this.server.loading = false;
+    this.loadingInfo = null;
+  }
+
+  /**
+   * Read an RDB file synchronously into the databases (rdbLoad). Throws
+   * RdbError or the fs error; a missing file throws ENOENT.
+   */
+  loadRdbFileSync(file: string, keepExpired: boolean): RdbLoader {
+    const loader = new RdbLoader(this.server, { keepExpired });
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      this.beginLoading(size);
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      let off = 0;
+      for (;;) {
+        const n = fs.readSync(fd, chunk, 0, chunk.length, off);
+        if (n === 0) break;
+        loader.push(Buffer.from(chunk.subarray(0, n)));
+        off += n;
+        if (this.loadingInfo) this.loadingInfo.loadedBytes = off;
+        if (loader.done) break;
+      }
+      loader.end();
+    } finally {
+      fs.closeSync(fd);
+      this.endLoading();
+    }
+    this.lastLoadKeysLoaded = loader.keysLoaded;
+    this.lastLoadKeysExpired = loader.keysExpired;
+    return loader;
+  }
+
+  /** Log an RDB load failure the way rdbLoad / rdbReportError do; returns the line Redis ends with before exiting. */
+  private reportRdbError(e: unknown): string {
+    const log = this.server.logger;
+    if (!(e instanceof RdbError)) return `Fatal error loading the DB: ${strerror(e)}. Exiting.`;
+    const at = e.offset < 0 ? 0 : e.offset;
+    switch (e.code) {
+      case 'SIGNATURE':
+        log.warning('Wrong signature trying to load DB from file');
+        return 'Fatal error loading the DB: Invalid argument. Exiting.';
+      case 'VERSION':
+        log.warning(e.detail);
+        return 'Fatal error loading the DB: Invalid argument. Exiting.';
+      case 'EOF':
+        log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+        log.warning(`Internal error in RDB reading offset ${at} -> ${e.detail}`);
+        return 'Terminating server after rdb file reading failure.';
+      case 'CHECKSUM':
+        log.warning(`${e.detail}. Aborting now.`);
+        log.warning(`Internal error in RDB reading offset ${at} -> RDB CRC error`);
+        return 'Terminating server after rdb file reading failure.';
+      default:
+        log.warning(`Internal error in RDB reading offset ${at} -> ${e.detail}`);
+        return 'Terminating server after rdb file reading failure.';
+    }
+  }
+
+  /**
+   * Start-up (aofLoadManifestFromDisk, loadDataFromDisk,
+   * aofOpenIfNeededOnServerStart, aofDelHistoryFiles). Throws to stop the
+   * start-up; the data files are left untouched.
+   */
+  loadDataFromDisk(): void {
+    const s = this.server;
+    const cfg = s.config;
+    const log = s.logger;
+    try {
+      this.aof.loadManifestFromDisk();
+    } catch (e) {
+      if (e instanceof AofStartupError) throw new Error('Fatal AOF manifest error, exiting.');
+      throw e;
+    }
+    const t0 = process.hrtime.bigint();
+    const secs = (): string => (Number(process.hrtime.bigint() - t0) / 1e9).toFixed(3);
+    if (cfg.bool('appendonly')) {
+      const totalBefore = s.stats.totalCommands;
+      let res;
+      this.beginLoading(0);
+      try {
+        res = this.aof.loadFiles(
+          (d) => {
+            if (this.loadingInfo) this.loadingInfo.loadedBytes += d;
+          },
+          (l) => {
+            this.lastLoadKeysLoaded = l.keysLoaded;
+            this.lastLoadKeysExpired = l.keysExpired;
+          },
+        );
+      } catch (e) {
+        if (e instanceof AofStartupError) throw new Error('Failed loading the append only file, exiting.');
+        throw e;
+      } finally {
+        this.endLoading();
+        resetCommandStats(s, totalBefore);
+      }
+      if (res.status === 'failed' || res.status === 'open_err') throw new Error('Failed loading the append only file, exiting.');
+      if (res.status === 'ok' || res.status === 'truncated') this.aof.setLoadedSizes(res.totalSize, res.baseSize);
+      if (res.status !== 'not_exist') log.notice(`DB loaded from append only file: ${secs()} seconds`);
+    } else {
+      const file = this.rdb.filename;
+      let loader: RdbLoader | null = null;
+      try {
+        loader = this.loadRdbFileSync(file, s.isReplica());
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || e instanceof RdbError) {
+          const msg = this.reportRdbError(e);
+          throw new Error(msg);
+        }
+      }
+      if (loader !== null) {
+        log.notice(`DB loaded from disk: ${secs()} seconds`);
+        applyReplicationAux(s, loader.aux);
+      }
+    }
+    if (cfg.bool('appendonly')) {
+      try {
+        this.aof.openOnServerStart();
+      } catch (e) {
+        if (e instanceof AofStartupError) throw new Error('Failed opening the append only file, exiting.');
+        throw e;
+      }
+    }
+    this.aof.deleteHistoryFiles();
+  }
+
+  // ------------------------------------------------------------ cron
+
+  /** serverCron's persistence part: scheduled rewrites/saves, save points, automatic AOF rewrite. */
+  cron(): void {
+    const s = this.server;
+    const rdb = this.rdb;
+    const nowSec = this.nowSec();
+    this.aof.cron();
+    this.aof.startScheduledRewrite();
+    if (!snapshotInProgress(s)) {
+      for (const sp of this.savePoints()) {
+        if (s.dirty >= sp.changes && nowSec - s.lastSave > sp.seconds && (nowSec - rdb.lastBgsaveTry > BGSAVE_RETRY_DELAY || rdb.lastBgsaveStatus === 'ok')) {
+          s.logger.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
+          rdb.startBgsave();
+          break;
+        }
+      }
+      this.aof.startAutomaticRewrite();
+    }
+    if (!snapshotInProgress(s) && rdb.bgsaveScheduled && (nowSec - rdb.lastBgsaveTry > BGSAVE_RETRY_DELAY || rdb.lastBgsaveStatus === 'ok')) {
+      if (rdb.startBgsave()) rdb.bgsaveScheduled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ hooks
+
+  /** writeCommandsDeniedByDiskError + writeCommandsGetDiskErrorMessage. */
+  writeDeniedByDiskError(): string | null {
+    const cfg = this.server.config;
+    if (cfg.bool('stop-writes-on-bgsave-error') && this.savePoints().length > 0 && this.rdb.lastBgsaveStatus === 'err') return MISCONF_RDB;
+    const aof = this.aof;
+    if (aof.state !== 'off') {
+      if (aof.lastWriteStatus === 'err') return `MISCONF Errors writing to the AOF file: ${aof.lastWriteError}`;
+      if (aof.fsyncStatus === 'err') return `MISCONF Errors writing to the AOF file: ${aof.fsyncError}`;
+    }
+    return null;
+  }
+
+  /** prepareForShutdown's persistence part. */
+  beforeShutdown(opts: { save: boolean | null; now: boolean; force: boolean }): boolean {
+    const s = this.server;
+    const log = s.logger;
+    if (this.rdb.job !== null) {
+      log.warning('There is a child saving an .rdb. Killing it!');
+      this.rdb.abortBgsave(true);
+    }
+    if (!this.aof.beforeShutdown(opts.force)) return false;
+    if ((this.savePoints().length > 0 && opts.save !== false) || opts.save === true) {
+      log.notice('Saving the final RDB snapshot before exiting.');
+      if (!this.rdb.saveSync()) {
+        if (opts.force) log.warning('Error trying to save the DB. Exit anyway.');
+        else {
+          log.warning("Error trying to save the DB, can't exit.");
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** flushAllDataAndResetRDB: kill our BGSAVE, then rewrite the dump when save points exist (dirty kept). */
+  afterFlushAll(): void {
+    const s = this.server;
+    this.rdb.abortBgsave();
+    if (this.savePoints().length > 0) {
+      const dirty = s.dirty;
+      this.rdb.saveSync();
+      s.dirty = dirty;
+    }
+  }
+
+  /**
+   * Format: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (`args` are the options
+   * after RELOAD). Saves the RDB, empties the dataset, loads the file back;
+   * writes the reply.
+   */
+  debugReload(c: Client, args: string[]): void {
+    const s = this.server;
+    let flush = true;
+    let save = true;
+    for (const a of args) {
+      const o = a.toLowerCase();
+      if (o === 'merge') continue;
+      if (o === 'noflush') flush = false;
+      else if (o === 'nosave') save = false;
+      else {
+        c.reply.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+        return;
+      }
+    }
+    if (save && !this.rdb.saveSync()) {
+      c.reply.error('ERR');
+      return;
+    }
+    if (flush) emptyData(s);
+    try {
+      this.loadRdbFileSync(this.rdb.filename, s.isReplica());
+    } catch (e) {
+      if (e instanceof RdbError) this.reportRdbError(e);
+      c.reply.error('ERR Error trying to load the RDB dump');
+      return;
+    }
+    s.logger.warning('DB reloaded by DEBUG RELOAD');
+    c.reply.ok();
+  }
+
+  // ------------------------------------------------------------ INFO
+
+  /** The `# Persistence` section, in Redis 7.0's order. */
+  info(): Array<[string, string | number]> {
+    const s = this.server;
+    const rdb = this.rdb;
+    const aof = this.aof;
+    const snaps = runningSnapshots(s);
+    let processed = 0;
+    let total = 0;
+    if (snaps.length > 0) {
+      processed = snaps[0].keysWritten;
+      if (rdb.job !== null && snaps[0] === rdb.job.snapshot) total = rdb.job.keysTotal;
+      else for (const db of s.dbs) total += db.size;
+      if (processed > total) total = processed;
+    }
+    const forkPerc = total > 0 ? (processed / total) * 100 : 0;
+    const out: Array<[string, string | number]> = [
+      ['loading', s.loading ? 1 : 0],
+      ['async_loading', 0],
+      ['current_cow_peak', 0],
+      ['current_cow_size', 0],
+      ['current_cow_size_age', 0],
+      ['current_fork_perc', forkPerc.toFixed(2)],
+      ['current_save_keys_processed', processed],
+      ['current_save_keys_total', total],
+      ['rdb_changes_since_last_save', s.dirty],
+      ['rdb_bgsave_in_progress', rdb.rdbChildActive() ? 1 : 0],
+      ['rdb_last_save_time', s.lastSave],
+      ['rdb_last_bgsave_status', rdb.lastBgsaveStatus],
+      ['rdb_last_bgsave_time_sec', rdb.lastBgsaveTimeSec],
+      ['rdb_current_bgsave_time_sec', rdb.currentBgsaveTimeSec()],
+      ['rdb_saves', rdb.saves],
+      ['rdb_last_cow_size', 0],
+      ['rdb_last_load_keys_expired', this.lastLoadKeysExpired],
+      ['rdb_last_load_keys_loaded', this.lastLoadKeysLoaded],
+      ['aof_enabled', aof.state !== 'off' ? 1 : 0],
+      ['aof_rewrite_in_progress', aof.rewrite !== null ? 1 : 0],
+      ['aof_rewrite_scheduled', aof.rewriteScheduled ? 1 : 0],
+      ['aof_last_rewrite_time_sec', aof.lastRewriteTimeSec],
+      ['aof_current_rewrite_time_sec', aof.currentRewriteTimeSec()],
+      ['aof_last_bgrewrite_status', aof.lastBgrewriteStatus],
+      ['aof_rewrites', aof.rewrites],
+      ['aof_rewrites_consecutive_failures', aof.consecutiveFailures],
+      ['aof_last_write_status', aof.lastWriteStatus === 'ok' && aof.fsyncStatus === 'ok' ? 'ok' : 'err'],
+      ['aof_last_cow_size', 0],
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
+    ];
+    if (s.config.bool('appendonly')) {
+      out.push(
+        ['aof_current_size', aof.currentSize],
+        ['aof_base_size', aof.rewriteBaseSize],
+        ['aof_pending_rewrite', aof.rewriteScheduled ? 1 : 0],
+        ['aof_buffer_length', aof.bufferLength],
+        ['aof_pending_bio_fsync', aof.pendingFsyncs],
+        ['aof_delayed_fsync', aof.delayedFsync],
+      );
+    }
+    if (s.loading) {
+      const li = this.loadingInfo ?? { startTime: this.nowSec(), totalBytes: 0, loadedBytes: 0, rdbUsedMem: 0 };
+      let perc = 0;
+      let remaining = 1;
+      if (li.totalBytes > 0) {
+        perc = (li.loadedBytes / li.totalBytes) * 100;
+        remaining = li.totalBytes - li.loadedBytes;
+      } else if (li.rdbUsedMem > 0) {
+        perc = Math.min(99.99, (li.loadedBytes / li.rdbUsedMem) * 100);
+        remaining = Math.max(1, li.rdbUsedMem - li.loadedBytes);
+      }
+      const elapsed = this.nowSec() - li.startTime;
+      const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (li.loadedBytes + 1));
+      out.push(
+        ['loading_start_time', li.startTime],
+        ['loading_total_bytes', li.totalBytes],
+        ['loading_rdb_used_mem', li.rdbUsedMem],
+        ['loading_loaded_bytes', li.loadedBytes],
+        ['loading_loaded_perc', perc.toFixed(2)],
+        ['loading_eta_seconds', eta],
+      );
+    }
+    return out;
+  }
+}
+
+/** emptyData(-1): break WATCHes, let running snapshots finish their walk, flush every db. */
+export function emptyData(s: Server): void {
+  for (const h of s.snapshotHooks.slice()) h.beforeWriteAll();
+  s.touchWatchedKeysInDb(-1);
+  for (const db of s.dbs) db.flush();
+}
+
+/** AOF loading runs commands without counting them (Redis calls cmd->proc directly). */
+function resetCommandStats(s: Server, totalCommands: number): void {
+  const seen = new Set<object>();
+  const reset = (cmds: Iterable<import('../commands/spec').Command>): void => {
+    for (const c of cmds) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      c.stats.calls = 0;
+      c.stats.usec = 0;
+      c.stats.failed = 0;
+      c.stats.rejected = 0;
+      if (c.subcommands) reset(c.subcommands.values());
+    }
+  };
+  reset(s.commands.values());
+  s.stats.totalCommands = totalCommands;
+  s.stats.errors.clear();
+  s.stats.totalErrorReplies = 0;
+  s.slowlog = [];
+}
+
+const registry = new WeakMap<Server, Persistence>();
+
+/** The persistence subsystem of a server (throws when not installed). */
+export function getPersistence(server: Server): Persistence {
+  const p = registry.get(server);
+  if (p === undefined) throw new Error('persistence is not installed on this server');
+  return p;
+}
+
+/** Format: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] — for the DEBUG command (also installed as server.hooks.debugReload). */
+export function debugReload(server: Server, c: Client, args: string[]): void {
+  getPersistence(server).debugReload(c, args);
+}
+
+/**
+ * For the replica side of a full sync (readSyncBulkPayload): stop the AOF
+ * before the dataset is replaced; the old files no longer describe it.
+ */
+export function stopAofForSync(server: Server): void {
+  const p = registry.get(server);
+  if (p !== undefined && p.aof.state !== 'off') p.aof.stop();
+}
+
+/**
+ * restartAOFAfterSYNC: after a full sync loaded, turn the AOF back on when
+ * `appendonly yes` (a rewrite writes the new base). Tries every second, up
+ * to 10 times, as Redis; the binary then exits.
+ */
+export function restartAofAfterSync(server: Server): void {
+  const p = registry.get(server);
+  if (p === undefined || !server.config.bool('appendonly') || p.aof.state !== 'off') return;
+  let tries = 0;
+  const attempt = (): void => {
+    if (p.aof.state !== 'off' || server.shuttingDown) return;
+    if (p.aof.start()) return;
+    if (++tries >= 10) {
+      server.logger.warning("FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
+      if (server.onExit !== null) process.exit(1);
+      return;
+    }
+    server.logger.warning('Failed enabling the AOF after successful master synchronization! Trying it again in one second.');
+    setTimeout(attempt, 1000).unref();
+  };
+  attempt();
+}
+
+/** Attach persistence to a server (called by installSubsystems). */
+export function installPersistence(server: Server): void {
+  if (registry.has(server)) return;
+  const p = new Persistence(server);
+  registry.set(server, p);
+  server.aof = p.aof;
+  server.startHooks.push(() => p.loadDataFromDisk());
+  server.cron.every('persistence', 0, () => p.cron());
+  server.hooks.writeDeniedByDiskError = () => p.writeDeniedByDiskError();
+  server.hooks.beforeShutdown = async (opts) => p.beforeShutdown(opts);
+  server.hooks.onFlushAll.push(() => p.afterFlushAll());
+  server.hooks.debugReload = (c, args) => p.debugReload(c, args);
+  server.hooks.info.set('persistence', () => p.info());
+  server.hooks.onClose.push(() => {
+    p.rdb.abortBgsave(true);
+    p.aof.close();
+  });
+  server.config.onChange('appendonly', (v) => {
+    if (v === false && p.aof.state !== 'off') p.aof.stop();
+    else if (v === true && p.aof.state === 'off' && !p.aof.start()) throw new Error('Unable to turn on AOF. Check server logs.');
+  });
+}

@@ -1,0 +1,273 @@
+/**
+ * Saving the dataset as an RDB file, as Redis 7.0's rdb.c does it:
+ *
+ * - rdbSave (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD): the whole dataset is
+ *   written synchronously to a temp file, fsynced, then renamed over
+ *   `dbfilename`, so a crash never leaves a half-written dump.rdb.
+ * - rdbSaveBackground (BGSAVE, save points): Redis forks; here a fork-less
+ *   point-in-time Snapshot writes `temp-<pid>.rdb` in time slices while
+ *   clients keep being served, then fsync + rename. The log lines are the
+ *   ones Redis's parent (`M`) and child (`C`) print.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Server } from '../server/server';
+import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
+import { toPlainValue, writerLimits } from './convert';
+import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
+import { replicationAuxFields } from '../replication/index';
+import { closeQuiet, fsyncFileDir, logAsChild, strerror, unlinkQuiet, writeFully } from './fs-util';
+
+/** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
+export const BGSAVE_RETRY_DELAY = 5;
+/** rdb-save-incremental-fsync: fsync every this many bytes (REDIS_AUTOSYNC_BYTES). */
+const AUTOSYNC_BYTES = 4 * 1024 * 1024;
+
+/** Snapshot label of a BGSAVE (replication's own snapshots use other labels). */
+export const BGSAVE_LABEL = 'bgsave';
+
+/**
+ * Write the whole current dataset as an RDB to an open fd, synchronously.
+ * Used by SAVE-like saves and by the AOF base written at start-up.
+ */
+export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): number {
+  const cfg = server.config;
+  const w = new RdbWriter({ compression: cfg.bool('rdbcompression'), checksum: cfg.bool('rdbchecksum'), limits: writerLimits(cfg), chunkSize: 1 << 20 });
+  w.writeHeader(aux);
+  let c: Buffer | null;
+  for (const db of server.dbs) {
+    if (db.size === 0) continue;
+    w.selectDb(db.id, db.size, db.expires.size);
+    for (const e of db.dict.values()) {
+      w.writeKey(e.key, toPlainValue(e.value), e.expireAt);
+      while ((c = w.takeChunk()) !== null) writeFully(fd, c);
+    }
+  }
+  w.writeEnd();
+  while ((c = w.takeChunk()) !== null) writeFully(fd, c);
+  return w.keys;
+}
+
+/** A BGSAVE in progress. */
+interface BgsaveJob {
+  snapshot: Snapshot;
+  /** ms */
+  startedAt: number;
+  keysTotal: number;
+  tmp: string;
+  /** set by abortBgsave(): the completion handler only cleans up */
+  killed: boolean;
+}
+
+/** RDB persistence state of a server (Redis's server.lastsave, lastbgsave_status, rdb_child_* ...). */
+export class RdbSaver {
+  /** lastbgsave_status */
+  lastBgsaveStatus: 'ok' | 'err' = 'ok';
+  /** lastbgsave_try (unix seconds) */
+  lastBgsaveTry = 0;
+  /** stat_rdb_saves */
+  saves = 0;
+  /** rdb_save_time_last (seconds), -1 before the first BGSAVE */
+  lastBgsaveTimeSec = -1;
+  /** rdb_bgsave_scheduled */
+  bgsaveScheduled = false;
+  job: BgsaveJob | null = null;
+  /** slice length of the background snapshot (ms of work between yields to the event loop) */
+  sliceMs = 0.5;
+
+  constructor(private readonly server: Server) {}
+
+  /** The dump file's absolute path (dir + dbfilename). */
+  get filename(): string {
+    return path.join(this.server.dataDir, this.server.config.str('dbfilename'));
+  }
+
+  /** rdbPopulateSaveInfo: the AUX fields of a save (replication id/offset when in a replication chain). */
+  saveAux(): RdbAuxInfo {
+    const repl = replicationAuxFields(this.server);
+    return repl ? { repl } : {};
+  }
+
+  /** Whether an RDB "child" runs: our BGSAVE or a replication snapshot (Redis's child_type == CHILD_TYPE_RDB). */
+  rdbChildActive(): boolean {
+    if (this.job !== null) return true;
+    return runningSnapshots(this.server).some((s) => s.label.startsWith('replication'));
+  }
+
+  /**
+   * rdbSave: write the dataset synchronously to a temp file, fsync, rename
+   * over dbfilename. Returns false (after logging Redis's lines) on failure.
+   */
+  saveSync(aux: RdbAuxInfo = this.saveAux()): boolean {
+    const s = this.server;
+    const dir = s.dataDir;
+    const file = this.filename;
+    // not temp-<pid>.rdb: a background snapshot (ours or replication's) may be writing that one
+    const tmpName = `temp-save-${process.pid}.rdb`;
+    const tmp = path.join(dir, tmpName);
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'w');
+    } catch (e) {
+      s.logger.warning(`Failed opening the temp RDB file ${tmpName} (in server root dir ${dir}) for saving: ${strerror(e)}`);
+      return false;
+    }
+    try {
+      writeDatasetSync(s, fd, aux);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      s.logger.warning(`Write error saving DB on disk: ${strerror(e)}`);
+      closeQuiet(fd);
+      unlinkQuiet(tmp);
+      return false;
+    }
+    fs.closeSync(fd);
+    try {
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      s.logger.warning(`Error moving temp DB file ${tmpName} on the final destination ${path.basename(file)} (in server root dir ${dir}): ${strerror(e)}`);
+      unlinkQuiet(tmp);
+      return false;
+    }
+    try {
+      fsyncFileDir(file);
+    } catch (e) {
+      s.logger.warning(`Failed to fsync directory while saving DB: ${strerror(e)}`);
+      return false;
+    }
+    s.logger.notice('DB saved on disk');
+    s.dirty = 0;
+    s.lastSave = Math.floor(s.now() / 1000);
+    this.lastBgsaveStatus = 'ok';
+    return true;
+  }
+
+  /**
+   * rdbSaveBackground: start a point-in-time snapshot into temp-<pid>.rdb.
+   * Returns false when another background job runs (the caller replies).
+   */
+  startBgsave(aux: RdbAuxInfo = this.saveAux()): boolean {
+    const s = this.server;
+    if (snapshotInProgress(s)) return false;
+    this.saves++;
+    s.dirtyBeforeBgsave = s.dirty;
+    const nowSec = Math.floor(s.now() / 1000);
+    this.lastBgsaveTry = nowSec;
+    const dir = s.dataDir;
+    const file = this.filename;
+    const tmpName = `temp-${process.pid}.rdb`;
+    const tmp = path.join(dir, tmpName);
+    let fd = -1;
+    let openError: unknown = null;
+    try {
+      fd = fs.openSync(tmp, 'w');
+    } catch (e) {
+      openError = e;
+    }
+    let sinceSync = 0;
+    const incrementalFsync = s.config.bool('rdb-save-incremental-fsync');
+    const sink: SnapshotSink = {
+      write: (chunk) =>
+        new Promise<void>((resolve, reject) => {
+          fs.write(fd, chunk, 0, chunk.length, null, (err) => {
+            if (err) return reject(err);
+            sinceSync += chunk.length;
+            if (!incrementalFsync || sinceSync < AUTOSYNC_BYTES) return resolve();
+            sinceSync = 0;
+            fs.fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve()));
+          });
+        }),
+    };
+    let keysTotal = 0;
+    for (const db of s.dbs) keysTotal += db.size;
+    const snapshot = new Snapshot(s, sink, { aux, label: BGSAVE_LABEL, sliceMs: this.sliceMs, writer: { chunkSize: 256 * 1024 }, recycleChunks: true });
+    const job: BgsaveJob = { snapshot, startedAt: s.now(), keysTotal, tmp, killed: false };
+    this.job = job;
+    // the child would fail at once when it cannot open its temp file
+    const done: Promise<unknown> = openError === null ? snapshot.start() : Promise.reject(openError);
+    s.logger.notice(`Background saving started by pid ${process.pid}`);
+    done.then(
+      () => {
+        // the "child" part: make the file durable and move it into place
+        try {
+          fs.fsyncSync(fd);
+          fs.closeSync(fd);
+          fd = -1;
+        } catch (e) {
+          return this.bgsaveFailed(job, fd, `Write error saving DB on disk: ${strerror(e)}`);
+        }
+        if (job.killed) return this.bgsaveFailed(job, -1, null);
+        try {
+          fs.renameSync(tmp, file);
+        } catch (e) {
+          return this.bgsaveFailed(job, -1, `Error moving temp DB file ${tmpName} on the final destination ${path.basename(file)} (in server root dir ${dir}): ${strerror(e)}`);
+        }
+        try {
+          fsyncFileDir(file);
+        } catch (e) {
+          return this.bgsaveFailed(job, -1, `Failed to fsync directory while saving DB: ${strerror(e)}`);
+        }
+        logAsChild(s, 'notice', 'DB saved on disk');
+        this.bgsaveDone(job, true);
+      },
+      (err: unknown) => {
+        if (openError !== null) {
+          return this.bgsaveFailed(job, -1, `Failed opening the temp RDB file ${tmpName} (in server root dir ${dir}) for saving: ${strerror(err)}`);
+        }
+        this.bgsaveFailed(job, fd, err instanceof SnapshotAbortedError ? null : `Write error saving DB on disk: ${strerror(err)}`);
+      },
+    );
+    return true;
+  }
+
+  /** The child exited with an error (childMsg) or was killed (childMsg null). */
+  private bgsaveFailed(job: BgsaveJob, fd: number, childMsg: string | null): void {
+    if (fd >= 0) closeQuiet(fd);
+    // a killed job's temp file was removed at kill time; the name may belong to a newer BGSAVE now
+    if (!job.killed) unlinkQuiet(job.tmp);
+    if (childMsg !== null) logAsChild(this.server, 'warning', childMsg);
+    this.bgsaveDone(job, false, childMsg === null);
+  }
+
+  /** backgroundSaveDoneHandlerDisk + the common part of backgroundSaveDoneHandler. */
+  private bgsaveDone(job: BgsaveJob, ok: boolean, bySignal = false): void {
+    const s = this.server;
+    if (this.job !== job) return; // killed by abortBgsave(): already accounted for
+    this.job = null;
+    if (ok) {
+      s.logger.notice('Background saving terminated with success');
+      s.dirty -= s.dirtyBeforeBgsave;
+      if (s.dirty < 0) s.dirty = 0;
+      s.lastSave = Math.floor(s.now() / 1000);
+      this.lastBgsaveStatus = 'ok';
+    } else if (!bySignal) {
+      s.logger.warning('Background saving error');
+      this.lastBgsaveStatus = 'err';
+    } else {
+      // SIGUSR1 (our kill) does not count as an error, as in Redis
+      s.logger.warning('Background saving terminated by signal 10');
+    }
+    this.lastBgsaveTimeSec = Math.floor(s.now() / 1000) - Math.floor(job.startedAt / 1000);
+  }
+
+  /** killRDBChild: stop our BGSAVE (FLUSHALL, SHUTDOWN); its temp file is removed. */
+  abortBgsave(quiet = false): void {
+    const job = this.job;
+    if (job === null) return;
+    job.killed = true;
+    job.snapshot.abort();
+    // the state is clean right now (Redis reaps the killed child in the next cron)
+    this.job = null;
+    unlinkQuiet(job.tmp);
+    if (!quiet) this.server.logger.warning('Background saving terminated by signal 10');
+    this.lastBgsaveTimeSec = Math.floor(this.server.now() / 1000) - Math.floor(job.startedAt / 1000);
+  }
+
+  /** Seconds the current BGSAVE has been running, -1 when none (rdb_current_bgsave_time_sec). */
+  currentBgsaveTimeSec(): number {
+    const job = this.job;
+    if (job !== null) return Math.floor(this.server.now() / 1000) - Math.floor(job.startedAt / 1000);
+    const repl = runningSnapshots(this.server).find((x) => x.label.startsWith('replication'));
+    return repl ? Math.floor(this.server.now() / 1000) - Math.floor(repl.startedAt / 1000) : -1;
+  }
+}
