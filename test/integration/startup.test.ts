@@ -130,7 +130,7 @@ test('daemonize yes writes the pid file; the daemon answers and stops on SIGTERM
   });
   const code = await new Promise<number | null>((r) => parent.once('exit', (c) => r(c)));
   assert.equal(code, 0, 'the launching process returns at once');
-  const pid = await waitFor(() => (fs.existsSync(pidfile) ? Number(fs.readFileSync(pidfile, 'latin1').trim()) : 0), 10000, 'pid file');
+  const pid = await waitFor(() => (fs.existsSync(pidfile) ? Number(fs.readFileSync(pidfile, 'latin1').trim()) : 0), 20000, 'pid file');
   try {
     assert.notEqual(pid, parent.pid);
     await waitFor(async () => (await call(port, 'PING').catch(() => null)) === 'PONG', 10000, 'daemon PING');
