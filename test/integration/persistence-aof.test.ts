@@ -12,29 +12,9 @@ import * as path from 'node:path';
 import { startTredis, startTredisProcess, tempDir, waitFor, type ChildServer } from '../helpers/servers';
 import { TestClient, ReplyError } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
-import { assertSameData, fingerprint, info, listDir, ok, pipeline, populate, serverLog, waitBgDone } from './persistence-helpers';
+import { assertSameData, trackServers, fingerprint, info, listDir, ok, pipeline, populate, serverLog, waitBgDone } from './persistence-helpers';
 
-const children: ChildServer[] = [];
-const embedded: TredisServer[] = [];
-const clients: TestClient[] = [];
-
-after(async () => {
-  for (const c of clients) c.close();
-  for (const s of children) await s.kill9();
-  for (const s of embedded) await s.close();
-});
-
-async function proc(extra: string[], dir: string): Promise<ChildServer> {
-  const s = await startTredisProcess(extra, { dir });
-  children.push(s);
-  return s;
-}
-
-async function connect(port: number): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  clients.push(c);
-  return c;
-}
+const { children, embedded, proc, connect } = trackServers();
 
 function lastRun(dir: string): string {
   const log = serverLog(dir);

@@ -9,18 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { TestClient, ReplyError, type Reply } from '../helpers/resp';
-import { waitFor, type ChildServer } from '../helpers/servers';
+import { after } from 'node:test';
+import { startTredisProcess, waitFor, type ChildServer } from '../helpers/servers';
+import type { TredisServer } from '../../src/index';
+import { parseInfo } from '../helpers/info';
 
-/** Parse INFO text into a Map. */
-export function parseInfo(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.indexOf(':');
-    m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
-}
+export { parseInfo };
 
 /** INFO <section> as a Map. */
 export async function info(c: TestClient, section = 'persistence'): Promise<Map<string, string>> {
@@ -170,4 +164,40 @@ export function listDir(dir: string): string[] {
 export function serverLog(dir: string): string {
   const f = path.join(dir, 'server.log');
   return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+}
+
+/**
+ * Servers and clients a test file starts, all stopped (kill -9) and closed
+ * after the file's tests. Call once at the top level of a test file.
+ */
+export function trackServers(): {
+  children: ChildServer[];
+  embedded: TredisServer[];
+  clients: TestClient[];
+  proc(extra: string[], dir: string): Promise<ChildServer>;
+  connect(port: number): Promise<TestClient>;
+} {
+  const children: ChildServer[] = [];
+  const embedded: TredisServer[] = [];
+  const clients: TestClient[] = [];
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const s of children) await s.kill9();
+    for (const s of embedded) await s.close();
+  });
+  return {
+    children,
+    embedded,
+    clients,
+    async proc(extra: string[], dir: string): Promise<ChildServer> {
+      const s = await startTredisProcess(extra, { dir });
+      children.push(s);
+      return s;
+    },
+    async connect(port: number): Promise<TestClient> {
+      const c = await TestClient.connect(port);
+      clients.push(c);
+      return c;
+    },
+  };
 }

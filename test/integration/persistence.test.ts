@@ -13,29 +13,9 @@ import { startTredis, startTredisProcess, tempDir, waitFor, type ChildServer } f
 import { TestClient, ReplyError } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 import { Crc64, parseRdbBuffer } from '../../src/persistence/rdb/index';
-import { assertSameData, fingerprint, info, ok, pipeline, populate, serverLog, shutdown, waitBgDone, waitExit } from './persistence-helpers';
+import { assertSameData, trackServers, fingerprint, info, ok, pipeline, populate, serverLog, shutdown, waitBgDone, waitExit } from './persistence-helpers';
 
-const children: ChildServer[] = [];
-const embedded: TredisServer[] = [];
-const clients: TestClient[] = [];
-
-after(async () => {
-  for (const c of clients) c.close();
-  for (const s of children) await s.kill9();
-  for (const s of embedded) await s.close();
-});
-
-async function proc(extra: string[], dir: string): Promise<ChildServer> {
-  const s = await startTredisProcess(extra, { dir });
-  children.push(s);
-  return s;
-}
-
-async function connect(port: number): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  clients.push(c);
-  return c;
-}
+const { children, embedded, proc, connect } = trackServers();
 
 async function embed(opts: Record<string, unknown> = {}): Promise<{ t: TredisServer; c: TestClient }> {
   const t = await startTredis({ enableDebugCommand: 'yes', ...opts });

@@ -5,6 +5,7 @@
  */
 import { TestClient, ReplyError, type Reply } from '../helpers/resp';
 import { waitFor } from '../helpers/servers';
+import { parseInfo } from '../helpers/info';
 import type { TredisServer } from '../../src/index';
 import type { Server } from '../../src/server/server';
 import { digestDataset } from '../../src/keyspace/digest';
@@ -28,16 +29,7 @@ export async function childNode(port: number): Promise<Node> {
   return { port, c: await TestClient.connect(port) };
 }
 
-/** Parse INFO text into a Map, keeping order. */
-export function parseInfo(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.indexOf(':');
-    m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
-}
+export { parseInfo };
 
 /** INFO <section> as a Map (an embedded server's own hook when INFO is not available yet). */
 export async function info(n: Node, section = 'replication'): Promise<Map<string, string>> {

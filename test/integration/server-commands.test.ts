@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, freePort, tempDir, waitFor, type ChildServer } from '../helpers/servers';
 import { TestClient, type Reply } from '../helpers/resp';
+import { sameBytesOn } from '../helpers/compare';
 import type { TredisServer } from '../../src/index';
 
 let srv: TredisServer;
@@ -32,22 +33,7 @@ async function withClient<T>(port: number, fn: (c: TestClient) => Promise<T>): P
 
 /** Send the same commands to redis-server and tredis; each reply must be byte-identical. */
 async function sameBytes(cmds: string[][], proto = 2): Promise<void> {
-  const a = await TestClient.connect(redis!.port);
-  const b = await TestClient.connect(srv.port);
-  try {
-    if (proto === 3) {
-      await a.call('HELLO', '3');
-      await b.call('HELLO', '3');
-    }
-    for (const argv of cmds) {
-      const ra = await a.callRaw(...argv);
-      const rb = await b.callRaw(...argv);
-      assert.equal(rb, ra, `${argv.join(' ')} (RESP${proto})`);
-    }
-  } finally {
-    a.close();
-    b.close();
-  }
+  await sameBytesOn(redis!.port, srv.port, cmds, proto);
 }
 
 const skipRedis = { skip: !haveRedis && SKIP_NO_REDIS };

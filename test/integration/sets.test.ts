@@ -6,7 +6,7 @@
  */
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis } from '../helpers/servers';
+import { WRONGTYPE, bulks, expectRaw, startRecording } from '../helpers/compare';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -16,15 +16,7 @@ const events: string[] = [];
 const propagated: string[][] = [];
 
 before(async () => {
-  srv = await startTredis({ 'set-max-intset-entries': 4 });
-  const s = srv.server;
-  const orig = s.notifyKeyspaceEvent.bind(s);
-  s.notifyKeyspaceEvent = (type: string, event: string, key: string, dbid: number) => {
-    events.push(`${event}:${key}`);
-    orig(type, event, key, dbid);
-  };
-  s.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
-  c = await TestClient.connect(srv.port);
+  ({ srv, c } = await startRecording({ 'set-max-intset-entries': 4 }, events, propagated));
 });
 
 after(async () => {
@@ -37,11 +29,8 @@ beforeEach(() => {
   propagated.length = 0;
 });
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const bulks = (...xs: string[]): string => `*${xs.length}\r\n` + xs.map((x) => `$${x.length}\r\n${x}\r\n`).join('');
-
 async function expect(argv: string[], reply: string): Promise<void> {
-  assert.equal(await c.callRaw(...argv), reply, JSON.stringify(argv));
+  await expectRaw(c, argv, reply);
 }
 
 test('SADD/SREM/SISMEMBER/SMISMEMBER/SCARD/SMEMBERS', async () => {

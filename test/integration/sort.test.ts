@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTredis } from '../helpers/servers';
+import { bulks, expectRaw } from '../helpers/compare';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -33,10 +34,8 @@ after(async () => {
   await srv?.close();
 });
 
-const bulks = (...xs: Array<string | null>): string => `*${xs.length}\r\n` + xs.map((x) => (x === null ? '$-1\r\n' : `$${x.length}\r\n${x}\r\n`)).join('');
-
 async function expect(argv: string[], reply: string): Promise<void> {
-  assert.equal(await c.callRaw(...argv), reply, JSON.stringify(argv));
+  await expectRaw(c, argv, reply);
 }
 
 test('numeric and ALPHA order, ASC/DESC, LIMIT', async () => {

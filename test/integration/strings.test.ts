@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, type ChildServer } from '../helpers/servers';
+import { type ChildServer } from '../helpers/servers';
+import { OK, NIL, int, bulk, err, SYNTAX, NOTINT, WRONGTYPE, replayOn, startPair, stopPair, type Case } from '../helpers/compare';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 import { RList } from '../../src/keyspace/types/list';
@@ -17,42 +18,19 @@ let c: TestClient;
 let r: TestClient | null = null;
 
 before(async () => {
-  srv = await startTredis({ notifyKeyspaceEvents: 'KEA' });
-  c = await TestClient.connect(srv.port);
-  if (redisAvailable()) {
-    redis = await startRedis(['--notify-keyspace-events', 'KEA']);
-    r = await TestClient.connect(redis.port);
-  }
+  ({ srv, c, redis, r } = await startPair({ notifyKeyspaceEvents: 'KEA' }, ['--notify-keyspace-events', 'KEA']));
 });
 
 after(async () => {
-  c?.close();
-  r?.close();
-  await srv?.close();
-  await redis?.stop();
+  await stopPair({ srv, c, redis, r });
 });
 
-type Case = [string[], string];
-
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const int = (n: number | string): string => `:${n}\r\n`;
-const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
-const err = (s: string): string => `-${s}\r\n`;
-const SYNTAX = err('ERR syntax error');
-const NOTINT = err('ERR value is not an integer or out of range');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 /** Replay a table on tredis (and on redis-server when present), comparing exact bytes. */
 async function replay(name: string, cases: Case[], setup: string[][] = []): Promise<void> {
   const targets: Array<[string, TestClient]> = [['tredis', c]];
   if (r !== null) targets.push(['redis', r]);
-  for (const [who, cl] of targets) {
-    for (const argv of setup) await cl.call(...argv);
-    for (const [argv, want] of cases) {
-      assert.equal(JSON.stringify(await cl.callRaw(...argv)), JSON.stringify(want), `${name} on ${who}: ${JSON.stringify(argv)}`);
-    }
-  }
+  await replayOn(targets, name, cases, setup);
 }
 
 /** A list value for WRONGTYPE paths, set directly in both servers' db 0. */

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTredis } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
+import { rawReplies as raw } from '../helpers/compare';
 import type { TredisServer } from '../../src/index';
 
 let srv: TredisServer;
@@ -23,12 +24,6 @@ after(async () => {
 
 async function client(): Promise<TestClient> {
   return TestClient.connect(srv.port);
-}
-
-async function raw(c: TestClient, ...cmds: string[][]): Promise<string[]> {
-  const out: string[] = [];
-  for (const argv of cmds) out.push(await c.callRaw(...argv));
-  return out;
 }
 
 /** Whether the server knows a command yet (FLUSHALL & co belong to another family). */

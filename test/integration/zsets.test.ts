@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTredis } from '../helpers/servers';
 import { TestClient, type Reply } from '../helpers/resp';
+import { WRONGTYPE, rawReplies as raw } from '../helpers/compare';
 import type { TredisServer } from '../../src/index';
 
 let srv: TredisServer;
@@ -23,15 +24,6 @@ after(async () => {
 async function client(): Promise<TestClient> {
   return TestClient.connect(srv.port);
 }
-
-/** Send commands one by one and return the exact reply bytes. */
-async function raw(c: TestClient, ...cmds: string[][]): Promise<string[]> {
-  const out: string[] = [];
-  for (const argv of cmds) out.push(await c.callRaw(...argv));
-  return out;
-}
-
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 
 test('ZADD options, conflicts, INCR and score formatting', async () => {
   const c = await client();

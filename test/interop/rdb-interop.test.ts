@@ -9,6 +9,7 @@
  *
  * Skipped when redis-server is not installed, unless CI=true (then it fails).
  */
+import { lcg as rng } from '../helpers/prng';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -193,15 +194,6 @@ function killAll(): void {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
 }
 process.on('exit', killAll);
-
-/** Deterministic pseudo-random generator. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 function randBytes(r: () => number, n: number): string {
   let s = '';

@@ -14,7 +14,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startTredis, startRedis, redisAvailable, waitFor, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { redisAvailable, waitFor, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { startDiffServers } from '../helpers/compare';
+import { mulberry32 as rng } from '../helpers/prng';
 import { TestClient, type Reply } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -26,8 +28,7 @@ let b: TestClient;
 
 before(async () => {
   if (!HAVE_REDIS) return;
-  tredis = await startTredis();
-  redis = await startRedis();
+  ({ tredis, redis } = await startDiffServers());
   a = await TestClient.connect(tredis.port);
   b = await TestClient.connect(redis.port);
 });
@@ -38,18 +39,6 @@ after(async () => {
   await tredis?.close();
   await redis?.stop();
 });
-
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How a reply is compared. */
 type Mode = 'exact' | 'ttl' | 'pttl' | 'set' | 'scan';

@@ -13,7 +13,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { startDiffServers } from '../helpers/compare';
+import { mulberry32 as rng } from '../helpers/prng';
 import { TestClient, parseReply, type Reply } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -24,26 +26,13 @@ let redis: ChildServer;
 
 before(async () => {
   if (!HAVE_REDIS) return;
-  tredis = await startTredis({ ...LIMITS });
-  redis = await startRedis(Object.entries(LIMITS).flatMap(([k, v]) => ['--' + k, v]));
+  ({ tredis, redis } = await startDiffServers(LIMITS));
 });
 
 after(async () => {
   await tredis?.close();
   await redis?.stop();
 });
-
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZKEYS = ['z0', 'z1', 'z2', 'z3'];
 const ALL_KEYS = [...ZKEYS, 's0', 'str', 'none', 'dst'];

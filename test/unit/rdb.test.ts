@@ -3,6 +3,7 @@
  * encodings (listpack, ziplist, intset, zipmap), writer -> reader round trips,
  * streaming, DUMP payloads, and robustness against truncated / corrupted input.
  */
+import { lcg as rng } from '../helpers/prng';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -35,14 +36,6 @@ import {
   type PlainValue,
   type RdbKeyRecord,
 } from '../../src/persistence/rdb/index';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 function randBytes(r: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);

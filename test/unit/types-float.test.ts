@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 as prng } from '../helpers/prng';
 import { createHash } from 'node:crypto';
 import {
   formatG17,
@@ -116,16 +117,6 @@ function refG17(d: number): string {
     out = '0.' + '0'.repeat(-exp10 - 1) + s;
   }
   return neg ? '-' + out : out;
-}
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('formatG17 equals an exact BigInt %.17g (ties to even) on many doubles', () => {

@@ -1,16 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 as prng } from '../helpers/prng';
 import { RHash, DEFAULT_HASH_LIMITS } from '../../src/keyspace/types/hash';
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sortPairs = (flat: string[]): string[] => {
   const pairs: string[][] = [];

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 as prng } from '../helpers/prng';
 import {
   RSet,
   isIntsetMember,
@@ -8,16 +9,6 @@ import {
   setUnion,
   setDiff,
 } from '../../src/keyspace/types/set';
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sorted = (a: Iterable<string>): string[] => [...a].sort();
 
