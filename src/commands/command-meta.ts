@@ -6,7 +6,6 @@
  * 7.0.15 by scripts/gen-command-meta.ts. Commands Redis does not have get
  * the same shapes computed from their spec.
  */
-import { COMMAND_META_JSON } from './command-meta-data';
 import type { Command } from './spec';
 import type { ReplyWriter } from '../protocol/reply';
 
@@ -33,7 +32,11 @@ let META: Record<string, CommandMeta> | null = null;
 
 /** The metadata of a command by full name (`get`, `config|get`), if Redis has it. */
 export function commandMeta(fullName: string): CommandMeta | undefined {
-  if (META === null) META = JSON.parse(COMMAND_META_JSON) as Record<string, CommandMeta>;
+  // the 200 KB data module is only read on the first COMMAND INFO / DOCS (process start stays lean)
+  if (META === null) {
+    const data = require('./command-meta-data') as typeof import('./command-meta-data');
+    META = JSON.parse(data.COMMAND_META_JSON) as Record<string, CommandMeta>;
+  }
   return Object.prototype.hasOwnProperty.call(META, fullName) ? META[fullName] : undefined;
 }
 

@@ -43,6 +43,8 @@ export class RdbLoader {
   private readonly dbs: Database[];
   private readonly limits: StructureLimits;
   private readonly log: boolean;
+  /** the clock read once per pushed chunk (keys' LRU time) */
+  private now = 0;
 
   constructor(
     private readonly server: Server,
@@ -56,6 +58,7 @@ export class RdbLoader {
       {
         onAux: (k, v) => this.onAux(k, v),
         onKey: (db, key, value, expireAt) => this.onKey(db, key, value, expireAt, keepExpired),
+        onString: (db, key, value, expireAt) => this.onString(db, key, value, expireAt, keepExpired),
         // functions are not supported by tredis: a master's libraries are skipped, not refused
         onFunction: () => {},
         onWarning: (m) => server.logger.warning(m),
@@ -76,6 +79,7 @@ export class RdbLoader {
 
   /** Feed bytes. */
   push(chunk: Buffer): void {
+    this.now = this.server.now();
     this.reader.push(chunk);
   }
 
@@ -139,9 +143,17 @@ export class RdbLoader {
       this.keysExpired++;
       return;
     }
-    const db = this.dbs[dbIndex];
-    const e = db.set(key, toDbValue(value, this.limits));
-    if (expireAt >= 0) db.setExpire(e, expireAt);
+    this.dbs[dbIndex].setNew(key, toDbValue(value, this.limits), expireAt, this.now);
+    this.keysLoaded++;
+  }
+
+  /** onKey for a plain string (no PlainValue wrapper). */
+  private onString(dbIndex: number, key: string, value: string, expireAt: number, keepExpired: boolean): void {
+    if (expireAt >= 0 && !keepExpired && expireAt < this.server.now()) {
+      this.keysExpired++;
+      return;
+    }
+    this.dbs[dbIndex].setNew(key, value, expireAt, this.now);
     this.keysLoaded++;
   }
 }

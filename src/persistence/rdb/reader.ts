@@ -21,6 +21,11 @@ import { strtod } from './numbers';
 import { decodeZiplist } from './ziplist';
 import { decodeZipmap } from './zipmap';
 
+/** Node's Buffer.prototype.latin1Slice (not in the public typings). */
+interface Latin1Sliceable {
+  latin1Slice(start: number, end: number): string;
+}
+
 /** Callbacks of the reader, called synchronously from push()/end(). */
 export interface RdbHandlers {
   /** An AUX field (redis-ver, ctime, repl-id, repl-offset, ...). */
@@ -35,6 +40,11 @@ export interface RdbHandlers {
    * meta is present only when the file carried IDLE/FREQ opcodes for the key.
    */
   onKey(db: number, key: string, value: PlainValue, expireAtMs: number, meta?: KeyMeta): void;
+  /**
+   * Optional fast path for plain string keys: when set, string values are
+   * delivered here (without a PlainValue wrapper or meta) instead of onKey.
+   */
+  onString?(db: number, key: string, value: string, expireAtMs: number): void;
   /**
    * A function library (FUNCTION2 payload, or a pre-GA one translated to the
    * same "#!engine name=lib\n..." form). Without this handler such files are refused.
@@ -376,7 +386,8 @@ export class RdbReader {
     const s = this.pos;
     if (s + len > b.length) this.short(p, s + len, what);
     this.pos = s + len;
-    return b.toString('latin1', s, s + len);
+    // Buffer's own latin1Slice: what toString('latin1', s, e) ends in, without its argument handling
+    return (b as unknown as Latin1Sliceable).latin1Slice(s, s + len);
   }
 
   /**
@@ -557,7 +568,8 @@ export class RdbReader {
     switch (t) {
       case C.RDB_TYPE_STRING: {
         const v = this.str('string value');
-        this.emit(key, { type: 'string', value: v });
+        if (this.handlers.onString !== undefined && !this.dumpMode) this.emitString(key, v);
+        else this.emit(key, { type: 'string', value: v });
         return;
       }
       case C.RDB_TYPE_LIST:
@@ -848,6 +860,17 @@ export class RdbReader {
     this.lfuFreq = -1;
     this.state = S_OP;
     this.handlers.onKey(this.db, key, v, expire, meta);
+  }
+
+  /** emit() for a plain string with an onString handler (no wrapper object, no meta). */
+  private emitString(key: string, v: string): void {
+    this.keys++;
+    const expire = this.expire;
+    this.expire = -1;
+    this.lruIdle = -1;
+    this.lfuFreq = -1;
+    this.state = S_OP;
+    this.handlers.onString!(this.db, key, v, expire);
   }
 
   private emptyKey(key: string): void {
