@@ -117,7 +117,7 @@ export const connectionCommands: CommandSpec[] = [
       }
     }
     if (authed) c.authenticated = true;
-    if (!c.authenticated) throw new RedisError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    if (!c.authenticated) throw new RedisError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     if (name !== null) c.name = name;
     if (ver) c.reply.proto = ver;
     helloReply(c);
