@@ -9,6 +9,7 @@ import type { RList } from './types/list';
 import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
+import { KeyDict } from './dict';
 
 /** A stored value: strings are latin1 JS strings; the rest are structures. */
 export type DbValue = string | RList | RHash | RSet | RZSet;
@@ -63,8 +64,9 @@ export interface DbHost {
  * that never misses a key present for the whole scan, with O(log n) resume.
  */
 export class Database {
-  readonly dict = new Map<string, Entry>();
-  readonly expires = new Map<string, Entry>();
+  /** sharded (see dict.ts): no single large rehash, no 2^24-entry limit */
+  readonly dict = new KeyDict<Entry>();
+  readonly expires = new KeyDict<Entry>();
   /** entries in seq order; deleted ones are null until compaction */
   private slots: Array<Entry | null> = [];
   private holes = 0;

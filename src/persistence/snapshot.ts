@@ -23,6 +23,7 @@
  */
 import type { Server } from '../server/server';
 import type { Entry } from '../keyspace/database';
+import type { KeyDict, KeyDictIterator } from '../keyspace/dict';
 import { RdbWriter, type RdbAuxInfo, type RdbWriterOptions } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import type { PlainValue } from './rdb/model';
@@ -67,11 +68,17 @@ export class SnapshotAbortedError extends Error {
 
 interface DbWalk {
   id: number;
-  dict: Map<string, Entry>;
-  iter: Iterator<Entry>;
+  dict: KeyDict<Entry>;
+  iter: KeyDictIterator<Entry, Entry>;
   size: number;
   expiresSize: number;
-  /** seq of the last entry the walk wrote (entries with a higher seq are ahead) */
+  /**
+   * Position of the last entry the walk wrote: its dict shard and seq. The
+   * dict is walked shard by shard, each shard in insertion (= seq) order, so
+   * an entry is behind the walk iff its shard is lower, or the same with a seq
+   * not above lastSeq.
+   */
+  lastShard: number;
   lastSeq: number;
   begun: boolean;
   done: boolean;
@@ -161,6 +168,7 @@ export class Snapshot {
         iter: db.dict.values(),
         size: db.size,
         expiresSize: db.expires.size,
+        lastShard: -1,
         lastSeq: 0,
         begun: false,
         done: false,
@@ -248,6 +256,7 @@ export class Snapshot {
           break;
         }
         const e = r.value;
+        st.lastShard = st.iter.shard;
         st.lastSeq = e.seq;
         if (st.visited.size > 0 && st.visited.delete(e.key)) continue;
         // strings (most keys) reuse one wrapper: the writer keeps nothing
@@ -283,7 +292,8 @@ export class Snapshot {
       st.visited.add(key); // about to be created: not part of the snapshot
       return;
     }
-    if (e.seq <= st.lastSeq) return; // already written by the walk
+    const sh = st.dict.shardOf(key);
+    if (sh < st.lastShard || (sh === st.lastShard && e.seq <= st.lastSeq)) return; // already written by the walk
     st.visited.add(key);
     if (st.begun) this.writer.writeKey(key, toPlainValue(e.value), e.expireAt);
     else st.pending.push({ key, value: toPlainValue(e.value), expireAt: e.expireAt });
