@@ -1,11 +1,26 @@
 /**
  * npm run bench: redis-benchmark against tredis and redis-server on this
- * machine in the same run, alternating, and prints tredis/redis ratios.
+ * machine in the same run and prints tredis/redis ratios, for throughput
+ * (requests/s) and for server CPU time per request (less sensitive to other
+ * load on the machine than throughput).
  *
- *   npm run bench                 # default set, -c 50, unpipelined and -P 16
- *   npm run bench -- --tests set,get --n 200000 --rounds 3
+ *   npm run bench                                # issue's test list, -c 50, unpipelined and -P 16, 3 rounds
+ *   npm run bench -- --tests set,get --rounds 5  # a subset
+ *   npm run bench -- --pipelines 1 --n 200000    # only unpipelined, more requests
+ *   npm run bench -- --random 100000             # -r 100000: random keys / members (__rand_int__)
+ *   npm run bench -- --tredis old=/tmp/old/dist  # also run another tredis build (dist dir) side by side
+ *   npm run bench -- --dist /tmp/other/dist      # the build measured as "tredis" (default: this checkout's dist)
+ *   npm run bench -- --json out.json             # raw numbers for docs/benchmarks.md
+ *   npm run bench -- --no-extra                  # skip the other bench scripts (bgsave, replication)
  *
- * Numbers are requests/second as redis-benchmark reports them (-q --csv).
+ * Each (test, pipeline) pair runs redis-benchmark once per server per round,
+ * servers alternating (the order flips every round), so slow drift of the
+ * machine's load hits both the same. Reported numbers are medians over the
+ * rounds. CPU is utime+stime of the server process from /proc/<pid>/stat
+ * (Linux), as microseconds per request.
+ *
+ * After the tables, other bench scripts compiled next to this one (bgsave.js,
+ * replication*.js) are run when present, each printing its own report.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -15,9 +30,35 @@ import * as os from 'node:os';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The issue's targets: ratio tredis/redis at -P 1 and at -P 16 (null = no target). */
+const TARGETS: Record<string, [number, number | null]> = {
+  PING_INLINE: [0.9, 0.6],
+  PING_MBULK: [0.9, 0.6],
+  SET: [0.9, 0.6],
+  GET: [0.9, 0.6],
+  INCR: [0.9, 0.6],
+  LPUSH: [0.8, null],
+  LPOP: [0.8, null],
+  SADD: [0.8, null],
+  HSET: [0.8, null],
+  ZADD: [0.8, null],
+  ZPOPMIN: [0.8, null],
+  LRANGE_100: [0.8, null],
+  MSET: [0.8, null],
+};
+const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset';
+
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+}
+function args(name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.argv.length - 1; i++) if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
+  return out;
+}
+function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
 }
 
 function freePort(): Promise<number> {
@@ -30,68 +71,204 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const r = spawnSync('redis-cli', ['-p', String(port), 'PING']);
-    if (r.stdout?.toString().includes('PONG')) return;
+function cli(port: number, ...argv: string[]): string {
+  const r = spawnSync('redis-cli', ['-p', String(port), ...argv], { encoding: 'utf8' });
+  return r.stdout ?? '';
+}
+
+async function waitPing(port: number, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (proc.exitCode !== null) throw new Error(`server on ${port} exited with ${proc.exitCode}`);
+    if (cli(port, 'PING').includes('PONG')) return;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`server on ${port} did not start`);
 }
 
-async function start(kind: 'redis' | 'tredis'): Promise<{ port: number; proc: ChildProcess }> {
+interface Srv {
+  label: string;
+  kind: 'redis' | 'tredis';
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+}
+
+async function start(label: string, kind: 'redis' | 'tredis', dist: string, nodeArgs: string[]): Promise<Srv> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no'];
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', '--logfile', path.join(dir, 'log')];
   const proc =
     kind === 'redis'
       ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(ROOT, 'bin', 'tredis-server'), ...common, '--logfile', path.join(dir, 'log')], { stdio: 'ignore' });
-  await waitPing(port);
-  return { port, proc };
+      : spawn(process.execPath, [...nodeArgs, path.join(dist, 'src', 'main.js'), ...common], {
+          stdio: 'ignore',
+          cwd: dir,
+        });
+  await waitPing(port, proc);
+  return { label, kind, port, proc, dir };
 }
 
-function bench(port: number, tests: string, n: number, pipeline: number, clients: number): Map<string, number> {
-  const args = ['-p', String(port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', tests, '-P', String(pipeline)];
-  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600000 });
-  const out = new Map<string, number>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.set(m[1], Number(m[2]));
+/** utime + stime of a process in seconds (Linux /proc), NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // fields after "(comm)": state is f[0]; utime, stime are fields 14, 15 of the full line
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
   }
+}
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const v = Number(r.stdout);
+  return v > 0 ? v : 100;
+})();
+
+/** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
+function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Array<{ name: string; rps: number; cpuUs: number }> {
+  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', test, '-P', String(pipeline)];
+  if (random > 0) a.push('-r', String(random));
+  const pid = srv.proc.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const r = spawnSync('redis-benchmark', a, { encoding: 'utf8', timeout: 600000 });
+  const cpu1 = cpuSeconds(pid);
+  const out: Array<{ name: string; rps: number; cpuUs: number }> = [];
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
+    if (m) out.push({ name: m[1], rps: Number(m[2]), cpuUs: 0 });
+  }
+  // a test name can run helper commands first (LRANGE_* runs "LPUSH (needed to benchmark LRANGE)"): CPU is split by requests
+  const reqs = out.length * n;
+  for (const o of out) o.cpuUs = reqs > 0 ? ((cpu1 - cpu0) * 1e6) / reqs : NaN;
   return out;
 }
 
+function median(xs: number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(v: number, digits = 0): string {
+  return Number.isNaN(v) ? '-' : v.toFixed(digits);
+}
+
+/** Other bench scripts compiled next to this one, run after the tables. */
+function extraScripts(): string[] {
+  return fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.js') && f !== 'run.js' && (f.startsWith('bgsave') || f.startsWith('repl')))
+    .sort()
+    .map((f) => path.join(__dirname, f));
+}
+
 async function main(): Promise<void> {
-  if (spawnSync('sh', ['-c', 'command -v redis-benchmark']).status !== 0) {
-    console.error('redis-benchmark not found: apt-get install redis-tools redis-server');
-    process.exit(1);
+  for (const tool of ['redis-benchmark', 'redis-server', 'redis-cli']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      console.error(`${tool} not found: apt-get install redis-server redis-tools`);
+      process.exit(1);
+    }
   }
-  const tests = arg('tests', 'ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset');
-  const n = Number(arg('n', '200000'));
-  const rounds = Number(arg('rounds', '2'));
+  const tests = arg('tests', DEFAULT_TESTS).toLowerCase().split(',').filter(Boolean);
+  const pipelines = arg('pipelines', '1,16').split(',').map(Number);
+  const n1 = Number(arg('n', '100000'));
+  const nP = Number(arg('np', String(n1 * 5)));
+  const rounds = Number(arg('rounds', '3'));
   const clients = Number(arg('c', '50'));
-  const redis = await start('redis');
-  const tredis = await start('tredis');
+  const random = Number(arg('random', '0'));
+  const nodeArgs = args('node-arg');
+  const jsonOut = arg('json', '');
+
+  const servers: Srv[] = [];
+  const cleanup = (): void => {
+    for (const s of servers) {
+      s.proc.kill('SIGKILL');
+      fs.rmSync(s.dir, { recursive: true, force: true });
+    }
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
   try {
-    for (const pipeline of [1, 16]) {
-      const sum = { redis: new Map<string, number>(), tredis: new Map<string, number>() };
+    if (!flag('no-redis')) servers.push(await start('redis', 'redis', '', []));
+    servers.push(await start('tredis', 'tredis', path.resolve(arg('dist', path.join(ROOT, 'dist'))), nodeArgs));
+    for (const spec of args('tredis')) {
+      const eq = spec.indexOf('=');
+      servers.push(await start(spec.slice(0, eq), 'tredis', path.resolve(spec.slice(eq + 1)), nodeArgs));
+    }
+    const redisVersion = /v=([\d.]+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? '?';
+    console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, ${os.platform()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`node ${process.version}, redis-server ${redisVersion}, redis-benchmark -c ${clients}${random > 0 ? ` -r ${random}` : ''}, ${rounds} alternating rounds, medians`);
+
+    const results: Record<string, unknown>[] = [];
+    let fails = 0;
+    for (const pipeline of pipelines) {
+      const n = pipeline === 1 ? n1 : nP;
+      // samples[test name][server label] = {rps[], cpu[]}
+      const samples = new Map<string, Map<string, { rps: number[]; cpu: number[] }>>();
       for (let r = 0; r < rounds; r++) {
-        for (const [name, srv] of [['redis', redis], ['tredis', tredis]] as const) {
-          const res = bench(srv.port, tests, pipeline === 1 ? n : n * 4, pipeline, clients);
-          for (const [k, v] of res) sum[name].set(k, (sum[name].get(k) ?? 0) + v / rounds);
+        for (const t of tests) {
+          const order = r % 2 === 0 ? servers : [...servers].reverse();
+          for (const srv of order) {
+            cli(srv.port, 'FLUSHALL');
+            for (const o of bench(srv, t, n, pipeline, clients, random)) {
+              if (o.name.includes('needed to benchmark')) continue;
+              let m = samples.get(o.name);
+              if (!m) samples.set(o.name, (m = new Map()));
+              let s = m.get(srv.label);
+              if (!s) m.set(srv.label, (s = { rps: [], cpu: [] }));
+              s.rps.push(o.rps);
+              s.cpu.push(o.cpuUs);
+            }
+          }
         }
       }
-      console.log(`\n-c ${clients} -P ${pipeline} (${rounds} alternating rounds, requests/s)`);
-      console.log('test'.padEnd(28) + 'redis'.padStart(12) + 'tredis'.padStart(12) + 'ratio'.padStart(8));
-      for (const [k, v] of sum.redis) {
-        const t = sum.tredis.get(k) ?? 0;
-        console.log(k.padEnd(28) + v.toFixed(0).padStart(12) + t.toFixed(0).padStart(12) + (t / v).toFixed(2).padStart(8));
+      const base = servers[0];
+      const others = servers.slice(1);
+      console.log(`\n-c ${clients} -P ${pipeline} -n ${n}: requests/s, server CPU us/request, ratios vs ${base.label}`);
+      let head = 'test'.padEnd(14);
+      for (const s of servers) head += `${s.label} rps`.padStart(14) + `${s.label} us`.padStart(11);
+      for (const s of others) head += `${s.label}/${base.label}`.padStart(14) + 'cpu'.padStart(6) + 'target'.padStart(8);
+      console.log(head);
+      for (const [name, m] of samples) {
+        let line = name.padEnd(14);
+        const rec: Record<string, unknown> = { test: name, pipeline, n, clients };
+        for (const s of servers) {
+          const v = m.get(s.label);
+          const rps = v ? median(v.rps) : NaN;
+          const cpu = v ? median(v.cpu) : NaN;
+          rec[s.label] = { rps, cpuUsPerReq: cpu, rpsSamples: v?.rps, cpuSamples: v?.cpu };
+          line += fmt(rps).padStart(14) + fmt(cpu, 2).padStart(11);
+        }
+        const b = m.get(base.label);
+        for (const s of others) {
+          const v = m.get(s.label);
+          const ratio = b && v ? median(v.rps) / median(b.rps) : NaN;
+          // CPU ratio = how much more CPU tredis spends than the base: base us / tredis us (1.0 = same cost)
+          const cpuRatio = b && v ? median(b.cpu) / median(v.cpu) : NaN;
+          const tgt = base.kind === 'redis' ? TARGETS[name.split(' ')[0]]?.[pipeline === 1 ? 0 : 1] ?? null : null;
+          const ok = tgt === null || pipeline !== 1 && pipeline !== 16 ? '' : ratio >= tgt ? ` >=${tgt}` : ` <${tgt}!`;
+          if (tgt !== null && (pipeline === 1 || pipeline === 16) && !(ratio >= tgt)) fails++;
+          rec[`${s.label}/${base.label}`] = { ratio, cpuRatio, target: tgt };
+          line += fmt(ratio, 2).padStart(14) + fmt(cpuRatio, 2).padStart(6) + ok.padStart(8);
+        }
+        console.log(line);
+        results.push(rec);
       }
     }
+    if (servers[0].kind === 'redis') console.log(`\n${fails === 0 ? 'all throughput targets met' : `${fails} throughput target(s) missed`} in this run (targets in docs/benchmarks.md)`);
+    if (jsonOut !== '') fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), load: os.loadavg(), results }, null, 2));
   } finally {
-    redis.proc.kill('SIGKILL');
-    tredis.proc.kill('SIGKILL');
+    cleanup();
+  }
+  if (!flag('no-extra')) {
+    for (const script of extraScripts()) {
+      console.log(`\n=== ${path.relative(ROOT, script)} ===`);
+      spawnSync(process.execPath, [script], { stdio: 'inherit', timeout: 30 * 60 * 1000 });
+    }
   }
 }
 

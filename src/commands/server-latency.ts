@@ -19,8 +19,11 @@ import { replyHelp, subcommandSyntaxError } from './server-util';
 
 /** hdr_histogram(lowest 1, highest 1e9, 2 significant figures), as Redis configures it for commands. */
 export class LatencyHistogram {
-  /** lowest equivalent value (ns) -> count */
-  private readonly counts = new Map<number, number>();
+  /**
+   * Counts by lowest equivalent value k = sub << b (ns): rows[b][sub], a row
+   * of 256 allocated when first used (record() runs after every command).
+   */
+  private readonly rows: Array<Float64Array | undefined> = [];
   total = 0;
 
   private static bucketIndex(v: number): number {
@@ -43,13 +46,33 @@ export class LatencyHistogram {
   /** hdr_record_value, clamped to 1ns..1s like updateCommandLatencyHistogram. */
   record(ns: number): void {
     const v = Math.min(1e9, Math.max(1, Math.round(ns)));
-    const k = LatencyHistogram.lowest(v);
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    // lowest(v) with integer ops (v < 2^31; runs after every command)
+    const b = 24 - Math.clz32(v | 255);
+    const row = this.rows[b] ?? this.newRow(b);
+    row[v >>> b]++;
     this.total++;
   }
 
+  private newRow(b: number): Float64Array {
+    while (this.rows.length <= b) this.rows.push(undefined);
+    return (this.rows[b] = new Float64Array(256));
+  }
+
+  /** Count of lowest equivalent value k (a key of sortedKeys()). */
+  private countOf(k: number): number {
+    const b = 24 - Math.clz32(k | 255);
+    return this.rows[b]?.[k >>> b] ?? 0;
+  }
+
   private sortedKeys(): number[] {
-    return [...this.counts.keys()].sort((a, b) => a - b);
+    // rows in b order, each in sub order, is ascending k order
+    const out: number[] = [];
+    for (let b = 0; b < this.rows.length; b++) {
+      const row = this.rows[b];
+      if (row === undefined) continue;
+      for (let sub = 0; sub < 256; sub++) if (row[sub] > 0) out.push(sub * 2 ** b);
+    }
+    return out;
   }
 
   /** hdr_value_at_percentile (ns). */
@@ -58,7 +81,7 @@ export class LatencyHistogram {
     const want = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.total + 0.5));
     let acc = 0;
     for (const k of this.sortedKeys()) {
-      acc += this.counts.get(k)!;
+      acc += this.countOf(k);
       if (acc >= want) return LatencyHistogram.highest(k);
     }
     return 0;
@@ -73,7 +96,7 @@ export class LatencyHistogram {
     let cum = 0;
     let prev = 0;
     while (cum < this.total) {
-      while (i < keys.length && keys[i] <= level - 1) cum += this.counts.get(keys[i++])!;
+      while (i < keys.length && keys[i] <= level - 1) cum += this.countOf(keys[i++]);
       if (cum > prev) out.push([Math.floor((level - 1) / 1000), cum]);
       prev = cum;
       level *= 2;
@@ -182,21 +205,29 @@ function redact(s: Server, c: Command | undefined, argv: string[]): string[] {
 /** Attach latency tracking to a server (wraps server.slowlogAdd, which the executor calls after every command). */
 export function installLatencyTracking(s: Server): void {
   const base = s.slowlogAdd.bind(s);
-  s.slowlogAdd = (c: Client, argv: string[], usec: number): void => {
-    const command = resolveCommand(s, argv);
+  const st = stateOf(s);
+  // config read after every command: cached until the config changes
+  let version = -1;
+  let tracking = true;
+  let threshold = 0;
+  s.slowlogAdd = (c: Client, argv: string[], usec: number, cmd?: Command): void => {
+    const command = cmd ?? resolveCommand(s, argv);
     if (command !== undefined) {
-      if (s.config.bool('latency-tracking') && c.blocked === null) {
-        const st = stateOf(s);
+      if (s.config.version !== version) {
+        version = s.config.version;
+        tracking = s.config.bool('latency-tracking');
+        threshold = s.config.num('latency-monitor-threshold');
+      }
+      if (tracking && c.blocked === null) {
         let h = st.histograms.get(command);
         if (h === undefined) st.histograms.set(command, (h = new LatencyHistogram()));
         h.record(usec * 1000);
       }
-      const threshold = s.config.num('latency-monitor-threshold');
       const ms = Math.floor(usec / 1000);
       if (threshold > 0 && ms >= threshold) latencyAddSample(s, command.flags.includes('fast') ? 'fast-command' : 'command', ms);
       if (command.flags.includes('skip_slowlog')) return;
     }
-    base(c, redact(s, command, argv), usec);
+    base(c, redact(s, command, argv), usec, command);
   };
 }
 

@@ -289,9 +289,22 @@ export interface ExtraDirective {
   args: string[];
 }
 
+/** A Map that counts its writes (Config.version). */
+class CountingMap<K, V> extends Map<K, V> {
+  writes = 0;
+  override set(k: K, v: V): this {
+    this.writes++;
+    return super.set(k, v);
+  }
+}
+
 /** Holds the current value of every directive. */
 export class Config {
-  private readonly values = new Map<string, ConfigValue>();
+  private readonly values = new CountingMap<string, ConfigValue>();
+  /** Changes whenever any value is stored (however): hot paths cache values and re-read them when it moved. */
+  get version(): number {
+    return this.values.writes;
+  }
   private readonly hooks = new Map<string, ApplyHook[]>();
   /** The config file the server started from (for CONFIG REWRITE), absolute. */
   file: string | null = null;

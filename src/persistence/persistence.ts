@@ -219,7 +219,8 @@ export class Persistence {
   /** writeCommandsDeniedByDiskError + writeCommandsGetDiskErrorMessage. */
   writeDeniedByDiskError(): string | null {
     const cfg = this.server.config;
-    if (cfg.bool('stop-writes-on-bgsave-error') && this.savePoints().length > 0 && this.rdb.lastBgsaveStatus === 'err') return MISCONF_RDB;
+    // runs before every write command: the cheap field test first
+    if (this.rdb.lastBgsaveStatus === 'err' && cfg.bool('stop-writes-on-bgsave-error') && this.savePoints().length > 0) return MISCONF_RDB;
     const aof = this.aof;
     if (aof.state !== 'off') {
       if (aof.lastWriteStatus === 'err') return `MISCONF Errors writing to the AOF file: ${aof.lastWriteError}`;

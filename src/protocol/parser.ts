@@ -72,6 +72,18 @@ export class RequestParser {
     this.buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
   }
 
+  /**
+   * Copy the bytes not parsed yet out of the last pushed chunk, so the caller
+   * may reuse that chunk's memory (the connection reads into one shared buffer).
+   */
+  own(): void {
+    const rest = this.buf.length - this.pos;
+    this.consumedBefore += this.pos - this.cmdStart;
+    this.buf = rest === 0 ? EMPTY : Buffer.from(this.buf.subarray(this.pos));
+    this.pos = 0;
+    this.cmdStart = 0;
+  }
+
   /** Bytes held but not yet parsed into a command (the query buffer). */
   get pending(): number {
     return this.buf.length - this.cmdStart;
@@ -97,7 +109,10 @@ export class RequestParser {
         if (this.pos >= buf.length) return null;
         this.cmdStart = this.pos;
         this.consumedBefore = 0;
-        if (buf[this.pos] !== 42 /* '*' */) {
+        if (buf[this.pos] === 42 /* '*' */) {
+          const whole = this.wholeFrame(buf);
+          if (whole !== null) return whole;
+        } else {
           const r = this.inline();
           if (r === null) return null;
           if (r.length === 0) {
@@ -177,20 +192,151 @@ export class RequestParser {
     }
   }
 
+  /**
+   * Fast path: a whole multibulk frame is already buffered (the usual case,
+   * pipelined or not). Parses it in one pass without per-argument state and
+   * returns its argv; returns null having consumed nothing for anything else
+   * (a partial frame, an empty or malformed one), which the general code in
+   * next() then handles with its exact errors and incremental state.
+   */
+  private wholeFrame(buf: Buffer): string[] | null {
+    const end = buf.length;
+    let p = this.pos + 1;
+    let n = 0;
+    let d: number;
+    while (p < end && (d = buf[p]) !== CR) {
+      d -= 48;
+      if (d < 0 || d > 9 || n > MULTIBULK_MAX) return null;
+      n = n * 10 + d;
+      p++;
+    }
+    if (n === 0 || n > MULTIBULK_MAX || p + 1 >= end || buf[p + 1] !== LF || p === this.pos + 1) return null;
+    p += 2;
+    const maxBulk = this.limits.maxBulkLen;
+    const args = new Array<string>(n);
+    for (let k = 0; k < n; k++) {
+      if (p >= end || buf[p] !== 36 /* '$' */) return null;
+      const start = ++p;
+      let len = 0;
+      while (p < end && (d = buf[p]) !== CR) {
+        d -= 48;
+        if (d < 0 || d > 9 || len > maxBulk) return null;
+        len = len * 10 + d;
+        p++;
+      }
+      if (p === start || len > maxBulk || p + 1 >= end || buf[p + 1] !== LF) return null;
+      p += 2;
+      if (end - p < len + 2) return null;
+      args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);
+      p += len + 2;
+    }
+    this.pos = p;
+    this.lastSize = p - this.cmdStart + this.skipped;
+    this.skipped = 0;
+    this.cmdStart = p;
+    return args;
+  }
+
   private inline(): string[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    // find the end of line in JS (short lines: cheaper than indexOf), noting quotes
+    const stop = Math.min(buf.length, this.pos + 256);
+    let nl = this.pos;
+    let quoted = false;
+    for (let b: number; nl < stop && (b = buf[nl]) !== LF; nl++) if (b === 34 || b === 39) quoted = true;
+    if (nl === stop) {
+      nl = buf.indexOf(LF, this.pos);
+      quoted = true;
+    }
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big inline request');
       return null;
     }
     let end = nl;
     if (end > this.pos && buf[end - 1] === CR) end--;
+    if (!quoted) {
+      // no quotes: sdssplitargs is a split on whitespace
+      const out: string[] = [];
+      let i = this.pos;
+      for (;;) {
+        while (i < end && isSpace(buf[i])) i++;
+        if (i >= end) break;
+        const start = i;
+        while (i < end && !isSpace(buf[i])) i++;
+        out.push(i - start <= 24 ? shortLatin1(buf, start, i - start) : buf.latin1Slice(start, i));
+      }
+      this.pos = nl + 1;
+      return out;
+    }
     const line = buf.latin1Slice(this.pos, end);
     this.pos = nl + 1;
     const args = splitArgs(line);
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
     return args;
+  }
+}
+
+const fcc = String.fromCharCode;
+
+/**
+ * buf.latin1Slice(s, s + n) for n <= 24: a native call costs more than
+ * building short strings in JS (measured ~60-75 ns vs ~15 ns for 3 bytes,
+ * ~35 ns for 24; the gain is gone around 40 bytes).
+ */
+function shortLatin1(b: Buffer, s: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return fcc(b[s]);
+    case 2:
+      return fcc(b[s], b[s + 1]);
+    case 3:
+      return fcc(b[s], b[s + 1], b[s + 2]);
+    case 4:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    case 17:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16]);
+    case 18:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17]);
+    case 19:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18]);
+    case 20:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19]);
+    case 21:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19], b[s + 20]);
+    case 22:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19], b[s + 20], b[s + 21]);
+    case 23:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19], b[s + 20], b[s + 21], b[s + 22]);
+    case 24:
+      return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19], b[s + 20], b[s + 21], b[s + 22], b[s + 23]);
+    default:
+      return b.latin1Slice(s, s + n);
   }
 }
 

@@ -9,14 +9,26 @@ import { RedisError, Err } from '../protocol/errors';
 import type { Command } from '../commands/spec';
 import type { Client } from './client';
 import type { Server } from './server';
+import { performance } from 'node:perf_hooks';
 
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** Look up argv's command (resolving subcommands); returns the command or writes/throws the error. */
 export function lookupCommand(server: Server, argv: string[]): Command | string {
-  const name = argv[0].toLowerCase();
-  const base = server.commands.get(name);
+  const cache = server.commandCache;
+  // consecutive commands are usually the same one: compare the name before hashing it
+  let base = argv[0] === server.lastCommandName ? server.lastCommand : cache.get(argv[0]);
+  if (base !== undefined) {
+    server.lastCommandName = argv[0];
+    server.lastCommand = base;
+  } else {
+    base = server.commands.get(argv[0].toLowerCase());
+    if (base !== undefined) {
+      if (cache.size >= 1024) cache.clear();
+      cache.set(argv[0], base);
+    }
+  }
   if (base === undefined) {
     let args = '';
     for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
@@ -84,7 +96,7 @@ export function processCommand(server: Server, c: Client, argv: string[]): boole
     c.reply.simple('QUEUED');
     return true;
   }
-  server.execUnit(() => call(server, c, cmd, argv));
+  server.callUnit(c, cmd, argv);
   return true;
 }
 
@@ -117,7 +129,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   server.rewrittenArgv = null;
   server.preventPropagation = false;
   if (cmd.isWrite && server.snapshotHooks.length > 0) server.beforeWrite(c.db.id, cmd, argv);
-  const t0 = process.hrtime.bigint();
+  const t0 = performance.now();
   let failed = false;
   try {
     cmd.handler!(c, argv);
@@ -133,17 +145,20 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
       c.reply.error(`ERR internal error executing '${cmd.fullName}': ${(e as Error).message}`);
     }
   }
-  const usec = Number(process.hrtime.bigint() - t0) / 1000;
+  const usec = (performance.now() - t0) * 1000;
   const st = cmd.stats;
   st.calls++;
   st.usec += usec;
   if (failed) st.failed++;
   server.stats.totalCommands++;
   c.commandsProcessed++;
-  server.slowlogAdd(c, argv, usec);
+  server.slowlogAdd(c, argv, usec, cmd);
   const dirty = server.dirty - dirtyBefore;
   if (dirty > 0) {
-    if (cmd.writeKeysFn) {
+    // with nothing WATCHed or blocked, signalling keys is a no-op: skip building the key lists
+    if (server.watchedKeys.size === 0 && server.blockingKeys.size === 0) {
+      /* nothing to signal */
+    } else if (cmd.writeKeysFn) {
       for (const i of cmd.writeKeysFn(argv)) server.signalModifiedKey(dbId, argv[i]);
     } else if (cmd.firstKey !== 0 || cmd.getKeysFn) {
       for (const k of cmd.keys(argv)) server.signalModifiedKey(dbId, k);
