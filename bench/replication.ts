@@ -30,94 +30,14 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+import { arg, flag, Conn, freePort } from './util';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
-function flag(name: string): boolean {
-  return process.argv.includes(`--${name}`);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
-/** A minimal RESP client: one request at a time, small replies. */
-class Conn {
-  private buf = '';
-  private waiter: ((s: string) => void) | null = null;
-  private constructor(private readonly sock: net.Socket) {
-    sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => {
-      this.buf += d.toString('latin1');
-      this.tryResolve();
-    });
-    sock.on('error', () => {});
-  }
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  /** Length of one complete reply at the start of buf, or -1. */
-  private complete(p: number): number {
-    const nl = this.buf.indexOf('\r\n', p);
-    if (nl < 0) return -1;
-    const t = this.buf[p];
-    if (t === '$') {
-      const n = Number(this.buf.slice(p + 1, nl));
-      if (n < 0) return nl + 2;
-      return this.buf.length >= nl + 2 + n + 2 ? nl + 4 + n : -1;
-    }
-    if (t === '*') {
-      const n = Number(this.buf.slice(p + 1, nl));
-      let q = nl + 2;
-      for (let i = 0; i < n; i++) {
-        q = this.complete(q);
-        if (q < 0) return -1;
-      }
-      return q;
-    }
-    return nl + 2;
-  }
-  private tryResolve(): void {
-    if (!this.waiter) return;
-    const end = this.complete(0);
-    if (end < 0) return;
-    const r = this.buf.slice(0, end);
-    this.buf = this.buf.slice(end);
-    const w = this.waiter;
-    this.waiter = null;
-    w(r);
-  }
-  call(...argv: Array<string | number>): Promise<string> {
-    let s = `*${argv.length}\r\n`;
-    for (const a of argv) {
-      const v = String(a);
-      s += `$${Buffer.byteLength(v, 'latin1')}\r\n${v}\r\n`;
-    }
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-      this.sock.write(s, 'latin1');
-      this.tryResolve();
-    });
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function infoField(text: string, name: string): string {
   const m = new RegExp(`^${name}:(.*)$`, 'm').exec(text);
