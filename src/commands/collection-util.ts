@@ -93,6 +93,18 @@ const setLimitCache = new WeakMap<Config, SetLimits>();
 /** hash-max-listpack-entries / hash-max-listpack-value as the structure wants them (cached per config). */
 export function hashLimits(c: Client): HashLimits {
   const cfg = c.server.config;
+  if (cfg === lastHashCfg && cfg.version === lastHashVersion) return lastHashLimits!;
+  lastHashCfg = cfg;
+  lastHashVersion = cfg.version;
+  lastHashLimits = hashLimitsOf(cfg);
+  return lastHashLimits;
+}
+// the last answer of hashLimits (it runs on every hash write)
+let lastHashCfg: Config | null = null;
+let lastHashVersion = -1;
+let lastHashLimits: HashLimits | null = null;
+
+function hashLimitsOf(cfg: Config): HashLimits {
   const entries = cfg.num('hash-max-listpack-entries');
   const value = cfg.num('hash-max-listpack-value');
   let l = hashLimitCache.get(cfg);
@@ -106,6 +118,18 @@ export function hashLimits(c: Client): HashLimits {
 /** set-max-intset-entries as the structure wants it (cached per config). */
 export function setLimits(c: Client): SetLimits {
   const cfg = c.server.config;
+  if (cfg === lastSetCfg && cfg.version === lastSetVersion) return lastSetLimits!;
+  lastSetCfg = cfg;
+  lastSetVersion = cfg.version;
+  lastSetLimits = setLimitsOf(cfg);
+  return lastSetLimits;
+}
+// the last answer of setLimits (it runs on every set write)
+let lastSetCfg: Config | null = null;
+let lastSetVersion = -1;
+let lastSetLimits: SetLimits | null = null;
+
+function setLimitsOf(cfg: Config): SetLimits {
   const entries = cfg.num('set-max-intset-entries');
   let l = setLimitCache.get(cfg);
   if (l === undefined || l.maxIntsetEntries !== entries) {

@@ -414,7 +414,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const s = c.server;
   s.notifyKeyspaceEvent('$', 'incrby', key, c.db.id);
   s.dirty++;
-  c.reply.int(result);
+  c.reply.raw(':' + text + '\r\n'); // = reply.int(result), without formatting the number twice
 }
 
 /** An INCRBY/DECRBY increment argument. */

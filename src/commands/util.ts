@@ -90,6 +90,21 @@ export function positiveIntArg(s: string, msg = 'ERR value is out of range, must
  * rejected), never NaN. Returns null if invalid.
  */
 export function parseDouble(s: string): number | null {
+  // fast path for plain decimals ([+-]digits[.digits], what scores usually are): Number() is strtod there
+  const len = s.length;
+  if (len > 0 && len <= 32) {
+    const c0 = s.charCodeAt(0);
+    let i = c0 === 45 || c0 === 43 ? 1 : 0;
+    let digits = 0;
+    let dot = false;
+    for (; i < len; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch >= 48 && ch <= 57) digits++;
+      else if (ch === 46 && !dot) dot = true;
+      else break;
+    }
+    if (i === len && digits > 0) return Number(s);
+  }
   if (s.length === 0 || s.length > 5000) return null;
   const c0 = s.charCodeAt(0);
   if (c0 === 32 || c0 === 9 || c0 === 10 || c0 === 13 || c0 === 11 || c0 === 12) return null;

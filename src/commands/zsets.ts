@@ -30,6 +30,18 @@ const limitCache = new WeakMap<Config, ZSetLimits>();
 /** zset-max-listpack-entries / zset-max-listpack-value (cached per config). */
 function zsetLimits(c: Client): ZSetLimits {
   const cfg = c.server.config;
+  if (cfg === lastCfg && cfg.version === lastVersion) return lastLimits!;
+  lastCfg = cfg;
+  lastVersion = cfg.version;
+  lastLimits = zsetLimitsOf(cfg);
+  return lastLimits;
+}
+// the last answer of zsetLimits (it runs on every zset write)
+let lastCfg: Config | null = null;
+let lastVersion = -1;
+let lastLimits: ZSetLimits | null = null;
+
+function zsetLimitsOf(cfg: Config): ZSetLimits {
   const entries = cfg.num('zset-max-listpack-entries');
   const value = cfg.num('zset-max-listpack-value');
   let l = limitCache.get(cfg);
