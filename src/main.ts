@@ -88,6 +88,8 @@ export async function main(argv: string[]): Promise<void> {
   const dir = server.config.str('dir');
   try {
     process.chdir(dir);
+    // the server resolves `dir` against the new cwd: it is the cwd now
+    server.config.setRaw('dir', process.cwd());
   } catch (e) {
     const d = [...directives].reverse().find((x) => x.name === 'dir');
     process.stderr.write(new ConfigFileError(strerror(e), d?.line ?? 0, d?.text ?? '').format());
