@@ -11,7 +11,7 @@
  *   npm run bench -- --tredis old=/tmp/old/dist  # also run another tredis build (dist dir) side by side
  *   npm run bench -- --dist /tmp/other/dist      # the build measured as "tredis" (default: this checkout's dist)
  *   npm run bench -- --json out.json             # raw numbers for docs/benchmarks.md
- *   npm run bench -- --no-extra                  # skip the other bench scripts (bgsave, replication)
+ *   npm run bench -- --all                       # then also run the other side-by-side scripts (bgsave, replication)
  *
  * Each (test, pipeline) pair runs redis-benchmark once per server per round,
  * servers alternating (the order flips every round), so slow drift of the
@@ -19,8 +19,9 @@
  * rounds. CPU is utime+stime of the server process from /proc/<pid>/stat
  * (Linux), as microseconds per request.
  *
- * After the tables, other bench scripts compiled next to this one (bgsave.js,
- * replication*.js) are run when present, each printing its own report.
+ * With --all, the other side-by-side scripts compiled next to this one
+ * (bgsave.js, replication.js) then run with their default options, each
+ * printing its own report; without it their names are listed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -228,20 +229,22 @@ async function main(): Promise<void> {
       }
       const base = servers[0];
       const others = servers.slice(1);
+      const W = Math.max(14, ...[...samples.keys()].map((k) => k.length + 1));
       console.log(`\n-c ${clients} -P ${pipeline} -n ${n}: requests/s, server CPU us/request, ratios vs ${base.label}`);
-      let head = 'test'.padEnd(14);
-      for (const s of servers) head += `${s.label} rps`.padStart(14) + `${s.label} us`.padStart(11);
-      for (const s of others) head += `${s.label}/${base.label}`.padStart(14) + 'cpu'.padStart(6) + 'target'.padStart(8);
+      let head = 'test'.padEnd(W);
+      for (const s of servers) head += ` ${s.label} rps`.padStart(14) + ` ${s.label} us`.padStart(12);
+      for (const s of others) head += ` ${s.label}/${base.label}`.padStart(15) + ' cpu'.padStart(6) + ' target'.padStart(9);
       console.log(head);
+      if (pipeline === pipelines[0]) console.log(`(us = server CPU microseconds per request; ratio = requests/s over ${base.label}'s; cpu = ${base.label}'s CPU per request over this one's, 1.00 = same cost)`);
       for (const [name, m] of samples) {
-        let line = name.padEnd(14);
+        let line = name.padEnd(W);
         const rec: Record<string, unknown> = { test: name, pipeline, n, clients };
         for (const s of servers) {
           const v = m.get(s.label);
           const rps = v ? median(v.rps) : NaN;
           const cpu = v ? median(v.cpu) : NaN;
           rec[s.label] = { rps, cpuUsPerReq: cpu, rpsSamples: v?.rps, cpuSamples: v?.cpu };
-          line += fmt(rps).padStart(14) + fmt(cpu, 2).padStart(11);
+          line += fmt(rps).padStart(14) + fmt(cpu, 2).padStart(12);
         }
         const b = m.get(base.label);
         for (const s of others) {
@@ -253,7 +256,7 @@ async function main(): Promise<void> {
           const ok = tgt === null || pipeline !== 1 && pipeline !== 16 ? '' : ratio >= tgt ? ` >=${tgt}` : ` <${tgt}!`;
           if (tgt !== null && (pipeline === 1 || pipeline === 16) && !(ratio >= tgt)) fails++;
           rec[`${s.label}/${base.label}`] = { ratio, cpuRatio, target: tgt };
-          line += fmt(ratio, 2).padStart(14) + fmt(cpuRatio, 2).padStart(6) + ok.padStart(8);
+          line += fmt(ratio, 2).padStart(15) + fmt(cpuRatio, 2).padStart(6) + ok.padStart(9);
         }
         console.log(line);
         results.push(rec);
@@ -264,11 +267,14 @@ async function main(): Promise<void> {
   } finally {
     cleanup();
   }
-  if (!flag('no-extra')) {
-    for (const script of extraScripts()) {
+  const extra = extraScripts();
+  if (flag('all')) {
+    for (const script of extra) {
       console.log(`\n=== ${path.relative(ROOT, script)} ===`);
       spawnSync(process.execPath, [script], { stdio: 'inherit', timeout: 30 * 60 * 1000 });
     }
+  } else if (extra.length > 0) {
+    console.log(`\nother side-by-side benchmarks (npm run bench -- --all runs them): ${extra.map((f) => `node ${path.relative(ROOT, f)}`).join(', ')}`);
   }
 }
 
