@@ -14,7 +14,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, parseLongLong, parseSafeInt, readString } from './util';
+import { lookupRead, parseLongLong, parseSafeInt, readString, wrote } from './util';
 import type { Client } from '../server/client';
 import type { Entry } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
@@ -308,8 +308,7 @@ function getsetCommand(c: Client, argv: string[]): void {
   getGeneric(c, key);
   storeString(c, key, c.db.lookup(key), argv[2], false);
   const s = c.server;
-  s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
-  s.dirty++;
+  wrote(c, key, '$', 'set');
   s.rewriteCommand(['SET', key, argv[2]]);
 }
 
@@ -331,18 +330,15 @@ function getexCommand(c: Client, argv: string[]): void {
     // an absolute time already in the past deletes the key
     c.db.delete(key);
     s.rewriteCommand([delVerb(c, 'lazyfree-lazy-expire'), key]);
-    s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
-    s.dirty++;
+    wrote(c, key, 'g', 'del');
   } else if (ms >= 0) {
     c.db.setExpire(e, ms);
     s.rewriteCommand(['PEXPIREAT', key, expireText]);
-    s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
-    s.dirty++;
+    wrote(c, key, 'g', 'expire');
   } else if (flags & F_PERSIST) {
     if (c.db.persist(e)) {
       s.rewriteCommand(['PERSIST', key]);
-      s.notifyKeyspaceEvent('g', 'persist', key, c.db.id);
-      s.dirty++;
+      wrote(c, key, 'g', 'persist');
     }
   }
 }
@@ -354,8 +350,7 @@ function getdelCommand(c: Client, argv: string[]): void {
   if (c.db.delete(key)) {
     const s = c.server;
     s.rewriteCommand([delVerb(c, 'lazyfree-lazy-user-del'), key]);
-    s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
-    s.dirty++;
+    wrote(c, key, 'g', 'del');
   }
 }
 
@@ -411,9 +406,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     e.value = text;
     clearEnc(e);
   }
-  const s = c.server;
-  s.notifyKeyspaceEvent('$', 'incrby', key, c.db.id);
-  s.dirty++;
+  wrote(c, key, '$', 'incrby');
   c.reply.raw(':' + text + '\r\n'); // = reply.int(result), without formatting the number twice
 }
 
@@ -440,8 +433,7 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   // createStringObjectFromLongDouble() builds an embstr even for "3"
   markEnc(ent, ENC_EMBSTR);
   const s = c.server;
-  s.notifyKeyspaceEvent('$', 'incrbyfloat', key, c.db.id);
-  s.dirty++;
+  wrote(c, key, '$', 'incrbyfloat');
   c.reply.bulk(v);
   s.rewriteCommand(['SET', key, v, 'KEEPTTL']);
 }
@@ -465,9 +457,7 @@ function appendCommand(c: Client, argv: string[]): void {
     e.value = add.length === 0 ? old : old + add;
     markEnc(e, ENC_RAW);
   }
-  const s = c.server;
-  s.notifyKeyspaceEvent('$', 'append', key, c.db.id);
-  s.dirty++;
+  wrote(c, key, '$', 'append');
   c.reply.int(total);
 }
 
@@ -534,9 +524,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     else e.value = old.slice(0, offset) + value + old.slice(offset + value.length);
   }
   markEnc(ent, ENC_RAW);
-  const s = c.server;
-  s.notifyKeyspaceEvent('$', 'setrange', key, c.db.id);
-  s.dirty++;
+  wrote(c, key, '$', 'setrange');
   c.reply.int((ent.value as string).length);
 }
 
@@ -720,9 +708,7 @@ function setbitCommand(c: Client, argv: string[]): void {
     const nb = (byteval & ~(1 << bit)) | (on << bit);
     e.value = s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1);
     markEnc(e, ENC_RAW);
-    const srv = c.server;
-    srv.notifyKeyspaceEvent('$', 'setbit', key, c.db.id);
-    srv.dirty++;
+    wrote(c, key, '$', 'setbit');
   }
   c.reply.int(bitval);
 }
@@ -889,7 +875,6 @@ function bitopCommand(c: Client, argv: string[]): void {
     srcs.push(s);
     if (s.length > maxlen) maxlen = s.length;
   }
-  const srv = c.server;
   if (maxlen > 0) {
     const out = Buffer.allocUnsafe(maxlen);
     const s0 = srcs[0];
@@ -907,12 +892,10 @@ function bitopCommand(c: Client, argv: string[]): void {
     }
     const ent = storeString(c, dest, c.db.lookup(dest), out.toString('latin1'), false);
     markEnc(ent, ENC_RAW);
-    srv.notifyKeyspaceEvent('$', 'set', dest, c.db.id);
-    srv.dirty++;
+    wrote(c, dest, '$', 'set');
   } else if (c.db.delete(dest)) {
     // an empty result deletes the destination (dbDelete: even a logically expired one)
-    srv.notifyKeyspaceEvent('g', 'del', dest, c.db.id);
-    srv.dirty++;
+    wrote(c, dest, 'g', 'del');
   }
   c.reply.int(maxlen);
 }
