@@ -77,6 +77,10 @@ export function processCommand(server: Server, c: Client, argv: string[]): boole
     if (misconf !== null) return rejectCommand(server, c, misconf, cmd);
     if (!server.hasGoodReplicas()) return rejectCommand(server, c, Err.noReplicas, cmd);
     if (server.isReplica() && server.config.bool('replica-read-only')) return rejectCommand(server, c, Err.readOnly, cmd);
+  } else if (!obey && cmd.name === 'ping' && cmd.parent === null) {
+    // Redis refuses PING too while writes are denied by a disk error, so health checks notice
+    const misconf = server.writeDeniedByDiskError();
+    if (misconf !== null) return rejectCommand(server, c, misconf, cmd);
   }
   if (c.inPubsubContext && !ALLOWED_IN_PUBSUB.has(cmd.parent ? cmd.parent.name : cmd.name)) {
     return rejectCommand(

@@ -274,6 +274,8 @@ describe('MISCONF, FLUSHALL, DEBUG RELOAD, INFO', () => {
       "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
     );
     assert.equal(await c.call('GET', 'k'), 'v', 'reads still work');
+    const ping = await c.call('PING');
+    assert.ok(ping instanceof ReplyError && ping.message.startsWith('MISCONF '), 'PING is refused too, as Redis');
     const save = await c.call('SAVE');
     assert.ok(save instanceof ReplyError);
     assert.equal(save.message, 'ERR');
@@ -284,6 +286,7 @@ describe('MISCONF, FLUSHALL, DEBUG RELOAD, INFO', () => {
     fs.rmdirSync(path.join(t.dir, 'dump.rdb'));
     assert.equal(await c.call('SAVE'), 'OK');
     assert.equal(await c.call('SET', 'k', 'v5'), 'OK');
+    assert.equal(await c.call('PING'), 'PONG');
   });
 
   test('FLUSHALL rewrites the dump when save points exist', async () => {
