@@ -341,7 +341,11 @@ type Step = { send: string } | { until: RegExp } | { sleep: number } | { run: ()
  * to match; terminal control sequences are stripped from the output.
  */
 async function interactive(args: string[], steps: Step[], env: NodeJS.ProcessEnv = {}): Promise<{ out: string; code: number | null }> {
-  const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  // `exec`: no shell stays between script(1) and the CLI. Otherwise a shell
+  // such as dash (script's default when SHELL is unset, as under CI) also
+  // receives the terminal's Ctrl-C and kills itself with SIGINT (status 130)
+  // after the CLI exits normally.
+  const cmd = `exec ${[process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')}`;
   const child = spawn('script', ['-qec', cmd, '/dev/null'], {
     cwd: ROOT,
     env: cleanEnv({ TERM: 'dumb', ...env }),
