@@ -426,6 +426,9 @@ export class Server implements DbHost {
     });
     const socket = adopted ?? accepted;
     if (adopted === null) socket.resume();
+    socket.on('error', () => {
+      /* reset by peer etc.: 'close' follows */
+    });
     socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
     if (ka > 0) socket.setKeepAlive(true, ka * 1000);
@@ -446,9 +449,6 @@ export class Server implements DbHost {
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
     if (adopted === null) socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
-    socket.on('error', () => {
-      /* reset by peer etc.: 'close' follows */
-    });
     socket.on('close', () => {
       if (!client.closed) {
         client.closed = true;
@@ -1008,8 +1008,7 @@ export class Server implements DbHost {
   }
 
   /** Add to SLOWLOG when over slowlog-log-slower-than. `cmd`: the command argv ran, when the caller knows it. */
-  slowlogAdd(c: Client, argv: string[], usec: number, cmd?: Command): void {
-    void cmd;
+  slowlogAdd(c: Client, argv: string[], usec: number, _cmd?: Command): void {
     if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
     const limit = this.slowlogLogSlowerThan;
     if (limit < 0 || usec < limit) return;

@@ -394,3 +394,165 @@ test('RZSet: 200k members, O(log n) operations stay consistent', () => {
   assert.equal(z.length, n - want);
   z.verify();
 });
+
+test('RZSet: randomized with thousands of members, growing and shrinking, many ties', () => {
+  const rnd = prng(13);
+  const ri = (n: number): number => Math.floor(rnd() * n);
+  const big = { maxListpackEntries: 0, maxListpackValue: 64 };
+  // the reference: a sorted array, kept sorted by binary insertion
+  const pos = (ref: E[], e: E): number => {
+    let lo = 0;
+    let hi = ref.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(ref[mid], e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let round = 0; round < 4; round++) {
+    const z = new RZSet();
+    const ref: E[] = [];
+    const scoreOf = new Map<string, number>();
+    const space = 3000 + round * 2000; // members drawn from this many names
+    const grow = round % 2 === 0; // phases of growth, then of shrinking
+    for (let step = 0; step < 30000; step++) {
+      const phase = Math.floor(step / 5000) % 2 === 0;
+      const op = ri(20);
+      const member = 'm' + ri(space);
+      const n = ref.length;
+      if (op < (grow === phase ? 12 : 6)) {
+        // add or move (few distinct scores: many ties ordered by member)
+        const score = ri(3) === 0 ? ri(40) : ri(100000) / 8;
+        const old = scoreOf.get(member);
+        const want = old === undefined ? 'added' : old === score ? 'unchanged' : 'updated';
+        if (old !== undefined && old !== score) ref.splice(pos(ref, { member, score: old }), 1);
+        if (old !== score) ref.splice(pos(ref, { member, score }), 0, { member, score });
+        scoreOf.set(member, score);
+        assert.equal(z.add(member, score, big), want);
+      } else if (op < 16) {
+        const old = scoreOf.get(member);
+        assert.equal(z.remove(member), old !== undefined);
+        if (old !== undefined) {
+          ref.splice(pos(ref, { member, score: old }), 1);
+          scoreOf.delete(member);
+        }
+      } else if (op === 16) {
+        const old = scoreOf.get(member);
+        assert.equal(z.rank(member), old === undefined ? undefined : pos(ref, { member, score: old }));
+        const r = ri(n + 2) - 1;
+        const e = z.getByRank(r);
+        if (r < 0 || r >= n) assert.equal(e === undefined || r < 0, true);
+        else assert.deepEqual(plain([e as ZEntry]), [ref[r]]);
+      } else if (op === 17) {
+        const a = ri(n + 20) - 10;
+        const b = a + ri(600);
+        const rev = ri(2) === 0;
+        const nr = normRank(a, b, n);
+        const want = nr === null ? [] : rev ? ref.slice(n - 1 - nr[1], n - nr[0]).reverse() : ref.slice(nr[0], nr[1] + 1);
+        assert.deepEqual(plain(z.rangeByRank(a, b, rev)), want);
+      } else if (op === 18) {
+        const lo = ri(12600) - 100;
+        const r: ScoreRange = { min: lo, max: lo + ri(400), minex: ri(2) === 0, maxex: ri(2) === 0 };
+        const inr = ref.filter((e) => inScore(e.score, r));
+        assert.equal(z.countInScoreRange(r), inr.length);
+        const rev = ri(2) === 0;
+        const offset = ri(30);
+        const count = ri(80) - 1;
+        assert.deepEqual(plain(z.rangeByScore(r, offset, count, rev)), limitSlice(rev ? inr.reverse() : inr, offset, count));
+      } else if (ri(10) === 0) {
+        // rare bulk removals
+        const kind = ri(4);
+        let removed: E[] = [];
+        if (kind === 0) {
+          const a = ri(n + 1);
+          const b = a + ri(300);
+          const nr = normRank(a, b, n);
+          if (nr !== null) removed = ref.slice(nr[0], nr[1] + 1);
+          assert.equal(z.deleteRangeByRank(a, b), removed.length);
+        } else if (kind === 1) {
+          const lo = ri(12600);
+          const r: ScoreRange = { min: lo, max: lo + ri(300), minex: false, maxex: ri(2) === 0 };
+          removed = ref.filter((e) => inScore(e.score, r));
+          assert.equal(z.deleteRangeByScore(r), removed.length);
+        } else if (kind === 2) {
+          const c = ri(700);
+          removed = ref.slice(0, c);
+          assert.deepEqual(plain(z.popMin(c)), removed);
+        } else {
+          const c = ri(700);
+          removed = ref.slice(Math.max(0, n - c)).reverse();
+          assert.deepEqual(plain(z.popMax(c)), removed);
+        }
+        for (const e of removed) {
+          ref.splice(pos(ref, e), 1);
+          scoreOf.delete(e.member);
+        }
+      }
+      assert.equal(z.length, ref.length);
+      if (step % 1000 === 0) {
+        z.verify();
+        assert.deepEqual(plain(z.toArray()), ref);
+        assert.deepEqual(plain([...z.reversed()]), ref.slice().reverse());
+      }
+    }
+    z.verify();
+    assert.deepEqual(plain(z.toArray()), ref);
+  }
+});
+
+test('RZSet: lex ranges over thousands of equal-score members', () => {
+  const rnd = prng(14);
+  const ri = (n: number): number => Math.floor(rnd() * n);
+  const big = { maxListpackEntries: 0, maxListpackValue: 64 };
+  const z = new RZSet();
+  let ref: string[] = [];
+  const word = (): string => {
+    let s = '';
+    const len = 1 + ri(4);
+    for (let i = 0; i < len; i++) s += String.fromCharCode(97 + ri(8));
+    return s;
+  };
+  for (let i = 0; i < 4000; i++) {
+    const m = word();
+    z.add(m, 0, big);
+    ref.push(m);
+  }
+  ref = [...new Set(ref)].sort();
+  const bound = (): LexBound => {
+    const k = ri(12);
+    if (k === 0) return { value: '', exclusive: true, inf: -1 };
+    if (k === 1) return { value: '', exclusive: true, inf: 1 };
+    return { value: word(), exclusive: ri(2) === 0, inf: 0 };
+  };
+  for (let step = 0; step < 3000; step++) {
+    const r: LexRange = { min: bound(), max: bound() };
+    const inr = ref.filter((m) => gteMin(m, r.min) && lteMax(m, r.max));
+    const op = ri(4);
+    if (op === 0) assert.equal(z.countInLexRange(r), inr.length);
+    else if (op === 1 || op === 2) {
+      const rev = op === 2;
+      const offset = ri(20) - 1;
+      const count = ri(60) - 2;
+      assert.deepEqual(
+        z.rangeByLex(r, offset, count, rev).map((e) => e.member),
+        limitSlice(rev ? inr.slice().reverse() : inr, offset, count),
+      );
+    } else if (ri(8) === 0) {
+      assert.equal(z.deleteRangeByLex(r), inr.length);
+      ref = ref.filter((m) => !inr.includes(m));
+      for (let i = 0; i < 200; i++) {
+        const m = word();
+        z.add(m, 0, big);
+        if (!ref.includes(m)) ref.push(m);
+      }
+      ref.sort();
+    }
+    assert.equal(z.length, ref.length);
+  }
+  z.verify();
+  assert.deepEqual(
+    z.toArray().map((e) => e.member),
+    ref,
+  );
+});
