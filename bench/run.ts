@@ -6,13 +6,19 @@
  *
  *   npm run bench                                # issue's test list, -c 50, unpipelined and -P 16, 3 rounds
  *   npm run bench -- --tests set,get --rounds 5  # a subset
- *   npm run bench -- --pipelines 1 --n 200000    # only unpipelined, more requests
+ *   npm run bench -- --pipelines 1 --n 200000    # only unpipelined, a fixed request count
+ *   npm run bench -- --seconds 5                 # size -n so each run lasts >= 5 s (default 3)
  *   npm run bench -- --random 100000             # -r 100000: random keys / members (__rand_int__)
  *   npm run bench -- --tredis old=/tmp/old/dist  # also run another tredis build (dist dir) side by side
  *   npm run bench -- --dist /tmp/other/dist      # the build measured as "tredis" (default: this checkout's dist)
  *   npm run bench -- --json out.json             # raw numbers for docs/benchmarks.md
  *   npm run bench -- --warmup 0                  # no unmeasured warm-up run (default: every test, 50000 requests)
+ *                                                # (with --warmup 0, give --n: the warm-up also sizes -n)
  *   npm run bench -- --all                       # then also run the other side-by-side scripts (bgsave, replication)
+ *
+ * Unless --n is given, -n is chosen per (test, pipeline) from the warm-up:
+ * large enough that the faster server needs at least --seconds (default 3)
+ * per run, as the issue asks (-n large enough for >= 3 s each).
  *
  * Each (test, pipeline) pair runs redis-benchmark once per server per round,
  * servers alternating (the order flips every round), so slow drift of the
@@ -175,8 +181,10 @@ async function main(): Promise<void> {
   }
   const tests = arg('tests', DEFAULT_TESTS).toLowerCase().split(',').filter(Boolean);
   const pipelines = arg('pipelines', '1,16').split(',').map(Number);
+  const fixedN = process.argv.includes('--n');
   const n1 = Number(arg('n', '100000'));
   const nP = Number(arg('np', String(n1 * 5)));
+  const seconds = Number(arg('seconds', '3'));
   const rounds = Number(arg('rounds', '3'));
   const clients = Number(arg('c', '50'));
   const random = Number(arg('random', '0'));
@@ -224,27 +232,47 @@ async function main(): Promise<void> {
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, ${os.platform()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`node ${process.version}, redis-server ${redisVersion}, redis-benchmark -c ${clients}${random > 0 ? ` -r ${random}` : ''}, ${rounds} alternating rounds, medians`);
 
-    // steady state: run every test once, unmeasured, so tredis's code is JIT-compiled before it is timed (a long-running server's state)
+    // steady state: run every test once, unmeasured, so tredis's code is JIT-compiled before it is timed (a long-running
+    // server's state); the fastest warm-up rate of each (test, pipeline) sizes its -n so a run lasts >= `seconds`
+    const sized = new Map<string, number>();
     if (warmup > 0) {
       for (const srv of servers) {
-        for (const pipeline of pipelines) bench(srv, tests.join(','), warmup, pipeline, clients, random);
-        cli(srv.port, 'FLUSHALL');
+        for (const pipeline of pipelines) {
+          for (const t of tests) {
+            for (const o of bench(srv, t, warmup, pipeline, clients, random)) {
+              if (o.name.includes('needed to benchmark')) continue;
+              const k = `${t}/${pipeline}`;
+              sized.set(k, Math.max(sized.get(k) ?? 0, o.rps));
+            }
+          }
+          cli(srv.port, 'FLUSHALL');
+        }
       }
     }
+    /** -n for one (test, pipeline): fixed with --n, else the fastest warm-up rate x seconds x 1.15, in steps of 10000. */
+    const requestsFor = (t: string, pipeline: number): number => {
+      const floor = pipeline === 1 ? n1 : nP;
+      const rps = sized.get(`${t}/${pipeline}`);
+      if (fixedN || rps === undefined) return floor;
+      return Math.max(floor, Math.ceil((rps * seconds * 1.15) / 10000) * 10000);
+    };
+    if (!fixedN) console.log(`-n per test sized from the warm-up so each run lasts >= ${seconds} s on the faster server`);
 
     const results: Record<string, unknown>[] = [];
     const fails = new Map<string, number>();
     for (const pipeline of pipelines) {
-      const n = pipeline === 1 ? n1 : nP;
       // samples[test name][server label] = {rps[], cpu[]}
       const samples = new Map<string, Map<string, { rps: number[]; cpu: number[] }>>();
+      const nOf = new Map<string, number>();
       for (let r = 0; r < rounds; r++) {
         for (const t of tests) {
           const order = r % 2 === 0 ? servers : [...servers].reverse();
+          const n = requestsFor(t, pipeline);
           for (const srv of order) {
             cli(srv.port, 'FLUSHALL');
             for (const o of bench(srv, t, n, pipeline, clients, random)) {
               if (o.name.includes('needed to benchmark')) continue;
+              nOf.set(o.name, n);
               let m = samples.get(o.name);
               if (!m) samples.set(o.name, (m = new Map()));
               let s = m.get(srv.label);
@@ -258,14 +286,15 @@ async function main(): Promise<void> {
       const base = servers[0];
       const others = servers.slice(1);
       const W = Math.max(14, ...[...samples.keys()].map((k) => k.length + 1));
-      console.log(`\n-c ${clients} -P ${pipeline} -n ${n}: requests/s, server CPU us/request, ratios vs ${base.label}`);
-      let head = 'test'.padEnd(W);
+      console.log(`\n-c ${clients} -P ${pipeline}: requests/s, server CPU us/request, ratios vs ${base.label}`);
+      let head = 'test'.padEnd(W) + '-n'.padStart(9);
       for (const s of servers) head += ` ${s.label} rps`.padStart(14) + ` ${s.label} us`.padStart(12);
       for (const s of others) head += ` ${s.label}/${base.label}`.padStart(15) + ' cpu'.padStart(6) + ' target'.padStart(9);
       console.log(head);
       if (pipeline === pipelines[0]) console.log(`(us = server CPU microseconds per request; ratio = requests/s over ${base.label}'s; cpu = ${base.label}'s CPU per request over this one's, 1.00 = same cost)`);
       for (const [name, m] of samples) {
-        let line = name.padEnd(W);
+        const n = nOf.get(name) ?? NaN;
+        let line = name.padEnd(W) + fmt(n).padStart(9);
         const rec: Record<string, unknown> = { test: name, pipeline, n, clients };
         for (const s of servers) {
           const v = m.get(s.label);
