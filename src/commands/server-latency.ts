@@ -227,7 +227,8 @@ export function installLatencyTracking(s: Server): void {
       if (threshold > 0 && ms >= threshold) latencyAddSample(s, command.flags.includes('fast') ? 'fast-command' : 'command', ms);
       if (command.flags.includes('skip_slowlog')) return;
     }
-    base(c, redact(s, command, argv), usec, command);
+    // redact only what SLOWLOG keeps
+    if (s.slowlogWants(usec)) base(c, redact(s, command, argv), usec, command);
   };
 }
 

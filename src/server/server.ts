@@ -1007,11 +1007,16 @@ export class Server implements DbHost {
     }
   }
 
-  /** Add to SLOWLOG when over slowlog-log-slower-than. `cmd`: the command argv ran, when the caller knows it. */
-  slowlogAdd(c: Client, argv: string[], usec: number, _cmd?: Command): void {
+  /** Whether a command that ran `usec` microseconds goes to SLOWLOG (slowlog-log-slower-than). */
+  slowlogWants(usec: number): boolean {
     if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
     const limit = this.slowlogLogSlowerThan;
-    if (limit < 0 || usec < limit) return;
+    return limit >= 0 && usec >= limit;
+  }
+
+  /** Add to SLOWLOG when over slowlog-log-slower-than. `cmd`: the command argv ran, when the caller knows it. */
+  slowlogAdd(c: Client, argv: string[], usec: number, _cmd?: Command): void {
+    if (!this.slowlogWants(usec)) return;
     const max = this.config.num('slowlog-max-len');
     const args = argv.length > 32 ? [...argv.slice(0, 31), `... (${argv.length - 31} more arguments)`] : argv;
     this.slowlog.unshift({
