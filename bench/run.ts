@@ -14,7 +14,7 @@
  *   npm run bench -- --json out.json             # raw numbers for docs/benchmarks.md
  *   npm run bench -- --warmup 0                  # no unmeasured warm-up run (default: every test, 50000 requests)
  *                                                # (with --warmup 0, give --n: the warm-up also sizes -n)
- *   npm run bench -- --all                       # then also run the other side-by-side scripts (bgsave, replication)
+ *   npm run bench -- --no-extra                  # only the throughput tables (skip bgsave.js and replication.js)
  *
  * Unless --n is given, -n is chosen per (test, pipeline) from the warm-up:
  * large enough that the faster server needs at least --seconds (default 3)
@@ -26,9 +26,11 @@
  * rounds. CPU is utime+stime of the server process from /proc/<pid>/stat
  * (Linux), as microseconds per request.
  *
- * With --all, the other side-by-side scripts compiled next to this one
- * (bgsave.js, replication.js) then run with their default options, each
- * printing its own report; without it their names are listed.
+ * After the tables, the other side-by-side scripts compiled next to this one
+ * (bgsave.js: background save; replication.js: full sync, p99 during it, lag)
+ * run with their default options, each printing its own report, unless
+ * --no-extra (or options that only make sense for throughput: --tredis,
+ * --dist, --no-redis) is given.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -330,13 +332,13 @@ async function main(): Promise<void> {
     await stop();
   }
   const extra = extraScripts();
-  if (flag('all')) {
+  if (!flag('no-extra') && !flag('no-redis') && args('tredis').length === 0 && !process.argv.includes('--dist')) {
     for (const script of extra) {
       console.log(`\n=== ${path.relative(ROOT, script)} ===`);
       spawnSync(process.execPath, [script], { stdio: 'inherit', timeout: 30 * 60 * 1000 });
     }
   } else if (extra.length > 0) {
-    console.log(`\nother side-by-side benchmarks (npm run bench -- --all runs them): ${extra.map((f) => `node ${path.relative(ROOT, f)}`).join(', ')}`);
+    console.log(`\nother side-by-side benchmarks (run them directly): ${extra.map((f) => `node ${path.relative(ROOT, f)}`).join(', ')}`);
   }
 }
 

@@ -787,9 +787,17 @@ export class MasterSide {
 
   /** checkGoodReplicasStatus(): whether min-replicas-to-write lets writes through. */
   hasGoodReplicas(): boolean {
+    // asked before every write: the two settings are re-read only when the config changed
     const cfg = this.server.config;
-    return this.repl.isReplica() || !cfg.num('min-replicas-max-lag') || !cfg.num('min-replicas-to-write') || this.goodSlaves >= cfg.num('min-replicas-to-write');
+    if (cfg.version !== this.minReplicasVersion) {
+      this.minReplicasVersion = cfg.version;
+      this.minReplicasToWrite = cfg.num('min-replicas-max-lag') ? cfg.num('min-replicas-to-write') : 0;
+    }
+    return this.minReplicasToWrite === 0 || this.repl.isReplica() || this.goodSlaves >= this.minReplicasToWrite;
   }
+  private minReplicasVersion = -1;
+  /** min-replicas-to-write, 0 when it or min-replicas-max-lag is 0 (the check is off). */
+  private minReplicasToWrite = 0;
 
   // ------------------------------------------------------------ misc
 
