@@ -24,11 +24,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { arg, flag, Conn, freePort } from './util';
+import { arg, flag, Conn, freePort, infoField, latencyLoop, summarize } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,11 +37,6 @@ function rssKb(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-function infoField(text: string, name: string): string {
-  const m = new RegExp(`^${name}:(.*)$`, 'm').exec(text);
-  return m ? m[1].trim() : '';
 }
 
 interface Running {
@@ -84,11 +77,6 @@ function stopServer(s: Running): void {
     /* gone */
   }
   fs.rmSync(s.dir, { recursive: true, force: true });
-}
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
 
 interface Result {
@@ -141,34 +129,6 @@ async function populate(port: number, n: number, size: number): Promise<void> {
   sock.destroy();
 }
 
-/** GET/SET loop (one in flight) until stop() is called; returns per-request latencies in ms. */
-function latencyLoop(c: Conn, keys: number): { stop: () => Promise<number[]> } {
-  const lat: number[] = [];
-  let running = true;
-  const done = (async () => {
-    let i = 0;
-    while (running) {
-      const k = `key:${Math.floor(Math.random() * keys)}`;
-      const t0 = process.hrtime.bigint();
-      if (i++ & 1) await c.call('SET', k, 'x'.repeat(16));
-      else await c.call('GET', k);
-      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await done;
-      return lat;
-    },
-  };
-}
-
-function summarize(l: number[]): { p50: number; p99: number; max: number; n: number } {
-  const s = l.slice().sort((a, b) => a - b);
-  return { p50: pct(s, 50), p99: pct(s, 99), max: s.length ? s[s.length - 1] : NaN, n: s.length };
-}
-
 async function measure(kind: 'tredis' | 'redis', keys: number, size: number): Promise<Result> {
   const s = await startServer(kind);
   try {
@@ -180,13 +140,13 @@ async function measure(kind: 'tredis' | 'redis', keys: number, size: number): Pr
     const rssLoaded = rssKb(pid);
     const load = await Conn.open(s.port);
     // baseline latency, no save running
-    let loop = latencyLoop(load, keys);
+    let loop = latencyLoop(load, 'GET', keys);
     await sleep(2000);
     const base = summarize(await loop.stop());
     // the save, with the same loop running
     const rssBefore = rssKb(pid);
     let peak = rssBefore;
-    loop = latencyLoop(load, keys);
+    loop = latencyLoop(load, 'GET', keys);
     await sleep(200);
     const t0 = performance.now();
     const r = await ctl.call('BGSAVE');

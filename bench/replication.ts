@@ -30,19 +30,12 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { arg, flag, Conn, freePort } from './util';
+import { arg, flag, Conn, freePort, infoField, latencyLoop, summarize, type LatencyStats as Stats } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
-
-
-function infoField(text: string, name: string): string {
-  const m = new RegExp(`^${name}:(.*)$`, 'm').exec(text);
-  return m ? m[1].trim() : '';
-}
 
 type Kind = 'tredis' | 'redis';
 
@@ -115,44 +108,6 @@ function logTail(s: Running): string {
   } catch {
     return '-';
   }
-}
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
-interface Stats {
-  p50: number;
-  p99: number;
-  max: number;
-  n: number;
-}
-function summarize(l: number[]): Stats {
-  const s = l.slice().sort((a, b) => a - b);
-  return { p50: pct(s, 50), p99: pct(s, 99), max: s.length ? s[s.length - 1] : NaN, n: s.length };
-}
-
-/** SET/GET loop (one in flight) until stop() is called; returns per-request latencies in ms. */
-function latencyLoop(c: Conn, keys: number): { stop: () => Promise<number[]> } {
-  const lat: number[] = [];
-  let on = true;
-  const done = (async () => {
-    let i = 0;
-    while (on) {
-      const k = `key:${Math.floor(Math.random() * keys)}`;
-      const t0 = process.hrtime.bigint();
-      if (i++ & 1) await c.call('GET', k);
-      else await c.call('SET', k, 'x'.repeat(16));
-      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  })();
-  return {
-    stop: async () => {
-      on = false;
-      await done;
-      return lat;
-    },
-  };
 }
 
 /**
@@ -245,7 +200,7 @@ async function measure(kind: Kind, keys: number, rate: number, seconds: number, 
     await sleep(500);
 
     // full sync, with the SET/GET loop running on the master
-    const loop = latencyLoop(load, keys);
+    const loop = latencyLoop(load, 'SET', keys);
     await sleep(100);
     const t0 = now();
     r = await spawnServer(kind, m.port);

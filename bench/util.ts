@@ -91,3 +91,54 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A field of an INFO reply ('' when absent). */
+export function infoField(text: string, name: string): string {
+  const m = new RegExp(`^${name}:(.*)$`, 'm').exec(text);
+  return m ? m[1].trim() : '';
+}
+
+/** The p-th percentile of an ascending array (NaN when empty). */
+export function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+export interface LatencyStats {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+/** p50/p99/max (ms) and count of latency samples. */
+export function summarize(l: number[]): LatencyStats {
+  const s = l.slice().sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99), max: s.length ? s[s.length - 1] : NaN, n: s.length };
+}
+
+/**
+ * One client running GET and SET alternately on random keys of `keys`, one
+ * request in flight, each timed (ms), until stop() (which returns the samples).
+ */
+export function latencyLoop(c: Conn, first: 'GET' | 'SET', keys: number): { stop: () => Promise<number[]> } {
+  const lat: number[] = [];
+  let on = true;
+  const done = (async () => {
+    let i = 0;
+    while (on) {
+      const k = `key:${Math.floor(Math.random() * keys)}`;
+      const t0 = process.hrtime.bigint();
+      if ((i++ & 1) === (first === 'GET' ? 1 : 0)) await c.call('SET', k, 'x'.repeat(16));
+      else await c.call('GET', k);
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await done;
+      return lat;
+    },
+  };
+}
