@@ -12,6 +12,10 @@ export interface ParserLimits {
   maxBulkLen: number;
   /** client-query-buffer-limit */
   maxQueryBuffer: number;
+  /** our master's replication stream: neither limit applies (Redis's CLIENT_MASTER) */
+  master?: boolean;
+  /** requirepass is set and the client has not authenticated: frames of at most 10 arguments of 16 KB (Redis 7.0.15) */
+  unauthenticated?: boolean;
 }
 
 import './buffer-ext';
@@ -19,7 +23,11 @@ import './buffer-ext';
 const CR = 13;
 const LF = 10;
 const INLINE_MAX = 64 * 1024;
-const MULTIBULK_MAX = 1024 * 1024;
+/** Redis 7.0 accepts up to INT_MAX arguments per command */
+const MULTIBULK_MAX = 2147483647;
+/** before AUTH, when a password is required (Redis 7.0.15's authRequired checks) */
+const UNAUTH_MULTIBULK_MAX = 10;
+const UNAUTH_BULK_MAX = 16384;
 const BIG_ARG = 32 * 1024;
 const EMPTY = Buffer.alloc(0);
 
@@ -134,6 +142,7 @@ export class RequestParser {
         }
         const n = parseIntStrict(buf, this.pos + 1, nl - 1);
         if (n === null || n > MULTIBULK_MAX) throw new ProtocolError('invalid multibulk length');
+        if (n > UNAUTH_MULTIBULK_MAX && this.limits.unauthenticated === true) throw new ProtocolError('unauthenticated multibulk length');
         this.pos = nl + 1;
         if (n <= 0) {
           // "*0\r\n" / "*-1\r\n" are empty commands, skipped as Redis does
@@ -160,12 +169,13 @@ export class RequestParser {
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
           }
           const len = parseIntStrict(buf, this.pos + 1, nl - 1);
-          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('invalid bulk length');
+          if (len === null || len < 0 || (len > this.limits.maxBulkLen && this.limits.master !== true)) throw new ProtocolError('invalid bulk length');
+          if (len > UNAUTH_BULK_MAX && this.limits.unauthenticated === true) throw new ProtocolError('unauthenticated bulk length');
           this.bulkLen = len;
           this.pos = nl + 1;
         }
         if (buf.length - this.pos < this.bulkLen + 2) {
-          if (this.pending > this.limits.maxQueryBuffer) throw new QueryBufferLimitError();
+          if (this.pending > this.limits.maxQueryBuffer && this.limits.master !== true) throw new QueryBufferLimitError();
           if (this.bulkLen >= BIG_ARG) {
             this.big = Buffer.allocUnsafe(this.bulkLen + 2);
             this.bigFill = buf.copy(this.big, 0, this.pos);
@@ -204,15 +214,20 @@ export class RequestParser {
     let p = this.pos + 1;
     let n = 0;
     let d: number;
+    // anything over a limit goes to next()'s general path, which has the exact errors
+    const lim = this.limits;
+    const maxArgs = lim.unauthenticated === true ? UNAUTH_MULTIBULK_MAX : MULTIBULK_MAX;
     while (p < end && (d = buf[p]) !== CR) {
       d -= 48;
-      if (d < 0 || d > 9 || n > MULTIBULK_MAX) return null;
+      if (d < 0 || d > 9 || n > maxArgs) return null;
       n = n * 10 + d;
       p++;
     }
-    if (n === 0 || n > MULTIBULK_MAX || p + 1 >= end || buf[p + 1] !== LF || p === this.pos + 1) return null;
+    if (n === 0 || n > maxArgs || p + 1 >= end || buf[p + 1] !== LF || p === this.pos + 1) return null;
+    // a count far beyond the bytes buffered is not a whole frame (and no huge array is allocated for it)
+    if (n > end - p) return null;
     p += 2;
-    const maxBulk = this.limits.maxBulkLen;
+    const maxBulk = lim.master === true ? Number.MAX_SAFE_INTEGER : lim.unauthenticated === true ? Math.min(UNAUTH_BULK_MAX, lim.maxBulkLen) : lim.maxBulkLen;
     const args = new Array<string>(n);
     for (let k = 0; k < n; k++) {
       if (p >= end || buf[p] !== 36 /* '$' */) return null;

@@ -897,8 +897,8 @@ export class ReplicaSide {
     const c = new Client(s, socket);
     c.isMaster = true;
     c.authenticated = true;
-    // the master's stream is never limited by client-query-buffer-limit
-    c.parser.limits.maxQueryBuffer = Number.MAX_SAFE_INTEGER;
+    // the master's stream is limited neither by client-query-buffer-limit nor by proto-max-bulk-len
+    c.parser.limits.master = true;
     if (dbid >= 0 && dbid < s.dbs.length) c.db = s.dbs[dbid];
     s.clients.set(c.id, c);
     const link = new MasterLink(this, c, socket, replid, reploff, preSync);

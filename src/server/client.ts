@@ -47,7 +47,13 @@ export class Client {
   name = '';
   libName = '';
   libVer = '';
-  authenticated: boolean;
+  /** AUTH done (or no password required); the parser's pre-AUTH limits follow it */
+  get authenticated(): boolean {
+    return !this.parser.limits.unauthenticated;
+  }
+  set authenticated(v: boolean) {
+    this.parser.limits.unauthenticated = !v;
+  }
   user = 'default';
   /** the replication link from our master (its commands apply without replies) */
   isMaster = false;
@@ -113,12 +119,12 @@ export class Client {
     this.id = server.nextClientId++;
     this.db = server.dbs[0];
     this.isFake = opts.fake ?? socket === null;
-    this.authenticated = !server.requiresAuth();
     this.createdAt = server.now();
     this.lastInteraction = this.createdAt;
     this.parser = new RequestParser({
       maxBulkLen: server.config.num('proto-max-bulk-len'),
       maxQueryBuffer: server.config.num('client-query-buffer-limit'),
+      unauthenticated: server.requiresAuth(),
     });
     // a unix socket client is known by the socket path, "path:0", as Redis prints it
     const unix = socket !== null && socket.remoteAddress === undefined && socket.localAddress === undefined ? `${server.config.str('unixsocket')}:0` : null;

@@ -69,3 +69,42 @@ test('HELLO 3 switches to RESP3 and replies with a map', async () => {
     c.close();
   }
 });
+
+test('before AUTH a frame may have at most 10 arguments of 16 KB; after AUTH up to INT_MAX arguments (Redis 7.0.15)', async () => {
+  const p = await startTredis({ requirepass: 'pw' });
+  try {
+    const a = await TestClient.connect(p.port);
+    assert.equal(await a.send('*11\r\n', true), '-ERR Protocol error: unauthenticated multibulk length\r\n');
+    assert.equal(await a.waitClose(), true);
+    const b = await TestClient.connect(p.port);
+    assert.equal(await b.send('*1\r\n$16385\r\n', true), '-ERR Protocol error: unauthenticated bulk length\r\n');
+    assert.equal(await b.waitClose(), true);
+    // at the limits: answered with NOAUTH, the connection stays
+    const c = await TestClient.connect(p.port);
+    try {
+      assert.equal(await c.callRaw('ECHO', 'x'.repeat(16384)), '-NOAUTH Authentication required.\r\n');
+      assert.equal(await c.callRaw('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e'), '-NOAUTH Authentication required.\r\n');
+      assert.equal(await c.callRaw('AUTH', 'pw'), '+OK\r\n');
+      // authenticated: the pre-AUTH limits are gone
+      assert.equal(await c.callRaw('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', '5'), '+OK\r\n');
+      assert.equal(await c.callRaw('ECHO', 'y'.repeat(20000)), `$20000\r\n${'y'.repeat(20000)}\r\n`);
+      // more than 1024*1024 arguments in one command (redis-server 6 stopped there, 7.0 at INT_MAX)
+      const n = 1024 * 1024 + 10;
+      const parts = [`*${n + 2}\r\n$4\r\nSADD\r\n$3\r\nbig\r\n`];
+      for (let i = 0; i < n; i++) {
+        const m = String(i);
+        parts.push(`$${m.length}\r\n${m}\r\n`);
+      }
+      assert.equal(await c.send(parts.join(''), true), `:${n}\r\n`);
+      assert.equal(await c.callRaw('SCARD', 'big'), `:${n}\r\n`);
+    } finally {
+      c.close();
+    }
+    // a count over INT_MAX is refused
+    const d = await TestClient.connect(p.port);
+    assert.equal(await d.send('AUTH pw\r\n*2147483648\r\n', true), '+OK\r\n');
+    assert.equal(await d.waitClose(), true);
+  } finally {
+    await p.close();
+  }
+});
