@@ -201,6 +201,7 @@ export class Database {
     this.slots = [];
     this.holes = 0;
     this.expireIter = null;
+    this.avgTtl = 0;
   }
 
   /** Exchange contents with another db (SWAPDB): ids stay, data moves. */

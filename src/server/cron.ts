@@ -93,7 +93,10 @@ export class Cron {
         this.expireDb++;
         let iterations = 0;
         for (;;) {
-          if (db.expires.size === 0) break;
+          if (db.expires.size === 0) {
+            db.avgTtl = 0; // as activeExpireCycle: no keys with a TTL, no average
+            break;
+          }
           const [sampled, expired] = db.activeExpireStep(perLoop);
           iterations++;
           if (sampled === 0) break;

@@ -131,3 +131,28 @@ test('INFO prints every field redis-server 7.0.15 prints, in the same order', { 
     b.close();
   }
 });
+
+test('INFO keyspace avg_ttl goes back to 0 once a db has no keys with a TTL, and on FLUSHDB', async () => {
+  const c = await TestClient.connect(srv.port);
+  try {
+    await c.call('SELECT', '5');
+    await c.call('SET', 'ttl:a', '1', 'EX', '1000');
+    await c.call('SET', 'ttl:b', '1');
+    const avg = async (): Promise<number> => Number(/\r\ndb5:keys=\d+,expires=\d+,avg_ttl=(\d+)\r\n/.exec((await c.call('INFO', 'keyspace')) as string)?.[1]);
+    // the active expire cycle (hz 10) samples the TTLs
+    for (let i = 0; i < 100 && (await avg()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await avg()) > 990000);
+    await c.call('PERSIST', 'ttl:a');
+    for (let i = 0; i < 100 && (await avg()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await avg(), 0);
+    await c.call('EXPIRE', 'ttl:a', '1000');
+    for (let i = 0; i < 100 && (await avg()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await avg()) > 0);
+    await c.call('FLUSHDB');
+    await c.call('SET', 'ttl:c', '1');
+    assert.match((await c.call('INFO', 'keyspace')) as string, /\r\ndb5:keys=1,expires=0,avg_ttl=0\r\n/);
+    await c.call('FLUSHDB');
+  } finally {
+    c.close();
+  }
+});
