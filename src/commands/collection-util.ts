@@ -5,7 +5,7 @@
  * typed key access.
  */
 import { RedisError, Err } from '../protocol/errors';
-import { parseLongLong, parseSafeInt, isOpt } from './util';
+import { parseLongLong, parseSafeInt, isOpt, touch } from './util';
 import type { Client } from '../server/client';
 import type { Entry } from '../keyspace/database';
 import type { HashLimits } from '../keyspace/types/hash';
@@ -81,7 +81,7 @@ export function leftRightArg(s: string): boolean {
 /** The entry of a key for a write (no hit/miss stats, as lookupKeyWrite), LRU touched. */
 export function entryForWrite(c: Client, key: string): Entry | undefined {
   const e = c.db.lookup(key);
-  if (e !== undefined) e.lru = c.server.now();
+  if (e !== undefined) touch(c, e);
   return e;
 }
 

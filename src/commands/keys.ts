@@ -465,7 +465,13 @@ function persistCommand(c: Client, argv: string[]): void {
 /** Format: TOUCH key [key ...] */
 function touchCommand(c: Client, argv: string[]): void {
   let n = 0;
-  for (let j = 1; j < argv.length; j++) if (lookupRead(c, argv[j]) !== undefined) n++;
+  // TOUCH touches even under CLIENT NO-TOUCH (Redis 7.2)
+  for (let j = 1; j < argv.length; j++) {
+    const e = lookupNoTouch(c, argv[j]);
+    if (e === undefined) continue;
+    c.server.touchEntry(e);
+    n++;
+  }
   c.reply.int(n);
 }
 
@@ -530,9 +536,7 @@ const objectSubcommands: CommandSpec[] = [
       );
     }
     // LFUDecrAndReturn: the counter decays by one per lfu-decay-time minutes idle
-    const decay = c.server.config.num('lfu-decay-time');
-    const periods = decay > 0 ? Math.floor((c.server.now() - e.lru) / 60000 / decay) : 0;
-    c.reply.int(Math.max(0, e.lfu - periods));
+    c.reply.int(c.server.lfuFrequency(e));
   }),
   // Format: OBJECT IDLETIME key
   cmd('idletime', 3, 'readonly', 2, 2, 1, (c, argv) => {

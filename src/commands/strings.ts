@@ -14,7 +14,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, parseLongLong, parseSafeInt, readString, wrote } from './util';
+import { lookupRead, parseLongLong, parseSafeInt, readString, touch, wrote } from './util';
 import type { Client } from '../server/client';
 import type { Entry } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
@@ -58,7 +58,9 @@ function checkStringLength(c: Client, size: number): void {
 /** A string entry for writing, WRONGTYPE for other types. */
 function lookupStringWrite(c: Client, key: string): Entry | undefined {
   const e = c.db.lookup(key);
-  if (e !== undefined && typeof e.value !== 'string') throw new RedisError(Err.wrongType);
+  if (e === undefined) return undefined;
+  touch(c, e);
+  if (typeof e.value !== 'string') throw new RedisError(Err.wrongType);
   return e;
 }
 
@@ -245,7 +247,7 @@ function storeString(c: Client, key: string, e: Entry | undefined, val: string, 
   e.value = val;
   if (!keepTtl && e.expireAt >= 0) c.db.persist(e);
   clearEnc(e);
-  e.lru = c.server.now();
+  touch(c, e);
   return e;
 }
 

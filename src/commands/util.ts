@@ -162,13 +162,20 @@ export function lookupRead(c: Client, key: string): DbValue | undefined {
     return undefined;
   }
   c.server.stats.keyspaceHits++;
-  if (!c.noTouch) e.lru = c.server.now();
+  touch(c, e);
   return e.value;
 }
 
-/** Lookup an entry for writing (no stats). */
+/** A command accessed a key: LRU/LFU as Redis's lookupKey, unless CLIENT NO-TOUCH. */
+export function touch(c: Client, e: Entry): void {
+  if (!c.noTouch) c.server.touchEntry(e);
+}
+
+/** Lookup an entry for writing (no stats; LRU/LFU touched as lookupKeyWrite). */
 export function lookupWrite(c: Client, key: string): Entry | undefined {
-  return c.db.lookup(key);
+  const e = c.db.lookup(key);
+  if (e !== undefined) touch(c, e);
+  return e;
 }
 
 /** A string value for reading, or null if missing; WRONGTYPE otherwise. */

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { Config, ConfigRegistry } from '../config/schema';
 import { DIRECTIVES } from '../config/directives';
-import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost } from '../keyspace/database';
+import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost, type Entry } from '../keyspace/database';
+import { lfuDecrAndReturn, lfuLogIncr } from '../keyspace/lfu';
 import { Logger } from './logger';
 import { Client } from './client';
 import { processCommand, call } from './executor';
@@ -175,6 +176,30 @@ export class Server implements DbHost {
     this.hotConfigVersion = this.config.version;
     this.slowlogLogSlowerThan = this.config.num('slowlog-log-slower-than');
     this.notifyKeyspaceEvents = this.config.get('notify-keyspace-events') as string;
+    this.lfuEnabled = this.config.str('maxmemory-policy').endsWith('lfu');
+    this.lfuLogFactor = this.config.num('lfu-log-factor');
+    this.lfuDecayTime = this.config.num('lfu-decay-time');
+  }
+  private lfuEnabled = false;
+  private lfuLogFactor = 10;
+  private lfuDecayTime = 1;
+
+  /**
+   * A command accessed a key (lookupKey without LOOKUP_NOTOUCH): its access
+   * time for OBJECT IDLETIME, and under an LFU maxmemory-policy the
+   * logarithmic access counter of OBJECT FREQ (decayed, then incremented).
+   */
+  touchEntry(e: Entry): void {
+    if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
+    const now = this.now();
+    if (this.lfuEnabled) e.lfu = lfuLogIncr(lfuDecrAndReturn(e, now, this.lfuDecayTime), this.lfuLogFactor);
+    e.lru = now;
+  }
+
+  /** OBJECT FREQ: the LFU counter with the decay owed until now. */
+  lfuFrequency(e: Entry): number {
+    if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
+    return lfuDecrAndReturn(e, this.now(), this.lfuDecayTime);
   }
 
   // ---- slowlog ----

@@ -430,3 +430,33 @@ test('the propagated stream of random writes matches what redis-server sends its
     await b.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
   }
 });
+
+test('OBJECT FREQ under an LFU policy counts accesses as redis-server (lfu-log-factor 0: every access counts)', { skip: !HAVE_REDIS && SKIP_NO_REDIS }, async () => {
+  const script: string[][] = [
+    ['SELECT', '9'],
+    // with a maxmemory an LFU policy gives every INCR result its own object (no shared integers, whose counters Redis reads off its LRU clock)
+    ['CONFIG', 'SET', 'maxmemory', '1gb', 'maxmemory-policy', 'allkeys-lfu'],
+    ['SET', 'lfu:s', 'v'],
+    ['OBJECT', 'FREQ', 'lfu:s'],
+    ['GET', 'lfu:s'],
+    ['OBJECT', 'FREQ', 'lfu:s'],
+    ['CONFIG', 'SET', 'lfu-log-factor', '0'],
+  ];
+  for (let i = 0; i < 30; i++) script.push(['GET', 'lfu:s'], ['INCR', 'lfu:n'], ['HSET', 'lfu:h', 'f', String(i)], ['LPUSH', 'lfu:l', 'x']);
+  script.push(['OBJECT', 'FREQ', 'lfu:s'], ['OBJECT', 'FREQ', 'lfu:n'], ['OBJECT', 'FREQ', 'lfu:h'], ['OBJECT', 'FREQ', 'lfu:l']);
+  script.push(['SET', 'lfu:s', 'w'], ['OBJECT', 'FREQ', 'lfu:s'], ['TOUCH', 'lfu:s', 'nokey'], ['OBJECT', 'FREQ', 'lfu:s']);
+  // OBJECT, TYPE, EXISTS and TTL do not count as accesses
+  script.push(['TYPE', 'lfu:s'], ['EXISTS', 'lfu:s'], ['TTL', 'lfu:s'], ['OBJECT', 'FREQ', 'lfu:s']);
+  for (let i = 0; i < 260; i++) script.push(['GET', 'lfu:s']);
+  script.push(['OBJECT', 'FREQ', 'lfu:s']);
+  script.push(['CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction'], ['OBJECT', 'FREQ', 'lfu:s'], ['CONFIG', 'SET', 'lfu-log-factor', '10'], ['FLUSHDB'], ['SELECT', '0']);
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const argv of script) {
+    got.push(await a.callRaw(...argv));
+    want.push(await b.callRaw(...argv));
+  }
+  assert.deepEqual(got, want);
+  // the script really exercised the counter
+  assert.ok(want.includes(':6\r\n') && want.includes(':255\r\n'), want.join(''));
+});
