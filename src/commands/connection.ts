@@ -35,6 +35,8 @@ function helloReply(c: Client): void {
 }
 
 /** Connection command specs. */
+const CLUSTER_DISABLED = 'ERR This instance has cluster support disabled';
+
 export const connectionCommands: CommandSpec[] = [
   cmd('ping', -1, 'fast sentinel', 0, 0, 0, (c, argv) => {
     if (argv.length > 2) throw new RedisError(Err.arity('ping'));
@@ -48,6 +50,16 @@ export const connectionCommands: CommandSpec[] = [
     else c.reply.simple('PONG');
   }),
   cmd('echo', 2, 'loading stale fast', 0, 0, 0, (c, argv) => c.reply.bulk(argv[1])),
+  // cluster client commands: cluster mode is not supported, answered as redis-server with cluster-enabled no
+  cmd('readonly', 1, 'loading stale fast', 0, 0, 0, () => {
+    throw new RedisError(CLUSTER_DISABLED);
+  }),
+  cmd('readwrite', 1, 'loading stale fast', 0, 0, 0, () => {
+    throw new RedisError(CLUSTER_DISABLED);
+  }),
+  cmd('asking', 1, 'fast', 0, 0, 0, () => {
+    throw new RedisError(CLUSTER_DISABLED);
+  }),
   cmd('quit', -1, 'allow_busy noscript loading stale fast no_auth', 0, 0, 0, (c) => {
     c.reply.ok();
     c.closeAfterReply = true;

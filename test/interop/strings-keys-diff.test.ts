@@ -460,3 +460,8 @@ test('OBJECT FREQ under an LFU policy counts accesses as redis-server (lfu-log-f
   // the script really exercised the counter
   assert.ok(want.includes(':6\r\n') && want.includes(':255\r\n'), want.join(''));
 });
+
+test('cluster client commands (READONLY, READWRITE, ASKING) answer as redis-server without cluster mode', { skip: !HAVE_REDIS && SKIP_NO_REDIS }, async () => {
+  const script = [['READONLY'], ['READWRITE'], ['ASKING'], ['READONLY', 'x'], ['COMMAND', 'INFO', 'readonly', 'readwrite', 'asking'], ['COMMAND', 'DOCS', 'asking']];
+  for (const argv of script) assert.equal(await a.callRaw(...argv), await b.callRaw(...argv), argv.join(' '));
+});
