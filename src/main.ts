@@ -13,6 +13,7 @@ import { Server } from './server/server';
 import { installSubsystems } from './server/subsystems';
 import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
 import { logTimestamp } from './server/logger';
+import { textToBytes } from './config/bytes';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
 
@@ -85,17 +86,17 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   // Redis chdir()s to `dir` while reading the config: relative paths (logfile, pidfile, dump) are inside it
-  const dir = server.config.str('dir');
+  const dir = server.config.path('dir');
   try {
     process.chdir(dir);
     // the server resolves `dir` against the new cwd: it is the cwd now
-    server.config.setRaw('dir', process.cwd());
+    server.config.setRaw('dir', textToBytes(process.cwd()));
   } catch (e) {
     const d = [...directives].reverse().find((x) => x.name === 'dir');
     process.stderr.write(new ConfigFileError(strerror(e), d?.line ?? 0, d?.text ?? '').format());
     process.exit(1);
   }
-  const logfile = server.config.str('logfile');
+  const logfile = server.config.path('logfile');
   if (logfile !== '') {
     try {
       fs.closeSync(fs.openSync(logfile, 'a'));
@@ -110,10 +111,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   installSubsystems(server);
   // createPidFile(): daemonized servers always have one
-  let pidfile = server.config.str('pidfile');
+  let pidfile = server.config.path('pidfile');
   if (pidfile === '' && daemonChild) pidfile = '/var/run/redis.pid';
   if (pidfile !== '') {
-    server.config.setRaw('pidfile', pidfile);
+    server.config.setRaw('pidfile', textToBytes(pidfile));
     try {
       fs.writeFileSync(pidfile, `${process.pid}\n`);
     } catch (e) {

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { splitArgs } from '../protocol/parser';
+import { bytesToText, textToBytes } from './bytes';
 
 /** One directive with where it came from (for error messages and CONFIG REWRITE). */
 export interface Directive {
@@ -35,7 +36,8 @@ export class ConfigFileError extends Error {
   }
   /** The text Redis prints to stderr before exiting with status 1. */
   format(): string {
-    const where = this.lineNo > 0 ? `Reading the configuration file, at line ${this.lineNo}\n>>> '${this.lineText}'\n` : '';
+    // the line is bytes: shown as the text it is (UTF-8), as Redis writes the bytes back
+    const where = this.lineNo > 0 ? `Reading the configuration file, at line ${this.lineNo}\n>>> '${bytesToText(this.lineText)}'\n` : '';
     return `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n${where}${this.message}\n`;
   }
 }
@@ -158,7 +160,7 @@ export function parseConfigText(text: string, file: string | null, depth = 0): D
     const name = args[0].toLowerCase();
     if (name === 'include' && args.length === 2) {
       if (depth > 64) throw new ConfigFileError('Bad directive or wrong number of arguments', i + 1, line, file);
-      const target = args[1];
+      const target = bytesToText(args[1]);
       const files = /[*?[]/.test(target) ? globFiles(target) : [target];
       for (const f of files) out.push(...parseConfigText(readConfigFile(f), f, depth + 1));
       continue;
@@ -232,11 +234,13 @@ export function splitCommandLine(argv: string[]): CommandLine {
  * then "\n" + options, parsed as one config (line numbers run through it).
  */
 export function parseCommandLine(argv: string[], readStdin: () => string = () => fs.readFileSync(0, 'latin1')): { file: string | null; directives: Directive[] } {
-  const cl = splitCommandLine(argv);
+  // argv is text; Redis sees its bytes (so `--logfile 日志.log` names that file)
+  const cl = splitCommandLine(argv.map(textToBytes));
   let text = '';
   // the main config file is known by its absolute path (getAbsolutePath), in errors too
-  if (cl.file !== null) text += readConfigFile(path.resolve(cl.file));
+  const file = cl.file === null ? null : bytesToText(cl.file);
+  if (file !== null) text += readConfigFile(path.resolve(file));
   if (cl.stdin) text += readStdin();
   if (cl.options) text += '\n' + cl.options;
-  return { file: cl.file, directives: parseConfigText(text, cl.file) };
+  return { file, directives: parseConfigText(text, file) };
 }

@@ -8,6 +8,7 @@
  */
 import { ConfigFileError, type Directive } from './parse';
 import { splitArgs } from '../protocol/parser';
+import { bytesToText } from './bytes';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 export type ConfigValue = unknown;
@@ -344,6 +345,10 @@ export class Config {
   /** String/enum directive. */
   str(name: string): string {
     return this.get(name) as string;
+  }
+  /** A string directive naming a file or directory, as the OS wants it (its bytes decoded as UTF-8). */
+  path(name: string): string {
+    return bytesToText(this.get(name) as string);
   }
 
   /** Value formatted for CONFIG GET. */

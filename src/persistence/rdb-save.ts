@@ -79,7 +79,7 @@ export class RdbSaver {
 
   /** The dump file's absolute path (dir + dbfilename). */
   get filename(): string {
-    return path.join(this.server.dataDir, this.server.config.str('dbfilename'));
+    return path.join(this.server.dataDir, this.server.config.path('dbfilename'));
   }
 
   /** rdbPopulateSaveInfo: the AUX fields of a save (replication id/offset when in a replication chain). */

@@ -459,7 +459,7 @@ export class MasterSide {
   private saveToDisk(rsi: { streamDb: number; id: string; offset: number }): boolean {
     const s = this.server;
     const dir = s.dataDir;
-    const dbfile = path.join(dir, s.config.str('dbfilename'));
+    const dbfile = path.join(dir, s.config.path('dbfilename'));
     const tmp = path.join(dir, `temp-${process.pid}.rdb`);
     let fd: number;
     try {

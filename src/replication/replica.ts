@@ -701,7 +701,7 @@ export class ReplicaSide {
     log.notice('MASTER <-> REPLICA sync: Flushing old data');
     this.emptyData();
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
-    const dbfilename = s.config.str('dbfilename');
+    const dbfilename = s.config.path('dbfilename');
     const dbfile = path.join(s.dataDir, dbfilename);
     try {
       fs.renameSync(att.tmpfile as string, dbfile);

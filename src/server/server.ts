@@ -19,6 +19,7 @@ import { encodeCommand } from '../protocol/reply';
 import { buildCommandTable } from '../commands/table';
 import type { Command } from '../commands/spec';
 import { Cron } from './cron';
+import { bytesToText, textToBytes } from '../config/bytes';
 
 /** Server-wide counters for INFO stats. */
 export class Stats {
@@ -251,13 +252,13 @@ export class Server implements DbHost {
   async start(): Promise<void> {
     const cfg = this.config;
     this.logger.setLevel(cfg.str('loglevel'));
-    if (cfg.str('logfile') !== '') this.logger.setFile(cfg.str('logfile'));
+    if (cfg.str('logfile') !== '') this.logger.setFile(cfg.path('logfile'));
     this.dbs = [];
     for (let i = 0; i < cfg.num('databases'); i++) this.dbs.push(new Database(i, this));
-    const dir = cfg.str('dir');
+    const dir = cfg.path('dir');
     if (dir !== '') fs.mkdirSync(dir, { recursive: true });
     this.dataDir = path.resolve(dir === '' ? '.' : dir);
-    cfg.setRaw('dir', this.dataDir);
+    cfg.setRaw('dir', textToBytes(this.dataDir));
     this.registerConfigHooks();
     // Redis prints these from main() before the server exists: role C, warning level
     const role = this.logger.role;
@@ -290,10 +291,10 @@ export class Server implements DbHost {
     const cfg = this.config;
     cfg.onChange('loglevel', (v) => this.logger.setLevel(v as string));
     cfg.onChange('dir', (v) => {
-      const d = path.resolve(this.dataDir, v as string);
+      const d = path.resolve(this.dataDir, bytesToText(v as string));
       if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error('No such file or directory');
       this.dataDir = d;
-      cfg.setRaw('dir', d);
+      cfg.setRaw('dir', textToBytes(d));
     });
     // port and bind are applied by CONFIG SET through relisten() (binding is asynchronous)
     cfg.onChange('hz', () => this.cron.reschedule());
@@ -333,16 +334,16 @@ export class Server implements DbHost {
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
           if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EINVAL')) continue;
-          this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${boundPort}: ${err.code === 'EADDRINUSE' ? 'bind: Address already in use' : err.message}`);
+          this.logger.warning(`Warning: Could not create server TCP listening socket ${bytesToText(host)}:${boundPort}: ${listenErrorText(err)}`);
           for (const l of this.listeners) l.close();
           this.listeners.length = 0;
-          throw new Error(`Failed listening on port ${boundPort} (tcp), aborting.`);
+          throw new Error(`Failed listening on port ${boundPort} (TCP), aborting.`);
         }
       }
     }
     this.port = boundPort;
     this.config.setRaw('port', boundPort);
-    const sock = cfg.str('unixsocket');
+    const sock = cfg.path('unixsocket');
     if (sock !== '') {
       try {
         fs.unlinkSync(sock);
@@ -364,7 +365,8 @@ export class Server implements DbHost {
       srv.maxConnections = this.config.num('maxclients') + 32;
       const onErr = (e: Error) => reject(e);
       srv.once('error', onErr);
-      const opts: net.ListenOptions = port < 0 ? { path: host } : { host, port, backlog: this.config.num('tcp-backlog'), ipv6Only: host === '::' };
+      const name = bytesToText(host);
+      const opts: net.ListenOptions = port < 0 ? { path: name } : { host: name, port, backlog: this.config.num('tcp-backlog'), ipv6Only: host === '::' };
       srv.listen(opts, () => {
         srv.off('error', onErr);
         srv.on('error', (e) => this.logger.warning(`Accept error: ${e.message}`));
@@ -405,7 +407,7 @@ export class Server implements DbHost {
           } catch (e) {
             const err = e as NodeJS.ErrnoException;
             if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EINVAL')) continue;
-            this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${bound}: ${err.code === 'EADDRINUSE' ? 'bind: Address already in use' : err.message}`);
+            this.logger.warning(`Warning: Could not create server TCP listening socket ${bytesToText(host)}:${bound}: ${listenErrorText(err)}`);
             throw e;
           }
         }
@@ -624,7 +626,7 @@ export class Server implements DbHost {
     for (const h of this.hooks.onClose) await h();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     this.listeners.length = 0;
-    const sock = this.config.str('unixsocket');
+    const sock = this.config.path('unixsocket');
     if (sock !== '') {
       try {
         fs.unlinkSync(sock);
@@ -644,7 +646,7 @@ export class Server implements DbHost {
       this.logger.warning('Errors trying to SHUTDOWN. Check logs.');
       return false;
     }
-    const pidfile = this.config.str('pidfile');
+    const pidfile = this.config.path('pidfile');
     if (pidfile !== '') {
       this.logger.notice('Removing the pid file.');
       try {
@@ -1065,6 +1067,14 @@ export class Server implements DbHost {
     if (flags.includes('K')) this.pubsub.publish(`__keyspace@${dbid}__:${key}`, event);
     if (flags.includes('E')) this.pubsub.publish(`__keyevent@${dbid}__:${event}`, key);
   }
+}
+
+/** The reason anetTcpServer gives for a listen error, in Redis's words where they differ from Node's. */
+function listenErrorText(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EADDRINUSE') return 'bind: Address already in use';
+  // getaddrinfo(3) failing on a bind address that is no address: gai_strerror(EAI_NONAME)
+  if (err.syscall === 'getaddrinfo' || err.code === 'ENOTFOUND') return 'Name or service not known';
+  return err.message;
 }
 
 /** Where every client connection reads (see adoptWithSharedReadBuffer). */

@@ -97,12 +97,12 @@ export class Aof implements PropagationSink {
 
   /** Absolute appenddirname. */
   get dir(): string {
-    return path.join(this.server.dataDir, this.server.config.str('appenddirname'));
+    return path.join(this.server.dataDir, this.server.config.path('appenddirname'));
   }
 
   /** appendfilename */
   get filename(): string {
-    return this.server.config.str('appendfilename');
+    return this.server.config.path('appendfilename');
   }
 
   private nowSec(): number {
@@ -435,7 +435,7 @@ export class Aof implements PropagationSink {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
-      s.logger.warning(`Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`);
+      s.logger.warning(`Can't open or create append-only dir ${this.server.config.path('appenddirname')}: ${strerror(e)}`);
       this.lastBgrewriteStatus = 'err';
       return false;
     }
@@ -652,7 +652,7 @@ export class Aof implements PropagationSink {
     this.manifest = new AofManifest();
     const dir = this.dir;
     if (!isDir(dir)) {
-      s.logger.debug(`The AOF directory ${s.config.str('appenddirname')} doesn't exist`);
+      s.logger.debug(`The AOF directory ${s.config.path('appenddirname')} doesn't exist`);
       return;
     }
     const name = manifestName(this.filename);
@@ -682,7 +682,7 @@ export class Aof implements PropagationSink {
   /** aofUpgradePrepare: move an old-style `appendfilename` in `dir` into the AOF directory as its base. */
   private upgradePrepare(): void {
     const s = this.server;
-    const dirName = s.config.str('appenddirname');
+    const dirName = s.config.path('appenddirname');
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
@@ -783,7 +783,7 @@ export class Aof implements PropagationSink {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
-      s.logger.warning(`Can't open or create append-only dir ${s.config.str('appenddirname')}: ${strerror(e)}`);
+      s.logger.warning(`Can't open or create append-only dir ${s.config.path('appenddirname')}: ${strerror(e)}`);
       throw new AofStartupError("Can't open or create append-only dir");
     }
     const am = this.manifest;
