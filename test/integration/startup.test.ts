@@ -272,3 +272,30 @@ test('UTF-8 file names from the config file and the command line name those file
   assert.equal(await exited, 0);
   assert.ok(!fs.existsSync(path.join(d, '进程.pid')), 'pid file removed at shutdown');
 });
+
+test('a port in use or a bind address that is no address stops start-up with Redis log lines', { skip: !haveRedis && SKIP_NO_REDIS }, async () => {
+  const d = dir();
+  const blocker = net.createServer();
+  const port = await freePort();
+  await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+  try {
+    const msgs = (out: string): string[] =>
+      out
+        .split('\n')
+        .filter((l) => / # (Warning: Could not create|Failed listening)/.test(l))
+        .map((l) => l.slice(l.indexOf(' # ')));
+    for (const args of [
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', ''],
+      ['--port', String(port + 1), '--bind', '#此项默认为127.0.0.1', '--save', ''],
+    ]) {
+      const r = runFailing('redis', args, d);
+      const t = runFailing('tredis', args, d);
+      assert.equal(t.status, 1);
+      assert.equal(r.status, 1);
+      assert.equal(msgs(r.stdout).length, 2, r.stdout);
+      assert.deepEqual(msgs(t.stdout), msgs(r.stdout));
+    }
+  } finally {
+    blocker.close();
+  }
+});
