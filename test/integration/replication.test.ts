@@ -81,6 +81,9 @@ test('full sync, then every write type follows, across dbs; digests equal', asyn
     // the replica's own backlog holds exactly the bytes it applied: same offsets as its master
     assert.equal(await infoField(p.R, 'master_repl_offset'), await infoField(p.M, 'master_repl_offset'));
     assert.equal(await infoField(p.R, 'master_replid'), await infoField(p.M, 'master_replid'));
+    // the master link in CLIENT LIST: flags M, no ACL user, as Redis shows it
+    const link = (await p.R.c.call('CLIENT', 'LIST', 'TYPE', 'master')) as string;
+    assert.match(link, /^id=\d+ addr=127\.0\.0\.1:\d+ .* flags=M .* user=\(superuser\) /);
   } finally {
     await p.close();
   }
