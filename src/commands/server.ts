@@ -416,8 +416,11 @@ const keyspaceCommands: CommandSpec[] = [
         db.flush();
       }
       s.dirty += removed;
+      // with save points the empty dump is written now, which zeroes the unsaved changes (Redis 7.0)
       for (const h of s.hooks.onFlushAll) h();
-      s.dirty++;
+      // forceCommandPropagation: replicas and the AOF get FLUSHALL whatever the change count says
+      s.alsoPropagate(c.db.id, argv);
+      s.preventPropagation = true;
       c.reply.ok();
     },
     { group: 'server' },

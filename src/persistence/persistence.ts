@@ -253,13 +253,9 @@ export class Persistence {
 
   /** flushAllDataAndResetRDB: kill our BGSAVE, then rewrite the dump when save points exist (dirty kept). */
   afterFlushAll(): void {
-    const s = this.server;
     this.rdb.abortBgsave();
-    if (this.savePoints().length > 0) {
-      const dirty = s.dirty;
-      this.rdb.saveSync();
-      s.dirty = dirty;
-    }
+    // Redis 7.0's flushAllDataAndResetRDB: the save resets the change count (FLUSHALL forces its own propagation)
+    if (this.savePoints().length > 0) this.rdb.saveSync();
   }
 
   /**

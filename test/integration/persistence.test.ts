@@ -297,8 +297,28 @@ describe('MISCONF, FLUSHALL, DEBUG RELOAD, INFO', () => {
     assert.ok(parseRdbBuffer(fs.readFileSync(file)).keys.length > 0);
     await ok(c, 'FLUSHALL');
     assert.equal(parseRdbBuffer(fs.readFileSync(file)).keys.length, 0);
-    // the FLUSHALL still counts as a change (it must reach the AOF and replicas)
-    assert.ok(Number((await info(c)).get('rdb_changes_since_last_save')) > 0);
+  });
+
+  test('FLUSHALL and the unsaved-changes count: as redis-server 7.0.15, and always propagated', async () => {
+    // figures read off redis-server 7.0.15: MSET a b c, FLUSHALL, FLUSHALL
+    for (const [save, want] of [
+      ['3600 1', ['3', '0', '0']],
+      ['', ['3', '6', '6']],
+    ] as const) {
+      const { t, c } = await embed({ save });
+      const propagated: string[] = [];
+      t.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv.join(' ')) });
+      const changes = async (): Promise<string> => (await info(c)).get('rdb_changes_since_last_save') as string;
+      await ok(c, 'MSET', 'a', '1', 'b', '2', 'c', '3');
+      const got = [await changes()];
+      await ok(c, 'FLUSHALL');
+      got.push(await changes());
+      await ok(c, 'FLUSHALL');
+      got.push(await changes());
+      assert.deepEqual(got, want, `save '${save}'`);
+      // every FLUSHALL reaches the AOF and replicas, even when it zeroed the count or flushed nothing
+      assert.deepEqual(propagated, ['MSET a 1 b 2 c 3', 'FLUSHALL', 'FLUSHALL']);
+    }
   });
 
   test('DEBUG RELOAD saves and loads back the same dataset', async () => {
