@@ -14,6 +14,7 @@ import { installSubsystems } from './server/subsystems';
 import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
 import { logTimestamp } from './server/logger';
 import { textToBytes } from './config/bytes';
+import { StartupExit } from './persistence/aof/aof';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
 
@@ -124,7 +125,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await server.start();
   } catch (e) {
-    server.logger.warning((e as Error).message);
+    // a StartupExit was logged where it happened, as Redis logs and then exit(1)s
+    if (!(e instanceof StartupExit)) server.logger.warning((e as Error).message);
     if (pidfile !== '') {
       try {
         fs.unlinkSync(pidfile);

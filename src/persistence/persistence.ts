@@ -11,7 +11,7 @@ import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import type { SavePoint } from '../config/directives';
 import { RdbSaver, BGSAVE_RETRY_DELAY } from './rdb-save';
-import { Aof, AofStartupError } from './aof/aof';
+import { Aof, AofStartupError, StartupExit } from './aof/aof';
 import { RdbLoader } from './rdb-load';
 import { RdbError } from './rdb/errors';
 import { runningSnapshots, snapshotInProgress } from './snapshot';
@@ -134,7 +134,7 @@ export class Persistence {
     try {
       this.aof.loadManifestFromDisk();
     } catch (e) {
-      if (e instanceof AofStartupError) throw new Error('Fatal AOF manifest error, exiting.');
+      if (e instanceof AofStartupError) throw new StartupExit();
       throw e;
     }
     const t0 = process.hrtime.bigint();
@@ -154,13 +154,13 @@ export class Persistence {
           },
         );
       } catch (e) {
-        if (e instanceof AofStartupError) throw new Error('Failed loading the append only file, exiting.');
+        if (e instanceof AofStartupError) throw new StartupExit();
         throw e;
       } finally {
         this.endLoading();
         resetCommandStats(s, totalBefore);
       }
-      if (res.status === 'failed' || res.status === 'open_err') throw new Error('Failed loading the append only file, exiting.');
+      if (res.status === 'failed' || res.status === 'open_err') throw new StartupExit();
       if (res.status === 'ok' || res.status === 'truncated') this.aof.setLoadedSizes(res.totalSize, res.baseSize);
       if (res.status !== 'not_exist') log.notice(`DB loaded from append only file: ${secs()} seconds`);
     } else {
@@ -183,7 +183,7 @@ export class Persistence {
       try {
         this.aof.openOnServerStart();
       } catch (e) {
-        if (e instanceof AofStartupError) throw new Error('Failed opening the append only file, exiting.');
+        if (e instanceof AofStartupError) throw new StartupExit();
         throw e;
       }
     }

@@ -191,6 +191,8 @@ describe('AOF: enabling, layout, options', () => {
     );
     assert.ok(err, 'must refuse');
     assert.match(lastRun(dir), /Unexpected end of file reading the append only file appendonly\.aof\.1\.incr\.aof\. You can: 1\) Make a backup/);
+    // redis-server exit(1)s right after that message: no further line of ours
+    assert.match(lastRun(dir), /and restart the server\.\n$/);
     assert.equal(fs.statSync(incr).size, full.length - 8, 'the file is not touched');
     const s2 = await proc(AOF, dir);
     const c2 = await connect(s2.port);
