@@ -71,12 +71,35 @@ export class Persistence {
    * RdbError or the fs error; a missing file throws ENOENT.
    */
   loadRdbFileSync(file: string, keepExpired: boolean): RdbLoader {
+    const steps = this.rdbLoadSteps(file, keepExpired);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+    }
+  }
+
+  /**
+   * The same, giving the event loop a turn after every chunk read (Redis's
+   * processEventsWhileBlocked while loading): clients that connect meanwhile
+   * get -LOADING and INFO shows the progress.
+   */
+  async loadRdbFileYielding(file: string, keepExpired: boolean): Promise<RdbLoader> {
+    const steps = this.rdbLoadSteps(file, keepExpired);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
+  private *rdbLoadSteps(file: string, keepExpired: boolean): Generator<void, RdbLoader> {
     const loader = new RdbLoader(this.server, { keepExpired });
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
       this.beginLoading(size);
-      const chunk = Buffer.allocUnsafe(1 << 20);
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, this.server.config.num('loading-process-events-interval-bytes')));
       let off = 0;
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, chunk.length, off);
@@ -85,6 +108,7 @@ export class Persistence {
         off += n;
         if (this.loadingInfo) this.loadingInfo.loadedBytes = off;
         if (loader.done) break;
+        yield;
       }
       loader.end();
     } finally {
@@ -127,7 +151,7 @@ export class Persistence {
    * aofOpenIfNeededOnServerStart, aofDelHistoryFiles). Throws to stop the
    * start-up; the data files are left untouched.
    */
-  loadDataFromDisk(): void {
+  async loadDataFromDisk(): Promise<void> {
     const s = this.server;
     const cfg = s.config;
     const log = s.logger;
@@ -167,7 +191,7 @@ export class Persistence {
       const file = this.rdb.filename;
       let loader: RdbLoader | null = null;
       try {
-        loader = this.loadRdbFileSync(file, s.isReplica());
+        loader = await this.loadRdbFileYielding(file, s.isReplica());
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || e instanceof RdbError) {
           const msg = this.reportRdbError(e);

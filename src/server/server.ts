@@ -268,11 +268,19 @@ export class Server implements DbHost {
     this.logger.warning(this.configLoadedMessage);
     this.logger.role = role;
     this.logger.notice('monotonic clock: POSIX clock_gettime');
-    for (const h of this.startHooks) await h();
+    // Redis's main(): initServer() listens, then the data loads while clients get -LOADING
     await this.listen();
     this.logger.notice(`Running mode=standalone, port=${this.port}.`);
     this.logger.raw(`tredis 7.0.15 (Redis-compatible) running in standalone mode, Port: ${this.port}, PID: ${process.pid}\n`);
     this.logger.warning('Server initialized');
+    try {
+      for (const h of this.startHooks) await h();
+    } catch (e) {
+      for (const c of [...this.clients.values()]) c.kill();
+      await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+      this.listeners.length = 0;
+      throw e;
+    }
     for (const h of this.afterListenHooks) await h();
     this.cron.start();
     this.logger.notice('Ready to accept connections');
@@ -282,9 +290,9 @@ export class Server implements DbHost {
   dataDir = '.';
   /** start-up log line after the version (main.ts sets Redis's no-config-file warning) */
   configLoadedMessage = 'Configuration loaded';
-  /** run before listening (loading data) */
+  /** run once listening, before "Ready to accept connections" (loading data: clients get -LOADING meanwhile) */
   readonly startHooks: Array<() => Promise<void> | void> = [];
-  /** run after listening (replication connect) */
+  /** run after the start hooks (replication connect) */
   readonly afterListenHooks: Array<() => Promise<void> | void> = [];
 
   private registerConfigHooks(): void {

@@ -9,7 +9,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTredis, startTredisProcess, tempDir, waitFor, type ChildServer } from '../helpers/servers';
+import { spawn } from 'node:child_process';
+import { startTredis, startTredisProcess, tempDir, waitFor, ROOT, type ChildServer } from '../helpers/servers';
 import { TestClient, ReplyError } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 import { Crc64, parseRdbBuffer } from '../../src/persistence/rdb/index';
@@ -48,6 +49,48 @@ describe('RDB: restart keeps everything', () => {
     const m = await info(c2);
     assert.equal(m.get('rdb_last_load_keys_loaded'), String(total));
     assert.equal(m.get('rdb_changes_since_last_save'), '0');
+  });
+
+  test('while the dump loads at start-up the server listens and answers -LOADING, as Redis', async () => {
+    const dir = tempDir();
+    const s1 = await proc([], dir);
+    const c1 = await connect(s1.port);
+    assert.equal(await c1.call('DEBUG', 'POPULATE', '100000', 'load', '20'), 'OK');
+    assert.equal(await c1.call('SAVE'), 'OK');
+    await s1.kill9();
+    const port = s1.port;
+    // a small events interval: many turns of the event loop while loading
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'tredis-server'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'server.log'), '--loading-process-events-interval-bytes', '1024'], { stdio: 'ignore' });
+    try {
+      const replies: string[] = [];
+      const deadline = Date.now() + 20000;
+      while (Date.now() < deadline && replies[replies.length - 1] !== 'PONG') {
+        try {
+          const c = await TestClient.connect(port);
+          try {
+            for (let i = 0; i < 1000 && replies[replies.length - 1] !== 'PONG'; i++) {
+              const r = await c.call('PING');
+              replies.push(r instanceof ReplyError ? r.message : String(r));
+            }
+          } finally {
+            c.close();
+          }
+        } catch {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      assert.equal(replies[replies.length - 1], 'PONG');
+      assert.ok(replies.includes('LOADING Redis is loading the dataset in memory'), replies.slice(0, 5).join(' / '));
+      const c2 = await connect(port);
+      assert.equal(await c2.call('DBSIZE'), 100000);
+      const log = serverLog(dir);
+      const last = log.slice(log.lastIndexOf('Redis is starting'));
+      const at = (re: RegExp): number => last.search(re);
+      const order = [/Running mode=standalone/, /Server initialized/, /Loading RDB produced by version/, /DB loaded from disk/, /Ready to accept connections/].map(at);
+      assert.ok(order.every((p, i) => p >= 0 && (i === 0 || p > order[i - 1])), `log order: ${order.join(' ')}`);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   test('SIGTERM saves when save points exist; SHUTDOWN NOSAVE does not', async () => {
