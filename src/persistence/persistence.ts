@@ -32,6 +32,15 @@ interface LoadingInfo {
 }
 
 /** Persistence state of one server. */
+/** Run a loader's steps to the end, giving the event loop a turn between steps (clients get -LOADING meanwhile). */
+async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 export class Persistence {
   readonly rdb: RdbSaver;
   readonly aof: Aof;
@@ -83,13 +92,8 @@ export class Persistence {
    * processEventsWhileBlocked while loading): clients that connect meanwhile
    * get -LOADING and INFO shows the progress.
    */
-  async loadRdbFileYielding(file: string, keepExpired: boolean): Promise<RdbLoader> {
-    const steps = this.rdbLoadSteps(file, keepExpired);
-    for (;;) {
-      const r = steps.next();
-      if (r.done === true) return r.value;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  loadRdbFileYielding(file: string, keepExpired: boolean): Promise<RdbLoader> {
+    return runYielding(this.rdbLoadSteps(file, keepExpired));
   }
 
   /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
@@ -168,7 +172,7 @@ export class Persistence {
       let res;
       this.beginLoading(0);
       try {
-        res = this.aof.loadFiles(
+        const steps = this.aof.loadFiles(
           (d) => {
             if (this.loadingInfo) this.loadingInfo.loadedBytes += d;
           },
@@ -177,6 +181,7 @@ export class Persistence {
             this.lastLoadKeysExpired = l.keysExpired;
           },
         );
+        res = await runYielding(steps);
       } catch (e) {
         if (e instanceof AofStartupError) throw new StartupExit();
         throw e;

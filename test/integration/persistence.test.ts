@@ -51,24 +51,21 @@ describe('RDB: restart keeps everything', () => {
     assert.equal(m.get('rdb_changes_since_last_save'), '0');
   });
 
-  test('while the dump loads at start-up the server listens and answers -LOADING, as Redis', async () => {
-    const dir = tempDir();
-    const s1 = await proc([], dir);
-    const c1 = await connect(s1.port);
-    assert.equal(await c1.call('DEBUG', 'POPULATE', '100000', 'load', '20'), 'OK');
-    assert.equal(await c1.call('SAVE'), 'OK');
-    await s1.kill9();
-    const port = s1.port;
-    // a small events interval: many turns of the event loop while loading
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'tredis-server'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'server.log'), '--loading-process-events-interval-bytes', '1024'], { stdio: 'ignore' });
+  /**
+   * Start the binary on `dir` and PING it from the moment it listens: the
+   * replies seen until PONG, and the start-up log of that run.
+   */
+  async function pingWhileStarting(dir: string, port: number, extra: string[], then: () => Promise<void>): Promise<{ replies: string[]; log: string }> {
+    const args = [path.join(ROOT, 'bin', 'tredis-server'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'server.log'), ...extra];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
     try {
       const replies: string[] = [];
-      const deadline = Date.now() + 20000;
+      const deadline = Date.now() + 30000;
       while (Date.now() < deadline && replies[replies.length - 1] !== 'PONG') {
         try {
           const c = await TestClient.connect(port);
           try {
-            for (let i = 0; i < 1000 && replies[replies.length - 1] !== 'PONG'; i++) {
+            for (let i = 0; i < 5000 && replies[replies.length - 1] !== 'PONG'; i++) {
               const r = await c.call('PING');
               replies.push(r instanceof ReplyError ? r.message : String(r));
             }
@@ -79,18 +76,48 @@ describe('RDB: restart keeps everything', () => {
           await new Promise((r) => setTimeout(r, 5));
         }
       }
-      assert.equal(replies[replies.length - 1], 'PONG');
-      assert.ok(replies.includes('LOADING Redis is loading the dataset in memory'), replies.slice(0, 5).join(' / '));
-      const c2 = await connect(port);
-      assert.equal(await c2.call('DBSIZE'), 100000);
+      if (replies[replies.length - 1] === 'PONG') await then();
       const log = serverLog(dir);
-      const last = log.slice(log.lastIndexOf('Redis is starting'));
-      const at = (re: RegExp): number => last.search(re);
-      const order = [/Running mode=standalone/, /Server initialized/, /Loading RDB produced by version/, /DB loaded from disk/, /Ready to accept connections/].map(at);
-      assert.ok(order.every((p, i) => p >= 0 && (i === 0 || p > order[i - 1])), `log order: ${order.join(' ')}`);
+      return { replies, log: log.slice(log.lastIndexOf('Redis is starting')) };
     } finally {
       child.kill('SIGKILL');
     }
+  }
+
+  function assertLoadingSeen(replies: string[], log: string, loaded: RegExp): void {
+    assert.equal(replies[replies.length - 1], 'PONG');
+    assert.ok(replies.includes('LOADING Redis is loading the dataset in memory'), replies.slice(0, 5).join(' / '));
+    const order = [/Running mode=standalone/, /Server initialized/, loaded, /Ready to accept connections/].map((re) => log.search(re));
+    assert.ok(order.every((p, i) => p >= 0 && (i === 0 || p > order[i - 1])), `log order: ${order.join(' ')}`);
+  }
+
+  test('while the dump loads at start-up the server listens and answers -LOADING, as Redis', async () => {
+    const dir = tempDir();
+    const s1 = await proc([], dir);
+    const c1 = await connect(s1.port);
+    assert.equal(await c1.call('DEBUG', 'POPULATE', '100000', 'load', '20'), 'OK');
+    assert.equal(await c1.call('SAVE'), 'OK');
+    await s1.kill9();
+    // a small events interval: many turns of the event loop while loading
+    const { replies, log } = await pingWhileStarting(dir, s1.port, ['--loading-process-events-interval-bytes', '1024'], async () => {
+      const c2 = await connect(s1.port);
+      assert.equal(await c2.call('DBSIZE'), 100000);
+    });
+    assertLoadingSeen(replies, log, /DB loaded from disk/);
+    assert.ok(log.search(/Server initialized/) < log.search(/Loading RDB produced by version/));
+  });
+
+  test('while the AOF replays at start-up the server answers -LOADING too', async () => {
+    const dir = tempDir();
+    const s1 = await proc(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], dir);
+    const c1 = await connect(s1.port);
+    for (let b = 0; b < 10; b++) await pipeline(c1, Array.from({ length: 5000 }, (_, i) => ['SET', `aof:${b}:${i}`, 'v']));
+    await s1.kill9();
+    const { replies, log } = await pingWhileStarting(dir, s1.port, ['--appendonly', 'yes'], async () => {
+      const c2 = await connect(s1.port);
+      assert.equal(await c2.call('DBSIZE'), 50000);
+    });
+    assertLoadingSeen(replies, log, /DB loaded from append only file/);
   });
 
   test('SIGTERM saves when save points exist; SHUTDOWN NOSAVE does not', async () => {

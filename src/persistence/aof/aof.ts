@@ -707,7 +707,7 @@ export class Aof implements PropagationSink {
   }
 
   /** loadAppendOnlyFiles with the upgrade check; `onRdb` gets the loaders of RDB parts. */
-  loadFiles(onProgress: (delta: number) => void, onRdb: (l: RdbLoader) => void): AofLoadResult {
+  loadFiles(onProgress: (delta: number) => void, onRdb: (l: RdbLoader) => void): Generator<void, AofLoadResult> {
     const s = this.server;
     const am = this.manifest;
     const old = path.join(s.dataDir, this.filename);

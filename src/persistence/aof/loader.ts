@@ -120,8 +120,8 @@ function fileSize(file: string): number | NodeJS.ErrnoException {
   }
 }
 
-/** loadSingleAppendOnlyFile */
-export function loadSingleAppendOnlyFile(ctx: AofLoadContext, name: string): AofLoadStatus {
+/** loadSingleAppendOnlyFile, in steps (a step: one chunk of an RDB base, or 1024 commands). */
+function* loadSingleAppendOnlyFile(ctx: AofLoadContext, name: string): Generator<void, AofLoadStatus> {
   const s = ctx.server;
   const log = s.logger;
   const file = path.join(ctx.dir, name);
@@ -154,6 +154,7 @@ export function loadSingleAppendOnlyFile(ctx: AofLoadContext, name: string): Aof
           if (n === 0) break;
           loader.push(n === chunk.length ? Buffer.from(chunk) : Buffer.from(chunk.subarray(0, n)));
           off += n;
+          yield;
         }
         const summary = loader.end();
         start = summary.bytes;
@@ -171,14 +172,14 @@ export function loadSingleAppendOnlyFile(ctx: AofLoadContext, name: string): Aof
       ctx.onProgress?.(start);
       if (oldStyle) log.notice('Reading the remaining AOF tail...');
     }
-    return replayCommands(ctx, fd, name, file, start);
+    return yield* replayCommands(ctx, fd, name, file, start);
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /** The command part of a file, from byte `start`. */
-function replayCommands(ctx: AofLoadContext, fd: number, name: string, file: string, start: number): AofLoadStatus {
+function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: string, start: number): Generator<void, AofLoadStatus> {
   const s = ctx.server;
   const log = s.logger;
   const r = new FileReader(fd, start);
@@ -191,9 +192,10 @@ function replayCommands(ctx: AofLoadContext, fd: number, name: string, file: str
   const prevClient = s.currentClient;
   try {
     outer: for (;;) {
-      if ((loops++ & 1023) === 0 && ctx.onProgress) {
-        ctx.onProgress(r.offset - reported);
+      if ((loops++ & 1023) === 0) {
+        ctx.onProgress?.(r.offset - reported);
         reported = r.offset;
+        if (loops > 1) yield;
       }
       const head = r.line();
       if (head === null) break;
@@ -300,8 +302,8 @@ export interface AofLoadResult {
   baseSize: number;
 }
 
-/** loadAppendOnlyFiles: base then incr files, in manifest order. */
-export function loadAppendOnlyFiles(ctx: AofLoadContext, am: AofManifest): AofLoadResult {
+/** loadAppendOnlyFiles: base then incr files, in manifest order; in steps, so the caller can let the event loop run between them. */
+export function* loadAppendOnlyFiles(ctx: AofLoadContext, am: AofManifest): Generator<void, AofLoadResult> {
   const log = ctx.server.logger;
   if (am.base === null && am.incr.length === 0) return { status: 'not_exist', totalSize: 0, baseSize: 0 };
   const total = am.incr.length + (am.base ? 1 : 0);
@@ -319,7 +321,7 @@ export function loadAppendOnlyFiles(ctx: AofLoadContext, am: AofManifest): AofLo
       const r = fileSize(path.join(ctx.dir, f.info.name));
       baseSize = typeof r === 'number' ? r : 0;
     }
-    ret = loadSingleAppendOnlyFile(ctx, f.info.name);
+    ret = yield* loadSingleAppendOnlyFile(ctx, f.info.name);
     if (ret === 'ok' || (ret === 'truncated' && last)) {
       log.notice(`DB loaded from ${f.kind} file ${f.info.name}: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(3)} seconds`);
     }
