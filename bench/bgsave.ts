@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { arg, flag, Conn, freePort, infoField, latencyLoop, summarize } from './util';
+import { arg, flag, Conn, freePort, replaceDocSection, infoField, latencyLoop, summarize } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -238,7 +238,6 @@ async function main(): Promise<void> {
 /** Replace (or add) the "Background save" section of docs/benchmarks.md. */
 function writeDocs(report: string, keys: number, size: number): void {
   const file = path.join(ROOT, 'docs', 'benchmarks.md');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const cmd = `node dist/bench/bgsave.js --keys ${keys} --size ${size}`;
   const section = [
     '## Background save',
@@ -265,14 +264,7 @@ function writeDocs(report: string, keys: number, size: number): void {
     '  cons-strings, which the first save flattens (a one-time ~110 MB for 1M keys that would be counted as save memory).',
     '',
   ].join('\n');
-  const start = text.indexOf('## Background save');
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    text = text.replace(/\n*$/, '\n\n') + section;
-  }
-  fs.writeFileSync(file, text);
+  replaceDocSection(file, '## Background save', section);
   console.log(`\nwrote ${path.relative(ROOT, file)}`);
 }
 

@@ -30,7 +30,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { arg, flag, Conn, freePort, infoField, latencyLoop, summarize, type LatencyStats as Stats } from './util';
+import { arg, flag, Conn, freePort, replaceDocSection, infoField, latencyLoop, summarize, type LatencyStats as Stats } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -343,7 +343,6 @@ async function main(): Promise<void> {
 /** Replace (or add) the "Replication" section of docs/benchmarks.md, leaving the others as they are. */
 function writeDocs(report: string, keys: number, rate: number, seconds: number, conns: number): void {
   const file = path.join(ROOT, 'docs', 'benchmarks.md');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const cmd = `node dist/bench/replication.js --keys ${keys} --rate ${rate} --seconds ${seconds} --conns ${conns}`;
   const section = [
     '## Replication',
@@ -365,14 +364,7 @@ function writeDocs(report: string, keys: number, rate: number, seconds: number, 
     '```',
     '',
   ].join('\n');
-  const start = text.indexOf('## Replication');
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + section + (next >= 0 ? '\n' + text.slice(next + 1) : '');
-  } else {
-    text = text.replace(/\n*$/, '\n\n') + section;
-  }
-  fs.writeFileSync(file, text);
+  replaceDocSection(file, '## Replication', section);
   console.log(`\nwrote ${path.relative(ROOT, file)}`);
 }
 

@@ -2,6 +2,7 @@
  * Shared pieces of the side-by-side benchmark scripts: command-line options,
  * a minimal one-request-at-a-time RESP client, free loopback ports.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 /** Value of `--name value` on the command line, or def. */
@@ -141,4 +142,17 @@ export function latencyLoop(c: Conn, first: 'GET' | 'SET', keys: number): { stop
       return lat;
     },
   };
+}
+
+/** Put `section` (starting with its `## heading` line) into a markdown file: in place of that section, or appended. */
+export function replaceDocSection(file: string, heading: string, section: string): void {
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + 1);
+    text = text.slice(0, start) + section + (next >= 0 ? '\n' + text.slice(next + 1) : '');
+  } else {
+    text = text.replace(/\n*$/, '\n\n') + section;
+  }
+  fs.writeFileSync(file, text);
 }

@@ -86,3 +86,12 @@ export function writeFully(fd: number, data: Buffer): void {
   let off = 0;
   while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
 }
+
+/** Open `file` for writing; the error instead of a throw (a background save reports it when its job ends). */
+export function openForWrite(file: string): { fd: number; error: unknown } {
+  try {
+    return { fd: fs.openSync(file, 'w'), error: null };
+  } catch (e) {
+    return { fd: -1, error: e };
+  }
+}

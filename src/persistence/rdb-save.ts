@@ -16,7 +16,7 @@ import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
 import { replicationAuxFields } from '../replication/index';
-import { closeQuiet, fsyncFileDir, logAsChild, strerror, unlinkQuiet, writeFully } from './fs-util';
+import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from './fs-util';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
 export const BGSAVE_RETRY_DELAY = 5;
@@ -157,13 +157,9 @@ export class RdbSaver {
     const file = this.filename;
     const tmpName = `temp-${process.pid}.rdb`;
     const tmp = path.join(dir, tmpName);
-    let fd = -1;
-    let openError: unknown = null;
-    try {
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      openError = e;
-    }
+    const opened = openForWrite(tmp);
+    let fd = opened.fd;
+    const openError = opened.error;
     let sinceSync = 0;
     const incrementalFsync = s.config.bool('rdb-save-incremental-fsync');
     const sink: SnapshotSink = {

@@ -28,7 +28,7 @@ import type { RdbLoader } from '../rdb-load';
 import { AofCommandWriter } from './commands';
 import { AofManifest, AofManifestError, manifestName, persistManifest, tempIncrName } from './manifest';
 import { loadAppendOnlyFiles, type AofLoadResult } from './loader';
-import { closeQuiet, fsyncFileDir, logAsChild, strerror, unlinkQuiet, writeFully } from '../fs-util';
+import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from '../fs-util';
 
 /** aof_state */
 export type AofState = 'off' | 'on' | 'wait_rewrite';
@@ -452,13 +452,9 @@ export class Aof implements PropagationSink {
     this.rewrites++;
     const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`;
     const tmp = path.join(s.dataDir, tmpName);
-    let fd = -1;
-    let openError: unknown = null;
-    try {
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      openError = e;
-    }
+    const opened = openForWrite(tmp);
+    let fd = opened.fd;
+    const openError = opened.error;
     const writeFile = (chunk: Buffer): Promise<void> =>
       new Promise<void>((resolve, reject) => fs.write(fd, chunk, 0, chunk.length, null, (err) => (err ? reject(err) : resolve())));
     let finishConversion: (() => void) | null = null;
