@@ -9,7 +9,6 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Server, type ServerOptions } from './server/server';
-import { installSubsystems } from './server/subsystems';
 import { splitArgs } from './protocol/parser';
 import type { Directive } from './config/parse';
 
@@ -63,7 +62,6 @@ export async function createServer(options: ServerOptions = {}): Promise<TredisS
   const defaults: Record<string, unknown> = { bind: '127.0.0.1', save: '' };
   if (options.dir === undefined) defaults.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tredis-'));
   server.config.loadDirectives(optionsToDirectives({ ...defaults, ...options }, server));
-  installSubsystems(server);
   await server.start();
   return {
     get port() {

@@ -10,7 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Server } from './server/server';
-import { installSubsystems } from './server/subsystems';
 import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
 import { logTimestamp } from './server/logger';
 import { textToBytes } from './config/bytes';
@@ -110,7 +109,6 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0) {
     server.configLoadedMessage = `Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1] ?? 'tredis-server'} /path/to/redis.conf`;
   }
-  installSubsystems(server);
   // createPidFile(): daemonized servers always have one
   let pidfile = server.config.path('pidfile');
   if (pidfile === '' && daemonChild) pidfile = '/var/run/redis.pid';

@@ -70,7 +70,7 @@ export const connectionCommands: CommandSpec[] = [
       c.multi = null;
       c.multiDirty = false;
     }
-    s.unwatchAll(c);
+    s.watch.unwatchAll(c);
     c.casDirty = false;
     s.pubsub.unsubscribeAll(c);
     if (c.isMonitor) {

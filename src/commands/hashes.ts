@@ -209,7 +209,7 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   h.set(field, text, hashLimits(c));
   c.reply.bulk(text);
   wrote(c, key, 'h', 'hincrbyfloat');
-  c.server.rewriteCommand(['HSET', key, field, text]);
+  c.server.propagation.rewrite(['HSET', key, field, text]);
 }
 
 /** Format: HRANDFIELD key [count [WITHVALUES]] */

@@ -175,10 +175,10 @@ function moveCommand(c: Client, argv: string[]): void {
     return;
   }
   const s = c.server;
-  s.beforeKeyWrite(dst.id, key);
+  s.watch.beforeKeyWrite(dst.id, key);
   src.delete(key);
   placeValue(dst, key, e.value, e, false);
-  s.signalModifiedKey(dst.id, key);
+  s.watch.signalModifiedKey(dst.id, key);
   s.notifyKeyspaceEvent('g', 'move_from', key, src.id);
   s.notifyKeyspaceEvent('g', 'move_to', key, dst.id);
   s.dirty++;
@@ -217,10 +217,10 @@ function copyCommand(c: Client, argv: string[]): void {
   }
   const s = c.server;
   const copy = duplicateValue(c, v);
-  if (dst !== src) s.beforeKeyWrite(dst.id, newkey);
+  if (dst !== src) s.watch.beforeKeyWrite(dst.id, newkey);
   if (del) dst.delete(newkey);
   placeValue(dst, newkey, copy, e, true);
-  if (dst !== src) s.signalModifiedKey(dst.id, newkey);
+  if (dst !== src) s.watch.signalModifiedKey(dst.id, newkey);
   s.notifyKeyspaceEvent('g', 'copy_to', newkey, dst.id);
   s.dirty++;
   c.reply.int(1);
@@ -273,7 +273,7 @@ export function parseScanCursor(s: string): number {
  * as Redis does for commands flagged TOUCHES_ARBITRARY_KEYS.
  */
 function touchesArbitraryKeys(c: Client, name: string): void {
-  if (c.lastCmd !== null && c.lastCmd.name === name) c.server.propagateNoMulti = true;
+  if (c.lastCmd !== null && c.lastCmd.name === name) c.server.propagation.noMulti = true;
 }
 
 /** Format: SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
@@ -418,7 +418,7 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     // already expired: delete now and propagate the deletion
     db.delete(key);
     s.dirty++;
-    s.rewriteCommand([delVerb(c, 'lazyfree-lazy-expire'), key]);
+    s.propagation.rewrite([delVerb(c, 'lazyfree-lazy-expire'), key]);
     s.notifyKeyspaceEvent('g', 'del', key, db.id);
     c.reply.int(1);
     return;
@@ -429,7 +429,7 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     const out = argv.slice();
     out[0] = 'PEXPIREAT';
     out[2] = whenText ?? String(when);
-    s.rewriteCommand(out);
+    s.propagation.rewrite(out);
   }
   s.notifyKeyspaceEvent('g', 'expire', key, db.id);
   s.dirty++;

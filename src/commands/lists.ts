@@ -187,18 +187,18 @@ function serveFromKey(c: Client, key: string, w: ListWait): boolean {
   if (typeof v === 'string' || v.type !== 'list' || v.length === 0) return false;
   const s = c.server;
   if (w.dst === null) {
-    s.beforeKeyWrite(db.id, key);
+    s.watch.beforeKeyWrite(db.id, key);
     if (w.count > 0) {
       const n = w.count > v.length ? v.length : w.count;
-      s.alsoPropagate(db.id, [w.left ? 'LPOP' : 'RPOP', key, String(n)]);
+      s.propagation.also(db.id, [w.left ? 'LPOP' : 'RPOP', key, String(n)]);
       c.reply.arrayLen(2);
       c.reply.bulk(key);
       popRangeReply(c, v, w.left, n);
       elementsRemoved(c, key, w.left, v, n);
-      s.signalModifiedKey(db.id, key);
+      s.watch.signalModifiedKey(db.id, key);
       return true;
     }
-    s.alsoPropagate(db.id, [w.left ? 'LPOP' : 'RPOP', key]);
+    s.propagation.also(db.id, [w.left ? 'LPOP' : 'RPOP', key]);
     const value = (w.left ? v.popFront() : v.popBack()) as string;
     c.reply.arrayLen(2);
     c.reply.bulk(key);
@@ -219,12 +219,12 @@ function serveFromKey(c: Client, key: string, w: ListWait): boolean {
     }
     dst = dv;
   }
-  s.beforeKeyWrite(db.id, key);
-  if (dstKey !== key) s.beforeKeyWrite(db.id, dstKey);
+  s.watch.beforeKeyWrite(db.id, key);
+  if (dstKey !== key) s.watch.beforeKeyWrite(db.id, dstKey);
   c.reply.bulk(moveOne(c, key, v, dstKey, dst, w.left, w.toLeft));
   // The push may serve clients blocked on the destination (BLMOVE chains).
-  s.signalModifiedKey(db.id, dstKey);
-  s.alsoPropagate(db.id, w.rpoplpush ? ['RPOPLPUSH', key, dstKey] : ['LMOVE', key, dstKey, w.left ? 'left' : 'right', w.toLeft ? 'left' : 'right']);
+  s.watch.signalModifiedKey(db.id, dstKey);
+  s.propagation.also(db.id, w.rpoplpush ? ['RPOPLPUSH', key, dstKey] : ['LMOVE', key, dstKey, w.left ? 'left' : 'right', w.toLeft ? 'left' : 'right']);
   return true;
 }
 
@@ -232,7 +232,7 @@ function serveFromKey(c: Client, key: string, w: ListWait): boolean {
 function blockForKeys(c: Client, argv: string[], keys: string[], timeoutAt: number, w: ListWait): void {
   const unique: string[] = [];
   for (const k of keys) if (!unique.includes(k)) unique.push(k);
-  c.server.block(c, {
+  c.server.blocking.block(c, {
     kind: 'keys',
     keys: unique,
     db: c.db.id,
@@ -262,7 +262,7 @@ function popFirstNonEmpty(c: Client, keys: string[], left: boolean, count: numbe
       c.reply.bulk(key);
       popRangeReply(c, list, left, n);
       elementsRemoved(c, key, left, list, n);
-      c.server.rewriteCommand([left ? 'LPOP' : 'RPOP', key, String(n)]);
+      c.server.propagation.rewrite([left ? 'LPOP' : 'RPOP', key, String(n)]);
       return true;
     }
     const value = (left ? list.popFront() : list.popBack()) as string;
@@ -270,7 +270,7 @@ function popFirstNonEmpty(c: Client, keys: string[], left: boolean, count: numbe
     c.reply.bulk(key);
     c.reply.bulk(value);
     elementsRemoved(c, key, left, list, 1);
-    c.server.rewriteCommand([left ? 'LPOP' : 'RPOP', key]);
+    c.server.propagation.rewrite([left ? 'LPOP' : 'RPOP', key]);
     return true;
   }
   return false;
@@ -291,7 +291,7 @@ function blockingMove(c: Client, argv: string[], fromLeft: boolean, toLeft: bool
   const srcKey = argv[1];
   const dstKey = argv[2];
   if (lmoveGeneric(c, srcKey, dstKey, fromLeft, toLeft)) {
-    c.server.rewriteCommand(rpoplpush ? ['RPOPLPUSH', srcKey, dstKey] : ['LMOVE', srcKey, dstKey, argv[3], argv[4]]);
+    c.server.propagation.rewrite(rpoplpush ? ['RPOPLPUSH', srcKey, dstKey] : ['LMOVE', srcKey, dstKey, argv[3], argv[4]]);
     return;
   }
   if (!mayBlock(c)) {
@@ -337,8 +337,8 @@ function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
 export function unblockClientWithTimeoutReply(c: Client): boolean {
   const st = c.blocked;
   if (st === null) return false;
-  c.server.execUnit(() => st.onTimeout());
-  c.server.unblock(c, true);
+  c.server.executor.execUnit(() => st.onTimeout());
+  c.server.blocking.unblock(c, true);
   return true;
 }
 
@@ -347,7 +347,7 @@ export function unblockClientWithError(c: Client, msg = 'UNBLOCKED client unbloc
   if (c.blocked === null) return false;
   c.server.countError(msg);
   c.reply.error(msg);
-  c.server.unblock(c, true);
+  c.server.blocking.unblock(c, true);
   return true;
 }
 
@@ -464,7 +464,7 @@ function ltrim(c: Client, argv: string[]): void {
     c.db.delete(key);
     s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
   }
-  s.signalModifiedKey(c.db.id, key);
+  s.watch.signalModifiedKey(c.db.id, key);
   s.dirty += before - list.length;
   c.reply.ok();
 }

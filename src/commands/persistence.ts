@@ -7,7 +7,6 @@ import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { RedisError, Err } from '../protocol/errors';
 import { isOpt, lookupRead, parseLongLong } from './util';
-import { getPersistence } from '../persistence/persistence';
 import { snapshotInProgress } from '../persistence/snapshot';
 import { encodeDumpPayload, decodeDumpPayload, RdbError } from '../persistence/rdb/index';
 import { toPlainValue, toDbValue, structureLimits, writerLimits } from '../persistence/convert';
@@ -19,7 +18,7 @@ function inExec(c: Client): boolean {
 
 /** Format: SAVE */
 function saveCommand(c: Client): void {
-  const p = getPersistence(c.server);
+  const p = c.server.persistence;
   if (p.rdb.rdbChildActive()) throw new RedisError('ERR Background save already in progress');
   p.rdb.saves++;
   if (!p.rdb.saveSync()) throw new RedisError('ERR');
@@ -34,7 +33,7 @@ function bgsaveCommand(c: Client, argv: string[]): void {
     else throw new RedisError(Err.syntax);
   }
   const s = c.server;
-  const p = getPersistence(s);
+  const p = s.persistence;
   if (p.rdb.rdbChildActive()) throw new RedisError('ERR Background save already in progress');
   if (snapshotInProgress(s) || inExec(c)) {
     if (schedule || inExec(c)) {
@@ -51,7 +50,7 @@ function bgsaveCommand(c: Client, argv: string[]): void {
 /** Format: BGREWRITEAOF */
 function bgrewriteaofCommand(c: Client): void {
   const s = c.server;
-  const aof = getPersistence(s).aof;
+  const aof = s.persistence.aof;
   if (aof.rewrite !== null) throw new RedisError('ERR Background append only file rewriting already in progress');
   if (snapshotInProgress(s) || inExec(c)) {
     aof.rewriteScheduled = true;
@@ -127,7 +126,7 @@ function restoreCommand(c: Client, argv: string[]): void {
   if (ttl !== 0 && ttl <= s.now() && !s.loading && !s.isReplica()) {
     // already expired: the key is not created (and an old one replaced is gone)
     if (deleted) {
-      s.rewriteCommand([s.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+      s.propagation.rewrite([s.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
       s.notifyKeyspaceEvent('g', 'del', key, db.id);
       s.dirty++;
     }
@@ -142,7 +141,7 @@ function restoreCommand(c: Client, argv: string[]): void {
       const rewritten = argv.slice();
       rewritten[2] = String(ttl);
       rewritten.push('ABSTTL');
-      s.rewriteCommand(rewritten);
+      s.propagation.rewrite(rewritten);
     }
   }
   // objectSetLRUOrLFU: FREQ under an LFU policy, IDLETIME otherwise

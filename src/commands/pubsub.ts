@@ -7,7 +7,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError } from '../protocol/errors';
-import { hubOf, type SubscriptionKind } from '../server/pubsub';
+import type { SubscriptionKind } from '../server/pubsub';
 import { stringMatch } from '../keyspace/glob';
 import type { Client } from '../server/client';
 
@@ -72,7 +72,7 @@ function numSub(c: Client, argv: string[], index: Map<string, Set<Client>>): voi
 export const pubsubCommands: CommandSpec[] = [
   /** Format: SUBSCRIBE channel [channel ...] */
   cmd('subscribe', -2, 'pubsub noscript loading stale', 0, 0, 0, (c, argv) => {
-    const hub = hubOf(c.server);
+    const hub = c.server.pubsub;
     for (let i = 1; i < argv.length; i++) {
       hub.subscribe(c, argv[i]);
       confirm(c, 'subscribe', argv[i], subscriptionCount(c));
@@ -80,7 +80,7 @@ export const pubsubCommands: CommandSpec[] = [
   }),
   /** Format: UNSUBSCRIBE [channel [channel ...]] */
   cmd('unsubscribe', -1, 'pubsub noscript loading stale', 0, 0, 0, (c, argv) => {
-    const hub = hubOf(c.server);
+    const hub = c.server.pubsub;
     if (argv.length === 1) {
       const all = [...c.channels];
       for (const ch of all) {
@@ -97,7 +97,7 @@ export const pubsubCommands: CommandSpec[] = [
   }),
   /** Format: PSUBSCRIBE pattern [pattern ...] */
   cmd('psubscribe', -2, 'pubsub noscript loading stale', 0, 0, 0, (c, argv) => {
-    const hub = hubOf(c.server);
+    const hub = c.server.pubsub;
     for (let i = 1; i < argv.length; i++) {
       hub.psubscribe(c, argv[i]);
       confirm(c, 'psubscribe', argv[i], subscriptionCount(c));
@@ -105,7 +105,7 @@ export const pubsubCommands: CommandSpec[] = [
   }),
   /** Format: PUNSUBSCRIBE [pattern [pattern ...]] */
   cmd('punsubscribe', -1, 'pubsub noscript loading stale', 0, 0, 0, (c, argv) => {
-    const hub = hubOf(c.server);
+    const hub = c.server.pubsub;
     if (argv.length === 1) {
       const all = [...c.patterns];
       for (const p of all) {
@@ -126,8 +126,8 @@ export const pubsubCommands: CommandSpec[] = [
    * replicas, never to the AOF, so subscribers of replicas get it too.
    */
   cmd('publish', 3, 'pubsub loading stale fast', 0, 0, 0, (c, argv) => {
-    const n = hubOf(c.server).publish(argv[1], argv[2]);
-    c.server.alsoPropagate(c.db.id, argv, true);
+    const n = c.server.pubsub.publish(argv[1], argv[2]);
+    c.server.propagation.also(c.db.id, argv, true);
     c.reply.int(n);
   }),
   /** Format: SSUBSCRIBE shardchannel [shardchannel ...] */
@@ -139,7 +139,7 @@ export const pubsubCommands: CommandSpec[] = [
     -1,
     1,
     (c, argv) => {
-      const hub = hubOf(c.server);
+      const hub = c.server.pubsub;
       for (let i = 1; i < argv.length; i++) {
         hub.ssubscribe(c, argv[i]);
         confirm(c, 'ssubscribe', argv[i], c.shardChannels.size);
@@ -148,7 +148,7 @@ export const pubsubCommands: CommandSpec[] = [
   ),
   /** Format: SUNSUBSCRIBE [shardchannel [shardchannel ...]] */
   cmd('sunsubscribe', -1, 'pubsub noscript loading stale', 1, -1, 1, (c, argv) => {
-    const hub = hubOf(c.server);
+    const hub = c.server.pubsub;
     if (argv.length === 1) {
       const all = [...c.shardChannels];
       for (const ch of all) {
@@ -165,8 +165,8 @@ export const pubsubCommands: CommandSpec[] = [
   }),
   /** Format: SPUBLISH shardchannel message (propagated to replicas like PUBLISH). */
   cmd('spublish', 3, 'pubsub loading stale fast', 1, 1, 1, (c, argv) => {
-    const n = hubOf(c.server).publish(argv[1], argv[2], true);
-    c.server.alsoPropagate(c.db.id, argv, true);
+    const n = c.server.pubsub.publish(argv[1], argv[2], true);
+    c.server.propagation.also(c.db.id, argv, true);
     c.reply.int(n);
   }),
   {
@@ -178,15 +178,15 @@ export const pubsubCommands: CommandSpec[] = [
     step: 0,
     subcommands: [
       /** Format: PUBSUB CHANNELS [pattern] */
-      cmd('channels', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => listChannels(c, argv, hubOf(c.server).channels)),
+      cmd('channels', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => listChannels(c, argv, c.server.pubsub.channels)),
       /** Format: PUBSUB NUMSUB [channel ...] */
-      cmd('numsub', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => numSub(c, argv, hubOf(c.server).channels)),
+      cmd('numsub', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => numSub(c, argv, c.server.pubsub.channels)),
       /** Format: PUBSUB NUMPAT */
-      cmd('numpat', 2, 'pubsub loading stale', 0, 0, 0, (c) => c.reply.int(hubOf(c.server).patternCount())),
+      cmd('numpat', 2, 'pubsub loading stale', 0, 0, 0, (c) => c.reply.int(c.server.pubsub.patternCount())),
       /** Format: PUBSUB SHARDCHANNELS [pattern] */
-      cmd('shardchannels', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => listChannels(c, argv, hubOf(c.server).shardChannels)),
+      cmd('shardchannels', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => listChannels(c, argv, c.server.pubsub.shardChannels)),
       /** Format: PUBSUB SHARDNUMSUB [shardchannel ...] */
-      cmd('shardnumsub', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => numSub(c, argv, hubOf(c.server).shardChannels)),
+      cmd('shardnumsub', -2, 'pubsub loading stale', 0, 0, 0, (c, argv) => numSub(c, argv, c.server.pubsub.shardChannels)),
       /** Format: PUBSUB HELP */
       cmd('help', 2, 'loading stale', 0, 0, 0, (c, argv) => {
         const r = c.reply;

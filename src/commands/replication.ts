@@ -6,7 +6,6 @@ import { cmd, type CommandSpec } from './spec';
 import { RedisError } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client } from '../server/client';
-import { getReplication } from '../replication/index';
 
 /**
  * Format: REPLICAOF host port | REPLICAOF NO ONE (SLAVEOF is the same).
@@ -14,13 +13,13 @@ import { getReplication } from '../replication/index';
  */
 function replicaofCommand(c: Client, argv: string[]): void {
   const s = c.server;
-  const repl = getReplication(s);
+  const repl = s.replication;
   if (s.config.bool('cluster-enabled')) throw new RedisError('ERR REPLICAOF not allowed in cluster mode.');
   if (repl.failover.state !== 'no-failover') throw new RedisError('ERR REPLICAOF not allowed while failing over.');
   if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
     if (repl.isReplica()) {
       repl.replica.unsetMaster();
-      s.logger.notice(`MASTER MODE enabled (user request from '${s.clientInfoString(c)}')`);
+      s.logger.notice(`MASTER MODE enabled (user request from '${s.connections.clientInfoString(c)}')`);
     }
     c.reply.ok();
     return;
@@ -36,13 +35,13 @@ function replicaofCommand(c: Client, argv: string[]): void {
     return;
   }
   r.setMaster(argv[1], port);
-  s.logger.notice(`REPLICAOF ${r.masterHost}:${r.masterPort} enabled (user request from '${s.clientInfoString(c)}')`);
+  s.logger.notice(`REPLICAOF ${r.masterHost}:${r.masterPort} enabled (user request from '${s.connections.clientInfoString(c)}')`);
   c.reply.ok();
 }
 
 /** Format: ROLE -> ["master", offset, [[ip, port, offset], ...]] or ["slave", host, port, state, offset]. */
 function roleCommand(c: Client): void {
-  const repl = getReplication(c.server);
+  const repl = c.server.replication;
   const rp = c.reply;
   if (!repl.isReplica()) {
     const online = repl.master.links.filter((l) => l.state === 'online');
@@ -72,27 +71,27 @@ export const replicationCommands: CommandSpec[] = [
   cmd('replicaof', 3, 'admin noscript stale no_async_loading', 0, 0, 0, replicaofCommand, { group: 'server', since: '5.0.0', summary: 'Configure a server as replica of another, or promote it to a master.' }),
   cmd('slaveof', 3, 'admin noscript stale no_async_loading', 0, 0, 0, replicaofCommand, { group: 'server', since: '1.0.0', summary: 'Sets a Redis server as a replica of another, or promotes it to being a master.' }),
   cmd('role', 1, 'noscript loading stale fast', 0, 0, 0, roleCommand, { group: 'server', since: '2.8.12', summary: 'Returns the replication role.' }),
-  cmd('sync', 1, 'admin noscript no_async_loading no_multi', 0, 0, 0, (c, argv) => getReplication(c.server).master.syncCommand(c, argv), {
+  cmd('sync', 1, 'admin noscript no_async_loading no_multi', 0, 0, 0, (c, argv) => c.server.replication.master.syncCommand(c, argv), {
     group: 'server',
     since: '1.0.0',
     summary: 'An internal command used in replication.',
   }),
-  cmd('psync', -3, 'admin noscript no_async_loading no_multi', 0, 0, 0, (c, argv) => getReplication(c.server).master.syncCommand(c, argv), {
+  cmd('psync', -3, 'admin noscript no_async_loading no_multi', 0, 0, 0, (c, argv) => c.server.replication.master.syncCommand(c, argv), {
     group: 'server',
     since: '2.8.0',
     summary: 'An internal command used in replication.',
   }),
-  cmd('replconf', -1, 'admin noscript loading stale allow_busy', 0, 0, 0, (c, argv) => getReplication(c.server).master.replconfCommand(c, argv), {
+  cmd('replconf', -1, 'admin noscript loading stale allow_busy', 0, 0, 0, (c, argv) => c.server.replication.master.replconfCommand(c, argv), {
     group: 'server',
     since: '3.0.0',
     summary: 'An internal command for configuring the replication stream.',
   }),
-  cmd('wait', 3, 'noscript', 0, 0, 0, (c, argv) => getReplication(c.server).master.waitCommand(c, argv), {
+  cmd('wait', 3, 'noscript', 0, 0, 0, (c, argv) => c.server.replication.master.waitCommand(c, argv), {
     group: 'generic',
     since: '3.0.0',
     summary: 'Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.',
   }),
-  cmd('failover', -1, 'admin noscript stale', 0, 0, 0, (c, argv) => getReplication(c.server).failover.command(c, argv), {
+  cmd('failover', -1, 'admin noscript stale', 0, 0, 0, (c, argv) => c.server.replication.failover.command(c, argv), {
     group: 'server',
     since: '6.2.0',
     summary: 'Starts a coordinated failover from a server to one of its replicas.',

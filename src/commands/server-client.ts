@@ -251,12 +251,12 @@ export const clientCommand: CommandSpec = cmd(
         const ms = parseLongLong(argv[2]);
         if (ms === null) throw new RedisError('ERR timeout is not an integer or out of range');
         if (ms < 0n) throw new RedisError('ERR timeout is negative');
-        c.server.pause(Number(ms), writeOnly);
+        c.server.pause.pause(Number(ms), writeOnly);
         c.reply.ok();
       }),
       /** Format: CLIENT UNPAUSE */
       cmd('unpause', 2, 'admin noscript loading stale', 0, 0, 0, (c) => {
-        c.server.unpause();
+        c.server.pause.unpause();
         c.reply.ok();
       }),
       /** Format: CLIENT REPLY ON|OFF|SKIP */
@@ -309,8 +309,8 @@ export const clientCommand: CommandSpec = cmd(
         if (error) {
           target.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
           s.countError('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-        } else s.execUnit(() => st.onTimeout());
-        s.unblock(target, true);
+        } else s.executor.execUnit(() => st.onTimeout());
+        s.blocking.unblock(target, true);
         c.reply.int(1);
       }),
       /** Format: CLIENT TRACKING ON|OFF [...]: server-assisted client side caching is not supported. */

@@ -17,7 +17,6 @@ import { stringRefcount } from './strings';
 import { toPlainValue, writerLimits } from '../persistence/convert';
 import { RdbWriter } from '../persistence/rdb/writer';
 import { digestDataset, digestValue } from '../keyspace/digest';
-import { findReplication } from '../replication/index';
 import { rewriteConfigFile, strerrorOf } from '../config/rewrite';
 import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
@@ -290,9 +289,9 @@ function debugHandler(c: Client, argv: string[]): void {
         if (db.lookup(key) !== undefined) continue;
         const base = `value:${j}`;
         const val = valsize === 0 ? base : (base + '\0'.repeat(Math.max(0, valsize - base.length))).slice(0, valsize);
-        s.beforeKeyWrite(db.id, key);
+        s.watch.beforeKeyWrite(db.id, key);
         db.set(key, val);
-        s.signalModifiedKey(db.id, key);
+        s.watch.signalModifiedKey(db.id, key);
       }
       return c.reply.ok();
     }
@@ -315,21 +314,16 @@ function debugHandler(c: Client, argv: string[]): void {
       if (argc !== 3) throw bad();
       return debugProtocol(c, argv[2].toLowerCase());
     case 'reload': {
-      const hook = s.hooks.debugReload;
       for (let j = 2; j < argc; j++) {
         const o = argv[j].toLowerCase();
         if (o !== 'merge' && o !== 'noflush' && o !== 'nosave') throw new RedisError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
       }
-      if (hook === null) throw new RedisError('ERR Error trying to load the RDB dump, check server logs.');
-      return hook(c, argv.slice(2));
+      return s.persistence.debugReload(c, argv.slice(2));
     }
     case 'change-repl-id': {
       if (argc !== 2) throw bad();
-      const repl = findReplication(s);
-      if (repl) {
-        repl.changeReplicationId();
-        repl.clearReplicationId2();
-      }
+      s.replication.changeReplicationId();
+      s.replication.clearReplicationId2();
       return c.reply.ok();
     }
     case 'log':

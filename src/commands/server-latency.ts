@@ -1,236 +1,14 @@
 /**
- * Command latency bookkeeping and the commands that read it:
- * - per-command latency histograms (Redis's HDR histograms with 2 significant
- *   digits, values in ns) for INFO latencystats and LATENCY HISTOGRAM;
- * - the latency monitor (`command` / `fast-command` events above
- *   latency-monitor-threshold) for LATENCY LATEST/HISTORY/GRAPH/DOCTOR/RESET;
- * - SLOWLOG GET/LEN/RESET (entries live in server.slowlog).
- * The executor reports every call's duration through server.slowlogAdd; the
- * installer wraps it to feed the histograms and the monitor, to skip
- * `skip_slowlog` commands and to redact secrets as Redis does.
+ * The commands that read the latency bookkeeping of server/latency.ts:
+ * LATENCY LATEST/HISTORY/GRAPH/DOCTOR/RESET/HISTOGRAM (server.latency) and
+ * SLOWLOG GET/LEN/RESET (server.slowlog).
  */
 import { cmd, type Command, type CommandSpec } from './spec';
 import { RedisError } from '../protocol/errors';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
 import { replyHelp, subcommandSyntaxError } from './server-util';
-
-// ---------------------------------------------------------------- HDR histogram
-
-/** hdr_histogram(lowest 1, highest 1e9, 2 significant figures), as Redis configures it for commands. */
-export class LatencyHistogram {
-  /**
-   * Counts by lowest equivalent value k = sub << b (ns): rows[b][sub], a row
-   * of 256 allocated when first used (record() runs after every command).
-   */
-  private readonly rows: Array<Float64Array | undefined> = [];
-  total = 0;
-
-  private static bucketIndex(v: number): number {
-    // 64 - clz(v | sub_bucket_mask) - (unit_magnitude + sub_bucket_half_count_magnitude + 1), mask 255
-    return Math.floor(Math.log2(v | 255)) + 1 - 8;
-  }
-
-  /** lowest_equivalent_value */
-  static lowest(v: number): number {
-    const b = LatencyHistogram.bucketIndex(v);
-    return Math.floor(v / 2 ** b) * 2 ** b;
-  }
-
-  /** highest_equivalent_value */
-  static highest(v: number): number {
-    const b = LatencyHistogram.bucketIndex(v);
-    return LatencyHistogram.lowest(v) + 2 ** b - 1;
-  }
-
-  /** hdr_record_value, clamped to 1ns..1s like updateCommandLatencyHistogram. */
-  record(ns: number): void {
-    const v = Math.min(1e9, Math.max(1, Math.round(ns)));
-    // lowest(v) with integer ops (v < 2^31; runs after every command)
-    const b = 24 - Math.clz32(v | 255);
-    const row = this.rows[b] ?? this.newRow(b);
-    row[v >>> b]++;
-    this.total++;
-  }
-
-  private newRow(b: number): Float64Array {
-    while (this.rows.length <= b) this.rows.push(undefined);
-    return (this.rows[b] = new Float64Array(256));
-  }
-
-  /** Count of lowest equivalent value k (a key of sortedKeys()). */
-  private countOf(k: number): number {
-    const b = 24 - Math.clz32(k | 255);
-    return this.rows[b]?.[k >>> b] ?? 0;
-  }
-
-  private sortedKeys(): number[] {
-    // rows in b order, each in sub order, is ascending k order
-    const out: number[] = [];
-    for (let b = 0; b < this.rows.length; b++) {
-      const row = this.rows[b];
-      if (row === undefined) continue;
-      for (let sub = 0; sub < 256; sub++) if (row[sub] > 0) out.push(sub * 2 ** b);
-    }
-    return out;
-  }
-
-  /** hdr_value_at_percentile (ns). */
-  valueAtPercentile(p: number): number {
-    if (this.total === 0) return 0;
-    const want = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.total + 0.5));
-    let acc = 0;
-    for (const k of this.sortedKeys()) {
-      acc += this.countOf(k);
-      if (acc >= want) return LatencyHistogram.highest(k);
-    }
-    return 0;
-  }
-
-  /** fillCommandCDF's buckets: log iterator from 1024ns doubling; [usec, cumulative count] when the count grows. */
-  cdf(): Array<[number, number]> {
-    const keys = this.sortedKeys();
-    const out: Array<[number, number]> = [];
-    let level = 1024;
-    let i = 0;
-    let cum = 0;
-    let prev = 0;
-    while (cum < this.total) {
-      while (i < keys.length && keys[i] <= level - 1) cum += this.countOf(keys[i++]);
-      if (cum > prev) out.push([Math.floor((level - 1) / 1000), cum]);
-      prev = cum;
-      level *= 2;
-    }
-    return out;
-  }
-}
-
-interface LatencyState {
-  histograms: Map<Command, LatencyHistogram>;
-  events: Map<string, LatencyEvents>;
-}
-
-const LATENCY_TS_LEN = 160;
-
-/** One latency monitor event's time series (latencyTimeSeries). */
-interface LatencyEvents {
-  idx: number;
-  max: number;
-  samples: Array<{ time: number; latency: number }>;
-}
-
-const states = new WeakMap<Server, LatencyState>();
-
-function stateOf(s: Server): LatencyState {
-  let st = states.get(s);
-  if (st === undefined) states.set(s, (st = { histograms: new Map(), events: new Map() }));
-  return st;
-}
-
-/** The histogram of a command, if it ran since the last reset. */
-export function commandHistogram(s: Server, c: Command): LatencyHistogram | undefined {
-  return stateOf(s).histograms.get(c);
-}
-
-/** CONFIG RESETSTAT: forget the histograms. */
-export function resetLatencyHistograms(s: Server): void {
-  stateOf(s).histograms.clear();
-}
-
-/** latencyAddSample: keep the worst per second, 160 samples, and the all-time max. */
-export function latencyAddSample(s: Server, event: string, latencyMs: number): void {
-  const st = stateOf(s);
-  let ts = st.events.get(event);
-  if (ts === undefined) {
-    ts = { idx: 0, max: 0, samples: Array.from({ length: LATENCY_TS_LEN }, () => ({ time: 0, latency: 0 })) };
-    st.events.set(event, ts);
-  }
-  const now = Math.floor(s.now() / 1000);
-  if (latencyMs > ts.max) ts.max = latencyMs;
-  const prev = (ts.idx + LATENCY_TS_LEN - 1) % LATENCY_TS_LEN;
-  if (ts.samples[prev].time === now) {
-    if (latencyMs > ts.samples[prev].latency) ts.samples[prev].latency = latencyMs;
-    return;
-  }
-  ts.samples[ts.idx] = { time: now, latency: latencyMs };
-  ts.idx = (ts.idx + 1) % LATENCY_TS_LEN;
-}
-
-/** The command argv runs (subcommand when there is one), as the executor resolved it. */
-export function resolveCommand(s: Server, argv: string[]): Command | undefined {
-  const base = s.commands.get(argv[0].toLowerCase());
-  if (base === undefined || base.subcommands === null || argv.length < 2) return base;
-  return base.subcommands.get(argv[1].toLowerCase()) ?? base;
-}
-
-const REDACTED = '(redacted)';
-
-/** The argv SLOWLOG keeps: secrets replaced by "(redacted)" (redactClientCommandArgument). */
-function redact(s: Server, c: Command | undefined, argv: string[]): string[] {
-  if (c === undefined) return argv;
-  const name = c.fullName;
-  if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : REDACTED));
-  if (name === 'hello') {
-    const out = argv.slice();
-    for (let i = 2; i < out.length; i++) {
-      if (out[i].toLowerCase() === 'auth' && i + 2 < out.length) {
-        out[i + 1] = REDACTED;
-        out[i + 2] = REDACTED;
-        i += 2;
-      }
-    }
-    return out;
-  }
-  if (name === 'config|set') {
-    const out = argv.slice();
-    for (let i = 2; i + 1 < out.length; i += 2) if (s.config.registry.find(out[i])?.sensitive) out[i + 1] = REDACTED;
-    return out;
-  }
-  if (name === 'migrate') {
-    const out = argv.slice();
-    for (let i = 6; i < out.length; i++) {
-      const a = out[i].toLowerCase();
-      if (a === 'auth' && i + 1 < out.length) out[++i] = REDACTED;
-      else if (a === 'auth2' && i + 2 < out.length) {
-        out[i + 1] = REDACTED;
-        out[i + 2] = REDACTED;
-        i += 2;
-      }
-    }
-    return out;
-  }
-  return argv;
-}
-
-/** Attach latency tracking to a server (wraps server.slowlogAdd, which the executor calls after every command). */
-export function installLatencyTracking(s: Server): void {
-  const base = s.slowlogAdd.bind(s);
-  const st = stateOf(s);
-  // config read after every command: cached until the config changes
-  let version = -1;
-  let tracking = true;
-  let threshold = 0;
-  s.slowlogAdd = (c: Client, argv: string[], usec: number, cmd?: Command): void => {
-    const command = cmd ?? resolveCommand(s, argv);
-    if (command !== undefined) {
-      if (s.config.version !== version) {
-        version = s.config.version;
-        tracking = s.config.bool('latency-tracking');
-        threshold = s.config.num('latency-monitor-threshold');
-      }
-      if (tracking && c.blocked === null) {
-        let h = st.histograms.get(command);
-        if (h === undefined) st.histograms.set(command, (h = new LatencyHistogram()));
-        h.record(usec * 1000);
-      }
-      const ms = Math.floor(usec / 1000);
-      if (threshold > 0 && ms >= threshold) latencyAddSample(s, command.flags.includes('fast') ? 'fast-command' : 'command', ms);
-      if (command.flags.includes('skip_slowlog')) return;
-    }
-    // redact only what SLOWLOG keeps
-    if (s.slowlogWants(usec)) base(c, redact(s, command, argv), usec, command);
-  };
-}
+import { LatencyHistogram, LATENCY_TS_LEN, type LatencyEvents } from '../server/latency';
 
 // ---------------------------------------------------------------- LATENCY
 
@@ -337,7 +115,7 @@ function latencyGraph(s: Server, event: string, ts: LatencyEvents): string {
 
 /** createLatencyReport, reduced to the per-event summary and Redis's generic advice. */
 function latencyDoctor(s: Server): string {
-  const st = stateOf(s);
+  const st = s.latency;
   const threshold = s.config.num('latency-monitor-threshold');
   if (st.events.size === 0 && threshold === 0) {
     return `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n`;
@@ -404,13 +182,13 @@ export const latencyCommand: CommandSpec = cmd(
       cmd('doctor', 2, 'admin noscript loading stale', 0, 0, 0, (c) => c.reply.verbatim(latencyDoctor(c.server))),
       /** Format: LATENCY GRAPH event */
       cmd('graph', 3, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
-        const ts = stateOf(c.server).events.get(argv[2]);
+        const ts = c.server.latency.events.get(argv[2]);
         if (ts === undefined) throw new RedisError(`ERR No samples available for event '${argv[2]}'`);
         c.reply.verbatim(latencyGraph(c.server, argv[2], ts));
       }),
       /** Format: LATENCY HISTORY event */
       cmd('history', 3, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
-        const ts = stateOf(c.server).events.get(argv[2]);
+        const ts = c.server.latency.events.get(argv[2]);
         const smp = ts ? orderedSamples(ts) : [];
         c.reply.arrayLen(smp.length);
         for (const x of smp) {
@@ -421,7 +199,7 @@ export const latencyCommand: CommandSpec = cmd(
       }),
       /** Format: LATENCY LATEST */
       cmd('latest', 2, 'admin noscript loading stale', 0, 0, 0, (c) => {
-        const st = stateOf(c.server);
+        const st = c.server.latency;
         c.reply.arrayLen(st.events.size);
         for (const [event, ts] of st.events) {
           const last = ts.samples[(ts.idx + LATENCY_TS_LEN - 1) % LATENCY_TS_LEN];
@@ -434,7 +212,7 @@ export const latencyCommand: CommandSpec = cmd(
       }),
       /** Format: LATENCY RESET [event ...] */
       cmd('reset', -2, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
-        const st = stateOf(c.server);
+        const st = c.server.latency;
         if (argv.length === 2) {
           const n = st.events.size;
           st.events.clear();
@@ -448,7 +226,7 @@ export const latencyCommand: CommandSpec = cmd(
       /** Format: LATENCY HISTOGRAM [command ...] */
       cmd('histogram', -2, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
         const s = c.server;
-        const st = stateOf(s);
+        const st = s.latency;
         const out: Array<[Command, LatencyHistogram]> = [];
         if (argv.length === 2) {
           for (const cm of allCommandsOf(s)) {
@@ -511,7 +289,7 @@ export const slowlogCommand: CommandSpec = cmd(
       /** Format: SLOWLOG GET [count] */
       cmd('get', -2, 'admin loading stale', 0, 0, 0, (c, argv) => {
         if (argv.length > 3) throw subcommandSyntaxError(argv[1], 'SLOWLOG');
-        const log = c.server.slowlog;
+        const log = c.server.slowlog.entries;
         let count = 10;
         if (argv.length === 3) {
           const n = /^-?\d+$/.test(argv[2]) ? Number(argv[2]) : NaN;
@@ -531,10 +309,10 @@ export const slowlogCommand: CommandSpec = cmd(
         }
       }),
       /** Format: SLOWLOG LEN */
-      cmd('len', 2, 'admin loading stale', 0, 0, 0, (c) => c.reply.int(c.server.slowlog.length)),
+      cmd('len', 2, 'admin loading stale', 0, 0, 0, (c) => c.reply.int(c.server.slowlog.entries.length)),
       /** Format: SLOWLOG RESET */
       cmd('reset', 2, 'admin loading stale', 0, 0, 0, (c) => {
-        c.server.slowlog = [];
+        c.server.slowlog.reset();
         c.reply.ok();
       }),
       /** Format: SLOWLOG HELP */

@@ -10,18 +10,15 @@ import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client, BlockState } from '../server/client';
 import type { Server } from '../server/server';
-import { installers } from '../server/subsystems';
 import { stringMatch } from '../keyspace/glob';
 import type { ConfigDef } from '../config/schema';
 import { rewriteConfigFile, strerrorOf } from '../config/rewrite';
 import { genInfoString } from '../info/info';
-import { recordStartupMemory, samplePeakMemory, usedMemory } from '../info/memory';
-import { findReplication } from '../replication/index';
 import { writeCommandInfo, writeCommandDocs, keyFlagsAt, aclCategories, keySpecs } from './command-meta';
 import { replyHelp, allowProtectedAction } from './server-util';
 import { clientCommand } from './server-client';
 import { debugCommand, memoryCommand } from './server-debug';
-import { latencyCommand, slowlogCommand, installLatencyTracking, resetLatencyHistograms } from './server-latency';
+import { latencyCommand, slowlogCommand } from './server-latency';
 
 // ---------------------------------------------------------------- CONFIG
 
@@ -38,8 +35,7 @@ const CONFIG_HELP = [
 
 /** `replicaof` follows REPLICAOF / failover: read the replication state into the config before showing or saving it. */
 function syncReplicaOf(s: Server): void {
-  const repl = findReplication(s);
-  if (repl === null) return;
+  const repl = s.replication;
   const host = repl.replica.masterHost;
   s.config.setRaw('replicaof', host === null ? null : { host, port: repl.replica.masterPort });
 }
@@ -112,7 +108,7 @@ function configSet(c: Client, argv: string[]): void {
   const failText = bindChanged
     ? "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."
     : "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.";
-  const rebind = s.relisten(newPort, newBind, bindChanged);
+  const rebind = s.listeners.relisten(newPort, newBind, bindChanged);
   if (c.socket === null || c.lastCmd?.fullName !== 'config|set') {
     // inside EXEC or a script the client cannot wait: apply now, report a failed rebind in the log
     commit();
@@ -121,7 +117,7 @@ function configSet(c: Client, argv: string[]): void {
     return;
   }
   const state: BlockState = { kind: 'other', keys: [], db: c.db.id, timeoutAt: 0, tryServe: () => false, onTimeout: () => {}, argv };
-  s.block(c, state);
+  s.blocking.block(c, state);
   rebind.then(
     () => {
       if (c.blocked !== state) return;
@@ -132,13 +128,13 @@ function configSet(c: Client, argv: string[]): void {
         s.countError((e as Error).message);
         c.reply.error((e as Error).message);
       }
-      s.unblock(c, true);
+      s.blocking.unblock(c, true);
     },
     () => {
       if (c.blocked !== state) return;
       s.countError(failText);
       c.reply.error(failText);
-      s.unblock(c, true);
+      s.blocking.unblock(c, true);
     },
   );
 }
@@ -150,7 +146,7 @@ function resetStats(s: Server): void {
     cm.stats.calls = cm.stats.usec = cm.stats.rejected = cm.stats.failed = 0;
     if (cm.subcommands) for (const sc of cm.subcommands.values()) sc.stats.calls = sc.stats.usec = sc.stats.rejected = sc.stats.failed = 0;
   }
-  resetLatencyHistograms(s);
+  s.latency.histograms.clear();
 }
 
 const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {
@@ -348,13 +344,13 @@ function checkFlushArgs(argv: string[]): void {
 
 /** Wake clients blocked on keys of these dbs that now exist (scanDatabaseForReadyKeys after SWAPDB). */
 function signalReadyKeys(s: Server, dbIds: number[]): void {
-  for (const k of s.blockingKeys.keys()) {
+  for (const k of s.blocking.blockingKeys.keys()) {
     const sep = k.indexOf('\0');
     const id = Number(k.slice(0, sep));
     if (!dbIds.includes(id)) continue;
     const key = k.slice(sep + 1);
     const e = s.dbs[id].peek(key);
-    if (e !== undefined && s.dbs[id].isLive(e)) s.signalModifiedKey(id, key);
+    if (e !== undefined && s.dbs[id].isLive(e)) s.watch.signalModifiedKey(id, key);
   }
 }
 
@@ -367,7 +363,7 @@ function intOrFail(s: string, msg: string): number {
 
 function blockUntilDone(c: Client, argv: string[]): BlockState {
   const state: BlockState = { kind: 'other', keys: [], db: c.db.id, timeoutAt: 0, tryServe: () => false, onTimeout: () => {}, argv };
-  c.server.block(c, state);
+  c.server.blocking.block(c, state);
   return state;
 }
 
@@ -388,12 +384,12 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       const db = c.db;
-      s.touchWatchedKeysInDb(db.id);
+      s.watch.touchWatchedKeysInDb(db.id);
       const removed = db.size;
       db.flush();
       s.dirty += removed;
       // forceCommandPropagation: an empty db is flushed on replicas and in the AOF too
-      if (removed === 0) s.alsoPropagate(db.id, argv);
+      if (removed === 0) s.propagation.also(db.id, argv);
       c.reply.ok();
     },
     { group: 'server' },
@@ -410,17 +406,17 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       let removed = 0;
-      s.touchWatchedKeysInDb(-1);
+      s.watch.touchWatchedKeysInDb(-1);
       for (const db of s.dbs) {
         removed += db.size;
         db.flush();
       }
       s.dirty += removed;
       // with save points the empty dump is written now, which zeroes the unsaved changes (Redis 7.0)
-      for (const h of s.hooks.onFlushAll) h();
+      s.persistence.afterFlushAll();
       // forceCommandPropagation: replicas and the AOF get FLUSHALL whatever the change count says
-      s.alsoPropagate(c.db.id, argv);
-      s.preventPropagation = true;
+      s.propagation.also(c.db.id, argv);
+      s.propagation.prevent = true;
       c.reply.ok();
     },
     { group: 'server' },
@@ -439,8 +435,8 @@ const keyspaceCommands: CommandSpec[] = [
       const b = intOrFail(argv[2], 'ERR invalid second DB index');
       if (a < 0 || a >= s.dbs.length || b < 0 || b >= s.dbs.length) throw new RedisError(Err.dbIndex);
       if (a !== b) {
-        s.touchWatchedKeysInDb(a, b);
-        s.touchWatchedKeysInDb(b, a);
+        s.watch.touchWatchedKeysInDb(a, s.dbs[b]);
+        s.watch.touchWatchedKeysInDb(b, s.dbs[a]);
         s.dbs[a].swapWith(s.dbs[b]);
         signalReadyKeys(s, [a, b]);
       }
@@ -519,13 +515,13 @@ const keyspaceCommands: CommandSpec[] = [
           if (ok || c.blocked !== state) return;
           s.countError('ERR Errors trying to SHUTDOWN. Check logs.');
           c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
-          s.unblock(c, true);
+          s.blocking.unblock(c, true);
         },
         (e) => {
           s.logger.warning(`Error during shutdown: ${(e as Error).message}`);
           if (c.blocked !== state) return;
           c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
-          s.unblock(c, true);
+          s.blocking.unblock(c, true);
         },
       );
     },
@@ -570,24 +566,3 @@ export const serverCommands: CommandSpec[] = [
   latencyCommand,
   slowlogCommand,
 ];
-
-/** Per-server setup of this family: latency tracking, memory peak sampling, live maxclients/maxmemory. */
-function installServerFamily(s: Server): void {
-  installLatencyTracking(s);
-  recordStartupMemory(s);
-  s.cron.every('memory-peak', 1000, () => samplePeakMemory(s));
-  s.config.onChange('maxclients', (v) => {
-    for (const l of s.listeners) l.maxConnections = (v as number) + 32;
-  });
-  s.config.onChange('maxmemory', (v) => {
-    const used = usedMemory();
-    if ((v as number) !== 0 && (v as number) < used) {
-      s.logger.warning(
-        `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
-      );
-    }
-  });
-}
-
-installers.push(installServerFamily);
-

@@ -55,7 +55,7 @@ function replyMembers(c: Client, members: readonly string[]): void {
 function deleteStoreTarget(c: Client, key: string): void {
   if (c.db.delete(key)) {
     c.server.dirty++;
-    c.server.signalModifiedKey(c.db.id, key);
+    c.server.watch.signalModifiedKey(c.db.id, key);
     c.server.notifyKeyspaceEvent('g', 'del', key, c.db.id);
   }
 }
@@ -181,14 +181,14 @@ function spop(c: Client, argv: string[]): void {
       replyMembers(c, set.pop(size));
       c.db.delete(key);
       s.notifyKeyspaceEvent('g', 'del', key, c.db.id);
-      s.rewriteCommand(['DEL', key]);
+      s.propagation.rewrite(['DEL', key]);
       return;
     }
     const popped = set.pop(count, setLimits(c));
     replyMembers(c, popped);
     // Redis 7.0 replicates every popped member as its own SREM.
-    for (let i = 0; i < popped.length; i++) s.alsoPropagate(c.db.id, ['SREM', key, popped[i]]);
-    s.preventPropagation = true;
+    for (let i = 0; i < popped.length; i++) s.propagation.also(c.db.id, ['SREM', key, popped[i]]);
+    s.propagation.prevent = true;
     return;
   }
   const set = writeSet(c, key);
@@ -198,7 +198,7 @@ function spop(c: Client, argv: string[]): void {
   }
   const m = set.popOne() as string;
   s.notifyKeyspaceEvent('s', 'spop', key, c.db.id);
-  s.rewriteCommand(['SREM', key, m]);
+  s.propagation.rewrite(['SREM', key, m]);
   c.reply.bulk(m);
   if (set.size === 0) {
     c.db.delete(key);

@@ -251,7 +251,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     s.notifyKeyspaceEvent('l', 'sortstore', storeKey, c.db.id);
     s.dirty += outputLen;
   } else if (c.db.delete(storeKey)) {
-    s.signalModifiedKey(c.db.id, storeKey);
+    s.watch.signalModifiedKey(c.db.id, storeKey);
     s.notifyKeyspaceEvent('g', 'del', storeKey, c.db.id);
     s.dirty++;
   }

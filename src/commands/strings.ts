@@ -272,7 +272,7 @@ function setGeneric(c: Client, argv: string[], flags: number, key: string, val: 
   s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
   if (expireMs >= 0) {
     c.db.setExpire(ent, expireMs);
-    s.rewriteCommand(['SET', key, val, 'PXAT', expireText]);
+    s.propagation.rewrite(['SET', key, val, 'PXAT', expireText]);
     s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
   }
   if (!(flags & F_GET)) {
@@ -282,7 +282,7 @@ function setGeneric(c: Client, argv: string[], flags: number, key: string, val: 
     // propagate without GET (it may be repeated)
     const out: string[] = [];
     for (let j = 0; j < argv.length; j++) if (j < 3 || optName(argv[j]) !== 'get') out.push(argv[j]);
-    s.rewriteCommand(out);
+    s.propagation.rewrite(out);
   }
 }
 
@@ -311,7 +311,7 @@ function getsetCommand(c: Client, argv: string[]): void {
   storeString(c, key, c.db.lookup(key), argv[2], false);
   const s = c.server;
   wrote(c, key, '$', 'set');
-  s.rewriteCommand(['SET', key, argv[2]]);
+  s.propagation.rewrite(['SET', key, argv[2]]);
 }
 
 /** Format: GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST] */
@@ -331,15 +331,15 @@ function getexCommand(c: Client, argv: string[]): void {
   if (flags & (F_PXAT | F_EXAT) && ms <= s.now() && !s.loading && !s.isReplica()) {
     // an absolute time already in the past deletes the key
     c.db.delete(key);
-    s.rewriteCommand([delVerb(c, 'lazyfree-lazy-expire'), key]);
+    s.propagation.rewrite([delVerb(c, 'lazyfree-lazy-expire'), key]);
     wrote(c, key, 'g', 'del');
   } else if (ms >= 0) {
     c.db.setExpire(e, ms);
-    s.rewriteCommand(['PEXPIREAT', key, expireText]);
+    s.propagation.rewrite(['PEXPIREAT', key, expireText]);
     wrote(c, key, 'g', 'expire');
   } else if (flags & F_PERSIST) {
     if (c.db.persist(e)) {
-      s.rewriteCommand(['PERSIST', key]);
+      s.propagation.rewrite(['PERSIST', key]);
       wrote(c, key, 'g', 'persist');
     }
   }
@@ -351,7 +351,7 @@ function getdelCommand(c: Client, argv: string[]): void {
   if (getGeneric(c, key) === null) return;
   if (c.db.delete(key)) {
     const s = c.server;
-    s.rewriteCommand([delVerb(c, 'lazyfree-lazy-user-del'), key]);
+    s.propagation.rewrite([delVerb(c, 'lazyfree-lazy-user-del'), key]);
     wrote(c, key, 'g', 'del');
   }
 }
@@ -437,7 +437,7 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   const s = c.server;
   wrote(c, key, '$', 'incrbyfloat');
   c.reply.bulk(v);
-  s.rewriteCommand(['SET', key, v, 'KEEPTTL']);
+  s.propagation.rewrite(['SET', key, v, 'KEEPTTL']);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,14 +4,13 @@
  * The executor queues commands while `c.multi !== null` and flags
  * `c.multiDirty` when one is rejected at queueing time; a rejected EXEC
  * becomes `-EXECABORT Transaction discarded because of: ...` there too.
- * WATCH is indexed both ways (server.watchedKeys and c.watched); the server
- * breaks it on writes (signalModifiedKey), expiry and FLUSHDB/FLUSHALL/SWAPDB
- * (touchAllWatched); EXEC also fails when a WATCHed key has logically
+ * WATCH is indexed both ways (server.watch.watchedKeys and c.watched); the
+ * server breaks it on writes (signalModifiedKey), expiry and
+ * FLUSHDB/FLUSHALL/SWAPDB/full sync (touchWatchedKeysInDb); EXEC also fails when a WATCHed key has logically
  * expired since WATCH (Redis 7.0's isWatchedKeyExpired).
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError } from '../protocol/errors';
-import { call } from '../server/executor';
 import type { Client } from '../server/client';
 
 /** Leave MULTI state: drop the queue and the flags, forget every WATCH. */
@@ -19,23 +18,7 @@ export function discardTransaction(c: Client): void {
   c.multi = null;
   c.multiDirty = false;
   c.casDirty = false;
-  c.server.unwatchAll(c);
-}
-
-/** WATCH one key of the client's current db (watchForKey). */
-function watchKey(c: Client, key: string): void {
-  const s = c.server;
-  const k = c.db.id + '\0' + key;
-  if (c.watched.has(k)) return;
-  let set = s.watchedKeys.get(k);
-  if (set === undefined) s.watchedKeys.set(k, (set = new Set()));
-  set.add(c);
-  c.watched.add(k);
-  // A key already expired (but not yet reclaimed) is remembered as such:
-  // reclaiming it later is no logical change (Redis 7.0's wk->expired).
-  const e = c.db.peek(key);
-  if (e !== undefined && !c.db.isLive(e)) c.watchedStale.add(k);
-  else c.watchedStale.delete(k);
+  c.server.watch.unwatchAll(c);
 }
 
 /** isWatchedKeyExpired: a WATCHed key (live at WATCH time) has logically expired since. */
@@ -82,11 +65,11 @@ export const transactionCommands: CommandSpec[] = [
     c.denyBlocking = true;
     c.reply.arrayLen(queue.length);
     try {
-      for (const q of queue) call(s, c, q.cmd, q.argv);
+      for (const q of queue) s.executor.call(c, q.cmd, q.argv);
     } finally {
       c.denyBlocking = denied;
     }
-    s.preventPropagation = true;
+    s.propagation.prevent = true;
   }),
   /** Format: DISCARD */
   cmd('discard', 1, 'noscript loading stale fast allow_busy', 0, 0, 0, (c) => {
@@ -98,12 +81,12 @@ export const transactionCommands: CommandSpec[] = [
   cmd('watch', -2, 'noscript loading stale fast allow_busy', 1, -1, 1, (c, argv) => {
     if (c.multi !== null) throw new RedisError('ERR WATCH inside MULTI is not allowed');
     // no point in watching once a WATCHed key was touched
-    if (!c.casDirty) for (let i = 1; i < argv.length; i++) watchKey(c, argv[i]);
+    if (!c.casDirty) for (let i = 1; i < argv.length; i++) c.server.watch.watch(c, argv[i]);
     c.reply.ok();
   }),
   /** Format: UNWATCH */
   cmd('unwatch', 1, 'noscript loading stale fast allow_busy', 0, 0, 0, (c) => {
-    c.server.unwatchAll(c);
+    c.server.watch.unwatchAll(c);
     c.casDirty = false;
     c.reply.ok();
   }),

@@ -374,7 +374,7 @@ function zpopGeneric(
     r.raw(o);
   }
   changed(c, key, 'z', max ? 'zpopmax' : 'zpopmin', n);
-  c.server.signalModifiedKey(c.db.id, key);
+  c.server.watch.signalModifiedKey(c.db.id, key);
   if (z.size === 0) {
     c.db.delete(key);
     c.server.notifyKeyspaceEvent('g', 'del', key, c.db.id);
@@ -407,7 +407,7 @@ function blockingZpop(c: Client, argv: string[], keys: string[], max: boolean, t
     const z = writeZset(c, k);
     if (z === undefined || z.size === 0) continue;
     const res = zpopGeneric(c, [k], max, true, count, nested, nested);
-    if (res !== null) c.server.rewriteCommand(popArgv(max, res.key, count === -1 ? null : res.n));
+    if (res !== null) c.server.propagation.rewrite(popArgv(max, res.key, count === -1 ? null : res.n));
     return;
   }
   // Inside EXEC (or for clients that cannot wait) an empty pop is a timeout.
@@ -417,7 +417,7 @@ function blockingZpop(c: Client, argv: string[], keys: string[], max: boolean, t
   }
   const s = c.server;
   const dbIndex = c.db.id;
-  s.block(c, {
+  s.blocking.block(c, {
     kind: 'keys',
     keys,
     db: dbIndex,
@@ -430,10 +430,10 @@ function blockingZpop(c: Client, argv: string[], keys: string[], max: boolean, t
         if (e === undefined) continue;
         const v = e.value;
         if (typeof v === 'string' || v.type !== 'zset' || v.size === 0) continue;
-        s.beforeKeyWrite(dbIndex, k);
+        s.watch.beforeKeyWrite(dbIndex, k);
         const res = zpopGeneric(c, [k], max, true, count, nested, nested);
         if (res === null) return false;
-        s.alsoPropagate(dbIndex, popArgv(max, res.key, count === -1 ? null : res.n));
+        s.propagation.also(dbIndex, popArgv(max, res.key, count === -1 ? null : res.n));
         return true;
       }
       return false;
@@ -467,7 +467,7 @@ function zmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
     return;
   }
   const res = zpopGeneric(c, keys, max, true, count, true, true);
-  if (res !== null) c.server.rewriteCommand(popArgv(max, res.key, res.n));
+  if (res !== null) c.server.propagation.rewrite(popArgv(max, res.key, res.n));
 }
 
 // ---------------------------------------------------------------- ZUNION / ZINTER / ZDIFF

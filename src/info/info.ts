@@ -1,15 +1,13 @@
 /**
  * INFO, assembled from sections in Redis 7.0's order (genRedisInfoString):
  * server, clients, memory, persistence, stats, replication, cpu, modules,
- * commandstats, errorstats, latencystats, cluster, keyspace. Subsystems
- * contribute or replace a section through `server.hooks.info` (persistence
- * and replication do); a section without a hook prints Redis's fields with
- * idle values. Lines end in CRLF, each section starts with `# Name`, and
+ * commandstats, errorstats, latencystats, cluster, keyspace. The
+ * persistence and replication parts assemble their own sections; the others
+ * are read here from the server's fields. Lines end in CRLF, each section starts with `# Name`, and
  * sections are separated by an empty line.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import type { Server } from '../server/server';
 import type { Command } from '../commands/spec';
 import { memoryStats, bytesToHuman } from './memory';
@@ -67,10 +65,8 @@ export function genInfoString(server: Server, args: string[]): string {
   return out;
 }
 
-/** The fields of one section (a subsystem's hook when registered). */
+/** The fields of one section. */
 export function sectionFields(server: Server, name: string): InfoFields {
-  const hook = server.hooks.info.get(name);
-  if (hook) return hook();
   switch (name) {
     case 'server':
       return serverSection(server);
@@ -79,11 +75,11 @@ export function sectionFields(server: Server, name: string): InfoFields {
     case 'memory':
       return memorySection(server);
     case 'persistence':
-      return persistenceSection(server);
+      return server.persistence.info();
     case 'stats':
       return statsSection(server);
     case 'replication':
-      return replicationSection(server);
+      return server.replication.info();
     case 'cpu':
       return cpuSection();
     case 'commandstats':
@@ -153,7 +149,7 @@ function clientsSection(s: Server): InfoFields {
     maxOut = Math.max(maxOut, c.outputBytes);
   }
   let blocked = 0;
-  for (const c of s.blockedClients) {
+  for (const c of s.blocking.blockedClients) {
     if (c.blocked === null || c.blocked.kind === 'pause') continue;
     blocked++;
     if (c.blocked.timeoutAt > 0) timeoutTable++;
@@ -232,41 +228,6 @@ function memorySection(s: Server): InfoFields {
   ];
 }
 
-function persistenceSection(s: Server): InfoFields {
-  return [
-    ['loading', s.loading ? 1 : 0],
-    ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
-    ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
-    ['rdb_changes_since_last_save', s.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', s.lastSave],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
-    ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
-    ['aof_enabled', s.config.bool('appendonly') ? 1 : 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
-    ['module_fork_in_progress', 0],
-    ['module_fork_last_cow_size', 0],
-  ];
-}
-
 function avg(samples: number[]): number {
   if (samples.length === 0) return 0;
   let t = 0;
@@ -328,30 +289,6 @@ function statsSection(s: Server): InfoFields {
     ['io_threaded_writes_processed', st.ioThreadedWrites],
     ['reply_buffer_shrinks', 0],
     ['reply_buffer_expands', 0],
-  ];
-}
-
-const replIds = new WeakMap<Server, string>();
-function idleReplId(s: Server): string {
-  let id = replIds.get(s);
-  if (id === undefined) replIds.set(s, (id = crypto.randomBytes(20).toString('hex')));
-  return id;
-}
-
-/** A master with no replication subsystem attached: Redis's idle values. */
-function replicationSection(s: Server): InfoFields {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_replid', idleReplId(s)],
-    ['master_replid2', '0000000000000000000000000000000000000000'],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', s.config.num('repl-backlog-size')],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
   ];
 }
 

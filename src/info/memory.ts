@@ -6,39 +6,27 @@
  */
 import type { Server } from '../server/server';
 
-interface MemState {
-  peak: number;
-  startup: number;
-}
-
-const state = new WeakMap<Server, MemState>();
-
 /** Bytes Redis would call used_memory. */
 export function usedMemory(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external + m.arrayBuffers;
 }
 
-function stateOf(s: Server): MemState {
-  let st = state.get(s);
-  if (st === undefined) {
-    const used = usedMemory();
-    state.set(s, (st = { peak: used, startup: used }));
+/** used_memory_peak and used_memory_startup of one server (the peak is sampled by a cron task, INFO and MEMORY). */
+export class MemoryTracker {
+  peak = usedMemory();
+  startup = this.peak;
+
+  /** Record used_memory_startup (the server's parts are built). */
+  recordStartup(): void {
+    this.startup = usedMemory();
   }
-  return st;
-}
 
-/** Record used_memory_startup (called once when the server is installed). */
-export function recordStartupMemory(s: Server): void {
-  const st = stateOf(s);
-  st.startup = usedMemory();
-}
-
-/** Update used_memory_peak (cron). */
-export function samplePeakMemory(s: Server): void {
-  const st = stateOf(s);
-  const used = usedMemory();
-  if (used > st.peak) st.peak = used;
+  /** Update used_memory_peak (cron). */
+  samplePeak(): void {
+    const used = usedMemory();
+    if (used > this.peak) this.peak = used;
+  }
 }
 
 /** The figures INFO memory and MEMORY STATS print. */
@@ -56,7 +44,7 @@ export interface MemoryFigures {
 
 /** The current figures. */
 export function memoryStats(s: Server): MemoryFigures {
-  const st = stateOf(s);
+  const st = s.memory;
   const m = process.memoryUsage();
   const used = m.heapUsed + m.external + m.arrayBuffers;
   if (used > st.peak) st.peak = used;

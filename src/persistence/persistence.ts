@@ -1,13 +1,11 @@
 /**
  * The persistence subsystem: RDB (SAVE/BGSAVE, save points, loading at
  * start-up, SHUTDOWN/SIGTERM saving, FLUSHALL and DEBUG RELOAD) and the
- * multi-part AOF, installed on a server by installPersistence() (see
- * server/subsystems.ts). It owns the `persistence` INFO section and the
- * server hooks writeDeniedByDiskError (MISCONF), beforeShutdown, onFlushAll
- * and debugReload.
+ * multi-part AOF; a typed part of the Server (server.persistence). It owns
+ * the `persistence` INFO section and MISCONF (writeDeniedByDiskError).
  */
 import * as fs from 'node:fs';
-import type { Server } from '../server/server';
+import type { Server, ShutdownOptions } from '../server/server';
 import type { Client } from '../server/client';
 import type { SavePoint } from '../config/directives';
 import { RdbSaver, BGSAVE_RETRY_DELAY } from './rdb-save';
@@ -15,7 +13,6 @@ import { Aof, AofStartupError, StartupExit } from './aof/aof';
 import { RdbLoader } from './rdb-load';
 import { RdbError } from './rdb/errors';
 import { runningSnapshots, snapshotInProgress } from './snapshot';
-import { applyReplicationAux } from '../replication/index';
 import { strerror } from './fs-util';
 
 /** The MISCONF reply after a failed BGSAVE (shared.bgsaveerr). */
@@ -41,6 +38,17 @@ async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
   }
 }
 
+/**
+ * What persistence needs from replication: the AUX fields a save stores and
+ * a load restores. Passed in by the server, so neither part imports the other.
+ */
+export interface ReplicationAux {
+  /** rdbPopulateSaveInfo: repl-stream-db / repl-id / repl-offset, or null outside a replication chain */
+  saveInfo(): { streamDb: number; id: string; offset: number } | null;
+  /** loadDataFromDisk: restore the replication ID and offset from a loaded file's AUX fields */
+  restoreFromAux(aux: Map<string, string> | Record<string, string>): void;
+}
+
 export class Persistence {
   readonly rdb: RdbSaver;
   readonly aof: Aof;
@@ -49,9 +57,54 @@ export class Persistence {
   lastLoadKeysExpired = 0;
   loadingInfo: LoadingInfo | null = null;
 
-  constructor(readonly server: Server) {
-    this.rdb = new RdbSaver(server);
+  constructor(
+    readonly server: Server,
+    private readonly repl: ReplicationAux,
+  ) {
+    this.rdb = new RdbSaver(server, () => repl.saveInfo() ?? undefined);
     this.aof = new Aof(server);
+    server.cron.every('persistence', 0, () => this.cron());
+    server.config.onChange('appendonly', (v) => {
+      if (v === false && this.aof.state !== 'off') this.aof.stop();
+      else if (v === true && this.aof.state === 'off' && !this.aof.start()) throw new Error('Unable to turn on AOF. Check server logs.');
+    });
+  }
+
+  /** Server close: stop a running BGSAVE, close the AOF. */
+  shutdown(): void {
+    this.rdb.abortBgsave(true);
+    this.aof.close();
+  }
+
+  /**
+   * For the replica side of a full sync (readSyncBulkPayload): stop the AOF
+   * before the dataset is replaced; the old files no longer describe it.
+   */
+  stopAofForSync(): void {
+    if (this.aof.state !== 'off') this.aof.stop();
+  }
+
+  /**
+   * restartAOFAfterSYNC: after a full sync loaded, turn the AOF back on when
+   * `appendonly yes` (a rewrite writes the new base). Tries every second, up
+   * to 10 times, as Redis; the binary then exits.
+   */
+  restartAofAfterSync(): void {
+    const server = this.server;
+    if (!server.config.bool('appendonly') || this.aof.state !== 'off') return;
+    let tries = 0;
+    const attempt = (): void => {
+      if (this.aof.state !== 'off' || server.shuttingDown) return;
+      if (this.aof.start()) return;
+      if (++tries >= 10) {
+        server.logger.warning("FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
+        if (server.onExit !== null) process.exit(1);
+        return;
+      }
+      server.logger.warning('Failed enabling the AOF after successful master synchronization! Trying it again in one second.');
+      setTimeout(attempt, 1000).unref();
+    };
+    attempt();
   }
 
   /** Configured save points (`save <seconds> <changes>`). */
@@ -205,7 +258,7 @@ export class Persistence {
       }
       if (loader !== null) {
         log.notice(`DB loaded from disk: ${secs()} seconds`);
-        applyReplicationAux(s, loader.aux);
+        this.repl.restoreFromAux(loader.aux);
       }
     }
     if (cfg.bool('appendonly')) {
@@ -259,7 +312,7 @@ export class Persistence {
   }
 
   /** prepareForShutdown's persistence part. */
-  beforeShutdown(opts: { save: boolean | null; now: boolean; force: boolean }): boolean {
+  beforeShutdown(opts: ShutdownOptions): boolean {
     const s = this.server;
     const log = s.logger;
     if (this.rdb.job !== null) {
@@ -310,7 +363,7 @@ export class Persistence {
       c.reply.error('ERR');
       return;
     }
-    if (flush) emptyData(s);
+    if (flush) s.emptyData();
     try {
       this.loadRdbFileSync(this.rdb.filename, s.isReplica());
     } catch (e) {
@@ -407,13 +460,6 @@ export class Persistence {
   }
 }
 
-/** emptyData(-1): break WATCHes, let running snapshots finish their walk, flush every db. */
-export function emptyData(s: Server): void {
-  for (const h of s.snapshotHooks.slice()) h.beforeWriteAll();
-  s.touchWatchedKeysInDb(-1);
-  for (const db of s.dbs) db.flush();
-}
-
 /** AOF loading runs commands without counting them (Redis calls cmd->proc directly). */
 function resetCommandStats(s: Server, totalCommands: number): void {
   const seen = new Set<object>();
@@ -432,74 +478,5 @@ function resetCommandStats(s: Server, totalCommands: number): void {
   s.stats.totalCommands = totalCommands;
   s.stats.errors.clear();
   s.stats.totalErrorReplies = 0;
-  s.slowlog = [];
-}
-
-const registry = new WeakMap<Server, Persistence>();
-
-/** The persistence subsystem of a server (throws when not installed). */
-export function getPersistence(server: Server): Persistence {
-  const p = registry.get(server);
-  if (p === undefined) throw new Error('persistence is not installed on this server');
-  return p;
-}
-
-/** Format: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] — for the DEBUG command (also installed as server.hooks.debugReload). */
-export function debugReload(server: Server, c: Client, args: string[]): void {
-  getPersistence(server).debugReload(c, args);
-}
-
-/**
- * For the replica side of a full sync (readSyncBulkPayload): stop the AOF
- * before the dataset is replaced; the old files no longer describe it.
- */
-export function stopAofForSync(server: Server): void {
-  const p = registry.get(server);
-  if (p !== undefined && p.aof.state !== 'off') p.aof.stop();
-}
-
-/**
- * restartAOFAfterSYNC: after a full sync loaded, turn the AOF back on when
- * `appendonly yes` (a rewrite writes the new base). Tries every second, up
- * to 10 times, as Redis; the binary then exits.
- */
-export function restartAofAfterSync(server: Server): void {
-  const p = registry.get(server);
-  if (p === undefined || !server.config.bool('appendonly') || p.aof.state !== 'off') return;
-  let tries = 0;
-  const attempt = (): void => {
-    if (p.aof.state !== 'off' || server.shuttingDown) return;
-    if (p.aof.start()) return;
-    if (++tries >= 10) {
-      server.logger.warning("FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
-      if (server.onExit !== null) process.exit(1);
-      return;
-    }
-    server.logger.warning('Failed enabling the AOF after successful master synchronization! Trying it again in one second.');
-    setTimeout(attempt, 1000).unref();
-  };
-  attempt();
-}
-
-/** Attach persistence to a server (called by installSubsystems). */
-export function installPersistence(server: Server): void {
-  if (registry.has(server)) return;
-  const p = new Persistence(server);
-  registry.set(server, p);
-  server.aof = p.aof;
-  server.startHooks.push(() => p.loadDataFromDisk());
-  server.cron.every('persistence', 0, () => p.cron());
-  server.hooks.writeDeniedByDiskError = () => p.writeDeniedByDiskError();
-  server.hooks.beforeShutdown = async (opts) => p.beforeShutdown(opts);
-  server.hooks.onFlushAll.push(() => p.afterFlushAll());
-  server.hooks.debugReload = (c, args) => p.debugReload(c, args);
-  server.hooks.info.set('persistence', () => p.info());
-  server.hooks.onClose.push(() => {
-    p.rdb.abortBgsave(true);
-    p.aof.close();
-  });
-  server.config.onChange('appendonly', (v) => {
-    if (v === false && p.aof.state !== 'off') p.aof.stop();
-    else if (v === true && p.aof.state === 'off' && !p.aof.start()) throw new Error('Unable to turn on AOF. Check server logs.');
-  });
+  s.slowlog.reset();
 }

@@ -15,7 +15,6 @@ import type { Server } from '../server/server';
 import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
-import { replicationAuxFields } from '../replication/index';
 import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from './fs-util';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
@@ -75,7 +74,11 @@ export class RdbSaver {
   /** slice length of the background snapshot (ms of work between yields to the event loop) */
   sliceMs = 0.5;
 
-  constructor(private readonly server: Server) {}
+  constructor(
+    private readonly server: Server,
+    /** the replication AUX fields a save stores (rdbPopulateSaveInfo), undefined outside a replication chain */
+    private readonly replicationAux: () => RdbAuxInfo['repl'],
+  ) {}
 
   /** The dump file's absolute path (dir + dbfilename). */
   get filename(): string {
@@ -84,7 +87,7 @@ export class RdbSaver {
 
   /** rdbPopulateSaveInfo: the AUX fields of a save (replication id/offset when in a replication chain). */
   saveAux(): RdbAuxInfo {
-    const repl = replicationAuxFields(this.server);
+    const repl = this.replicationAux();
     return repl ? { repl } : {};
   }
 

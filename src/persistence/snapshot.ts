@@ -3,7 +3,7 @@
  * the dataset while the parent keeps serving; Node cannot fork, so a Snapshot
  * walks the databases in short time slices (yielding to the event loop in
  * between) and stays consistent with "the dataset at the moment start() was
- * called" through server.snapshotHooks:
+ * called" through server.watch.snapshotHooks:
  *
  * - beforeKeyWrite(db, key): a key is about to change. If the walk has not
  *   reached it yet, its current (old) value is serialized now and the key is
@@ -88,18 +88,14 @@ interface DbWalk {
   pending: Array<{ key: string; value: PlainValue; expireAt: number }>;
 }
 
-const running = new WeakMap<Server, Set<Snapshot>>();
-
 /** Snapshots currently running on a server (BGSAVE, full syncs). */
 export function runningSnapshots(server: Server): Snapshot[] {
-  const s = running.get(server);
-  return s ? [...s] : [];
+  return [...server.watch.snapshots];
 }
 
 /** Whether any snapshot is running (Redis's hasActiveChildProcess for RDB children). */
 export function snapshotInProgress(server: Server): boolean {
-  const s = running.get(server);
-  return s !== undefined && s.size > 0;
+  return server.watch.snapshots.size > 0;
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -179,13 +175,12 @@ export class Snapshot {
       this.byId.set(i, w);
     }
     this.writer.writeHeader(this.opts.aux);
-    this.server.snapshotHooks.push(this.hook);
-    let set = running.get(this.server);
-    if (!set) running.set(this.server, (set = new Set()));
-    set.add(this);
+    const watch = this.server.watch;
+    watch.snapshotHooks.push(this.hook);
+    watch.snapshots.add(this);
     return this.run().finally(() => {
       this.unhook();
-      running.get(this.server)?.delete(this);
+      watch.snapshots.delete(this);
     });
   }
 
@@ -196,7 +191,7 @@ export class Snapshot {
   }
 
   private unhook(): void {
-    const hooks = this.server.snapshotHooks;
+    const hooks = this.server.watch.snapshotHooks;
     const i = hooks.indexOf(this.hook);
     if (i >= 0) hooks.splice(i, 1);
   }

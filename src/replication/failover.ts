@@ -82,7 +82,7 @@ export class Failover {
     this.endTime = timeout ? s.now() + timeout : 0;
     this.force = force;
     this.state = 'waiting-for-sync';
-    s.pause(FOREVER_MS, true);
+    s.pause.pause(FOREVER_MS, true);
     this.startTimer();
     c.reply.ok();
   }
@@ -107,7 +107,7 @@ export class Failover {
     this.targetPort = 0;
     this.state = 'no-failover';
     this.stopTimer();
-    this.repl.server.unpause();
+    this.repl.server.pause.unpause();
   }
 
   /** abortFailover() */

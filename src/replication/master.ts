@@ -158,7 +158,7 @@ export class MasterSide {
       this.slaveSelDb = db;
     }
     this.feedBytes(encodeCommand(argv));
-    const c = this.server.currentClient;
+    const c = this.server.executor.currentClient;
     if (c !== null) this.woff.set(c, this.repl.masterReplOffset);
   }
 
@@ -197,7 +197,7 @@ export class MasterSide {
     } else if (used < lim.soft) l.softSince = 0;
     if (!over) return;
     l.closing = true;
-    this.server.logger.warning(`Client ${this.server.clientInfoString(l.client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.server.logger.warning(`Client ${this.server.connections.clientInfoString(l.client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     setImmediate(() => l.client.kill());
   }
 
@@ -217,7 +217,7 @@ export class MasterSide {
       if (!repl.isReplica()) throw new RedisError("ERR PSYNC FAILOVER can't be sent to a master.");
       if (argv[1].toLowerCase() !== repl.replid.toLowerCase()) throw new RedisError('ERR PSYNC FAILOVER replid must match my replid.');
       repl.replica.unsetMaster();
-      s.logger.notice(`MASTER MODE enabled (failover request from '${s.clientInfoString(c)}')`);
+      s.logger.notice(`MASTER MODE enabled (failover request from '${s.connections.clientInfoString(c)}')`);
     }
     if (repl.failover.state !== 'no-failover') throw new RedisError("NOMASTERLINK Can't SYNC while failing over");
     if (repl.isReplica() && repl.replica.state !== 'connected') throw new RedisError("NOMASTERLINK Can't SYNC while not connected with my master");
@@ -735,7 +735,7 @@ export class MasterSide {
       argv,
     };
     const w: Waiter = { c, offset, numreplicas, state: st };
-    s.block(c, st);
+    s.blocking.block(c, st);
     this.waiting.push(w);
     this.requestAcks();
   }
@@ -747,7 +747,7 @@ export class MasterSide {
     setImmediate(() => {
       this.ackRequested = false;
       const s = this.server;
-      if (s.pauseUntil !== 0 && s.now() < s.pauseUntil) return;
+      if (s.pause.until !== 0 && s.now() < s.pause.until) return;
       this.feedCommand(this.slaveSelDb, ['REPLCONF', 'GETACK', '*']);
     });
   }
@@ -769,7 +769,7 @@ export class MasterSide {
       if (n >= w.numreplicas) {
         this.waiting.splice(i--, 1);
         w.c.reply.int(n);
-        this.server.unblock(w.c, true);
+        this.server.blocking.unblock(w.c, true);
       }
     }
   }
@@ -823,7 +823,7 @@ export class MasterSide {
     const now = s.now();
     const nowSec = Math.floor(now / 1000);
     if (this.cronLoops % cfg.num('repl-ping-replica-period') === 0 && this.links.length > 0) {
-      const failingOver = this.repl.failover.endTime !== 0 && s.pauseUntil !== 0;
+      const failingOver = this.repl.failover.endTime !== 0 && s.pause.until !== 0;
       if (!failingOver) this.feedCommand(this.slaveSelDb, ['PING']);
     }
     for (const l of this.links) {
@@ -876,13 +876,13 @@ export class MasterSide {
     if (this.links.length === 0 || this.repl.isReplica()) return;
     const timeout = s.config.num('shutdown-timeout');
     if (!opts.now && timeout > 0 && !this.readyToShutdown()) {
-      const paused = s.pauseUntil !== 0 && s.now() < s.pauseUntil;
+      const paused = s.pause.until !== 0 && s.now() < s.pause.until;
       if (!paused) this.feedCommand(this.slaveSelDb, ['REPLCONF', 'GETACK', '*']);
-      s.pause(2147483647, true);
+      s.pause.pause(2147483647, true);
       s.logger.notice('Waiting for replicas before shutting down.');
       const end = s.now() + timeout * 1000;
       while (s.now() < end && !this.readyToShutdown()) await new Promise((r) => setTimeout(r, 50));
-      s.unpause();
+      s.pause.unpause();
     }
     let lagging = 0;
     const nowSec = Math.floor(s.now() / 1000);

@@ -8,13 +8,11 @@
  * whose commands run through the executor; the exact bytes applied are
  * forwarded to our own backlog and sub-replicas.
  */
-import { stopAofForSync, restartAofAfterSync } from '../persistence/persistence';
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '../server/client';
 import type { Server } from '../server/server';
-import { processCommand } from '../server/executor';
 import { ProtocolError } from '../protocol/parser';
 import { encodeCommand } from '../protocol/reply';
 import { Database } from '../keyspace/database';
@@ -131,12 +129,7 @@ export class MasterLink {
         const argv = c.parser.next();
         if (argv === null) break;
         this.consumed += c.parser.lastSize;
-        s.currentClient = c;
-        try {
-          processCommand(s, c, argv);
-        } finally {
-          s.currentClient = null;
-        }
+        s.executor.execute(c, argv);
         if (c.reply.out.length > 0) this.checkReply(argv);
         if (c.multi === null) {
           // Redis advances reploff only outside MULTI: a broken transaction is resent whole
@@ -147,7 +140,7 @@ export class MasterLink {
       }
     } catch (e) {
       if (e instanceof ProtocolError) {
-        s.logger.warning(`Protocol error (${e.message}) from client: ${s.clientInfoString(c)}`);
+        s.logger.warning(`Protocol error (${e.message}) from client: ${s.connections.clientInfoString(c)}`);
         this.protocolError = true;
         if (applied > 0) this.forward(applied);
         c.kill();
@@ -311,10 +304,10 @@ export class ReplicaSide {
   /** disconnectAllBlockedClients(): clients blocked on a master make no sense on a replica. */
   private disconnectAllBlockedClients(): void {
     const s = this.server;
-    for (const c of [...s.blockedClients]) {
+    for (const c of [...s.blocking.blockedClients]) {
       if (c.blocked === null || c.blocked.kind === 'pause') continue;
       c.reply.error('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
-      s.unblock(c, false);
+      s.blocking.unblock(c, false);
       c.close();
     }
   }
@@ -697,9 +690,9 @@ export class ReplicaSide {
     att.socket.pause();
     this.attachToNewMaster();
     // like Redis: the AOF describes the old data, so it stops now and restarts (with a rewrite) after the load
-    stopAofForSync(s);
+    this.repl.storage.stopAofForSync();
     log.notice('MASTER <-> REPLICA sync: Flushing old data');
-    this.emptyData();
+    this.server.emptyData();
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const dbfilename = s.config.path('dbfilename');
     const dbfile = path.join(s.dataDir, dbfilename);
@@ -725,7 +718,7 @@ export class ReplicaSide {
       s.loading = false;
       att.loading = false;
       if (att.aborted === null && this.gen === att.gen) log.warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
-      this.emptyData(); // never keep a half-loaded dataset
+      this.server.emptyData(); // never keep a half-loaded dataset
       this.check(att);
       throw new SyncError('now');
     }
@@ -761,9 +754,9 @@ export class ReplicaSide {
       asyncLoading = this.repl.replid === this.masterReplid;
     } else {
       this.attachToNewMaster();
-      stopAofForSync(s);
+      this.repl.storage.stopAofForSync();
       log.notice('MASTER <-> REPLICA sync: Flushing old data');
-      this.emptyData();
+      this.server.emptyData();
       target = s.dbs;
     }
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
@@ -822,18 +815,18 @@ export class ReplicaSide {
       if (!silent && !(e instanceof SyncError)) log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${(e as Error).message}`);
       if (swap) {
         if (!silent) log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
-      } else this.emptyData(); // remove the half-loaded data
+      } else this.server.emptyData(); // remove the half-loaded data
       this.check(att);
       throw new SyncError('now');
     }
     this.check(att);
     if (swap) {
       this.attachToNewMaster();
-      stopAofForSync(s);
+      this.repl.storage.stopAofForSync();
       log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
-      for (const h of [...s.snapshotHooks]) h.beforeWriteAll();
+      for (const h of [...s.watch.snapshotHooks]) h.beforeWriteAll();
+      for (let i = 0; i < s.dbs.length; i++) s.watch.touchWatchedKeysInDb(i, target[i]);
       for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(target[i]);
-      s.touchAllWatched(-1);
       log.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
     }
     s.dirty++;
@@ -847,14 +840,6 @@ export class ReplicaSide {
     this.discardCachedMaster();
     this.repl.master.disconnectSlaves();
     this.repl.freeBacklog();
-  }
-
-  /** emptyData(): flush every db (snapshots in progress save what they still need first). */
-  private emptyData(): void {
-    const s = this.server;
-    for (const h of [...s.snapshotHooks]) h.beforeWriteAll();
-    for (const db of s.dbs) db.flush();
-    s.touchAllWatched(-1);
   }
 
   /** The last part of readSyncBulkPayload(): the master client, our new history, the first ACK. */
@@ -871,7 +856,7 @@ export class ReplicaSide {
     this.repl.clearReplicationId2();
     if (this.repl.backlog === null) this.repl.createBacklog();
     s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
-    restartAofAfterSync(s);
+    this.repl.storage.restartAofAfterSync();
     if (usemark) this.sendAck();
     att.socket.resume();
     const bytes = leftover.length > 0 && rest.length > 0 ? Buffer.concat([leftover, rest]) : leftover.length > 0 ? leftover : rest;
@@ -910,7 +895,7 @@ export class ReplicaSide {
     socket.on('close', () => {
       if (!c.closed) {
         c.closed = true;
-        s.unlinkClient(c);
+        s.connections.unlinkClient(c);
       }
     });
     c.onClose.push(() => this.onMasterClosed(link));

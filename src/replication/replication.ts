@@ -4,7 +4,8 @@
  * second_replid_offset, repl_backlog), the master side serving our replicas,
  * the replica side following our master, and the INFO replication section.
  */
-import type { Server } from '../server/server';
+import type { Server, ShutdownOptions } from '../server/server';
+import type { PropagationSink } from '../server/propagation';
 import { Backlog } from './backlog';
 import { NULL_REPLID, randomReplId } from './replid';
 import { MasterSide } from './master';
@@ -13,6 +14,12 @@ import { Failover } from './failover';
 
 /** Redis's CONFIG_REPL_BACKLOG_MIN_SIZE. */
 export const BACKLOG_MIN_SIZE = 16 * 1024;
+
+/** What replication needs from persistence during a full sync; passed in by the server so neither part imports the other. */
+export interface ReplicationStorage {
+  stopAofForSync(): void;
+  restartAofAfterSync(): void;
+}
 
 /** The replication subsystem of a server. */
 export class Replication {
@@ -30,10 +37,50 @@ export class Replication {
   readonly replica: ReplicaSide;
   readonly failover: Failover;
 
-  constructor(readonly server: Server) {
+  /** the propagation sink of a master: backlog and online replicas (SELECT added when the db changes) */
+  readonly feed: PropagationSink;
+
+  constructor(
+    readonly server: Server,
+    readonly storage: ReplicationStorage,
+  ) {
     this.master = new MasterSide(this);
     this.replica = new ReplicaSide(this);
     this.failover = new Failover(this);
+    this.feed = { feed: (db, argv) => this.master.feedCommand(db, argv) };
+    const cfg = server.config;
+    cfg.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize()));
+    cfg.onChange('min-replicas-to-write', () => this.master.refreshGoodSlaves());
+    cfg.onChange('min-replicas-max-lag', () => this.master.refreshGoodSlaves());
+    server.cron.every('replication', 1000, () => {
+      this.replica.cron();
+      this.master.cron();
+    });
+    // the diskless delay is counted in seconds, but a sync should not wait for the next whole second
+    server.cron.every('replication-fork', 100, () => this.master.startPendingFork());
+  }
+
+  /** `replicaof` from the config file: a replica from the start (before loading, so the log says S). */
+  configureFromConfig(): void {
+    const target = this.server.config.get('replicaof') as { host: string; port: number } | null;
+    if (target) this.replica.configure(target.host, target.port);
+  }
+
+  /** Once the data is loaded: connect to our master, after "Ready to accept connections" as Redis's first replicationCron run. */
+  start(): void {
+    setImmediate(() => this.replica.startAfterBoot());
+  }
+
+  /** SHUTDOWN: lagging replicas get a chance to catch up first. */
+  async beforeShutdown(opts: ShutdownOptions): Promise<void> {
+    await this.master.beforeShutdown(opts);
+  }
+
+  /** Close the links and timers. */
+  shutdown(): void {
+    this.replica.shutdown();
+    this.master.shutdown();
+    this.failover.shutdown();
   }
 
   /** Whether we replicate from a master (server.masterhost != NULL). */
@@ -99,10 +146,20 @@ export class Replication {
 
   /**
    * After loading an RDB at start-up: restore the replication ID and offset
-   * it carried (Redis's loadDataFromDisk), so a restarted replica can PSYNC
-   * with its master and a restarted master can accept its replicas' PSYNC.
+   * its AUX fields carried (Redis's loadDataFromDisk), so a restarted replica
+   * can PSYNC with its master and a restarted master can accept its
+   * replicas' PSYNC.
    */
-  restoreFromRdb(info: { id: string; offset: number; streamDb: number }): void {
+  restoreFromAux(aux: Map<string, string> | Record<string, string>): void {
+    const get = (k: string): string | undefined => (aux instanceof Map ? aux.get(k) : aux[k]);
+    const id = get('repl-id');
+    const off = get('repl-offset');
+    const db = get('repl-stream-db');
+    if (id === undefined || off === undefined || db === undefined) return;
+    this.restoreFromRdb({ id, offset: Number(off), streamDb: Number(db) });
+  }
+
+  private restoreFromRdb(info: { id: string; offset: number; streamDb: number }): void {
     if (info.offset < 0 || info.streamDb < 0 || info.id.length !== 40) return;
     if (this.isReplica()) {
       this.replid = info.id;

@@ -163,7 +163,7 @@ export class Client {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.server.unlinkClient(this);
+    this.server.connections.unlinkClient(this);
     if (this.socket) this.socket.end();
   }
 
@@ -172,7 +172,7 @@ export class Client {
     if (this.closed) return;
     this.closed = true;
     this.reply.out = '';
-    this.server.unlinkClient(this);
+    this.server.connections.unlinkClient(this);
     if (this.socket) this.socket.destroy();
   }
 

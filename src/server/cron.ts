@@ -87,7 +87,7 @@ export class Cron {
     const budgetMs = ((ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC + 2 * effort) * 1000) / hz / 100;
     const start = Date.now();
     const ndbs = s.dbs.length;
-    s.execUnit(() => {
+    s.executor.execUnit(() => {
       for (let j = 0; j < Math.min(16, ndbs); j++) {
         const db = s.dbs[this.expireDb % ndbs];
         this.expireDb++;
@@ -146,7 +146,7 @@ export class Cron {
           continue;
         }
       }
-      if (c.socket && c.outputBytes > 0) s.checkOutputLimits(c);
+      if (c.socket && c.outputBytes > 0) s.connections.checkOutputLimits(c);
     }
   }
 }

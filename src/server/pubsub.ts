@@ -5,14 +5,14 @@
  * subscribed, channel subscribers before pattern subscribers, as Redis does.
  */
 import type { Client } from './client';
-import type { Server, PubSubHub } from './server';
+import type { Server } from './server';
 import { stringMatch } from '../keyspace/glob';
 
 /** The kinds of (un)subscription confirmations. */
 export type SubscriptionKind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe' | 'ssubscribe' | 'sunsubscribe';
 
 /** The server's Pub/Sub state. */
-export class PubSub implements PubSubHub {
+export class PubSub {
   /** channel -> subscribers (insertion order) */
   readonly channels = new Map<string, Set<Client>>();
   /** pattern -> subscribers */
@@ -89,9 +89,9 @@ export class PubSub implements PubSubHub {
     if (c.closed) return;
     c.reply.raw(bytes);
     // The running client's output goes out with its own reply, in order.
-    if (c === this.server.currentClient) return;
+    if (c === this.server.executor.currentClient) return;
     c.flush();
-    this.server.checkOutputLimits(c);
+    this.server.connections.checkOutputLimits(c);
   }
 
   /** Drop every subscription of a client silently (disconnect, RESET). */
@@ -134,18 +134,4 @@ function remove(index: Map<string, Set<Client>>, own: Set<string>, c: Client, na
     if (set.size === 0) index.delete(name);
   }
   return true;
-}
-
-/** Installer: give the server its Pub/Sub hub. */
-export function installPubSub(server: Server): void {
-  if (!(server.pubsub instanceof PubSub)) server.pubsub = new PubSub(server);
-}
-
-/** The server's hub (installing it on first use, for servers built without installSubsystems). */
-export function hubOf(server: Server): PubSub {
-  const hub = server.pubsub;
-  if (hub instanceof PubSub) return hub;
-  const created = new PubSub(server);
-  server.pubsub = created;
-  return created;
 }

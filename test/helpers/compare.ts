@@ -126,7 +126,7 @@ export async function startRecording(opts: ServerOptions, events: string[], prop
     events.push(`${event}:${key}`);
     orig(type, event, key, dbid);
   };
-  s.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  s.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
   const c = await TestClient.connect(srv.port);
   return { srv, c };
 }

@@ -20,7 +20,7 @@ const propagated: string[][] = [];
 
 before(async () => {
   srv = await startTredis();
-  srv.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
   if (HAVE_REDIS) redis = await startRedis();
 });
 
@@ -37,7 +37,7 @@ interface Target {
 }
 
 function targets(): Target[] {
-  const out: Target[] = [{ name: 'tredis', port: srv.port, blocked: async () => srv.server.blockedClients.size }];
+  const out: Target[] = [{ name: 'tredis', port: srv.port, blocked: async () => srv.server.blocking.blockedClients.size }];
   if (redis !== null) {
     const port = redis.port;
     out.push({
@@ -138,7 +138,7 @@ test('a client that disconnects while blocked is forgotten', async () => {
     await waitFor(async () => (await t.blocked()) === 0, 5000, 'unblocked by disconnect');
     return [await b.callRaw('RPUSH', 'bd:k', 'x'), await b.callRaw('LLEN', 'bd:k')];
   });
-  assert.equal(srv.server.blockingKeys.size, 0);
+  assert.equal(srv.server.blocking.blockingKeys.size, 0);
 });
 
 test('a push inside MULTI wakes the blocked client only at EXEC, with what is left then', async () => {
@@ -277,13 +277,13 @@ test('CLIENT UNBLOCK helpers answer as a timeout or with the UNBLOCKED error', a
   const b = await TestClient.connect(srv.port);
   try {
     const p = a.callRaw('BLPOP', 'bu:k', '0');
-    await waitFor(() => srv.server.blockedClients.size === 1);
-    const [blocked] = [...srv.server.blockedClients];
+    await waitFor(() => srv.server.blocking.blockedClients.size === 1);
+    const [blocked] = [...srv.server.blocking.blockedClients];
     assert.equal(unblockClientWithTimeoutReply(blocked), true);
     assert.equal(await p, '*-1\r\n');
     const q = b.callRaw('BLMOVE', 'bu:k', 'bu:d', 'LEFT', 'LEFT', '0');
-    await waitFor(() => srv.server.blockedClients.size === 1);
-    const [blocked2] = [...srv.server.blockedClients];
+    await waitFor(() => srv.server.blocking.blockedClients.size === 1);
+    const [blocked2] = [...srv.server.blocking.blockedClients];
     assert.equal(unblockClientWithError(blocked2), true);
     assert.equal(await q, '-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
     assert.equal(unblockClientWithError(blocked2), false);

@@ -343,7 +343,7 @@ test('generic keyspace events', async () => {
 
 test('active expiry reclaims keys with a TTL that nobody touches', async () => {
   const dels: string[] = [];
-  srv.server.propagateListeners.push({ feed: (_db, argv) => argv[0] === 'DEL' && dels.push(argv[1]) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => argv[0] === 'DEL' && dels.push(argv[1]) });
   await c.call('SELECT', '7');
   try {
     const n = 200;

@@ -377,7 +377,7 @@ describe('MISCONF, FLUSHALL, DEBUG RELOAD, INFO', () => {
     ] as const) {
       const { t, c } = await embed({ save });
       const propagated: string[] = [];
-      t.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv.join(' ')) });
+      t.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv.join(' ')) });
       const changes = async (): Promise<string> => (await info(c)).get('rdb_changes_since_last_save') as string;
       await ok(c, 'MSET', 'a', '1', 'b', '2', 'c', '3');
       const got = [await changes()];
@@ -502,7 +502,7 @@ describe('DUMP / RESTORE', () => {
 
     // a relative TTL is propagated as an absolute one with ABSTTL
     const seen: string[][] = [];
-    t.server.propagateListeners.push({ feed: (_db, argv) => seen.push(argv) });
+    t.server.propagation.listeners.push({ feed: (_db, argv) => seen.push(argv) });
     const t0 = Date.now();
     assert.equal(await c.call('RESTORE', 'ttl', 5000, payload), 'OK');
     const pttl = Number(await c.call('PTTL', 'ttl'));

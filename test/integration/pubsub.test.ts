@@ -15,7 +15,7 @@ const propagated: string[][] = [];
 
 before(async () => {
   srv = await startTredis({ 'client-output-buffer-limit': 'pubsub 262144 0 0' });
-  srv.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
 });
 after(async () => {
   await srv.close();
@@ -187,8 +187,8 @@ test('PUBLISH and SPUBLISH are propagated to replicas but never to the AOF', asy
   const c = await client();
   const s = srv.server;
   const aofFed: string[][] = [];
-  const savedAof = s.aof;
-  s.aof = { feed: (_db, argv) => aofFed.push(argv) };
+  const savedAof = s.propagation.aof;
+  s.propagation.aof = { feed: (_db, argv) => aofFed.push(argv) };
   try {
     propagated.length = 0;
     await c.call('PUBLISH', 'pp', 'x');
@@ -205,7 +205,7 @@ test('PUBLISH and SPUBLISH are propagated to replicas but never to the AOF', asy
     assert.deepEqual(propagated, [['MULTI'], ['SET', 'pp-key', 'w'], ['PUBLISH', 'pp', 'z'], ['EXEC']]);
     assert.deepEqual(aofFed, [['MULTI'], ['SET', 'pp-key', 'w'], ['EXEC']]);
   } finally {
-    s.aof = savedAof;
+    s.propagation.aof = savedAof;
     c.close();
   }
 });

@@ -10,7 +10,6 @@ import type { TredisServer } from '../../src/index';
 import type { Server } from '../../src/server/server';
 import { digestDataset } from '../../src/keyspace/digest';
 import { toPlainValue } from '../../src/persistence/convert';
-import { getReplication } from '../../src/replication/index';
 
 /** A server under test: a client connection plus, for embedded tredis, the Server object. */
 export interface Node {
@@ -37,7 +36,7 @@ export async function info(n: Node, section = 'replication'): Promise<Map<string
   if (typeof r === 'string') return parseInfo(r);
   if (n.server && r instanceof ReplyError && section === 'replication') {
     const m = new Map<string, string>();
-    for (const [k, v] of getReplication(n.server).info()) m.set(k, String(v));
+    for (const [k, v] of n.server.replication.info()) m.set(k, String(v));
     return m;
   }
   if (n.server && r instanceof ReplyError && section === 'stats') {

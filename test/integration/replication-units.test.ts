@@ -102,10 +102,10 @@ test('snapshot: the dataset at start(), whatever is written while it streams to 
       for (let j = 0; j < 50; j++, n++) {
         const db = n % 2 === 0 ? 0 : 2;
         const k = `k${(n * 7919) % 6000}`;
-        s.beforeKeyWrite(db, k);
+        s.watch.beforeKeyWrite(db, k);
         if (n % 3 === 0) s.dbs[db].delete(k);
         else s.dbs[db].set(k, `new${n}`);
-        s.beforeKeyWrite(db, 'list');
+        s.watch.beforeKeyWrite(db, 'list');
         (s.dbs[db].get('list') as RList | undefined)?.pushBack(`x${n}`);
       }
     }, 1);
@@ -120,7 +120,7 @@ test('snapshot: the dataset at start(), whatever is written while it streams to 
     }
     assert.equal(got.size, expected.size);
     for (const [k, v] of expected) assert.equal(got.get(k), v, k);
-    assert.equal(s.snapshotHooks.length, 0, 'hook removed');
+    assert.equal(s.watch.snapshotHooks.length, 0, 'hook removed');
   } finally {
     await t.close();
   }

@@ -398,11 +398,11 @@ test('CLIENT REPLY OFF/ON/SKIP, CLIENT PAUSE WRITE/UNPAUSE, CLIENT UNBLOCK', asy
     // UNBLOCK a BLPOP with TIMEOUT and with ERROR
     const idb = (await b.call('CLIENT', 'ID')) as number;
     const blocked = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 1);
     assert.equal(await blocked, null);
     const blocked2 = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb), 'ERROR'), 1);
     assert.equal(String(await blocked2), 'UNBLOCKED client unblocked via CLIENT UNBLOCK');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 0);
@@ -419,7 +419,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and WATCH as Redis 7.0', async () => {
   const b = await TestClient.connect(srv.port);
   const propagated: string[][] = [];
   const sink = { feed: (_db: number, argv: string[]) => propagated.push(argv) };
-  srv.server.propagateListeners.push(sink);
+  srv.server.propagation.listeners.push(sink);
   try {
     await a.call('FLUSHALL');
     await a.call('MSET', 'k1', 'v', 'k2', 'v');
@@ -448,7 +448,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and WATCH as Redis 7.0', async () => {
     await b.call('WATCH', 'q');
     const waiter = await TestClient.connect(srv.port);
     const popped = waiter.call('BLPOP', 'q', '5');
-    await waitFor(() => srv.server.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
     assert.equal(await a.call('SWAPDB', '0', '1'), 'OK');
     assert.deepEqual(await popped, ['q', 'item']);
     waiter.close();
@@ -459,7 +459,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and WATCH as Redis 7.0', async () => {
     assert.equal(String(await a.call('SWAPDB', '0', 'b')), 'ERR invalid second DB index');
     assert.equal(String(await a.call('SWAPDB', '0', '99')), 'ERR DB index is out of range');
   } finally {
-    srv.server.propagateListeners.splice(srv.server.propagateListeners.indexOf(sink), 1);
+    srv.server.propagation.listeners.splice(srv.server.propagation.listeners.indexOf(sink), 1);
     a.close();
     b.close();
   }

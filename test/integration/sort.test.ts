@@ -16,7 +16,7 @@ const propagated: string[][] = [];
 
 before(async () => {
   srv = await startTredis();
-  srv.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
   c = await TestClient.connect(srv.port);
   await c.call('RPUSH', 'o:l', '3', '1', '2', '10');
   await c.call('RPUSH', 'o:la', 'b', 'a', 'c', '');

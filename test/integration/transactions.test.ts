@@ -16,7 +16,7 @@ const propagated: string[][] = [];
 
 before(async () => {
   srv = await startTredis();
-  srv.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
 });
 after(async () => {
   await srv.close();
@@ -126,17 +126,17 @@ test('EXECABORT after queue-time errors (unknown command, arity, no_multi); the 
 
 test('EXEC rejected by the gate at EXEC time (NOREPLICAS) aborts with the reason', async () => {
   const c = await client();
-  const hooks = srv.server.hooks;
-  const saved = hooks.hasGoodReplicas;
+  const master = srv.server.replication.master;
+  const saved = master.hasGoodReplicas;
   try {
     assert.deepEqual(await raw(c, ['MULTI'], ['SET', 'tx-d', '1']), ['+OK\r\n', '+QUEUED\r\n']);
-    hooks.hasGoodReplicas = () => false;
+    master.hasGoodReplicas = () => false;
     assert.equal(await c.callRaw('EXEC'), '-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n');
     assert.equal(await c.callRaw('EXEC'), '-ERR EXEC without MULTI\r\n');
     // a read-only transaction is not a write: it runs
     assert.deepEqual(await raw(c, ['MULTI'], ['GET', 'tx-d'], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '*1\r\n$-1\r\n']);
   } finally {
-    hooks.hasGoodReplicas = saved;
+    master.hasGoodReplicas = saved;
     c.close();
   }
 });
@@ -321,9 +321,9 @@ test('a client that disconnects forgets its WATCHes and its queue', async () => 
   const c = await client();
   await c.call('WATCH', 'wd1', 'wd2');
   await c.call('MULTI');
-  assert.ok(srv.server.watchedKeys.has('0\0wd1'));
+  assert.ok(srv.server.watch.watchedKeys.has('0\0wd1'));
   c.close();
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(srv.server.watchedKeys.has('0\0wd1'), false);
-  assert.equal(srv.server.watchedKeys.has('0\0wd2'), false);
+  assert.equal(srv.server.watch.watchedKeys.has('0\0wd1'), false);
+  assert.equal(srv.server.watch.watchedKeys.has('0\0wd2'), false);
 });

@@ -15,7 +15,7 @@ const propagated: string[][] = [];
 
 before(async () => {
   srv = await startTredis({ 'notify-keyspace-events': 'KEA' });
-  srv.server.propagateListeners.push({ feed: (_db, argv) => propagated.push(argv) });
+  srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
 });
 after(async () => {
   await srv.close();

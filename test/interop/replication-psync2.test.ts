@@ -12,11 +12,8 @@ import * as path from 'node:path';
 import * as net from 'node:net';
 import { startTredis, startRedis, startTredisProcess, redisAvailable, SKIP_NO_REDIS, waitFor, tempDir, freePort, type ChildServer } from '../helpers/servers';
 import { Server } from '../../src/server/server';
-import { installSubsystems } from '../../src/server/subsystems';
 import { optionsToDirectives, type TredisServer } from '../../src/index';
 import { Snapshot } from '../../src/persistence/snapshot';
-import { loadRdbFile } from '../../src/persistence/rdb-load';
-import { replicationAuxFields, applyReplicationAux } from '../../src/replication/index';
 import {
   type Node,
   tredisNode,
@@ -163,7 +160,7 @@ test('FAILOVER: the master hands over to its replica, both keep their history', 
 /** Write a point-in-time RDB of a server with its replication AUX fields (what SHUTDOWN would save). */
 async function saveRdb(s: Server, file: string): Promise<{ id: string; offset: number }> {
   const fh = await fs.promises.open(file, 'w');
-  const repl = replicationAuxFields(s);
+  const repl = s.replication.saveInfo() ?? undefined;
   try {
     await new Snapshot(s, { write: (c) => fh.write(c) }, { aux: { repl } }).start();
   } finally {
@@ -172,23 +169,12 @@ async function saveRdb(s: Server, file: string): Promise<{ id: string; offset: n
   return { id: repl?.id ?? '', offset: repl?.offset ?? -1 };
 }
 
-/** Start a tredis that loads `file` before listening and restores the replication AUX fields from it. */
+/** Start a tredis that loads `file` as its dump (the replication AUX fields restored from it, as at any start-up). */
 async function startFromRdb(tr: Track, opts: Record<string, unknown>, file: string): Promise<{ t: TredisServer; n: Node; log: string[] }> {
   const server = new Server({});
-  server.config.loadDirectives(optionsToDirectives({ bind: '127.0.0.1', save: '', dir: tempDir(), replDisklessSyncDelay: 0, enableDebugCommand: 'yes', ...opts }, server));
-  installSubsystems(server);
+  const dirs = { dir: path.dirname(file), dbfilename: path.basename(file) };
+  server.config.loadDirectives(optionsToDirectives({ bind: '127.0.0.1', save: '', replDisklessSyncDelay: 0, enableDebugCommand: 'yes', ...dirs, ...opts }, server));
   const log = captureLog(server);
-  server.startHooks.push(async () => {
-    // the server listens while this runs: replicas that come back meanwhile get -LOADING, as from loadDataFromDisk
-    server.loading = true;
-    try {
-      const loader = await loadRdbFile(server, file, { keepExpired: server.isReplica() });
-      server.logger.notice('DB loaded from disk: 0.000 seconds');
-      applyReplicationAux(server, loader.aux);
-    } finally {
-      server.loading = false;
-    }
-  });
   await server.start();
   const t: TredisServer = {
     get port() {

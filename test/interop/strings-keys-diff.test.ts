@@ -364,7 +364,7 @@ test('the propagated stream of random writes matches what redis-server sends its
       fed.push(argv.slice());
     },
   };
-  tredis.server.propagateListeners.push(sink);
+  tredis.server.propagation.listeners.push(sink);
   const replica = await syncStream(redis.port);
   try {
     const r = rng(4242);
@@ -425,7 +425,7 @@ test('the propagated stream of random writes matches what redis-server sends its
     }
   } finally {
     replica.close();
-    tredis.server.propagateListeners.splice(tredis.server.propagateListeners.indexOf(sink), 1);
+    tredis.server.propagation.listeners.splice(tredis.server.propagation.listeners.indexOf(sink), 1);
     tredis.server.cron.activeExpireEnabled = true;
     await b.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
   }

@@ -1,6 +1,6 @@
 /**
  * What each string / key write propagates (to the AOF and replicas), checked
- * through a sink on server.propagateListeners of an embedded server with an
+ * through a sink on server.propagation.listeners of an embedded server with an
  * injected clock. Expectations are Redis 7.0.15's stream as seen by a
  * replica (recorded with SYNC against redis-server).
  */
@@ -20,7 +20,7 @@ before(async () => {
   srv = await startTredis({ clock: () => now });
   // expiry must only happen lazily here, when the test asks for it
   srv.server.cron.activeExpireEnabled = false;
-  srv.server.propagateListeners.push({ feed: (db, argv) => fed.push([db, argv.slice()]) });
+  srv.server.propagation.listeners.push({ feed: (db, argv) => fed.push([db, argv.slice()]) });
   c = await TestClient.connect(srv.port);
 });
 

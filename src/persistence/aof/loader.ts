@@ -10,7 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Server } from '../../server/server';
 import { Client } from '../../server/client';
-import { processCommand } from '../../server/executor';
 import { RdbLoader } from '../rdb-load';
 import { RdbError } from '../rdb/errors';
 import type { AofManifest } from './manifest';
@@ -189,7 +188,6 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
   let reported = start;
   let loops = 0;
   let status: 'eof' | 'readerr' | 'fmterr' | 'uxeof' = 'eof';
-  const prevClient = s.currentClient;
   try {
     outer: for (;;) {
       if ((loops++ & 1023) === 0) {
@@ -243,9 +241,7 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
         return 'failed';
       }
       if (name0 === 'multi') validBeforeMulti = validUpTo;
-      s.currentClient = c;
-      processCommand(s, c, argv);
-      s.currentClient = prevClient;
+      s.executor.execute(c, argv);
       validUpTo = r.offset;
     }
     if (status === 'eof' && c.multi !== null) {
@@ -254,7 +250,6 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
       status = 'uxeof';
     }
   } finally {
-    s.currentClient = prevClient;
     ctx.onProgress?.(r.offset - reported);
   }
   if (status === 'eof') return 'ok';

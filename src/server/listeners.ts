@@ -1,0 +1,176 @@
+/**
+ * The listening sockets: TCP on every `bind` address (a leading '-' marks an
+ * optional one, as Redis 7.0), the unix socket, and CONFIG SET port/bind
+ * moving them. Accepted sockets go to the server's connections.
+ */
+import * as net from 'node:net';
+import * as fs from 'node:fs';
+import type { Server } from './server';
+import { bytesToText } from '../config/bytes';
+
+/** The listeners of one server. */
+export class Listeners {
+  readonly servers: net.Server[] = [];
+  /** TCP port actually bound (port 0 picks a free one) */
+  port = 0;
+
+  constructor(private readonly server: Server) {}
+
+  /** Listen on `port` at every `bind` address, then on `unixsocket` (initServer's listenToPort). */
+  async listen(): Promise<void> {
+    const cfg = this.server.config;
+    try {
+      const r = await this.bindAll(cfg.num('port'), cfg.get('bind') as string[]);
+      this.servers.push(...r.servers);
+      this.port = r.port;
+    } catch (e) {
+      throw new Error(`Failed listening on port ${(e as BindError).port} (TCP), aborting.`);
+    }
+    const sock = cfg.path('unixsocket');
+    if (sock !== '') {
+      try {
+        fs.unlinkSync(sock);
+      } catch {
+        /* not there */
+      }
+      const srv = await this.listenOne(sock, -1);
+      const perm = cfg.get('unixsocketperm') as number;
+      if (perm) fs.chmodSync(sock, perm);
+      this.servers.push(srv);
+      this.server.logger.notice(`The server is now ready to accept connections at ${sock}`);
+    }
+  }
+
+  /**
+   * CONFIG SET port / bind: move the TCP listeners (the unix socket stays).
+   * A new port is bound before the old listeners close (changeListenPort); a
+   * new bind list closes the old listeners first and restores them if the new
+   * addresses cannot all be bound (changeBindAddr). Rejects on failure.
+   */
+  async relisten(port: number, binds: string[], closeFirst: boolean): Promise<void> {
+    const old = this.servers.filter((l) => typeof l.address() !== 'string');
+    const drop = () => {
+      for (const l of old) this.servers.splice(this.servers.indexOf(l), 1);
+    };
+    if (closeFirst) {
+      await closeNow(old);
+      drop();
+      try {
+        const r = await this.bindAll(port, binds);
+        this.servers.push(...r.servers);
+        this.port = r.port;
+      } catch (e) {
+        this.server.logger.warning('Failed to bind, trying to restore old listening sockets.');
+        const r = await this.bindAll(this.port, this.server.config.get('bind') as string[]).catch(() => null);
+        if (r) this.servers.push(...r.servers);
+        throw (e as BindError).cause;
+      }
+      return;
+    }
+    const r = await this.bindAll(port, binds).catch((e: BindError) => {
+      throw e.cause;
+    });
+    await closeNow(old);
+    drop();
+    this.servers.push(...r.servers);
+    this.port = r.port;
+  }
+
+  /** CONFIG SET maxclients: the accept limit follows. */
+  setMaxClients(n: number): void {
+    for (const l of this.servers) l.maxConnections = n + 32;
+  }
+
+  /** Stop listening (shutdown); the unix socket file is removed. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.servers.length = 0;
+    const sock = this.server.config.path('unixsocket');
+    if (sock !== '') {
+      try {
+        fs.unlinkSync(sock);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  /** Close every listener at once without waiting for their clients (start-up failure). */
+  async abort(): Promise<void> {
+    await Promise.all(this.servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.servers.length = 0;
+  }
+
+  /** Bind every address of `binds` on `port`; on failure logs Redis's line, closes what it bound and throws a BindError. */
+  private async bindAll(port: number, binds: string[]): Promise<{ servers: net.Server[]; port: number }> {
+    const servers: net.Server[] = [];
+    const seen = new Set<string>();
+    let bound = port;
+    try {
+      for (const b of binds.length === 0 ? ['*'] : binds) {
+        const optional = b.startsWith('-');
+        const h = optional ? b.slice(1) : b;
+        const host = h === '*' ? '0.0.0.0' : h === '::*' ? '::' : h;
+        if (seen.has(host)) continue;
+        seen.add(host);
+        try {
+          const srv = await this.listenOne(host, bound);
+          const a = srv.address();
+          if (a && typeof a === 'object') bound = a.port;
+          servers.push(srv);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EINVAL')) continue;
+          this.server.logger.warning(`Warning: Could not create server TCP listening socket ${bytesToText(host)}:${bound}: ${listenErrorText(err)}`);
+          throw new BindError(err, bound);
+        }
+      }
+    } catch (e) {
+      await closeNow(servers);
+      throw e;
+    }
+    return { servers, port: bound };
+  }
+
+  private listenOne(host: string, port: number): Promise<net.Server> {
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      // paused: the connection moves to a socket reading into the shared buffer
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => server.connections.accept(s, srv));
+      srv.maxConnections = server.config.num('maxclients') + 32;
+      const onErr = (e: Error) => reject(e);
+      srv.once('error', onErr);
+      const name = bytesToText(host);
+      const opts: net.ListenOptions = port < 0 ? { path: name } : { host: name, port, backlog: server.config.num('tcp-backlog'), ipv6Only: host === '::' };
+      srv.listen(opts, () => {
+        srv.off('error', onErr);
+        srv.on('error', (e) => server.logger.warning(`Accept error: ${e.message}`));
+        resolve(srv);
+      });
+    });
+  }
+}
+
+/** A listen failure, with the port it was tried on. */
+class BindError extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly port: number,
+  ) {
+    super(cause.message);
+  }
+}
+
+/** close() frees the listening socket at once; its callback would wait for every client to go. */
+async function closeNow(ls: net.Server[]): Promise<void> {
+  for (const l of ls) l.close();
+  await new Promise((r) => setImmediate(r));
+}
+
+/** The reason anetTcpServer gives for a listen error, in Redis's words where they differ from Node's. */
+function listenErrorText(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EADDRINUSE') return 'bind: Address already in use';
+  // getaddrinfo(3) failing on a bind address that is no address: gai_strerror(EAI_NONAME)
+  if (err.syscall === 'getaddrinfo' || err.code === 'ENOTFOUND') return 'Name or service not known';
+  return err.message;
+}

@@ -1,0 +1,72 @@
+/**
+ * The one propagation path (Redis's propagatePendingCommands): what an
+ * execution unit wrote is recorded here and flushed once at its end to the
+ * AOF, the replication feed (backlog + replicas) and any listeners, wrapped in
+ * MULTI/EXEC when the unit wrote more than once.
+ */
+
+/** A consumer of the propagated command stream (AOF, replication, tests). */
+export interface PropagationSink {
+  feed(db: number, argv: string[]): void;
+}
+
+interface Pending {
+  db: number;
+  argv: string[];
+  replOnly: boolean;
+}
+
+/** The propagation state of one server. */
+export class Propagation {
+  /** what the running command propagates instead of its argv (SET EX -> SET PXAT ...) */
+  rewritten: string[] | null = null;
+  /** the running command propagates nothing of its own */
+  prevent = false;
+  /** set by commands that touch arbitrary keys (SCAN, RANDOMKEY) run directly: their expired-key DELs are not MULTI-wrapped (Redis's propagate_no_multi) */
+  noMulti = false;
+  /** the AOF (persistence sets it) */
+  aof: PropagationSink | null = null;
+  /** the replication feed: backlog and online replicas (replication sets it) */
+  repl: PropagationSink | null = null;
+  /** extra sinks (tests, keyspace tools) */
+  readonly listeners: PropagationSink[] = [];
+  private pending: Pending[] = [];
+
+  /** `toReplicas()`: false while we are a replica (our replicas get our master's bytes, not ours). */
+  constructor(private readonly toReplicas: () => boolean) {}
+
+  /**
+   * Record a command to propagate at the end of the current execution unit.
+   * replOnly: replicas (and listeners) only, not the AOF (Redis's PROPAGATE_REPL, used by PUBLISH).
+   */
+  also(db: number, argv: string[], replOnly = false): void {
+    this.pending.push({ db, argv, replOnly });
+  }
+
+  /** Replace what the current command propagates (SET EX -> SET PXAT ...). */
+  rewrite(argv: string[]): void {
+    this.rewritten = argv;
+  }
+
+  /** Propagate pending commands: AOF always; replicas only when we are a master and not applying our master's stream. */
+  flush(): void {
+    const p = this.pending;
+    const noMulti = this.noMulti;
+    this.noMulti = false;
+    if (p.length === 0) return;
+    this.pending = [];
+    const wrap = p.length > 1 && !noMulti;
+    const toReplicas = this.toReplicas();
+    const first = p[0].db;
+    if (wrap) this.one(first, ['MULTI'], toReplicas, false);
+    for (const e of p) this.one(e.db, e.argv, toReplicas, e.replOnly);
+    // Redis 7.0 gives EXEC the db of the last command, so no SELECT precedes it
+    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, false);
+  }
+
+  private one(db: number, argv: string[], toReplicas: boolean, replOnly: boolean): void {
+    for (const l of this.listeners) l.feed(db, argv);
+    if (this.aof !== null && !replOnly) this.aof.feed(db, argv);
+    if (toReplicas && this.repl !== null) this.repl.feed(db, argv);
+  }
+}
