@@ -84,7 +84,7 @@ function configSet(c: Client, argv: string[]): void {
   let prepared;
   try {
     prepared = s.config.prepareSet(pairs, {
-      allowProtected: allowProtectedAction(s.config.str('enable-protected-configs'), c),
+      allowProtected: allowProtectedAction(s.config.settings.enableProtectedConfigs, c),
       loading: s.loading,
     });
   } catch (e) {
@@ -93,9 +93,9 @@ function configSet(c: Client, argv: string[]): void {
   const portItem = prepared.items.find((it) => it.def.name === 'port');
   const bindItem = prepared.items.find((it) => it.def.name === 'bind');
   const newPort = portItem ? (portItem.value as number) : s.port;
-  const newBind = bindItem ? (bindItem.value as string[]) : (s.config.get('bind') as string[]);
+  const newBind = bindItem ? (bindItem.value as string[]) : s.config.settings.bind;
   const portChanged = portItem !== undefined && newPort !== s.port;
-  const bindChanged = bindItem !== undefined && newBind.join(' ') !== (s.config.get('bind') as string[]).join(' ');
+  const bindChanged = bindItem !== undefined && newBind.join(' ') !== s.config.settings.bind.join(' ');
   const commit = (): void => {
     try {
       s.config.commitSet(prepared);
@@ -576,12 +576,12 @@ function installServerFamily(s: Server): void {
   installLatencyTracking(s);
   recordStartupMemory(s);
   s.cron.every('memory-peak', 1000, () => samplePeakMemory(s));
-  s.config.onChange('maxclients', (v) => {
-    for (const l of s.listeners) l.maxConnections = (v as number) + 32;
+  s.config.onSettingChange('maxclients', (v) => {
+    for (const l of s.listeners) l.maxConnections = v + 32;
   });
-  s.config.onChange('maxmemory', (v) => {
+  s.config.onSettingChange('maxmemory', (v) => {
     const used = usedMemory();
-    if ((v as number) !== 0 && (v as number) < used) {
+    if (v !== 0 && v < used) {
       s.logger.warning(
         `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
       );

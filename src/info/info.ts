@@ -103,7 +103,7 @@ export function sectionFields(server: Server, name: string): InfoFields {
 
 /** The hz the cron runs at (Redis clamps configured hz to 1..500). */
 export function effectiveHz(server: Server): number {
-  return Math.min(500, Math.max(1, server.config.num('hz')));
+  return Math.min(500, Math.max(1, server.config.settings.hz));
 }
 
 /** redis_build_id: a stable id for this build. */
@@ -134,7 +134,7 @@ function serverSection(s: Server): InfoFields {
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
     ['hz', effectiveHz(s)],
-    ['configured_hz', s.config.num('hz')],
+    ['configured_hz', s.config.settings.hz],
     ['lru_clock', Math.floor(now / 1000) & 0xffffff],
     ['executable', exe],
     ['config_file', s.config.file ?? ''],
@@ -161,7 +161,7 @@ function clientsSection(s: Server): InfoFields {
   return [
     ['connected_clients', s.clients.size - replicas],
     ['cluster_connections', 0],
-    ['maxclients', s.config.num('maxclients')],
+    ['maxclients', s.config.settings.maxclients],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', blocked],
@@ -176,7 +176,7 @@ function pct(a: number, b: number): string {
 
 function memorySection(s: Server): InfoFields {
   const m = memoryStats(s);
-  const maxmemory = s.config.num('maxmemory');
+  const maxmemory = s.config.settings.maxmemory;
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
@@ -209,7 +209,7 @@ function memorySection(s: Server): InfoFields {
     ['used_memory_scripts_human', bytesToHuman(184)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', s.config.str('maxmemory-policy')],
+    ['maxmemory_policy', s.config.settings.maxmemoryPolicy],
     ['allocator_frag_ratio', (m.heapTotal / Math.max(1, m.used)).toFixed(2)],
     ['allocator_frag_bytes', Math.max(0, m.heapTotal - m.used)],
     ['allocator_rss_ratio', (m.rss / Math.max(1, m.heapTotal)).toFixed(2)],
@@ -252,7 +252,7 @@ function persistenceSection(s: Server): InfoFields {
     ['rdb_last_cow_size', 0],
     ['rdb_last_load_keys_expired', 0],
     ['rdb_last_load_keys_loaded', 0],
-    ['aof_enabled', s.config.bool('appendonly') ? 1 : 0],
+    ['aof_enabled', s.config.settings.appendonly ? 1 : 0],
     ['aof_rewrite_in_progress', 0],
     ['aof_rewrite_scheduled', 0],
     ['aof_last_rewrite_time_sec', -1],
@@ -349,7 +349,7 @@ function replicationSection(s: Server): InfoFields {
     ['master_repl_offset', 0],
     ['second_repl_offset', -1],
     ['repl_backlog_active', 0],
-    ['repl_backlog_size', s.config.num('repl-backlog-size')],
+    ['repl_backlog_size', s.config.settings.replBacklogSize],
     ['repl_backlog_first_byte_offset', 0],
     ['repl_backlog_histlen', 0],
   ];
@@ -405,8 +405,8 @@ function errorStatsSection(s: Server): InfoFields {
  */
 function latencyStatsSection(s: Server): InfoFields {
   const out: InfoFields = [];
-  const percentiles = s.config.get('latency-tracking-info-percentiles') as number[];
-  if (!s.config.bool('latency-tracking')) return out;
+  const percentiles = s.config.settings.latencyTrackingInfoPercentiles;
+  if (!s.config.settings.latencyTracking) return out;
   for (const c of allCommands(s)) {
     const st = c.stats;
     if (st.calls === 0) continue;
