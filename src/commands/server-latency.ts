@@ -206,19 +206,13 @@ function redact(s: Server, c: Command | undefined, argv: string[]): string[] {
 export function installLatencyTracking(s: Server): void {
   const base = s.slowlogAdd.bind(s);
   const st = stateOf(s);
-  // config read after every command: cached until the config changes
-  let version = -1;
-  let tracking = true;
-  let threshold = 0;
+  // read after every command: plain property loads
+  const settings = s.config.settings;
   s.slowlogAdd = (c: Client, argv: string[], usec: number, cmd?: Command): void => {
     const command = cmd ?? resolveCommand(s, argv);
     if (command !== undefined) {
-      if (s.config.version !== version) {
-        version = s.config.version;
-        tracking = s.config.bool('latency-tracking');
-        threshold = s.config.num('latency-monitor-threshold');
-      }
-      if (tracking && c.blocked === null) {
+      const threshold = settings.latencyMonitorThreshold;
+      if (settings.latencyTracking && c.blocked === null) {
         let h = st.histograms.get(command);
         if (h === undefined) st.histograms.set(command, (h = new LatencyHistogram()));
         h.record(usec * 1000);
@@ -338,7 +332,7 @@ function latencyGraph(s: Server, event: string, ts: LatencyEvents): string {
 /** createLatencyReport, reduced to the per-event summary and Redis's generic advice. */
 function latencyDoctor(s: Server): string {
   const st = stateOf(s);
-  const threshold = s.config.num('latency-monitor-threshold');
+  const threshold = s.config.settings.latencyMonitorThreshold;
   if (st.events.size === 0 && threshold === 0) {
     return `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n`;
   }
@@ -356,7 +350,7 @@ function latencyDoctor(s: Server): string {
     out += `${n++}. ${event}: ${smp.length} latency spikes (average ${Math.floor(avg)}ms, mean deviation ${Math.floor(mad)}ms, period ${(period || 1).toFixed(2)} sec). Worst all time event ${ts.max}ms.\n`;
   }
   out += '\nI have a few advices for you:\n\n';
-  const slow = s.config.num('slowlog-log-slower-than');
+  const slow = s.config.settings.slowlogLogSlowerThan;
   if (slow < 0 || slow / 1000 > threshold) {
     out += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${threshold * 1000}'.\n`;
   }
