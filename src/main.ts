@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { Server } from './server/server';
 import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
 import { logTimestamp } from './server/logger';
-import { textToBytes } from './config/bytes';
+import { bytesToText, textToBytes } from './config/bytes';
 import { StartupExit } from './persistence/aof/aof';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (file !== null && file !== '-') server.config.file = path.resolve(file);
   const daemonChild = process.env.TREDIS_DAEMON_CHILD === '1';
-  if (server.config.bool('daemonize') && !daemonChild) {
+  if (server.config.settings.daemonize && !daemonChild) {
     // daemonize(): the parent returns at once, the child keeps running detached
     const child = spawn(process.execPath, [process.argv[1], ...argv], {
       detached: true,
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   // Redis chdir()s to `dir` while reading the config: relative paths (logfile, pidfile, dump) are inside it
-  const dir = server.config.path('dir');
+  const dir = bytesToText(server.config.settings.dir);
   try {
     process.chdir(dir);
     // the server resolves `dir` against the new cwd: it is the cwd now
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(new ConfigFileError(strerror(e), d?.line ?? 0, d?.text ?? '').format());
     process.exit(1);
   }
-  const logfile = server.config.path('logfile');
+  const logfile = bytesToText(server.config.settings.logfile);
   if (logfile !== '') {
     try {
       fs.closeSync(fs.openSync(logfile, 'a'));
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<void> {
     server.configLoadedMessage = `Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1] ?? 'tredis-server'} /path/to/redis.conf`;
   }
   // createPidFile(): daemonized servers always have one
-  let pidfile = server.config.path('pidfile');
+  let pidfile = bytesToText(server.config.settings.pidfile);
   if (pidfile === '' && daemonChild) pidfile = '/var/run/redis.pid';
   if (pidfile !== '') {
     server.config.setRaw('pidfile', textToBytes(pidfile));
@@ -146,7 +146,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     shuttingDown = true;
     signalLog(server, `Received ${sig} scheduling shutdown...`);
-    const flags = server.config.get(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm') as string[];
+    const { shutdownOnSigint, shutdownOnSigterm } = server.config.settings;
+    const flags = sig === 'SIGINT' ? shutdownOnSigint : shutdownOnSigterm;
     const save = flags.includes('save') ? true : flags.includes('nosave') ? false : null;
     void server.shutdown({ save, now: flags.includes('now'), force: flags.includes('force') }).then((ok) => {
       if (!ok) {

@@ -10,7 +10,6 @@ import type { Client } from '../server/client';
 import type { Entry } from '../keyspace/database';
 import type { HashLimits } from '../keyspace/types/hash';
 import type { SetLimits } from '../keyspace/types/set';
-import type { Config } from '../config/schema';
 
 /** LONG_MAX / -LONG_MAX as Redis's range checks print them. */
 export const LONG_MAX = 9223372036854775807n;
@@ -87,57 +86,26 @@ export function entryForWrite(c: Client, key: string): Entry | undefined {
 
 // ---------------------------------------------------------------- encoding limits
 
-const hashLimitCache = new WeakMap<Config, HashLimits>();
-const setLimitCache = new WeakMap<Config, SetLimits>();
+// The structures take their limits as an object: hand out the last one while
+// the settings still match it (two property loads and compares per write, no
+// allocation), a new one when they moved.
 
-/** hash-max-listpack-entries / hash-max-listpack-value as the structure wants them (cached per config). */
+/** hash-max-listpack-entries / hash-max-listpack-value as the structure wants them. */
 export function hashLimits(c: Client): HashLimits {
-  const cfg = c.server.config;
-  if (cfg === lastHashCfg && cfg.version === lastHashVersion) return lastHashLimits!;
-  lastHashCfg = cfg;
-  lastHashVersion = cfg.version;
-  lastHashLimits = hashLimitsOf(cfg);
-  return lastHashLimits;
+  const s = c.server.config.settings;
+  const l = lastHashLimits;
+  if (l.maxListpackEntries === s.hashMaxListpackEntries && l.maxListpackValue === s.hashMaxListpackValue) return l;
+  return (lastHashLimits = { maxListpackEntries: s.hashMaxListpackEntries, maxListpackValue: s.hashMaxListpackValue });
 }
-// the last answer of hashLimits (it runs on every hash write)
-let lastHashCfg: Config | null = null;
-let lastHashVersion = -1;
-let lastHashLimits: HashLimits | null = null;
+let lastHashLimits: HashLimits = { maxListpackEntries: -1, maxListpackValue: -1 };
 
-function hashLimitsOf(cfg: Config): HashLimits {
-  const entries = cfg.num('hash-max-listpack-entries');
-  const value = cfg.num('hash-max-listpack-value');
-  let l = hashLimitCache.get(cfg);
-  if (l === undefined || l.maxListpackEntries !== entries || l.maxListpackValue !== value) {
-    l = { maxListpackEntries: entries, maxListpackValue: value };
-    hashLimitCache.set(cfg, l);
-  }
-  return l;
-}
-
-/** set-max-intset-entries as the structure wants it (cached per config). */
+/** set-max-intset-entries as the structure wants it. */
 export function setLimits(c: Client): SetLimits {
-  const cfg = c.server.config;
-  if (cfg === lastSetCfg && cfg.version === lastSetVersion) return lastSetLimits!;
-  lastSetCfg = cfg;
-  lastSetVersion = cfg.version;
-  lastSetLimits = setLimitsOf(cfg);
-  return lastSetLimits;
+  const entries = c.server.config.settings.setMaxIntsetEntries;
+  if (lastSetLimits.maxIntsetEntries === entries) return lastSetLimits;
+  return (lastSetLimits = { maxIntsetEntries: entries });
 }
-// the last answer of setLimits (it runs on every set write)
-let lastSetCfg: Config | null = null;
-let lastSetVersion = -1;
-let lastSetLimits: SetLimits | null = null;
-
-function setLimitsOf(cfg: Config): SetLimits {
-  const entries = cfg.num('set-max-intset-entries');
-  let l = setLimitCache.get(cfg);
-  if (l === undefined || l.maxIntsetEntries !== entries) {
-    l = { maxIntsetEntries: entries };
-    setLimitCache.set(cfg, l);
-  }
-  return l;
-}
+let lastSetLimits: SetLimits = { maxIntsetEntries: -1 };
 
 // ---------------------------------------------------------------- SCAN family
 

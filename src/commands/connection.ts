@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 
 /** Check a password against requirepass the way the default user does. */
 export function checkPassword(c: Client, user: string, pass: string): boolean {
-  const req = c.server.config.str('requirepass');
+  const req = c.server.config.settings.requirepass;
   if (user !== 'default') return false;
   if (req === '') return true; // nopass: any password is accepted, as Redis's default user
   return pass === req;
@@ -92,7 +92,7 @@ export const connectionCommands: CommandSpec[] = [
     if (argv.length > 3) throw new RedisError(Err.syntax);
     const user = argv.length === 3 ? argv[1] : 'default';
     const pass = argv[argv.length - 1];
-    if (argv.length === 2 && c.server.config.str('requirepass') === '') {
+    if (argv.length === 2 && c.server.config.settings.requirepass === '') {
       throw new RedisError('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
     }
     if (!checkPassword(c, user, pass)) throw new RedisError(Err.wrongPass);

@@ -77,22 +77,22 @@ function duplicateValue(c: Client, v: DbValue): DbValue {
   if (typeof v === 'string') return v;
   const maybe = v as unknown as Partial<Cloneable>;
   if (typeof maybe.clone === 'function') return maybe.clone();
-  const cfg = c.server.config;
+  const cfg = c.server.config.settings;
   switch (v.type) {
     case 'list':
       return new RList(v);
     case 'hash': {
-      const h = RHash.from(v, { maxListpackEntries: cfg.num('hash-max-listpack-entries'), maxListpackValue: cfg.num('hash-max-listpack-value') });
+      const h = RHash.from(v, { maxListpackEntries: cfg.hashMaxListpackEntries, maxListpackValue: cfg.hashMaxListpackValue });
       if (h.encoding() !== v.encoding()) h.resetEncoding(v.encoding() === 'listpack' ? KEEP_COMPACT : FORCE_BIG);
       return h;
     }
     case 'set': {
-      const st = RSet.from(v, { maxIntsetEntries: cfg.num('set-max-intset-entries') });
+      const st = RSet.from(v, { maxIntsetEntries: cfg.setMaxIntsetEntries });
       if (st.encoding() !== v.encoding()) st.resetEncoding(v.encoding() === 'intset' ? KEEP_COMPACT : FORCE_BIG);
       return st;
     }
     case 'zset': {
-      const z = RZSet.from(v, { maxListpackEntries: cfg.num('zset-max-listpack-entries'), maxListpackValue: cfg.num('zset-max-listpack-value') });
+      const z = RZSet.from(v, { maxListpackEntries: cfg.zsetMaxListpackEntries, maxListpackValue: cfg.zsetMaxListpackValue });
       if (z.encoding() !== v.encoding()) z.resetEncoding(v.encoding() === 'listpack' ? KEEP_COMPACT : FORCE_BIG);
       return z;
     }
@@ -504,14 +504,14 @@ function objectLookup(c: Client, key: string): Entry | undefined {
 }
 
 function lfuPolicy(c: Client): boolean {
-  return c.server.config.str('maxmemory-policy').endsWith('lfu');
+  return c.server.config.settings.maxmemoryPolicy.endsWith('lfu');
 }
 
 /** OBJECT ENCODING as Redis names it for every type (lists get list-max-listpack-size). */
 export function objectEncoding(c: Client, e: Entry): string {
   const v = e.value;
   if (typeof v === 'string') return stringEncoding(e);
-  if (v.type === 'list') return v.encoding(c.server.config.num('list-max-listpack-size'));
+  if (v.type === 'list') return v.encoding(c.server.config.settings.listMaxListpackSize);
   return v.encoding();
 }
 

@@ -76,7 +76,7 @@ function dumpCommand(c: Client, argv: string[]): void {
     return;
   }
   const cfg = c.server.config;
-  const payload = encodeDumpPayload(toPlainValue(v), { compression: cfg.bool('rdbcompression'), limits: writerLimits(cfg) });
+  const payload = encodeDumpPayload(toPlainValue(v), { compression: cfg.settings.rdbcompression, limits: writerLimits(cfg) });
   c.reply.bulk(payload.toString('latin1'));
 }
 
@@ -126,7 +126,7 @@ function restoreCommand(c: Client, argv: string[]): void {
   if (ttl !== 0 && ttl <= s.now() && !s.loading && !s.isReplica()) {
     // already expired: the key is not created (and an old one replaced is gone)
     if (deleted) {
-      s.propagation.rewrite([s.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+      s.propagation.rewrite([s.config.settings.lazyfreeLazyServerDel ? 'UNLINK' : 'DEL', key]);
       s.notifyKeyspaceEvent('g', 'del', key, db.id);
       s.dirty++;
     }
@@ -146,7 +146,7 @@ function restoreCommand(c: Client, argv: string[]): void {
   }
   // objectSetLRUOrLFU: FREQ under an LFU policy, IDLETIME otherwise
   const now = s.now();
-  if (s.config.str('maxmemory-policy').endsWith('lfu')) {
+  if (s.config.settings.maxmemoryPolicy.endsWith('lfu')) {
     if (lfuFreq >= 0) {
       e.lfu = lfuFreq;
       e.lru = now;

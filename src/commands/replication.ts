@@ -14,7 +14,7 @@ import type { Client } from '../server/client';
 function replicaofCommand(c: Client, argv: string[]): void {
   const s = c.server;
   const repl = s.replication;
-  if (s.config.bool('cluster-enabled')) throw new RedisError('ERR REPLICAOF not allowed in cluster mode.');
+  if (s.config.settings.clusterEnabled) throw new RedisError('ERR REPLICAOF not allowed in cluster mode.');
   if (repl.failover.state !== 'no-failover') throw new RedisError('ERR REPLICAOF not allowed while failing over.');
   if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
     if (repl.isReplica()) {

@@ -165,7 +165,7 @@ function debugObject(c: Client, e: Entry): string {
   if (typeof v !== 'string' && v.type === 'list') {
     const len = v.length;
     const nodes = Math.max(1, Math.ceil(len / 128));
-    extra = ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${c.server.config.num('list-max-listpack-size')} ql_compressed:${c.server.config.num('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${serializedLength(c, v)}`;
+    extra = ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${c.server.config.settings.listMaxListpackSize} ql_compressed:${c.server.config.settings.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${serializedLength(c, v)}`;
   }
   return `Value at:${addr} refcount:${refcount} encoding:${enc} serializedlength:${serializedLength(c, v)} lru:${Math.floor(e.lru / 1000) & 0xffffff} lru_seconds_idle:${Math.max(0, Math.floor((now - e.lru) / 1000))}${extra}`;
 }
@@ -234,7 +234,7 @@ function htStats(name: string, size: number): string {
 
 function debugHandler(c: Client, argv: string[]): void {
   const s = c.server;
-  const setting = s.config.str('enable-debug-command');
+  const setting = s.config.settings.enableDebugCommand;
   if (!allowProtectedAction(setting, c)) {
     throw new RedisError(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',

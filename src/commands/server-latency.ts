@@ -116,7 +116,7 @@ function latencyGraph(s: Server, event: string, ts: LatencyEvents): string {
 /** createLatencyReport, reduced to the per-event summary and Redis's generic advice. */
 function latencyDoctor(s: Server): string {
   const st = s.latency;
-  const threshold = s.config.num('latency-monitor-threshold');
+  const threshold = s.config.settings.latencyMonitorThreshold;
   if (st.events.size === 0 && threshold === 0) {
     return `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n`;
   }
@@ -134,7 +134,7 @@ function latencyDoctor(s: Server): string {
     out += `${n++}. ${event}: ${smp.length} latency spikes (average ${Math.floor(avg)}ms, mean deviation ${Math.floor(mad)}ms, period ${(period || 1).toFixed(2)} sec). Worst all time event ${ts.max}ms.\n`;
   }
   out += '\nI have a few advices for you:\n\n';
-  const slow = s.config.num('slowlog-log-slower-than');
+  const slow = s.config.settings.slowlogLogSlowerThan;
   if (slow < 0 || slow / 1000 > threshold) {
     out += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${threshold * 1000}'.\n`;
   }

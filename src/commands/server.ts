@@ -80,7 +80,7 @@ function configSet(c: Client, argv: string[]): void {
   let prepared;
   try {
     prepared = s.config.prepareSet(pairs, {
-      allowProtected: allowProtectedAction(s.config.str('enable-protected-configs'), c),
+      allowProtected: allowProtectedAction(s.config.settings.enableProtectedConfigs, c),
       loading: s.loading,
     });
   } catch (e) {
@@ -89,9 +89,9 @@ function configSet(c: Client, argv: string[]): void {
   const portItem = prepared.items.find((it) => it.def.name === 'port');
   const bindItem = prepared.items.find((it) => it.def.name === 'bind');
   const newPort = portItem ? (portItem.value as number) : s.port;
-  const newBind = bindItem ? (bindItem.value as string[]) : (s.config.get('bind') as string[]);
+  const newBind = bindItem ? (bindItem.value as string[]) : s.config.settings.bind;
   const portChanged = portItem !== undefined && newPort !== s.port;
-  const bindChanged = bindItem !== undefined && newBind.join(' ') !== (s.config.get('bind') as string[]).join(' ');
+  const bindChanged = bindItem !== undefined && newBind.join(' ') !== s.config.settings.bind.join(' ');
   const commit = (): void => {
     try {
       s.config.commitSet(prepared);

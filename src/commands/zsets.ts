@@ -15,7 +15,6 @@ import { longArg, positiveLongArg, rangeLongArg, numkeysArg, entryForWrite, scan
 import { parseDouble, formatG17 } from '../keyspace/types/float';
 import { RZSet, parseScoreRange, parseLexRange, type ZEntry, type ZSetLimits } from '../keyspace/types/zset';
 import type { RSet } from '../keyspace/types/set';
-import type { Config } from '../config/schema';
 import { stringMatch } from '../keyspace/glob';
 import type { Client } from '../server/client';
 
@@ -25,32 +24,14 @@ const E_NAN = 'ERR resulting score is not a number (NaN)';
 
 // ---------------------------------------------------------------- helpers
 
-const limitCache = new WeakMap<Config, ZSetLimits>();
-
-/** zset-max-listpack-entries / zset-max-listpack-value (cached per config). */
+/** zset-max-listpack-entries / zset-max-listpack-value: the last object while the settings match it (it runs on every zset write). */
 function zsetLimits(c: Client): ZSetLimits {
-  const cfg = c.server.config;
-  if (cfg === lastCfg && cfg.version === lastVersion) return lastLimits!;
-  lastCfg = cfg;
-  lastVersion = cfg.version;
-  lastLimits = zsetLimitsOf(cfg);
-  return lastLimits;
+  const s = c.server.config.settings;
+  const l = lastLimits;
+  if (l.maxListpackEntries === s.zsetMaxListpackEntries && l.maxListpackValue === s.zsetMaxListpackValue) return l;
+  return (lastLimits = { maxListpackEntries: s.zsetMaxListpackEntries, maxListpackValue: s.zsetMaxListpackValue });
 }
-// the last answer of zsetLimits (it runs on every zset write)
-let lastCfg: Config | null = null;
-let lastVersion = -1;
-let lastLimits: ZSetLimits | null = null;
-
-function zsetLimitsOf(cfg: Config): ZSetLimits {
-  const entries = cfg.num('zset-max-listpack-entries');
-  const value = cfg.num('zset-max-listpack-value');
-  let l = limitCache.get(cfg);
-  if (l === undefined || l.maxListpackEntries !== entries || l.maxListpackValue !== value) {
-    l = { maxListpackEntries: entries, maxListpackValue: value };
-    limitCache.set(cfg, l);
-  }
-  return l;
-}
+let lastLimits: ZSetLimits = { maxListpackEntries: -1, maxListpackValue: -1 };
 
 /** lookupKeyRead + checkType(OBJ_ZSET). */
 function readZset(c: Client, key: string): RZSet | undefined {

@@ -28,8 +28,9 @@ function flagsOf(f: Flags): Partial<ConfigDef> & { mutable: boolean } {
   };
 }
 
-type B = [name: string, def: 'yes' | 'no', flags: Flags, aliases?: string[]];
-const bools: B[] = [
+type B = readonly [name: string, def: 'yes' | 'no', flags: Flags, aliases?: readonly string[]];
+// `as const` keeps each name (and enum values) literal for the typed settings (config/settings.ts)
+const bools = [
   ['rdbchecksum', 'yes', ''],
   ['daemonize', 'no', ''],
   ['io-threads-do-reads', 'no', ''],
@@ -80,7 +81,7 @@ const bools: B[] = [
   ['tls-replication', 'no', 'm'],
   ['tls-prefer-server-ciphers', 'no', 'm'],
   ['tls-session-caching', 'yes', 'm'],
-];
+] as const satisfies readonly B[];
 
 function isBaseName(v: string): boolean {
   return !v.includes('/');
@@ -115,8 +116,8 @@ function validProcTitleTemplate(t: string): boolean {
   return hasTitle && t.trim() === t;
 }
 
-type S = [name: string, def: string, flags: Flags, aliases?: string[]];
-const strings: S[] = [
+type S = readonly [name: string, def: string, flags: Flags, aliases?: readonly string[]];
+const strings = [
   ['aclfile', '', ''],
   ['unixsocket', '', 'n'],
   ['pidfile', '', 'n'],
@@ -151,10 +152,10 @@ const strings: S[] = [
   ['tls-protocols', '', 'mn'],
   ['tls-ciphers', '', 'mn'],
   ['tls-ciphersuites', '', 'mn'],
-];
+] as const satisfies readonly S[];
 
-type E = [name: string, def: string, values: string[], flags: Flags, synonyms?: Record<string, string>];
-const enums: E[] = [
+type E = readonly [name: string, def: string, values: readonly string[], flags: Flags, synonyms?: Readonly<Record<string, string>>];
+const enums = [
   ['supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], ''],
   ['syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], ''],
   ['repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'ml'],
@@ -170,11 +171,11 @@ const enums: E[] = [
   ['cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint'], 'm'],
   ['propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'], 'm'],
   ['tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'm'],
-];
+] as const satisfies readonly E[];
 
 /** Numeric rows: kind i = integer, u = unsigned integer, mem = memory (signed), umem = memory (unsigned), pct = memory or percent, oct = octal. */
-type N = [name: string, def: string, min: bigint, max: bigint, flags: Flags, kind: 'i' | 'u' | 'mem' | 'umem' | 'pct' | 'oct', aliases?: string[]];
-const numerics: N[] = [
+type N = readonly [name: string, def: string, min: bigint, max: bigint, flags: Flags, kind: 'i' | 'u' | 'mem' | 'umem' | 'pct' | 'oct', aliases?: readonly string[]];
+const numerics = [
   ['databases', '16', 1n, INT_MAX, '', 'i'],
   ['port', '6379', 0n, 65535n, 'm', 'i'],
   ['io-threads', '1', 1n, 128n, '', 'i'],
@@ -244,7 +245,7 @@ const numerics: N[] = [
   ['tls-port', '0', 0n, 65535n, 'm', 'i'],
   ['tls-session-cache-size', '20480', 0n, INT_MAX, 'm', 'i'],
   ['tls-session-cache-timeout', '300', 0n, INT_MAX, 'm', 'i'],
-];
+] as const satisfies readonly N[];
 
 /** A save point: `save <seconds> <changes>`. */
 export interface SavePoint {
@@ -355,11 +356,34 @@ function string2d(s: string): number | null {
   return Number.isNaN(v) ? null : v;
 }
 
-function special(name: string, def: string, flags: Flags, parse: ConfigDef['parse'], format: ConfigDef['format'], rewrite: ConfigDef['rewrite'], extra: Partial<ConfigDef> = {}): ConfigDef {
-  return { name, type: 'special', default: def, ...flagsOf(flags), parse, format, rewrite, ...extra };
+/** The stored value of each special directive (what its parse returns), for the typed settings. */
+export interface SpecialTypes {
+  dir: string;
+  save: SavePoint[];
+  'client-output-buffer-limit': OutputLimits;
+  'oom-score-adj-values': number[];
+  'notify-keyspace-events': string;
+  bind: string[];
+  replicaof: ReplicaOf | null;
+  'latency-tracking-info-percentiles': number[];
 }
 
-const specials: ConfigDef[] = [
+/** A special directive whose parse/format/rewrite are checked against its SpecialTypes entry. */
+function special<K extends keyof SpecialTypes>(
+  name: K,
+  def: string,
+  flags: Flags,
+  parse: (args: string[], current: SpecialTypes[K] | undefined, loading: boolean) => SpecialTypes[K],
+  format: (v: SpecialTypes[K]) => string,
+  rewrite: (v: SpecialTypes[K], sink: RewriteSink, def: ConfigDef) => void,
+  extra: Omit<Partial<ConfigDef>, 'name'> = {},
+): ConfigDef & { name: K } {
+  // the store holds this directive's values only, so its functions see SpecialTypes[K]
+  const untyped = { parse, format, rewrite } as Pick<ConfigDef, 'parse' | 'format' | 'rewrite'>;
+  return { type: 'special', default: def, ...flagsOf(flags), ...untyped, ...extra, name };
+}
+
+const specials = [
   special(
     'dir',
     './',
@@ -502,7 +526,10 @@ const specials: ConfigDef[] = [
   ),
 ];
 
-const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'];
+const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'] as const;
+/** A flag of shutdown-on-sigint / shutdown-on-sigterm as stored ("default" is the empty list). */
+export type ShutdownFlag = Exclude<(typeof SHUTDOWN_FLAGS)[number], 'default'>;
+const SHUTDOWN_DIRECTIVES = ['shutdown-on-sigint', 'shutdown-on-sigterm'] as const;
 function shutdownFlagsValid(v: ConfigValue): string | null {
   const f = v as string[];
   return f.includes('save') && f.includes('nosave') ? "shutdown options SAVE and NOSAVE can't be used simultaneously" : null;
@@ -513,7 +540,7 @@ export const DIRECTIVES: ConfigDef[] = [
   ...bools.map(([name, def, flags, aliases]): ConfigDef => ({ name, type: 'bool', default: def, ...flagsOf(flags), aliases })),
   ...strings.map(([name, def, flags, aliases]): ConfigDef => ({ name, type: 'string', default: def, ...flagsOf(flags), aliases, validate: validators[name] })),
   ...enums.map(([name, def, values, flags, synonyms]): ConfigDef => ({ name, type: 'enum', default: def, values, synonyms, ...flagsOf(flags) })),
-  ...['shutdown-on-sigint', 'shutdown-on-sigterm'].map(
+  ...SHUTDOWN_DIRECTIVES.map(
     (name): ConfigDef => ({ name, type: 'enum', default: 'default', values: SHUTDOWN_FLAGS, flagsEnum: true, multiArg: true, mutable: true, validate: shutdownFlagsValid }),
   ),
   ...numerics.map(([name, def, min, max, flags, kind, aliases]): ConfigDef => ({
@@ -532,6 +559,24 @@ export const DIRECTIVES: ConfigDef[] = [
   })),
   ...specials,
 ];
+
+type Flat<T> = { [K in keyof T]: T[K] };
+/** Names an enum row reads back as another name (oom-score-adj's relative): never stored. */
+type SynonymsOf<R> = R extends readonly [unknown, unknown, unknown, unknown, infer Syn] ? keyof Syn : never;
+
+/**
+ * The stored type of every directive, by name, derived from the tables above
+ * (they are `as const`): bool -> boolean, string -> string (bytes as latin1),
+ * enum -> the union of its names, int/memory -> number, specials -> their
+ * SpecialTypes entry. config/settings.ts turns the names into camelCase.
+ */
+export type DirectiveTypes = Flat<
+  { [R in (typeof bools)[number] as R[0]]: boolean } & { [R in (typeof strings)[number] as R[0]]: string } & {
+    [R in (typeof enums)[number] as R[0]]: Exclude<R[2][number], SynonymsOf<R>>;
+  } & { [K in (typeof SHUTDOWN_DIRECTIVES)[number]]: ShutdownFlag[] } & { [R in (typeof numerics)[number] as R[0]]: number } & {
+    [K in (typeof specials)[number]['name']]: SpecialTypes[K];
+  }
+>;
 
 /** Rewrite a plain (non-special) directive as config.c's *ConfigRewrite functions do. */
 export function rewritePlain(d: ConfigDef, v: ConfigValue, dflt: ConfigValue, sink: RewriteSink): void {

@@ -9,6 +9,7 @@
 import { ConfigFileError, type Directive } from './parse';
 import { splitArgs } from '../protocol/parser';
 import { bytesToText } from './bytes';
+import { settingName, type SettingHook, type SettingName, type Settings } from './settings';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 export type ConfigValue = unknown;
@@ -24,7 +25,7 @@ export interface RewriteSink {
 /** One directive of the schema. */
 export interface ConfigDef {
   name: string;
-  aliases?: string[];
+  aliases?: readonly string[];
   type: ConfigType;
   /** default as directive text (for specials: the arguments, split like a config line) */
   default: string;
@@ -40,7 +41,7 @@ export interface ConfigDef {
   /** numeric written and read in octal (unixsocketperm) */
   octal?: boolean;
   /** enum names */
-  values?: string[];
+  values?: readonly string[];
   /** enum: a name that is another name's synonym reads back as that name (oom-score-adj relative -> yes) */
   synonyms?: Record<string, string>;
   /** enum of combinable flags (shutdown-on-sigint): several names, 0 = first name */
@@ -290,22 +291,25 @@ export interface ExtraDirective {
   args: string[];
 }
 
-/** A Map that counts its writes (Config.version). */
-class CountingMap<K, V> extends Map<K, V> {
-  writes = 0;
-  override set(k: K, v: V): this {
-    this.writes++;
-    return super.set(k, v);
-  }
-}
-
 /** Holds the current value of every directive. */
 export class Config {
-  private readonly values = new CountingMap<string, ConfigValue>();
-  /** Changes whenever any value is stored (however): hot paths cache values and re-read them when it moved. */
+  private readonly values = new Map<string, ConfigValue>();
+  private writes = 0;
+  /** Changes whenever any value is stored (however): code that derives something from values re-derives it when it moved. */
   get version(): number {
-    return this.values.writes;
+    return this.writes;
   }
+  /**
+   * Every directive's value as a typed property under its camelCase name
+   * (`settings.replBacklogSize`, see config/settings.ts), current after any
+   * store: the way code reads config. Read-only: change values through
+   * CONFIG SET (setMany / commitSet), loadDirectives or setRaw.
+   */
+  readonly settings: Readonly<Settings>;
+  /** directive name -> settings property */
+  private readonly settingOf = new Map<string, string>();
+  /** settings property -> directive name */
+  private readonly directiveOf = new Map<string, string>();
   private readonly hooks = new Map<string, ApplyHook[]>();
   /** The config file the server started from (for CONFIG REWRITE), absolute. */
   file: string | null = null;
@@ -315,7 +319,26 @@ export class Config {
   renameCommand: ((from: string, to: string) => string | null) | null = null;
 
   constructor(public readonly registry: ConfigRegistry) {
-    for (const d of registry.defs.values()) this.values.set(d.name, Config.defaultValue(d));
+    const initial: Array<[string, ConfigValue]> = [];
+    for (const d of registry.defs.values()) {
+      const key = settingName(d.name);
+      this.settingOf.set(d.name, key);
+      this.directiveOf.set(key, d.name);
+      const v = Config.defaultValue(d);
+      this.store(d.name, v);
+      initial.push([key, v]);
+    }
+    // every property at once: V8 keeps an object built this way in fast mode (one-by-one adds would make it a dictionary)
+    this.settings = Object.fromEntries(initial) as Settings;
+  }
+
+  /** The one place a value is stored: the map, the version and the typed settings. */
+  private store(name: string, value: ConfigValue): void {
+    this.writes++;
+    this.values.set(name, value);
+    const key = this.settingOf.get(name);
+    // the constructor stores the defaults before the settings object exists
+    if (key !== undefined && this.settings !== undefined) (this.settings as Record<string, unknown>)[key] = value;
   }
 
   /** The parsed default of a directive. */
@@ -357,7 +380,19 @@ export class Config {
     return formatValue(d, this.values.get(d.name));
   }
 
-  /** Register a hook for live changes of a directive. */
+  /**
+   * Register a hook for changes made by CONFIG SET of a setting (by its
+   * camelCase name), typed: runs after the value is stored; throw Error(msg)
+   * to refuse and roll the whole CONFIG SET back. Values from the config file
+   * or setRaw call no hook (read `settings` at start-up instead).
+   */
+  onSettingChange<K extends SettingName>(key: K, hook: SettingHook<K>): void {
+    const name = this.directiveOf.get(key);
+    if (name === undefined) throw new Error(`unknown setting ${key}`);
+    this.onChange(name, hook as ApplyHook);
+  }
+
+  /** Register a hook for live changes of a directive (by its name or alias); see onSettingChange. */
   onChange(name: string, hook: ApplyHook): void {
     const d = this.registry.find(name);
     if (!d) throw new Error(`unknown config ${name}`);
@@ -369,7 +404,7 @@ export class Config {
   /** Set without validation or hooks (start-up, values the server corrects, e.g. the bound port). */
   setRaw(name: string, value: ConfigValue): void {
     const d = this.registry.find(name);
-    this.values.set(d ? d.name : name, value);
+    this.store(d ? d.name : name, value);
   }
 
   /**
@@ -396,7 +431,7 @@ export class Config {
             if (saveLoaded) v = [...(this.values.get('save') as unknown[]), ...(v as unknown[])];
             saveLoaded = true;
           }
-          this.values.set(d.name, v);
+          this.store(d.name, v);
         } catch (e) {
           throw new ConfigFileError((e as Error).message, dir.line, dir.text, dir.file);
         }
@@ -483,7 +518,7 @@ export class Config {
     const changed: Array<{ def: ConfigDef; old: ConfigValue; value: ConfigValue }> = [];
     for (const it of p.items) {
       const old = this.values.get(it.def.name);
-      this.values.set(it.def.name, it.value);
+      this.store(it.def.name, it.value);
       if (formatValue(it.def, old) !== formatValue(it.def, it.value)) changed.push({ def: it.def, old, value: it.value });
     }
     const applied: typeof changed = [];
@@ -492,7 +527,7 @@ export class Config {
         for (const h of this.hooks.get(ch.def.name) ?? []) h(ch.value, ch.old);
         applied.push(ch);
       } catch (e) {
-        for (const it of changed) this.values.set(it.def.name, it.old);
+        for (const it of changed) this.store(it.def.name, it.old);
         for (const a of applied.reverse()) {
           try {
             for (const h of this.hooks.get(a.def.name) ?? []) h(a.old, a.value);

@@ -99,7 +99,7 @@ export function sectionFields(server: Server, name: string): InfoFields {
 
 /** The hz the cron runs at (Redis clamps configured hz to 1..500). */
 export function effectiveHz(server: Server): number {
-  return Math.min(500, Math.max(1, server.config.num('hz')));
+  return Math.min(500, Math.max(1, server.config.settings.hz));
 }
 
 /** redis_build_id: a stable id for this build. */
@@ -130,7 +130,7 @@ function serverSection(s: Server): InfoFields {
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
     ['hz', effectiveHz(s)],
-    ['configured_hz', s.config.num('hz')],
+    ['configured_hz', s.config.settings.hz],
     ['lru_clock', Math.floor(now / 1000) & 0xffffff],
     ['executable', exe],
     ['config_file', s.config.file ?? ''],
@@ -157,7 +157,7 @@ function clientsSection(s: Server): InfoFields {
   return [
     ['connected_clients', s.clients.size - replicas],
     ['cluster_connections', 0],
-    ['maxclients', s.config.num('maxclients')],
+    ['maxclients', s.config.settings.maxclients],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', blocked],
@@ -172,7 +172,7 @@ function pct(a: number, b: number): string {
 
 function memorySection(s: Server): InfoFields {
   const m = memoryStats(s);
-  const maxmemory = s.config.num('maxmemory');
+  const maxmemory = s.config.settings.maxmemory;
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
@@ -205,7 +205,7 @@ function memorySection(s: Server): InfoFields {
     ['used_memory_scripts_human', bytesToHuman(184)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', s.config.str('maxmemory-policy')],
+    ['maxmemory_policy', s.config.settings.maxmemoryPolicy],
     ['allocator_frag_ratio', (m.heapTotal / Math.max(1, m.used)).toFixed(2)],
     ['allocator_frag_bytes', Math.max(0, m.heapTotal - m.used)],
     ['allocator_rss_ratio', (m.rss / Math.max(1, m.heapTotal)).toFixed(2)],
@@ -342,8 +342,8 @@ function errorStatsSection(s: Server): InfoFields {
  */
 function latencyStatsSection(s: Server): InfoFields {
   const out: InfoFields = [];
-  const percentiles = s.config.get('latency-tracking-info-percentiles') as number[];
-  if (!s.config.bool('latency-tracking')) return out;
+  const percentiles = s.config.settings.latencyTrackingInfoPercentiles;
+  if (!s.config.settings.latencyTracking) return out;
   for (const c of allCommands(s)) {
     const st = c.stats;
     if (st.calls === 0) continue;

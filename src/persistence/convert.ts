@@ -23,22 +23,24 @@ export interface StructureLimits {
 
 /** The structures' thresholds as configured (hash-max-listpack-entries & co). */
 export function structureLimits(config: Config): StructureLimits {
+  const s = config.settings;
   return {
-    hash: { maxListpackEntries: config.num('hash-max-listpack-entries'), maxListpackValue: config.num('hash-max-listpack-value') },
-    set: { maxIntsetEntries: config.num('set-max-intset-entries') },
-    zset: { maxListpackEntries: config.num('zset-max-listpack-entries'), maxListpackValue: config.num('zset-max-listpack-value') },
+    hash: { maxListpackEntries: s.hashMaxListpackEntries, maxListpackValue: s.hashMaxListpackValue },
+    set: { maxIntsetEntries: s.setMaxIntsetEntries },
+    zset: { maxListpackEntries: s.zsetMaxListpackEntries, maxListpackValue: s.zsetMaxListpackValue },
   };
 }
 
 /** The RDB writer's thresholds as configured, so saved encodings match Redis's. */
 export function writerLimits(config: Config): EncodingLimits {
+  const s = config.settings;
   return {
-    listMaxListpackSize: config.num('list-max-listpack-size'),
-    setMaxIntsetEntries: config.num('set-max-intset-entries'),
-    hashMaxListpackEntries: config.num('hash-max-listpack-entries'),
-    hashMaxListpackValue: config.num('hash-max-listpack-value'),
-    zsetMaxListpackEntries: config.num('zset-max-listpack-entries'),
-    zsetMaxListpackValue: config.num('zset-max-listpack-value'),
+    listMaxListpackSize: s.listMaxListpackSize,
+    setMaxIntsetEntries: s.setMaxIntsetEntries,
+    hashMaxListpackEntries: s.hashMaxListpackEntries,
+    hashMaxListpackValue: s.hashMaxListpackValue,
+    zsetMaxListpackEntries: s.zsetMaxListpackEntries,
+    zsetMaxListpackValue: s.zsetMaxListpackValue,
   };
 }
 

@@ -91,7 +91,7 @@ export class Persistence {
    */
   restartAofAfterSync(): void {
     const server = this.server;
-    if (!server.config.bool('appendonly') || this.aof.state !== 'off') return;
+    if (!server.config.settings.appendonly || this.aof.state !== 'off') return;
     let tries = 0;
     const attempt = (): void => {
       if (this.aof.state !== 'off' || server.shuttingDown) return;
@@ -109,7 +109,7 @@ export class Persistence {
 
   /** Configured save points (`save <seconds> <changes>`). */
   savePoints(): SavePoint[] {
-    return this.server.config.get('save') as SavePoint[];
+    return this.server.config.settings.save as SavePoint[];
   }
 
   private nowSec(): number {
@@ -156,7 +156,7 @@ export class Persistence {
     try {
       const size = fs.fstatSync(fd).size;
       this.beginLoading(size);
-      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, this.server.config.num('loading-process-events-interval-bytes')));
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, this.server.config.settings.loadingProcessEventsIntervalBytes));
       let off = 0;
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, chunk.length, off);
@@ -220,7 +220,7 @@ export class Persistence {
     }
     const t0 = process.hrtime.bigint();
     const secs = (): string => (Number(process.hrtime.bigint() - t0) / 1e9).toFixed(3);
-    if (cfg.bool('appendonly')) {
+    if (cfg.settings.appendonly) {
       const totalBefore = s.stats.totalCommands;
       let res;
       this.beginLoading(0);
@@ -261,7 +261,7 @@ export class Persistence {
         this.repl.restoreFromAux(loader.aux);
       }
     }
-    if (cfg.bool('appendonly')) {
+    if (cfg.settings.appendonly) {
       try {
         this.aof.openOnServerStart();
       } catch (e) {
@@ -302,7 +302,7 @@ export class Persistence {
   writeDeniedByDiskError(): string | null {
     const cfg = this.server.config;
     // runs before every write command: the cheap field test first
-    if (this.rdb.lastBgsaveStatus === 'err' && cfg.bool('stop-writes-on-bgsave-error') && this.savePoints().length > 0) return MISCONF_RDB;
+    if (this.rdb.lastBgsaveStatus === 'err' && cfg.settings.stopWritesOnBgsaveError && this.savePoints().length > 0) return MISCONF_RDB;
     const aof = this.aof;
     if (aof.state !== 'off') {
       if (aof.lastWriteStatus === 'err') return `MISCONF Errors writing to the AOF file: ${aof.lastWriteError}`;
@@ -424,7 +424,7 @@ export class Persistence {
       ['module_fork_in_progress', 0],
       ['module_fork_last_cow_size', 0],
     ];
-    if (s.config.bool('appendonly')) {
+    if (s.config.settings.appendonly) {
       out.push(
         ['aof_current_size', aof.currentSize],
         ['aof_base_size', aof.rewriteBaseSize],

@@ -128,8 +128,8 @@ export class Snapshot {
   ) {
     const cfg = server.config;
     this.writer = new RdbWriter({
-      compression: cfg.bool('rdbcompression'),
-      checksum: cfg.bool('rdbchecksum'),
+      compression: cfg.settings.rdbcompression,
+      checksum: cfg.settings.rdbchecksum,
       limits: writerLimits(cfg),
       ...opts.writer,
     });

@@ -62,7 +62,7 @@ export class Replication {
 
   /** `replicaof` from the config file: a replica from the start (before loading, so the log says S). */
   configureFromConfig(): void {
-    const target = this.server.config.get('replicaof') as { host: string; port: number } | null;
+    const target = this.server.config.settings.replicaof as { host: string; port: number } | null;
     if (target) this.replica.configure(target.host, target.port);
   }
 
@@ -111,7 +111,7 @@ export class Replication {
 
   /** repl-backlog-size as applied (never below Redis's 16 KB minimum). */
   backlogSize(): number {
-    return Math.max(this.server.config.num('repl-backlog-size'), BACKLOG_MIN_SIZE);
+    return Math.max(this.server.config.settings.replBacklogSize, BACKLOG_MIN_SIZE);
   }
 
   /** createReplicationBacklog(): its first byte will be master_repl_offset + 1. */
@@ -209,13 +209,13 @@ export class Replication {
       if (r.state !== 'connected') {
         out.push(['master_link_down_since_seconds', r.downSince ? Math.floor(now / 1000) - Math.floor(r.downSince / 1000) : -1]);
       }
-      out.push(['slave_priority', cfg.num('replica-priority')]);
-      out.push(['slave_read_only', cfg.bool('replica-read-only') ? 1 : 0]);
-      out.push(['replica_announced', cfg.bool('replica-announced') ? 1 : 0]);
+      out.push(['slave_priority', cfg.settings.replicaPriority]);
+      out.push(['slave_read_only', cfg.settings.replicaReadOnly ? 1 : 0]);
+      out.push(['replica_announced', cfg.settings.replicaAnnounced ? 1 : 0]);
     }
     const m = this.master;
     out.push(['connected_slaves', m.links.length]);
-    if (cfg.num('min-replicas-to-write') && cfg.num('min-replicas-max-lag')) out.push(['min_slaves_good_slaves', m.goodSlaves]);
+    if (cfg.settings.minReplicasToWrite && cfg.settings.minReplicasMaxLag) out.push(['min_slaves_good_slaves', m.goodSlaves]);
     let id = 0;
     for (const l of m.links) {
       const state = l.infoState();

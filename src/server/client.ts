@@ -122,12 +122,12 @@ export class Client {
     this.createdAt = server.now();
     this.lastInteraction = this.createdAt;
     this.parser = new RequestParser({
-      maxBulkLen: server.config.num('proto-max-bulk-len'),
-      maxQueryBuffer: server.config.num('client-query-buffer-limit'),
+      maxBulkLen: server.config.settings.protoMaxBulkLen,
+      maxQueryBuffer: server.config.settings.clientQueryBufferLimit,
       unauthenticated: server.requiresAuth(),
     });
     // a unix socket client is known by the socket path, "path:0", as Redis prints it
-    const unix = socket !== null && socket.remoteAddress === undefined && socket.localAddress === undefined ? `${server.config.str('unixsocket')}:0` : null;
+    const unix = socket !== null && socket.remoteAddress === undefined && socket.localAddress === undefined ? `${server.config.settings.unixsocket}:0` : null;
     this.addr = opts.addr ?? (unix ?? (socket ? formatAddr(socket.remoteAddress, socket.remotePort) : ''));
     this.laddr = opts.laddr ?? (unix ?? (socket ? formatAddr(socket.localAddress, socket.localPort) : ''));
     this.fd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;

@@ -33,9 +33,9 @@ export class Connections {
       /* reset by peer etc.: 'close' follows */
     });
     socket.setNoDelay(true);
-    const ka = server.config.num('tcp-keepalive');
+    const ka = server.config.settings.tcpKeepalive;
     if (ka > 0) socket.setKeepAlive(true, ka * 1000);
-    if (server.clients.size >= server.config.num('maxclients')) {
+    if (server.clients.size >= server.config.settings.maxclients) {
       server.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
@@ -64,7 +64,7 @@ export class Connections {
 
   private protectedModeRejects(socket: net.Socket): boolean {
     // Redis 7.0 applies protected mode whatever the bind addresses are (only a password or protected-mode no lifts it)
-    if (!this.server.config.bool('protected-mode') || this.server.requiresAuth()) return false;
+    if (!this.server.config.settings.protectedMode || this.server.requiresAuth()) return false;
     const ip = socket.remoteAddress ?? '';
     return !(ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip === '' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'));
   }
@@ -138,7 +138,7 @@ export class Connections {
     const used = c.outputBytes;
     if (used === 0) return false;
     const server = this.server;
-    const limits = server.config.get('client-output-buffer-limit') as Record<string, { hard: number; soft: number; softSeconds: number }>;
+    const limits = server.config.settings.clientOutputBufferLimit as Record<string, { hard: number; soft: number; softSeconds: number }>;
     const t = c.type;
     const l = limits[t === 'master' ? 'normal' : t];
     if (!l) return false;

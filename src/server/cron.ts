@@ -43,7 +43,7 @@ export class Cron {
   /** Apply a new hz. */
   reschedule(): void {
     if (this.timer) clearInterval(this.timer);
-    let hz = this.server.config.num('hz');
+    let hz = this.server.config.settings.hz;
     if (hz < 1) hz = 1;
     if (hz > 500) hz = 500;
     this.timer = setInterval(() => this.tick(), Math.floor(1000 / hz));
@@ -79,9 +79,9 @@ export class Cron {
   /** Active expire: per db, sample keys with TTL; continue while >10% stale, within 25% of a tick. */
   activeExpireCycle(now: number): void {
     const s = this.server;
-    let hz = s.config.num('hz');
+    let hz = s.config.settings.hz;
     if (hz < 1) hz = 1;
-    const effort = s.config.num('active-expire-effort') - 1;
+    const effort = s.config.settings.activeExpireEffort - 1;
     const perLoop = ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP + (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP / 4) * effort;
     const acceptable = ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE - effort;
     const budgetMs = ((ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC + 2 * effort) * 1000) / hz / 100;
@@ -137,7 +137,7 @@ export class Cron {
 
   private clientsCron(now: number): void {
     const s = this.server;
-    const timeout = s.config.num('timeout');
+    const timeout = s.config.settings.timeout;
     for (const c of s.clients.values()) {
       if (timeout > 0 && !c.isMaster && !c.isReplica && c.blocked === null && !c.isMonitor && c.channels.size + c.patterns.size + c.shardChannels.size === 0) {
         if (now - c.lastInteraction > timeout * 1000) {

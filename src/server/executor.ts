@@ -111,7 +111,7 @@ export class Executor {
       const misconf = server.persistence.writeDeniedByDiskError();
       if (misconf !== null) return this.reject(c, misconf, cmd);
       if (!server.replication.master.hasGoodReplicas()) return this.reject(c, Err.noReplicas, cmd);
-      if (server.isReplica() && server.config.bool('replica-read-only')) return this.reject(c, Err.readOnly, cmd);
+      if (server.isReplica() && server.config.settings.replicaReadOnly) return this.reject(c, Err.readOnly, cmd);
     } else if (!obey && cmd.name === 'ping' && cmd.parent === null) {
       // Redis refuses PING too while writes are denied by a disk error, so health checks notice
       const misconf = server.persistence.writeDeniedByDiskError();
@@ -120,7 +120,7 @@ export class Executor {
     if (c.inPubsubContext && !ALLOWED_IN_PUBSUB.has(cmd.parent ? cmd.parent.name : cmd.name)) {
       return this.reject(c, `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, cmd);
     }
-    if (!obey && !cmd.okStale && server.isReplica() && !server.masterLinkUp() && !server.config.bool('replica-serve-stale-data')) {
+    if (!obey && !cmd.okStale && server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData) {
       return this.reject(c, Err.masterDown, cmd);
     }
     if (server.loading && !cmd.okLoading && !obey) return this.reject(c, Err.loading, cmd);

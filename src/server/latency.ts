@@ -115,10 +115,6 @@ export interface LatencyEvents {
 export class Latency {
   readonly histograms = new Map<Command, LatencyHistogram>();
   readonly events = new Map<string, LatencyEvents>();
-  // config read after every command: cached until the config changes
-  private version = -1;
-  private tracking = true;
-  private threshold = 0;
 
   constructor(
     private readonly config: Config,
@@ -127,19 +123,15 @@ export class Latency {
 
   /** After a call: the command's histogram and, above latency-monitor-threshold, a monitor sample. */
   record(c: Client, command: Command, usec: number): void {
-    const cfg = this.config;
-    if (cfg.version !== this.version) {
-      this.version = cfg.version;
-      this.tracking = cfg.bool('latency-tracking');
-      this.threshold = cfg.num('latency-monitor-threshold');
-    }
-    if (this.tracking && c.blocked === null) {
+    const settings = this.config.settings;
+    if (settings.latencyTracking && c.blocked === null) {
       let h = this.histograms.get(command);
       if (h === undefined) this.histograms.set(command, (h = new LatencyHistogram()));
       h.record(usec * 1000);
     }
     const ms = Math.floor(usec / 1000);
-    if (this.threshold > 0 && ms >= this.threshold) this.addSample(command.flags.includes('fast') ? 'fast-command' : 'command', ms);
+    const threshold = settings.latencyMonitorThreshold;
+    if (threshold > 0 && ms >= threshold) this.addSample(command.flags.includes('fast') ? 'fast-command' : 'command', ms);
   }
 
   /** latencyAddSample: keep the worst per second, 160 samples, and the all-time max. */
@@ -175,8 +167,6 @@ export interface SlowlogEntry {
 export class Slowlog {
   entries: SlowlogEntry[] = [];
   private nextId = 0;
-  private version = -1;
-  private slowerThan = 0;
 
   constructor(
     private readonly config: Config,
@@ -185,18 +175,15 @@ export class Slowlog {
 
   /** Whether a command that ran `usec` microseconds goes to SLOWLOG (slowlog-log-slower-than). */
   wants(usec: number): boolean {
-    if (this.config.version !== this.version) {
-      this.version = this.config.version;
-      this.slowerThan = this.config.num('slowlog-log-slower-than');
-    }
-    return this.slowerThan >= 0 && usec >= this.slowerThan;
+    const limit = this.config.settings.slowlogLogSlowerThan;
+    return limit >= 0 && usec >= limit;
   }
 
   /** Add a call to SLOWLOG when over slowlog-log-slower-than (not for `skip_slowlog` commands); secrets redacted. */
   add(c: Client, command: Command | undefined, argv: string[], usec: number): void {
     if (command !== undefined && command.flags.includes('skip_slowlog')) return;
     if (!this.wants(usec)) return;
-    const max = this.config.num('slowlog-max-len');
+    const max = this.config.settings.slowlogMaxLen;
     // redact only what SLOWLOG keeps
     const kept = redact(this.config, command, argv);
     const args = kept.length > 32 ? [...kept.slice(0, 31), `... (${kept.length - 31} more arguments)`] : kept;

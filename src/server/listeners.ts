@@ -20,7 +20,7 @@ export class Listeners {
   async listen(): Promise<void> {
     const cfg = this.server.config;
     try {
-      const r = await this.bindAll(cfg.num('port'), cfg.get('bind') as string[]);
+      const r = await this.bindAll(cfg.settings.port, cfg.settings.bind as string[]);
       this.servers.push(...r.servers);
       this.port = r.port;
     } catch (e) {
@@ -34,7 +34,7 @@ export class Listeners {
         /* not there */
       }
       const srv = await this.listenOne(sock, -1);
-      const perm = cfg.get('unixsocketperm') as number;
+      const perm = cfg.settings.unixsocketperm as number;
       if (perm) fs.chmodSync(sock, perm);
       this.servers.push(srv);
       this.server.logger.notice(`The server is now ready to accept connections at ${sock}`);
@@ -61,7 +61,7 @@ export class Listeners {
         this.port = r.port;
       } catch (e) {
         this.server.logger.warning('Failed to bind, trying to restore old listening sockets.');
-        const r = await this.bindAll(this.port, this.server.config.get('bind') as string[]).catch(() => null);
+        const r = await this.bindAll(this.port, this.server.config.settings.bind as string[]).catch(() => null);
         if (r) this.servers.push(...r.servers);
         throw (e as BindError).cause;
       }
@@ -137,11 +137,11 @@ export class Listeners {
     return new Promise((resolve, reject) => {
       // paused: the connection moves to a socket reading into the shared buffer
       const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => server.connections.accept(s, srv));
-      srv.maxConnections = server.config.num('maxclients') + 32;
+      srv.maxConnections = server.config.settings.maxclients + 32;
       const onErr = (e: Error) => reject(e);
       srv.once('error', onErr);
       const name = bytesToText(host);
-      const opts: net.ListenOptions = port < 0 ? { path: name } : { host: name, port, backlog: server.config.num('tcp-backlog'), ipv6Only: host === '::' };
+      const opts: net.ListenOptions = port < 0 ? { path: name } : { host: name, port, backlog: server.config.settings.tcpBacklog, ipv6Only: host === '::' };
       srv.listen(opts, () => {
         srv.off('error', onErr);
         srv.on('error', (e) => server.logger.warning(`Accept error: ${e.message}`));

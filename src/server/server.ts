@@ -185,10 +185,10 @@ export class Server implements DbHost {
    */
   async start(): Promise<void> {
     const cfg = this.config;
-    this.logger.setLevel(cfg.str('loglevel'));
-    if (cfg.str('logfile') !== '') this.logger.setFile(cfg.path('logfile'));
+    this.logger.setLevel(cfg.settings.loglevel);
+    if (cfg.settings.logfile !== '') this.logger.setFile(cfg.path('logfile'));
     this.dbs = [];
-    for (let i = 0; i < cfg.num('databases'); i++) this.dbs.push(new Database(i, this));
+    for (let i = 0; i < cfg.settings.databases; i++) this.dbs.push(new Database(i, this));
     const dir = cfg.path('dir');
     if (dir !== '') fs.mkdirSync(dir, { recursive: true });
     this.dataDir = path.resolve(dir === '' ? '.' : dir);
@@ -314,42 +314,27 @@ export class Server implements DbHost {
     if (!this.executor.inUnit) this.propagation.flush();
   }
 
-  // ---- config values read on every command, re-read when config.version moves ----
-  private hotConfigVersion = -1;
-  private notifyKeyspaceEvents = '';
-  private lfuEnabled = false;
-  private lfuLogFactor = 10;
-  private lfuDecayTime = 1;
-  private refreshHotConfig(): void {
-    this.hotConfigVersion = this.config.version;
-    this.notifyKeyspaceEvents = this.config.get('notify-keyspace-events') as string;
-    this.lfuEnabled = this.config.str('maxmemory-policy').endsWith('lfu');
-    this.lfuLogFactor = this.config.num('lfu-log-factor');
-    this.lfuDecayTime = this.config.num('lfu-decay-time');
-  }
-
   /**
    * A command accessed a key (lookupKey without LOOKUP_NOTOUCH): its access
    * time for OBJECT IDLETIME, and under an LFU maxmemory-policy the
    * logarithmic access counter of OBJECT FREQ (decayed, then incremented).
    */
   touchEntry(e: Entry): void {
-    if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
+    const settings = this.config.settings;
     const now = this.now();
-    if (this.lfuEnabled) e.lfu = lfuLogIncr(lfuDecrAndReturn(e, now, this.lfuDecayTime), this.lfuLogFactor);
+    const policy = settings.maxmemoryPolicy;
+    if (policy === 'allkeys-lfu' || policy === 'volatile-lfu') e.lfu = lfuLogIncr(lfuDecrAndReturn(e, now, settings.lfuDecayTime), settings.lfuLogFactor);
     e.lru = now;
   }
 
   /** OBJECT FREQ: the LFU counter with the decay owed until now. */
   lfuFrequency(e: Entry): number {
-    if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
-    return lfuDecrAndReturn(e, this.now(), this.lfuDecayTime);
+    return lfuDecrAndReturn(e, this.now(), this.config.settings.lfuDecayTime);
   }
 
   /** Publish keyspace notifications per notify-keyspace-events. `type` is the class char (g $ l s h z x e t m n). */
   notifyKeyspaceEvent(type: string, event: string, key: string, dbid: number): void {
-    if (this.config.version !== this.hotConfigVersion) this.refreshHotConfig();
-    const flags = this.notifyKeyspaceEvents;
+    const flags = this.config.settings.notifyKeyspaceEvents;
     if (flags === '') return;
     const all = flags.includes('A') && 'g$lshzxet'.includes(type);
     if (!all && !flags.includes(type)) return;
@@ -371,7 +356,7 @@ export class Server implements DbHost {
 
   /** Whether new clients must AUTH (requirepass set). */
   requiresAuth(): boolean {
-    return this.config.str('requirepass') !== '';
+    return this.config.settings.requirepass !== '';
   }
 
   /** Count an error reply in INFO errorstats. */

@@ -28,6 +28,7 @@ import type { RdbLoader } from '../rdb-load';
 import { AofCommandWriter } from './commands';
 import { AofManifest, AofManifestError, manifestName, persistManifest, tempIncrName } from './manifest';
 import { loadAppendOnlyFiles, type AofLoadResult } from './loader';
+import { bytesToText } from '../../config/bytes';
 import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from '../fs-util';
 
 /** aof_state */
@@ -100,12 +101,17 @@ export class Aof implements PropagationSink {
 
   /** Absolute appenddirname. */
   get dir(): string {
-    return path.join(this.server.dataDir, this.server.config.path('appenddirname'));
+    return path.join(this.server.dataDir, this.dirName);
+  }
+
+  /** appenddirname as the OS names it (and the logs show it). */
+  private get dirName(): string {
+    return bytesToText(this.server.config.settings.appenddirname);
   }
 
   /** appendfilename */
   get filename(): string {
-    return this.server.config.path('appendfilename');
+    return bytesToText(this.server.config.settings.appendfilename);
   }
 
   private nowSec(): number {
@@ -126,7 +132,7 @@ export class Aof implements PropagationSink {
   feed(db: number, argv: string[]): void {
     if (this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null)) return;
     let out = '';
-    if (this.server.config.bool('aof-timestamp-enabled')) {
+    if (this.server.config.settings.aofTimestampEnabled) {
       const now = this.nowSec();
       if (this.curTimestamp < now) {
         this.curTimestamp = now;
@@ -157,7 +163,7 @@ export class Aof implements PropagationSink {
   /** flushAppendOnlyFile: write the buffer, then fsync per appendfsync. */
   flush(): void {
     const s = this.server;
-    const policy = s.config.str('appendfsync');
+    const policy = s.config.settings.appendfsync;
     if (this.buf.length === 0) {
       if (policy === 'everysec' && this.fd >= 0 && this.fsyncOffset !== this.currentSize && this.nowSec() > this.lastFsyncSec && this.pendingFsyncs === 0) {
         this.trySync(policy);
@@ -217,7 +223,7 @@ export class Aof implements PropagationSink {
   /** The fsync part of flushAppendOnlyFile. */
   private trySync(policy: string): void {
     const s = this.server;
-    if (s.config.bool('no-appendfsync-on-rewrite') && snapshotInProgress(s)) return;
+    if (s.config.settings.noAppendfsyncOnRewrite && snapshotInProgress(s)) return;
     if (policy === 'always') {
       try {
         fs.fdatasyncSync(this.fd);
@@ -269,8 +275,8 @@ export class Aof implements PropagationSink {
   /** serverCron: auto-aof-rewrite-percentage / auto-aof-rewrite-min-size. */
   startAutomaticRewrite(): void {
     const s = this.server;
-    const perc = s.config.num('auto-aof-rewrite-percentage');
-    if (this.state !== 'on' || snapshotInProgress(s) || perc === 0 || this.currentSize <= s.config.num('auto-aof-rewrite-min-size')) return;
+    const perc = s.config.settings.autoAofRewritePercentage;
+    if (this.state !== 'on' || snapshotInProgress(s) || perc === 0 || this.currentSize <= s.config.settings.autoAofRewriteMinSize) return;
     const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
     const growth = Math.floor((this.currentSize * 100) / base) - 100;
     if (growth >= perc && !this.rewriteLimited()) {
@@ -438,7 +444,7 @@ export class Aof implements PropagationSink {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
-      s.logger.warning(`Can't open or create append-only dir ${this.server.config.path('appenddirname')}: ${strerror(e)}`);
+      s.logger.warning(`Can't open or create append-only dir ${this.dirName}: ${strerror(e)}`);
       this.lastBgrewriteStatus = 'err';
       return false;
     }
@@ -459,13 +465,13 @@ export class Aof implements PropagationSink {
       new Promise<void>((resolve, reject) => fs.write(fd, chunk, 0, chunk.length, null, (err) => (err ? reject(err) : resolve())));
     let finishConversion: (() => void) | null = null;
     let sink: SnapshotSink;
-    const rdbBase = s.config.bool('aof-use-rdb-preamble');
+    const rdbBase = s.config.settings.aofUseRdbPreamble;
     if (rdbBase) {
       sink = { write: writeFile };
     } else {
       // the snapshot's RDB stream is turned into commands on the fly
       const conv = new AofCommandWriter();
-      if (s.config.bool('aof-timestamp-enabled')) conv.timestamp(this.nowSec());
+      if (s.config.settings.aofTimestampEnabled) conv.timestamp(this.nowSec());
       const reader = new RdbReader(
         {
           onSelectDb: (db) => conv.selectDb(db),
@@ -540,7 +546,7 @@ export class Aof implements PropagationSink {
     if (ok) {
       s.logger.notice('Background AOF rewrite terminated with success');
       const temp = this.manifest.clone();
-      const newBase = temp.newBaseName(this.filename, s.config.bool('aof-use-rdb-preamble'));
+      const newBase = temp.newBaseName(this.filename, s.config.settings.aofUseRdbPreamble);
       const newBasePath = path.join(this.dir, newBase);
       let newIncrPath: string | null = null;
       let ok2 = true;
@@ -628,7 +634,7 @@ export class Aof implements PropagationSink {
   /** aofDelHistoryFiles */
   deleteHistoryFiles(): void {
     const s = this.server;
-    if (s.config.bool('aof-disable-auto-gc') || this.manifest.history.length === 0) return;
+    if (s.config.settings.aofDisableAutoGc || this.manifest.history.length === 0) return;
     for (const h of this.manifest.history) {
       s.logger.notice(`Removing the history file ${h.name} in the background`);
       unlinkQuiet(path.join(this.dir, h.name));
@@ -651,7 +657,7 @@ export class Aof implements PropagationSink {
     this.manifest = new AofManifest();
     const dir = this.dir;
     if (!isDir(dir)) {
-      s.logger.debug(`The AOF directory ${s.config.path('appenddirname')} doesn't exist`);
+      s.logger.debug(`The AOF directory ${this.dirName} doesn't exist`);
       return;
     }
     const name = manifestName(this.filename);
@@ -681,7 +687,7 @@ export class Aof implements PropagationSink {
   /** aofUpgradePrepare: move an old-style `appendfilename` in `dir` into the AOF directory as its base. */
   private upgradePrepare(): void {
     const s = this.server;
-    const dirName = s.config.path('appenddirname');
+    const dirName = this.dirName;
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
@@ -717,7 +723,7 @@ export class Aof implements PropagationSink {
       }
     }
     return loadAppendOnlyFiles(
-      { server: s, dir: this.dir, aofFilename: this.filename, loadTruncated: s.config.bool('aof-load-truncated'), onProgress, onRdbLoaded: onRdb },
+      { server: s, dir: this.dir, aofFilename: this.filename, loadTruncated: s.config.settings.aofLoadTruncated, onProgress, onRdbLoaded: onRdb },
       this.manifest,
     );
   }
@@ -742,11 +748,11 @@ export class Aof implements PropagationSink {
       throw new AofStartupError('cannot write the AOF base');
     }
     try {
-      if (s.config.bool('aof-use-rdb-preamble')) {
+      if (s.config.settings.aofUseRdbPreamble) {
         writeDatasetSync(s, fd, { aofBase: true });
       } else {
         const w = new AofCommandWriter();
-        if (s.config.bool('aof-timestamp-enabled')) w.timestamp(this.nowSec());
+        if (s.config.settings.aofTimestampEnabled) w.timestamp(this.nowSec());
         for (const db of s.dbs) {
           if (db.size === 0) continue;
           w.selectDb(db.id);
@@ -782,13 +788,13 @@ export class Aof implements PropagationSink {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
     } catch (e) {
-      s.logger.warning(`Can't open or create append-only dir ${s.config.path('appenddirname')}: ${strerror(e)}`);
+      s.logger.warning(`Can't open or create append-only dir ${this.dirName}: ${strerror(e)}`);
       throw new AofStartupError("Can't open or create append-only dir");
     }
     const am = this.manifest;
     const hadIncr = am.incr.length > 0;
     if (am.base === null && !hadIncr) {
-      const baseName = am.newBaseName(this.filename, s.config.bool('aof-use-rdb-preamble'));
+      const baseName = am.newBaseName(this.filename, s.config.settings.aofUseRdbPreamble);
       this.writeBaseSync(path.join(this.dir, baseName));
       s.logger.notice(`Creating AOF base file ${baseName} on server start`);
     }
