@@ -21,7 +21,8 @@ import {
   replyBulks,
 } from './collection-util';
 import { RHash } from '../keyspace/types/hash';
-import { parseLongDouble, addLongDouble, formatLongDouble } from '../keyspace/types/float';
+import { parseLongDouble, addLongDouble } from '../keyspace/types/float';
+import { formatLongDouble } from '../util/number-format';
 import type { Client } from '../server/client';
 
 const INT64_MAX = 9223372036854775807n;
