@@ -11,6 +11,7 @@ import { CliExit, type Output, sleep } from './io';
 import { cliVersion, type CliConfig } from './options';
 import { ConnectionError, RespConnection, type ConnectTarget } from './resp-connection';
 import { encodeCommand, type Reply } from './resp-parser';
+import { strerror } from '../util/strerror';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -433,9 +434,7 @@ export class CliSession {
     try {
       script = fs.readFileSync(file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(e);
-      this.err(`Can't open file '${file}': ${why}\n`);
+      this.err(`Can't open file '${file}': ${strerror(e)}\n`);
       return 1;
     }
     let gotComma = false;

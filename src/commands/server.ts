@@ -13,7 +13,8 @@ import type { Server } from '../server/server';
 import { installers } from '../server/subsystems';
 import { stringMatch } from '../keyspace/glob';
 import type { ConfigDef } from '../config/schema';
-import { rewriteConfigFile, strerrorOf } from '../config/rewrite';
+import { rewriteConfigFile } from '../config/rewrite';
+import { strerror } from '../util/strerror';
 import { genInfoString } from '../info/info';
 import { recordStartupMemory, samplePeakMemory, usedMemory } from '../info/memory';
 import { findReplication } from '../replication/index';
@@ -173,8 +174,8 @@ const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {
       try {
         rewriteConfigFile(s.config, s.config.file);
       } catch (e) {
-        s.logger.warning(`CONFIG REWRITE failed: ${strerrorOf(e)}`);
-        throw new RedisError(`ERR Rewriting config file: ${strerrorOf(e)}`);
+        s.logger.warning(`CONFIG REWRITE failed: ${strerror(e)}`);
+        throw new RedisError(`ERR Rewriting config file: ${strerror(e)}`);
       }
       s.logger.warning('CONFIG REWRITE executed with success.');
       c.reply.ok();

@@ -16,7 +16,7 @@ import { RdbLoader } from './rdb-load';
 import { RdbError } from './rdb/errors';
 import { runningSnapshots, snapshotInProgress } from './snapshot';
 import { applyReplicationAux } from '../replication/index';
-import { strerror } from './fs-util';
+import { strerror } from '../util/strerror';
 
 /** The MISCONF reply after a failed BGSAVE (shared.bgsaveerr). */
 export const MISCONF_RDB =

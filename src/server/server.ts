@@ -16,6 +16,7 @@ import { Client } from './client';
 import { processCommand, call } from './executor';
 import { ProtocolError, QueryBufferLimitError } from '../protocol/parser';
 import { encodeCommand } from '../protocol/reply';
+import { strerror } from '../util/strerror';
 import { buildCommandTable } from '../commands/table';
 import type { Command } from '../commands/spec';
 import { Cron } from './cron';
@@ -1079,7 +1080,7 @@ export class Server implements DbHost {
 
 /** The reason anetTcpServer gives for a listen error, in Redis's words where they differ from Node's. */
 function listenErrorText(err: NodeJS.ErrnoException): string {
-  if (err.code === 'EADDRINUSE') return 'bind: Address already in use';
+  if (err.code === 'EADDRINUSE') return 'bind: ' + strerror(err);
   // getaddrinfo(3) failing on a bind address that is no address: gai_strerror(EAI_NONAME)
   if (err.syscall === 'getaddrinfo' || err.code === 'ENOTFOUND') return 'Name or service not known';
   return err.message;
