@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Server, type ServerOptions } from './server/server';
 import { installSubsystems } from './server/subsystems';
-import { splitArgs } from './protocol/parser';
+import { splitArgs } from './util/split-args';
 import type { Directive } from './config/parse';
 
 export { Server } from './server/server';

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitArgs } from '../protocol/parser';
+import { splitArgs } from '../util/split-args';
 import { bytesToText, textToBytes } from './bytes';
 import { strerror } from '../util/strerror';
 

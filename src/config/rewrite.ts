@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
-import { splitArgs } from '../protocol/parser';
+import { splitArgs } from '../util/split-args';
 import { Config, type RewriteSink } from './schema';
 import { rewritePlain } from './directives';
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitArgs } from '../../src/cli/split-args';
+import { splitArgs } from '../../src/util/split-args';
 import { RespParser, encodeCommand, type Reply } from '../../src/cli/resp-parser';
 import { formatCSV, formatJSON, formatRaw, formatTTY, repr } from '../../src/cli/format';
 import { parseOptions } from '../../src/cli/options';
@@ -14,7 +14,7 @@ const s = (x: string): Buffer => Buffer.from(x, 'latin1');
 const str = (x: string): Reply => ({ type: 'string', str: s(x) });
 const int = (n: number): Reply => ({ type: 'integer', int: BigInt(n) });
 const arr = (...elements: Reply[]): Reply => ({ type: 'array', elements });
-const words = (line: string): string[] | null => splitArgs(s(line))?.map((b) => b.toString('latin1')) ?? null;
+const words = (line: string): string[] | null => splitArgs(line);
 
 test('splitArgs follows sdssplitargs quoting rules', () => {
   assert.deepEqual(words('set  key   value'), ['set', 'key', 'value']);

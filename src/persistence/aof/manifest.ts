@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitArgs } from '../../protocol/parser';
+import { splitArgs } from '../../util/split-args';
 import { fsyncFileDir, unlinkQuiet, writeFully } from '../fs-util';
 import { strerror } from '../../util/strerror';
 
