@@ -4,7 +4,9 @@
  * the CLI can print exactly what redis-cli prints.
  */
 import * as net from 'node:net';
-import { ProtocolError, RespParser, encodeCommand, type Reply } from './resp-parser';
+import { ProtocolError } from '../protocol/parser';
+import { RespParser, type Reply } from '../protocol/reply-parser';
+import { encodeCommand } from '../protocol/reply';
 import { strerror } from '../util/strerror';
 
 /** Where to connect: a TCP host/port or a unix socket path. */
@@ -83,7 +85,7 @@ export class RespConnection {
   /** Queue a command for sending (silently dropped when the connection is gone). */
   send(args: readonly Buffer[]): void {
     if (this.failure !== null) return;
-    this.socket.write(encodeCommand(args));
+    this.socket.write(encodeCommand(args.map((a) => a.toString('latin1'))), 'latin1');
   }
 
   /** Write raw bytes (for --pipe); resolves when the socket can take more. */

@@ -4,7 +4,10 @@
  * strings (one char per byte), which keeps them binary safe.
  */
 
-/** Thrown for malformed input; the text follows "ERR Protocol error: ". */
+/**
+ * Thrown for malformed RESP: by RequestParser (the text follows "ERR Protocol
+ * error: ") and by reply-parser.ts (hiredis' errstr).
+ */
 export class ProtocolError extends Error {}
 
 export interface ParserLimits {

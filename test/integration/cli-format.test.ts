@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitArgs } from '../../src/util/split-args';
-import { RespParser, encodeCommand, type Reply } from '../../src/cli/resp-parser';
+import { RespParser, type Reply } from '../../src/protocol/reply-parser';
+import { encodeCommand } from '../../src/protocol/reply';
 import { formatCSV, formatJSON, formatRaw, formatTTY, repr } from '../../src/cli/format';
 import { parseOptions } from '../../src/cli/options';
 
@@ -67,7 +68,7 @@ test('RespParser handles every RESP2/RESP3 type, split at any byte', () => {
   const bad = new RespParser();
   bad.feed(s('|1\r\n'));
   assert.throws(() => bad.next(), /Protocol error, got "\|" as reply type byte/);
-  assert.deepEqual(encodeCommand([s('SET'), s('k'), s('')]), s('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n'));
+  assert.deepEqual(s(encodeCommand(['SET', 'k', ''])), s('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n'));
 });
 
 test('TTY formatting matches redis-cli (nesting, padding, maps, sets)', () => {
