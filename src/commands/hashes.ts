@@ -8,7 +8,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, wrote, parseLongLong, isOpt } from './util';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import {
   entryForWrite,
   hashLimits,

@@ -11,7 +11,7 @@ import { parseLongLong } from './util';
 import type { Client, BlockState } from '../server/client';
 import type { Server } from '../server/server';
 import { installers } from '../server/subsystems';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import type { ConfigDef } from '../config/schema';
 import { rewriteConfigFile } from '../config/rewrite';
 import { strerror } from '../util/strerror';

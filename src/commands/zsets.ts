@@ -17,7 +17,7 @@ import { formatG17 } from '../util/number-format';
 import { RZSet, parseScoreRange, parseLexRange, type ZEntry, type ZSetLimits } from '../keyspace/types/zset';
 import type { RSet } from '../keyspace/types/set';
 import type { Config } from '../config/schema';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import type { Client } from '../server/client';
 
 const E_SCORE_RANGE = 'ERR min or max is not a float';
