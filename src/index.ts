@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Server, type ServerOptions } from './server/server';
-import { splitArgs } from './protocol/parser';
+import { splitArgs } from './util/split-args';
 import type { Directive } from './config/parse';
 
 export { Server } from './server/server';

@@ -14,6 +14,7 @@ import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } fr
 import { logTimestamp } from './server/logger';
 import { bytesToText, textToBytes } from './config/bytes';
 import { StartupExit } from './persistence/aof/aof';
+import { strerror } from './util/strerror';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
 
@@ -26,15 +27,6 @@ function usage(): void {
 /** A log line written before the server (and its logger) exists, as serverLog does at start-up. */
 function earlyLog(mark: string, msg: string): void {
   process.stdout.write(`${process.pid}:C ${logTimestamp(new Date())} ${mark} ${msg}\n`);
-}
-
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'No such file or directory';
-  if (code === 'EACCES') return 'Permission denied';
-  if (code === 'ENOTDIR') return 'Not a directory';
-  if (code === 'EISDIR') return 'Is a directory';
-  return (e as Error).message;
 }
 
 /** serverLogFromHandler's format: `<pid>:signal-handler (<unixtime>) <msg>`. */

@@ -10,7 +10,9 @@ import { helpEntriesFromDocs, helpText, type HelpEntry } from './help';
 import { CliExit, type Output, sleep } from './io';
 import { cliVersion, type CliConfig } from './options';
 import { ConnectionError, RespConnection, type ConnectTarget } from './resp-connection';
-import { encodeCommand, type Reply } from './resp-parser';
+import type { Reply } from '../protocol/reply-parser';
+import { encodeCommand } from '../protocol/reply';
+import { strerror } from '../util/strerror';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -433,9 +435,7 @@ export class CliSession {
     try {
       script = fs.readFileSync(file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(e);
-      this.err(`Can't open file '${file}': ${why}\n`);
+      this.err(`Can't open file '${file}': ${strerror(e)}\n`);
       return 1;
     }
     let gotComma = false;
@@ -467,7 +467,7 @@ export class CliSession {
       const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       await conn.sendRaw(data);
     }
-    await conn.sendRaw(encodeCommand([b('ECHO'), b(magic)]));
+    await conn.sendRaw(Buffer.from(encodeCommand(['ECHO', magic]), 'latin1'));
     await this.out.write('All data transferred. Waiting for the last reply...\n');
     const timeoutMs = this.cfg.pipeTimeout * 1000;
     for (;;) {

@@ -2,7 +2,7 @@
  * Reply formatters reproducing redis-cli 7.0 output byte for byte:
  * TTY ("standard"), raw, CSV and JSON modes.
  */
-import { HIREDIS_TYPE_CODE, type Reply } from './resp-parser';
+import { HIREDIS_TYPE_CODE, type Reply } from '../protocol/reply-parser';
 
 /** redis-cli output modes (OUTPUT_STANDARD, OUTPUT_RAW, ...). */
 export type OutputMode = 'standard' | 'raw' | 'csv' | 'json' | 'quoted-json';

@@ -3,7 +3,7 @@
  * table (help.h); tredis-cli builds the same table from the server's
  * COMMAND DOCS reply, rendering argument syntax the way help.h was generated.
  */
-import type { Reply } from './resp-parser';
+import type { Reply } from '../protocol/reply-parser';
 
 /** One command in the help table. */
 export interface HelpEntry {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OutputMode } from './format';
-import { splitArgs } from './split-args';
+import { splitArgs } from '../util/split-args';
 
 /** Redis version whose redis-cli behaviour tredis-cli reproduces. */
 export const COMPAT_VERSION = '7.0.15';
@@ -153,9 +153,9 @@ function parseRedisUri(uri: string, cfg: CliConfig): string | null {
 
 /** Parse a quoted string the way redis-cli's unquoteCString() does (exactly one token). */
 export function unquote(s: string): Buffer | null {
-  const parts = splitArgs(Buffer.from(s, 'utf8'));
+  const parts = splitArgs(Buffer.from(s, 'utf8').toString('latin1'));
   if (parts === null || parts.length !== 1) return null;
-  return parts[0];
+  return Buffer.from(parts[0], 'latin1');
 }
 
 const UNSUPPORTED_WITH_ARG = new Set([

@@ -11,7 +11,7 @@ import type { CliSession } from './cli-session';
 import { helpGroups, type HelpEntry } from './help';
 import { CliExit, LineReader, type Output } from './io';
 import { atoi } from './options';
-import { splitArgs } from './split-args';
+import { splitArgs } from '../util/split-args';
 
 /** Maximum history length (linenoise's default). */
 const HISTORY_MAX = 100;
@@ -125,7 +125,7 @@ interface ReplContext {
 async function handleLine(ctx: ReplContext, line: Buffer): Promise<boolean> {
   const { session, out, history } = ctx;
   const lineText = line.toString('utf8');
-  const argv = splitArgs(line);
+  const argv = splitArgs(line.toString('latin1'))?.map((a) => Buffer.from(a, 'latin1')) ?? null;
   if (argv === null) {
     await out.write('Invalid argument(s)\n');
     if (history !== null) {

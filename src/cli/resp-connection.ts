@@ -4,7 +4,10 @@
  * the CLI can print exactly what redis-cli prints.
  */
 import * as net from 'node:net';
-import { ProtocolError, RespParser, encodeCommand, type Reply } from './resp-parser';
+import { ProtocolError } from '../protocol/parser';
+import { RespParser, type Reply } from '../protocol/reply-parser';
+import { encodeCommand } from '../protocol/reply';
+import { strerror } from '../util/strerror';
 
 /** Where to connect: a TCP host/port or a unix socket path. */
 export type ConnectTarget = { host: string; port: number } | { path: string };
@@ -24,34 +27,6 @@ export class ConnectionError extends Error {
     this.kind = kind;
     this.code = code;
   }
-}
-
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'Connection refused',
-  ECONNRESET: 'Connection reset by peer',
-  ETIMEDOUT: 'Connection timed out',
-  EHOSTUNREACH: 'No route to host',
-  ENETUNREACH: 'Network is unreachable',
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPIPE: 'Broken pipe',
-  ENOTSOCK: 'Socket operation on non-socket',
-  ENOTDIR: 'Not a directory',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  ENOTFOUND: 'Name or service not known',
-  EAI_AGAIN: 'Temporary failure in name resolution',
-  EAI_FAIL: 'Non-recoverable failure in name resolution',
-  EAI_NODATA: 'No address associated with hostname',
-  EAI_NONAME: 'Name or service not known',
-};
-
-/** Translate a Node socket error into the strerror()/gai_strerror() text hiredis shows. */
-export function errnoText(err: NodeJS.ErrnoException): string {
-  const code = err.code ?? '';
-  const text = ERRNO_TEXT[code];
-  if (text !== undefined) return text;
-  return err.message;
 }
 
 interface Waiter {
@@ -75,7 +50,7 @@ export class RespConnection {
     socket.on('end', () => this.fail(new ConnectionError('eof', 'Server closed the connection')));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const kind: ConnectionErrorKind = 'io';
-      this.fail(new ConnectionError(kind, errnoText(err), err.code));
+      this.fail(new ConnectionError(kind, strerror(err), err.code));
     });
     socket.on('close', () => this.fail(new ConnectionError('eof', 'Server closed the connection')));
   }
@@ -87,7 +62,7 @@ export class RespConnection {
         'path' in target ? net.createConnection({ path: target.path }) : net.createConnection({ host: target.host, port: target.port });
       const onError = (err: NodeJS.ErrnoException): void => {
         socket.destroy();
-        reject(new ConnectionError('io', errnoText(err), err.code));
+        reject(new ConnectionError('io', strerror(err), err.code));
       };
       socket.once('error', onError);
       socket.once('connect', () => {
@@ -110,7 +85,7 @@ export class RespConnection {
   /** Queue a command for sending (silently dropped when the connection is gone). */
   send(args: readonly Buffer[]): void {
     if (this.failure !== null) return;
-    this.socket.write(encodeCommand(args));
+    this.socket.write(encodeCommand(args.map((a) => a.toString('latin1'))), 'latin1');
   }
 
   /** Write raw bytes (for --pipe); resolves when the socket can take more. */

@@ -8,7 +8,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, wrote, parseLongLong, isOpt } from './util';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import {
   entryForWrite,
   hashLimits,
@@ -21,7 +21,8 @@ import {
   replyBulks,
 } from './collection-util';
 import { RHash } from '../keyspace/types/hash';
-import { parseLongDouble, addLongDouble, formatLongDouble } from '../keyspace/types/float';
+import { parseLongDouble, addLongDouble } from '../keyspace/types/float';
+import { formatLongDouble } from '../util/number-format';
 import type { Client } from '../server/client';
 
 const INT64_MAX = 9223372036854775807n;

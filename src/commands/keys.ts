@@ -12,7 +12,7 @@ import { RedisError, Err } from '../protocol/errors';
 import { lookupRead } from './util';
 import type { Client } from '../server/client';
 import { typeName, type Database, type DbValue, type Entry } from '../keyspace/database';
-import { stringMatch, isMatchAll } from '../keyspace/glob';
+import { stringMatch, isMatchAll } from '../util/glob';
 import { copyStringEncoding, delVerb, optName, parseInt64, stringEncoding, stringRefcount } from './strings';
 import { RList } from '../keyspace/types/list';
 import { RHash } from '../keyspace/types/hash';

@@ -8,7 +8,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError } from '../protocol/errors';
 import type { SubscriptionKind } from '../server/pubsub';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import type { Client } from '../server/client';
 
 /** `*3 / >3 kind name count`, the confirmation of each (un)subscription. */

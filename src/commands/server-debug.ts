@@ -17,7 +17,8 @@ import { stringRefcount } from './strings';
 import { toPlainValue, writerLimits } from '../persistence/convert';
 import { RdbWriter } from '../persistence/rdb/writer';
 import { digestDataset, digestValue } from '../keyspace/digest';
-import { rewriteConfigFile, strerrorOf } from '../config/rewrite';
+import { rewriteConfigFile } from '../config/rewrite';
+import { strerror } from '../util/strerror';
 import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
 import { memoryStats } from '../info/memory';
@@ -357,7 +358,7 @@ function debugHandler(c: Client, argv: string[]): void {
       try {
         rewriteConfigFile(s.config, s.config.file, true);
       } catch (e) {
-        throw new RedisError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerrorOf(e)}`);
+        throw new RedisError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
       }
       return c.reply.ok();
     }

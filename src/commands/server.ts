@@ -10,9 +10,10 @@ import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client, BlockState } from '../server/client';
 import type { Server } from '../server/server';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import type { ConfigDef } from '../config/schema';
-import { rewriteConfigFile, strerrorOf } from '../config/rewrite';
+import { rewriteConfigFile } from '../config/rewrite';
+import { strerror } from '../util/strerror';
 import { genInfoString } from '../info/info';
 import { writeCommandInfo, writeCommandDocs, keyFlagsAt, aclCategories, keySpecs } from './command-meta';
 import { replyHelp, allowProtectedAction } from './server-util';
@@ -169,8 +170,8 @@ const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {
       try {
         rewriteConfigFile(s.config, s.config.file);
       } catch (e) {
-        s.logger.warning(`CONFIG REWRITE failed: ${strerrorOf(e)}`);
-        throw new RedisError(`ERR Rewriting config file: ${strerrorOf(e)}`);
+        s.logger.warning(`CONFIG REWRITE failed: ${strerror(e)}`);
+        throw new RedisError(`ERR Rewriting config file: ${strerror(e)}`);
       }
       s.logger.warning('CONFIG REWRITE executed with success.');
       c.reply.ok();

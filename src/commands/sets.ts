@@ -9,7 +9,7 @@
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, wrote, isOpt } from './util';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import {
   entryForWrite,
   numkeysArg,

@@ -12,10 +12,11 @@ import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, isOpt, timeoutArg, parseLongLong } from './util';
 import { longArg, positiveLongArg, rangeLongArg, numkeysArg, entryForWrite, scanCursorArg, scanOptions, EMPTY_SCAN, LONG_MAX, MAX_RANDOM_REPLY } from './collection-util';
-import { parseDouble, formatG17 } from '../keyspace/types/float';
+import { parseDouble } from '../keyspace/types/float';
+import { formatG17 } from '../util/number-format';
 import { RZSet, parseScoreRange, parseLexRange, type ZEntry, type ZSetLimits } from '../keyspace/types/zset';
 import type { RSet } from '../keyspace/types/set';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 import type { Client } from '../server/client';
 
 const E_SCORE_RANGE = 'ERR min or max is not a float';

@@ -8,8 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitArgs } from '../protocol/parser';
+import { splitArgs } from '../util/split-args';
 import { bytesToText, textToBytes } from './bytes';
+import { strerror } from '../util/strerror';
 
 /** One directive with where it came from (for error messages and CONFIG REWRITE). */
 export interface Directive {
@@ -64,22 +65,6 @@ export function sdsrepr(s: string): string {
     else o += '\\x' + c.toString(16).padStart(2, '0');
   }
   return o + '"';
-}
-
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'No such file or directory';
-    case 'EACCES':
-      return 'Permission denied';
-    case 'EISDIR':
-      return 'Is a directory';
-    case 'ENOTDIR':
-      return 'Not a directory';
-    default:
-      return (e as Error).message;
-  }
 }
 
 /** Read a config file (latin1, binary safe) or throw ConfigOpenError with Redis's words. */

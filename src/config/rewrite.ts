@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
-import { splitArgs } from '../protocol/parser';
+import { splitArgs } from '../util/split-args';
 import { Config, type RewriteSink } from './schema';
 import { rewritePlain } from './directives';
 
@@ -164,19 +164,4 @@ export function rewriteConfigFile(config: Config, file: string, forceAll = false
     }
     throw e;
   }
-}
-
-/** C strerror() text for the usual fs error codes. */
-export function strerrorOf(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const map: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    EROFS: 'Read-only file system',
-    ENOSPC: 'No space left on device',
-  };
-  return (code && map[code]) || (e as Error).message;
 }

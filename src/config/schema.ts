@@ -7,7 +7,7 @@
  * rules (config/rewrite.ts) read the same definitions.
  */
 import { ConfigFileError, type Directive } from './parse';
-import { splitArgs } from '../protocol/parser';
+import { splitArgs } from '../util/split-args';
 import { bytesToText } from './bytes';
 import { settingName, type SettingHook, type SettingName, type Settings } from './settings';
 

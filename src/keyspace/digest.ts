@@ -13,7 +13,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import type { PlainValue } from '../persistence/rdb/model';
-import { formatDouble17g } from '../persistence/rdb/numbers';
+import { formatG17 } from '../util/number-format';
 
 const TYPE_ID: Record<PlainValue['type'], number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4 };
 const EXPIRE_MARK = Buffer.from('!!expire!!', 'latin1');
@@ -83,7 +83,7 @@ export function xorObjectDigest(d: Buffer, value: PlainValue, hasExpire: boolean
       for (const [member, score] of value.value) {
         e.fill(0);
         mixDigest(e, member);
-        mixDigest(e, formatDouble17g(score));
+        mixDigest(e, formatG17(score));
         xorDigest(d, e);
       }
       break;

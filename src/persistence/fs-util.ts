@@ -1,40 +1,11 @@
 /**
- * Small file-system helpers shared by the RDB and AOF code: strerror(3)
- * texts for Node's error codes (Redis prints strerror in its logs and in
- * the MISCONF reply), directory fsync (Redis's fsyncFileDir), and the log
- * lines Redis's background child prints with role `C`.
+ * Small file-system helpers shared by the RDB and AOF code: directory fsync
+ * (Redis's fsyncFileDir) and the log lines Redis's background child prints
+ * with role `C`. strerror(3) texts are src/util/strerror.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Server } from '../server/server';
-
-const STRERROR: Record<string, string> = {
-  ENOSPC: 'No space left on device',
-  EIO: 'Input/output error',
-  EBADF: 'Bad file descriptor',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EROFS: 'Read-only file system',
-  EDQUOT: 'Disk quota exceeded',
-  EFBIG: 'File too large',
-  EEXIST: 'File exists',
-  EMFILE: 'Too many open files',
-  ENFILE: 'Too many open files in system',
-  EINVAL: 'Invalid argument',
-  ENOTEMPTY: 'Directory not empty',
-  EXDEV: 'Invalid cross-device link',
-  ENAMETOOLONG: 'File name too long',
-};
-
-/** The strerror(3) text of an fs error (falls back to Node's message). */
-export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** fsync the directory holding `file`, so a rename into it survives a crash (fsyncFileDir). */
 export function fsyncFileDir(file: string): void {

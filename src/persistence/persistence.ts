@@ -13,7 +13,7 @@ import { Aof, AofStartupError, StartupExit } from './aof/aof';
 import { RdbLoader } from './rdb-load';
 import { RdbError } from './rdb/errors';
 import { runningSnapshots, snapshotInProgress } from './snapshot';
-import { strerror } from './fs-util';
+import { strerror } from '../util/strerror';
 
 /** The MISCONF reply after a failed BGSAVE (shared.bgsaveerr). */
 export const MISCONF_RDB =

@@ -15,7 +15,8 @@ import type { Server } from '../server/server';
 import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
-import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from './fs-util';
+import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, unlinkQuiet, writeFully } from './fs-util';
+import { strerror } from '../util/strerror';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
 export const BGSAVE_RETRY_DELAY = 5;

@@ -4,7 +4,10 @@
  * strings (one char per byte), which keeps them binary safe.
  */
 
-/** Thrown for malformed input; the text follows "ERR Protocol error: ". */
+/**
+ * Thrown for malformed RESP: by RequestParser (the text follows "ERR Protocol
+ * error: ") and by reply-parser.ts (hiredis' errstr).
+ */
 export class ProtocolError extends Error {}
 
 export interface ParserLimits {
@@ -19,6 +22,7 @@ export interface ParserLimits {
 }
 
 import './buffer-ext';
+import { splitArgs } from '../util/split-args';
 
 const CR = 13;
 const LF = 10;
@@ -376,72 +380,6 @@ function parseIntStrict(buf: Buffer, start: number, end: number): number | null 
     if (n > 9007199254740991) return null;
   }
   return neg ? -n : n;
-}
-
-function hexVal(c: string): number {
-  return parseInt(c, 16);
-}
-
-function isHex(c: string | undefined): boolean {
-  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
-}
-
-/**
- * Split a line the way Redis's sdssplitargs does (inline commands, redis.conf
- * lines, redis-cli input): whitespace separated, "double quotes" with \n \r \t
- * \b \a \\ \" and \xHH escapes, 'single quotes' with \' only.
- * Returns null on unbalanced quotes or a closing quote not followed by a space.
- */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  for (;;) {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
-    if (i >= n) return out;
-    let cur = '';
-    let inDq = false;
-    let inSq = false;
-    let done = false;
-    while (!done) {
-      const c = line[i];
-      if (inDq) {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2]) && isHex(line[i + 3])) {
-          cur += String.fromCharCode(hexVal(line[i + 2]) * 16 + hexVal(line[i + 3]));
-          i += 3;
-        } else if (c === '\\' && i + 1 < n) {
-          i++;
-          const e = line[i];
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (c === '"') {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
-          done = true;
-        } else cur += c;
-      } else if (inSq) {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === "'") {
-          i++;
-          cur += "'";
-        } else if (c === "'") {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
-          done = true;
-        } else cur += c;
-      } else {
-        if (c === undefined) {
-          done = true;
-          break;
-        }
-        const code = line.charCodeAt(i);
-        if (isSpace(code)) done = true;
-        else if (c === '"') inDq = true;
-        else if (c === "'") inSq = true;
-        else cur += c;
-      }
-      if (i < n) i++;
-    }
-    out.push(cur);
-  }
 }
 
 function isSpace(c: number): boolean {

@@ -4,7 +4,7 @@
  * RESP3-only shapes degrade to their RESP2 forms as Redis does (map -> flat
  * array, set -> array, double -> bulk string, null -> $-1 / *-1, push -> array).
  */
-import { formatG17 } from '../keyspace/types/float';
+import { formatG17 } from '../util/number-format';
 
 const CRLF = '\r\n';
 

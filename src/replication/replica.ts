@@ -17,7 +17,8 @@ import { ProtocolError } from '../protocol/parser';
 import { encodeCommand } from '../protocol/reply';
 import { Database } from '../keyspace/database';
 import { RdbLoader, loadRdbFile } from '../persistence/rdb-load';
-import { StreamReader, ReadError, errnoText } from './stream-reader';
+import { StreamReader, ReadError } from './stream-reader';
+import { strerror } from '../util/strerror';
 import type { Replication } from './replication';
 
 /** Redis's repl_state names. */
@@ -436,7 +437,7 @@ export class ReplicaSide {
           reject(new SyncError(att.aborted ?? 'stop'));
           return;
         }
-        log.warning(`Error condition on socket for SYNC: ${errnoText(e)}`);
+        log.warning(`Error condition on socket for SYNC: ${strerror(e)}`);
         reject(new SyncError('later'));
       };
       const onClose = (): void => {

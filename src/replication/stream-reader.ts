@@ -5,6 +5,7 @@
  * pending or later read fails once the socket closes or abort() is called.
  */
 import type * as net from 'node:net';
+import { strerror } from '../util/strerror';
 
 /** Why a read failed. */
 export class ReadError extends Error {
@@ -30,7 +31,7 @@ export class StreamReader {
   };
   private readonly onClose = (): void => this.fail(new ReadError(this.lastError ?? 'connection lost', 'closed'));
   private readonly onError = (e: NodeJS.ErrnoException): void => {
-    this.lastError = errnoText(e);
+    this.lastError = strerror(e);
   };
   private lastError: string | null = null;
 
@@ -154,27 +155,3 @@ export class StreamReader {
   }
 }
 
-/** strerror()-style text for a socket error, as Redis logs connGetLastError(). */
-export function errnoText(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'Connection refused';
-    case 'ECONNRESET':
-      return 'Connection reset by peer';
-    case 'ETIMEDOUT':
-      return 'Connection timed out';
-    case 'EHOSTUNREACH':
-      return 'No route to host';
-    case 'ENETUNREACH':
-      return 'Network is unreachable';
-    case 'EPIPE':
-      return 'Broken pipe';
-    case 'EADDRNOTAVAIL':
-      return 'Cannot assign requested address';
-    case 'ENOTFOUND':
-    case 'EAI_NONAME':
-      return 'Name or service not known';
-    default:
-      return e.message;
-  }
-}

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as fs from 'node:fs';
 import type { Server } from './server';
 import { bytesToText } from '../config/bytes';
+import { strerror } from '../util/strerror';
 
 /** The listeners of one server. */
 export class Listeners {
@@ -169,7 +170,7 @@ async function closeNow(ls: net.Server[]): Promise<void> {
 
 /** The reason anetTcpServer gives for a listen error, in Redis's words where they differ from Node's. */
 function listenErrorText(err: NodeJS.ErrnoException): string {
-  if (err.code === 'EADDRINUSE') return 'bind: Address already in use';
+  if (err.code === 'EADDRINUSE') return 'bind: ' + strerror(err);
   // getaddrinfo(3) failing on a bind address that is no address: gai_strerror(EAI_NONAME)
   if (err.syscall === 'getaddrinfo' || err.code === 'ENOTFOUND') return 'Name or service not known';
   return err.message;

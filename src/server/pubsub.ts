@@ -6,7 +6,7 @@
  */
 import type { Client } from './client';
 import type { Server } from './server';
-import { stringMatch } from '../keyspace/glob';
+import { stringMatch } from '../util/glob';
 
 /** The kinds of (un)subscription confirmations. */
 export type SubscriptionKind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe' | 'ssubscribe' | 'sunsubscribe';

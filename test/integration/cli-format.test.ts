@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitArgs } from '../../src/cli/split-args';
-import { RespParser, encodeCommand, type Reply } from '../../src/cli/resp-parser';
+import { splitArgs } from '../../src/util/split-args';
+import { RespParser, type Reply } from '../../src/protocol/reply-parser';
+import { encodeCommand } from '../../src/protocol/reply';
 import { formatCSV, formatJSON, formatRaw, formatTTY, repr } from '../../src/cli/format';
 import { parseOptions } from '../../src/cli/options';
 
@@ -14,7 +15,7 @@ const s = (x: string): Buffer => Buffer.from(x, 'latin1');
 const str = (x: string): Reply => ({ type: 'string', str: s(x) });
 const int = (n: number): Reply => ({ type: 'integer', int: BigInt(n) });
 const arr = (...elements: Reply[]): Reply => ({ type: 'array', elements });
-const words = (line: string): string[] | null => splitArgs(s(line))?.map((b) => b.toString('latin1')) ?? null;
+const words = (line: string): string[] | null => splitArgs(line);
 
 test('splitArgs follows sdssplitargs quoting rules', () => {
   assert.deepEqual(words('set  key   value'), ['set', 'key', 'value']);
@@ -67,7 +68,7 @@ test('RespParser handles every RESP2/RESP3 type, split at any byte', () => {
   const bad = new RespParser();
   bad.feed(s('|1\r\n'));
   assert.throws(() => bad.next(), /Protocol error, got "\|" as reply type byte/);
-  assert.deepEqual(encodeCommand([s('SET'), s('k'), s('')]), s('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n'));
+  assert.deepEqual(s(encodeCommand(['SET', 'k', ''])), s('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n'));
 });
 
 test('TTY formatting matches redis-cli (nesting, padding, maps, sets)', () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringMatch, isMatchAll } from '../../src/keyspace/glob';
+import { stringMatch, isMatchAll } from '../../src/util/glob';
 
 const KEYS = ['a', 'b', 'c', '-', ']', '\\', 'A', 'ab', 'abc', 'a]', '[', 'x', '\xe9', 'hello', 'hallo', 'hxllo', 'hllo', 'heeeello', 'a*b', 'a?b', 'aXb'];
 

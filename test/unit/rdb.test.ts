@@ -13,7 +13,6 @@ import {
   RdbReader,
   RdbWriter,
   crc64,
-  d2string,
   datasetFromRecords,
   decodeDumpPayload,
   decodeIntset,
@@ -23,7 +22,6 @@ import {
   encodeDumpPayload,
   encodeIntset,
   encodeListpack,
-  formatDouble17g,
   lzfCompress,
   lzfCompressForRdb,
   lzfDecompress,
@@ -36,6 +34,7 @@ import {
   type PlainValue,
   type RdbKeyRecord,
 } from '../../src/persistence/rdb/index';
+import { d2string, formatG17 as formatDouble17g } from '../../src/util/number-format';
 
 function randBytes(r: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);

@@ -7,14 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 as prng } from '../helpers/prng';
 import { createHash } from 'node:crypto';
+import { formatG17, formatDouble, d2string, formatLongDouble } from '../../src/util/number-format';
 import {
-  formatG17,
-  formatDouble,
-  d2string,
   parseDouble,
   parseScoreBound,
   parseLongDouble,
-  formatLongDouble,
   addLongDouble,
   incrByFloat,
   strtod,

@@ -1,162 +1,17 @@
 /**
- * Redis's number <-> string conversions for doubles and long doubles, reproduced
+ * Redis's string -> number conversions for doubles and long doubles, reproduced
  * bit for bit from what redis-server 7.0 (glibc, x86-64) does:
  *
- * - `%.17g` (addReplyDouble, d2string) with glibc's round-half-even on exact ties,
- *   which JavaScript's `toPrecision` does not do (it rounds ties away from zero);
  * - glibc `strtod` / `strtold` grammar (leading blanks, sign, inf/infinity, nan,
  *   hex floats `0x1.8p3`, decimal with exponent), plus Redis's wrappers
  *   `string2d` (scores) and `string2ld` (INCRBYFLOAT / HINCRBYFLOAT);
- * - x87 80-bit `long double` arithmetic (64-bit significand, round-half-even)
- *   and `%.17Lf` + trailing-zero trimming (ld2string LD_STR_HUMAN), emulated
- *   exactly with BigInt since JavaScript has no long double.
+ * - x87 80-bit `long double` arithmetic (64-bit significand, round-half-even),
+ *   emulated exactly with BigInt since JavaScript has no long double.
  *
+ * The number -> text side (`%.17g`, ld2string) is src/util/number-format.ts.
  * Strings are latin1 (one char per byte).
  */
-
-// ---------------------------------------------------------------------------
-// %.17g
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-// Node only runs on little-endian hosts in practice, but be correct anyway.
-const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
-const HI = 1 - LO;
-
-/** Number of trailing zero bits of a non-zero 32-bit value. */
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
-}
-
-/**
- * Binary exponent `e` such that `|d| = m * 2^e` with `m` odd (d finite, non-zero).
- */
-function oddMantissaExponent(d: number): number {
-  f64[0] = d;
-  const lo = u32[LO];
-  const hi = u32[HI];
-  const bexp = (hi >>> 20) & 0x7ff;
-  let frHi = hi & 0xfffff;
-  let e: number;
-  if (bexp === 0) {
-    e = -1074;
-  } else {
-    frHi |= 0x100000;
-    e = bexp - 1075;
-  }
-  if (lo !== 0) return e + ctz32(lo);
-  return e + 32 + ctz32(frHi);
-}
-
-/**
- * Splits a `toPrecision`/`toExponential` result into its significant digits and
- * decimal exponent (value = 0.d1d2d3... * 10^(exp+1), i.e. d1.d2d3 * 10^exp).
- */
-function splitDigits(s: string): { digits: string; exp: number } {
-  let i = 0;
-  if (s.charCodeAt(0) === 45 /* - */) i = 1;
-  const ePos = s.indexOf('e', i);
-  const mant = ePos < 0 ? s.slice(i) : s.slice(i, ePos);
-  let exp = ePos < 0 ? 0 : Number(s.slice(ePos + 1));
-  const dot = mant.indexOf('.');
-  let intPart = dot < 0 ? mant : mant.slice(0, dot);
-  const fracPart = dot < 0 ? '' : mant.slice(dot + 1);
-  if (ePos < 0) {
-    // Fixed notation: position of the first significant digit gives the exponent.
-    if (intPart !== '0') {
-      exp = intPart.length - 1;
-      return { digits: intPart + fracPart, exp };
-    }
-    let z = 0;
-    while (z < fracPart.length && fracPart.charCodeAt(z) === 48) z++;
-    return { digits: fracPart.slice(z), exp: -(z + 1) };
-  }
-  intPart = intPart + fracPart;
-  return { digits: intPart, exp };
-}
-
-/** Formats `digits` (already rounded to 17 significant digits) like C's `%.17g`. */
-function gFormat(neg: boolean, digits: string, exp: number): string {
-  let end = digits.length;
-  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
-  const d = end === digits.length ? digits : digits.slice(0, end);
-  let out: string;
-  if (exp < -4 || exp >= 17) {
-    const ae = exp < 0 ? -exp : exp;
-    out =
-      d[0] +
-      (d.length > 1 ? '.' + d.slice(1) : '') +
-      (exp < 0 ? 'e-' : 'e+') +
-      (ae < 10 ? '0' + ae : String(ae));
-  } else if (exp >= 0) {
-    if (d.length <= exp + 1) {
-      out = d.length === exp + 1 ? d : d + '0'.repeat(exp + 1 - d.length);
-    } else {
-      out = d.slice(0, exp + 1) + '.' + d.slice(exp + 1);
-    }
-  } else {
-    out = '0.' + '0'.repeat(-exp - 1) + d;
-  }
-  return neg ? '-' + out : out;
-}
-
-const TWO53 = 9007199254740992;
-
-/**
- * C's `printf("%.17g", d)` as glibc prints it (exact value, round-half-even),
- * with `inf`, `-inf`, `nan`, and `-0` for negative zero.
- */
-export function formatG17(d: number): string {
-  if (d !== d) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return 1 / d < 0 ? '-0' : '0';
-  // Integers below 2^53 have at most 16 digits: printed exactly by String().
-  if (d > -TWO53 && d < TWO53 && Math.floor(d) === d) return String(d);
-  const neg = d < 0;
-  const s17 = d.toPrecision(17);
-  const sp = splitDigits(s17);
-  // toPrecision rounds exact ties away from zero, glibc to even. A tie needs
-  // the exact decimal expansion to have exactly 18 significant digits.
-  const e2 = oddMantissaExponent(d);
-  if (e2 < 0) {
-    const n = -e2 + sp.exp + 1; // exact significant digits if no carry happened
-    if (n === 18 || n === 19) {
-      const sp18 = splitDigits(d.toPrecision(18));
-      const dg = sp18.digits;
-      if (-e2 + sp18.exp + 1 === 18 && dg.charCodeAt(17) === 53 && (dg.charCodeAt(16) & 1) === 0) {
-        return gFormat(neg, dg.slice(0, 17), sp18.exp);
-      }
-    }
-  } else {
-    // Integer >= 2^53: check exactly with BigInt (rare: huge integral scores).
-    const exact = (neg ? -BigInt(d) : BigInt(d)).toString();
-    let end = exact.length;
-    while (exact.charCodeAt(end - 1) === 48) end--;
-    if (end === 18 && exact.charCodeAt(17) === 53 && (exact.charCodeAt(16) & 1) === 0) {
-      return gFormat(neg, exact.slice(0, 17), exact.length - 1);
-    }
-  }
-  return gFormat(neg, sp.digits, sp.exp);
-}
-
-/**
- * A double as Redis 7.0's addReplyDouble writes it (RESP2 bulk / RESP3 `,`):
- * `%.17g`, with `inf` / `-inf` for infinities. Example: 1.1 -> "1.1000000000000001".
- */
-export function formatDouble(d: number): string {
-  return formatG17(d);
-}
-
-/**
- * Redis's `d2string` (util.c): "-0"/"0" for zeros, integer printing for integral
- * values inside (-2^52, 2^52), otherwise `%.17g`. Same output as formatG17 for
- * every double, kept as a separate name for the places Redis uses it (listpack
- * score storage, RDB ziplist/listpack encoding).
- */
-export function d2string(d: number): string {
-  return formatG17(d);
-}
+import { formatLongDouble, type LongDouble } from '../../util/number-format';
 
 // ---------------------------------------------------------------------------
 // strtod / strtold scanning
@@ -515,17 +370,6 @@ export function parseScoreBound(s: string): { value: number; exclusive: boolean 
 // ---------------------------------------------------------------------------
 // long double (x87 80-bit extended) emulation
 
-/**
- * An x87 80-bit extended-precision value: (-1)^neg * m * 2^e with m < 2^64
- * (not necessarily normalised), or an infinity when `inf` is set.
- */
-export interface LongDouble {
-  readonly neg: boolean;
-  readonly m: bigint;
-  readonly e: number;
-  readonly inf: boolean;
-}
-
 /** Positive zero as a LongDouble. */
 export const LD_ZERO: LongDouble = { neg: false, m: 0n, e: 0, inf: false };
 
@@ -613,37 +457,6 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | null {
   const r = roundBinary(sum, e, F80.prec, F80.minExp);
   if (bitLength(r.m) + r.e > F80.maxExp) return { neg, m: 0n, e: 0, inf: true };
   return { neg, m: r.m, e: r.e, inf: false };
-}
-
-/**
- * Redis's `ld2string(..., LD_STR_HUMAN)`: `%.17Lf` (exact, round-half-even),
- * then trailing zeros and a trailing '.' removed, "-0" turned into "0";
- * infinities as "inf"/"-inf". This is the text INCRBYFLOAT / HINCRBYFLOAT store
- * and reply.
- */
-export function formatLongDouble(x: LongDouble): string {
-  if (x.inf) return x.neg ? '-inf' : 'inf';
-  if (x.m === 0n) return '0';
-  if (x.e >= 0) {
-    const v = (x.m << BigInt(x.e)).toString();
-    return x.neg ? '-' + v : v;
-  }
-  const k = BigInt(-x.e);
-  const scaled = x.m * 100000000000000000n; // 10^17
-  let q = scaled >> k;
-  const rem = scaled - (q << k);
-  const half = 1n << (k - 1n);
-  if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
-  if (q === 0n) return '0';
-  let str = q.toString();
-  if (str.length <= 17) str = '0'.repeat(18 - str.length) + str;
-  const intPart = str.slice(0, str.length - 17);
-  let frac = str.slice(str.length - 17);
-  let end = frac.length;
-  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
-  frac = frac.slice(0, end);
-  const out = frac.length > 0 ? intPart + '.' + frac : intPart;
-  return x.neg ? '-' + out : out;
 }
 
 /** Outcome of an INCRBYFLOAT-style update. */

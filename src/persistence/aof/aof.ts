@@ -29,7 +29,8 @@ import { AofCommandWriter } from './commands';
 import { AofManifest, AofManifestError, manifestName, persistManifest, tempIncrName } from './manifest';
 import { loadAppendOnlyFiles, type AofLoadResult } from './loader';
 import { bytesToText } from '../../config/bytes';
-import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from '../fs-util';
+import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, unlinkQuiet, writeFully } from '../fs-util';
+import { strerror } from '../../util/strerror';
 
 /** aof_state */
 export type AofState = 'off' | 'on' | 'wait_rewrite';

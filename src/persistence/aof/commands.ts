@@ -5,7 +5,7 @@
  * command, AOF_REWRITE_ITEMS_PER_CMD) and PEXPIREAT for keys with a TTL.
  */
 import type { PlainValue } from '../rdb/model';
-import { formatDouble17g } from '../rdb/numbers';
+import { formatG17 } from '../../util/number-format';
 
 const ITEMS_PER_CMD = 64;
 
@@ -67,7 +67,7 @@ export class AofCommandWriter {
       }
       case 'zset': {
         const flat: string[] = [];
-        for (const [m, score] of v.value) flat.push(formatDouble17g(score), m);
+        for (const [m, score] of v.value) flat.push(formatG17(score), m);
         this.variadic('ZADD', key, flat, 2);
         break;
       }

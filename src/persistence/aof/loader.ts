@@ -13,7 +13,7 @@ import { Client } from '../../server/client';
 import { RdbLoader } from '../rdb-load';
 import { RdbError } from '../rdb/errors';
 import type { AofManifest } from './manifest';
-import { strerror } from '../fs-util';
+import { strerror } from '../../util/strerror';
 
 /** Outcome of loading one file or the whole set (Redis's AOF_* codes). */
 export type AofLoadStatus = 'ok' | 'not_exist' | 'empty' | 'open_err' | 'failed' | 'truncated';

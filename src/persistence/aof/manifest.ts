@@ -7,8 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitArgs } from '../../protocol/parser';
-import { fsyncFileDir, strerror, unlinkQuiet, writeFully } from '../fs-util';
+import { splitArgs } from '../../util/split-args';
+import { fsyncFileDir, unlinkQuiet, writeFully } from '../fs-util';
+import { strerror } from '../../util/strerror';
 
 /** b = base, h = history, i = incr. */
 export type AofFileType = 'b' | 'h' | 'i';

@@ -6,7 +6,7 @@ export { decodeIntset, encodeIntset } from './intset';
 export { ListpackBuilder, decodeListpack, encodeListpack } from './listpack';
 export { lzfCompress, lzfCompressForRdb, lzfDecompress } from './lzf';
 export type { KeyMeta, PlainValue, PlainValueType } from './model';
-export { d2string, formatDouble17g, parseCanonicalInt, strtod } from './numbers';
+export { parseCanonicalInt, strtod } from './numbers';
 export {
   RdbReader,
   parseRdbBuffer,

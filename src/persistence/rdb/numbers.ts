@@ -1,7 +1,7 @@
 /**
  * Number <-> string conversions exactly as Redis does them where the bytes
- * matter: string2ll (canonical integers), "%.17g" (snprintf), d2string and
- * strtod for sorted-set scores.
+ * matter: string2ll (canonical integers) and strtod for sorted-set scores.
+ * The "%.17g" / d2string side is src/util/number-format.ts.
  */
 
 const INT64_MAX = 9223372036854775807n;
@@ -69,108 +69,6 @@ export function int64LEToString(b: Buffer, p: number): string {
   const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
   if (hi >= -0x200000 && hi < 0x200000) return String(hi * 4294967296 + (lo >>> 0));
   return b.readBigInt64LE(p).toString();
-}
-
-const dv = new DataView(new ArrayBuffer(8));
-
-/** Exact decimal digits of a positive finite double: digits (no trailing zeros) and the exponent of the first digit. */
-function exactDecimal(x: number): { digits: string; exp: number } {
-  dv.setFloat64(0, x);
-  const hi = dv.getUint32(0);
-  const lo = dv.getUint32(4);
-  const e = (hi >>> 20) & 0x7ff;
-  let m = BigInt(hi & 0xfffff) * 4294967296n + BigInt(lo);
-  let e2: number;
-  if (e === 0) e2 = -1074;
-  else {
-    m += 1n << 52n;
-    e2 = e - 1075;
-  }
-  let digits: string;
-  let exp: number;
-  if (e2 >= 0) {
-    digits = (m << BigInt(e2)).toString();
-    exp = digits.length - 1;
-  } else {
-    digits = (m * 5n ** BigInt(-e2)).toString();
-    exp = digits.length - 1 + e2;
-  }
-  let end = digits.length;
-  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
-  return { digits: digits.slice(0, end), exp };
-}
-
-/**
- * Significant digits (17 of them) and decimal exponent of a positive finite
- * double, rounded like glibc's printf (round-half-even on the exact value).
- */
-function digits17(a: number): { digits: string; exp: number } {
-  const s = a.toExponential(16); // d.dddddddddddddddde[+-]x, correctly rounded, ties away
-  let digits = s[0] + s.slice(2, 18);
-  let exp = +s.slice(19);
-  // A tie needs an exact expansion of exactly 18 significant digits ending in 5.
-  const t = a.toExponential(17);
-  if (t.charCodeAt(18) === 53 /* '5' */) {
-    const ex = exactDecimal(a);
-    if (ex.digits.length === 18 && ex.digits.charCodeAt(17) === 53) {
-      // round half to even on the 17th digit
-      const head = ex.digits.slice(0, 17);
-      const last = head.charCodeAt(16) - 48;
-      if ((last & 1) === 0) {
-        digits = head;
-        exp = ex.exp;
-      } else {
-        const up = (BigInt(head) + 1n).toString();
-        if (up.length > 17) {
-          digits = up.slice(0, 17);
-          exp = ex.exp + 1;
-        } else {
-          digits = up;
-          exp = ex.exp;
-        }
-      }
-    }
-  }
-  return { digits, exp };
-}
-
-/** C's printf("%.17g", x) (glibc output, including "inf", "-inf", "nan", "-0"). */
-export function formatDouble17g(x: number): string {
-  if (x !== x) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const neg = x < 0;
-  const { digits, exp } = digits17(neg ? -x : x);
-  let end = digits.length;
-  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
-  const d = digits.slice(0, end);
-  let out: string;
-  if (exp < -4 || exp >= 17) {
-    out = d.length > 1 ? d[0] + '.' + d.slice(1) : d;
-    const ae = exp < 0 ? -exp : exp;
-    out += (exp < 0 ? 'e-' : 'e+') + (ae < 10 ? '0' + ae : String(ae));
-  } else if (exp < 0) {
-    out = '0.' + '0'.repeat(-exp - 1) + d;
-  } else if (d.length <= exp + 1) {
-    out = d + '0'.repeat(exp + 1 - d.length);
-  } else {
-    out = d.slice(0, exp + 1) + '.' + d.slice(exp + 1);
-  }
-  return neg ? '-' + out : out;
-}
-
-/**
- * Redis's d2string (util.c), used to store sorted-set scores in listpacks:
- * integral values in (-(2^52-1), 2^52) as integers, others with "%.17g".
- */
-export function d2string(x: number): string {
-  if (x !== x) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  if (x > -4503599627370495 && x < 4503599627370496 && Math.trunc(x) === x) return String(x);
-  return formatDouble17g(x);
 }
 
 const STRTOD_SPECIAL = /^\s*([+-]?)(inf(?:inity)?|nan)/i;

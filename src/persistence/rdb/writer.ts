@@ -17,7 +17,8 @@ import { encodeIntset } from './intset';
 import { ListpackBuilder, lpEntrySize } from './listpack';
 import { lzfCompressForRdb } from './lzf';
 import type { PlainValue } from './model';
-import { d2string, parseCanonicalInt32 } from './numbers';
+import { parseCanonicalInt32 } from './numbers';
+import { d2string } from '../../util/number-format';
 
 /** Thresholds for the compact encodings (Redis config names in camelCase). */
 export interface EncodingLimits {

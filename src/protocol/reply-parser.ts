@@ -1,9 +1,12 @@
 /**
- * Incremental RESP2/RESP3 reply parser used by tredis-cli.
+ * Incremental RESP2/RESP3 reply parser (the client side of the protocol; the
+ * request side is parser.ts), used by tredis-cli.
  *
  * The reply model mirrors hiredis' `redisReply` closely, because redis-cli's
- * output formats are defined in terms of hiredis reply types.
+ * output formats are defined in terms of hiredis reply types. Like hiredis 1.0
+ * (redis-cli 7.0), an attribute (`|`) is a protocol error.
  */
+import { ProtocolError } from './parser';
 
 /** A RESP aggregate reply kind (hiredis: ARRAY, SET, PUSH, MAP). */
 export type AggregateType = 'array' | 'set' | 'push' | 'map';
@@ -38,9 +41,6 @@ export const HIREDIS_TYPE_CODE: Readonly<Record<Reply['type'], number>> = {
   bignum: 13,
   verb: 14,
 };
-
-/** Raised when the byte stream is not valid RESP; message matches hiredis' errstr. */
-export class ProtocolError extends Error {}
 
 interface PendingAggregate {
   type: AggregateType;
@@ -112,7 +112,7 @@ export class RespParser {
 
   /**
    * Return the next complete reply, or undefined when more bytes are needed.
-   * Throws {@link ProtocolError} on malformed input.
+   * Throws {@link ProtocolError} on malformed input, with hiredis' errstr as its message.
    */
   next(): Reply | undefined {
     if (this.available() < this.need) return undefined;
@@ -252,13 +252,4 @@ export class RespParser {
         return { type: 'bignum', str: data };
     }
   }
-}
-
-/** Encode a command as a RESP multi-bulk request. */
-export function encodeCommand(args: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`, 'latin1')];
-  for (const arg of args) {
-    parts.push(Buffer.from(`$${arg.length}\r\n`, 'latin1'), arg, Buffer.from('\r\n', 'latin1'));
-  }
-  return Buffer.concat(parts);
 }
