@@ -10,12 +10,11 @@ import * as fs from 'node:fs';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import type { SavePoint } from '../config/directives';
-import { RdbSaver, BGSAVE_RETRY_DELAY } from './rdb-save';
+import { RdbSaver, BGSAVE_RETRY_DELAY, type ReplicationAuxSource } from './rdb-save';
 import { Aof, AofStartupError, StartupExit } from './aof/aof';
 import { RdbLoader } from './rdb-load';
 import { RdbError } from './rdb/errors';
 import { runningSnapshots, snapshotInProgress } from './snapshot';
-import { applyReplicationAux } from '../replication/index';
 import { strerror } from './fs-util';
 
 /** The MISCONF reply after a failed BGSAVE (shared.bgsaveerr). */
@@ -31,7 +30,22 @@ interface LoadingInfo {
   rdbUsedMem: number;
 }
 
-/** Persistence state of one server. */
+/**
+ * What persistence needs from replication: the repl AUX fields a save
+ * writes, and where the AUX fields of the dump loaded at start-up go.
+ * Supplied by whoever builds both parts (persistence does not import
+ * replication); NO_REPLICATION_AUX when there is no replication.
+ */
+export interface ReplicationAux {
+  /** rdbPopulateSaveInfo: repl-stream-db, repl-id, repl-offset (undefined outside a replication chain) */
+  fields: ReplicationAuxSource;
+  /** loadDataFromDisk: a replica gets a cached master, a master keeps the history as replid2 */
+  restore(aux: Map<string, string>): void;
+}
+
+/** No replication: saves write no repl AUX fields, loaded ones are ignored. */
+export const NO_REPLICATION_AUX: ReplicationAux = { fields: () => undefined, restore: () => {} };
+
 /** Run a loader's steps to the end, giving the event loop a turn between steps (clients get -LOADING meanwhile). */
 async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
   for (;;) {
@@ -41,6 +55,7 @@ async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
   }
 }
 
+/** Persistence state of one server. */
 export class Persistence {
   readonly rdb: RdbSaver;
   readonly aof: Aof;
@@ -49,8 +64,11 @@ export class Persistence {
   lastLoadKeysExpired = 0;
   loadingInfo: LoadingInfo | null = null;
 
-  constructor(readonly server: Server) {
-    this.rdb = new RdbSaver(server);
+  constructor(
+    readonly server: Server,
+    private readonly replicationAux: ReplicationAux = NO_REPLICATION_AUX,
+  ) {
+    this.rdb = new RdbSaver(server, replicationAux.fields);
     this.aof = new Aof(server);
   }
 
@@ -205,7 +223,7 @@ export class Persistence {
       }
       if (loader !== null) {
         log.notice(`DB loaded from disk: ${secs()} seconds`);
-        applyReplicationAux(s, loader.aux);
+        this.replicationAux.restore(loader.aux);
       }
     }
     if (cfg.bool('appendonly')) {
@@ -436,6 +454,17 @@ function resetCommandStats(s: Server, totalCommands: number): void {
 }
 
 const registry = new WeakMap<Server, Persistence>();
+const replicationAuxOf = new WeakMap<Server, ReplicationAux>();
+
+/**
+ * Glue until the Server builds Persistence itself (then it passes the
+ * ReplicationAux to the constructor): replication, installed before
+ * persistence, hands over what persistence needs from it.
+ */
+export function provideReplicationAux(server: Server, aux: ReplicationAux): void {
+  if (registry.has(server)) throw new Error('provideReplicationAux: persistence is already installed');
+  replicationAuxOf.set(server, aux);
+}
 
 /** The persistence subsystem of a server (throws when not installed). */
 export function getPersistence(server: Server): Persistence {
@@ -484,7 +513,7 @@ export function restartAofAfterSync(server: Server): void {
 /** Attach persistence to a server (called by installSubsystems). */
 export function installPersistence(server: Server): void {
   if (registry.has(server)) return;
-  const p = new Persistence(server);
+  const p = new Persistence(server, replicationAuxOf.get(server));
   registry.set(server, p);
   server.aof = p.aof;
   server.startHooks.push(() => p.loadDataFromDisk());

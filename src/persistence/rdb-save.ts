@@ -15,7 +15,6 @@ import type { Server } from '../server/server';
 import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
-import { replicationAuxFields } from '../replication/index';
 import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, strerror, unlinkQuiet, writeFully } from './fs-util';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
@@ -48,6 +47,14 @@ export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): n
   return w.keys;
 }
 
+/**
+ * Where a save gets the replication AUX fields (repl-stream-db, repl-id,
+ * repl-offset; undefined outside a replication chain): Redis's
+ * rdbPopulateSaveInfo. Supplied by whoever builds persistence and
+ * replication: persistence does not import replication.
+ */
+export type ReplicationAuxSource = () => RdbAuxInfo['repl'];
+
 /** A BGSAVE in progress. */
 interface BgsaveJob {
   snapshot: Snapshot;
@@ -75,7 +82,10 @@ export class RdbSaver {
   /** slice length of the background snapshot (ms of work between yields to the event loop) */
   sliceMs = 0.5;
 
-  constructor(private readonly server: Server) {}
+  constructor(
+    private readonly server: Server,
+    private readonly replicationAux: ReplicationAuxSource,
+  ) {}
 
   /** The dump file's absolute path (dir + dbfilename). */
   get filename(): string {
@@ -84,7 +94,7 @@ export class RdbSaver {
 
   /** rdbPopulateSaveInfo: the AUX fields of a save (replication id/offset when in a replication chain). */
   saveAux(): RdbAuxInfo {
-    const repl = replicationAuxFields(this.server);
+    const repl = this.replicationAux();
     return repl ? { repl } : {};
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Server } from '../server/server';
 import type { RdbAuxInfo } from '../persistence/rdb/writer';
+import { provideReplicationAux } from '../persistence/persistence';
 import { Replication } from './replication';
 
 const registry = new WeakMap<Server, Replication>();
@@ -54,6 +55,7 @@ export function installReplication(server: Server): void {
   if (registry.has(server)) return;
   const repl = new Replication(server);
   registry.set(server, repl);
+  provideReplicationAux(server, { fields: () => replicationAuxFields(server), restore: (aux) => applyReplicationAux(server, aux) });
   server.replFeed = { feed: (db, argv) => repl.master.feedCommand(db, argv) };
   server.hooks.isReplica = () => repl.isReplica();
   server.hooks.masterLinkUp = () => repl.replica.state === 'connected';
