@@ -2,8 +2,9 @@
  * The master side of replication: one ReplicaLink per attached replica with
  * Redis's states (wait_bgsave_start, wait_bgsave_end, send_bulk, online),
  * PSYNC/SYNC handling (partial resync from the backlog, or a full sync from a
- * fork-less snapshot sent to disk then to the replicas, or straight to their
- * sockets with $EOF: framing), the command stream feed (SELECT when the db
+ * fork-less snapshot: the background save of persistence/background-save.ts
+ * to disk then sent to the replicas, or straight to their sockets with $EOF:
+ * framing), the command stream feed (SELECT when the db
  * changes, backlog, every replica), PING every repl-ping-replica-period,
  * REPLCONF, timeouts, output buffer limits, WAIT and min-replicas-to-write.
  */
@@ -16,6 +17,7 @@ import { encodeCommand } from '../protocol/reply';
 import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from '../commands/util';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from '../persistence/snapshot';
+import { BackgroundSave } from '../persistence/background-save';
 import type { OutputLimits } from '../config/directives';
 import type { Replication } from './replication';
 
@@ -108,6 +110,8 @@ export class ReplicaLink {
 interface RdbJob {
   target: 'disk' | 'socket';
   snapshot: Snapshot;
+  /** disk target: the background save writing the snapshot */
+  save: BackgroundSave | null;
   /** socket target: the replicas being fed */
   links: Set<ReplicaLink>;
 }
@@ -388,7 +392,7 @@ export class MasterSide {
     const s = this.server;
     const targets = this.links.filter((l) => l.state === 'wait_bgsave_start');
     const mark = crypto.randomBytes(20).toString('hex');
-    const job: RdbJob = { target: 'socket', links: new Set(targets), snapshot: null as unknown as Snapshot };
+    const job: RdbJob = { target: 'socket', links: new Set(targets), snapshot: null as unknown as Snapshot, save: null };
     const sink: SnapshotSink = { write: (chunk) => this.fanOut(job, chunk) };
     job.snapshot = new Snapshot(s, sink, { aux: { repl: rsi }, label: 'replication-socket', sliceMs: REPL_SNAPSHOT_SLICE_MS });
     const offset = this.repl.masterReplOffset;
@@ -455,30 +459,26 @@ export class MasterSide {
     return waits.length === 0 ? true : Promise.all(waits);
   }
 
-  /** Disk target: snapshot into temp-<pid>.rdb, renamed to dbfilename, then sent to each replica. */
+  /** Disk target: the one background save (temp-<pid>.rdb renamed to dbfilename), then sent to each replica. */
   private saveToDisk(rsi: { streamDb: number; id: string; offset: number }): boolean {
     const s = this.server;
-    const dir = s.dataDir;
-    const dbfile = path.join(dir, s.config.path('dbfilename'));
-    const tmp = path.join(dir, `temp-${process.pid}.rdb`);
-    let fd: number;
-    try {
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      s.logger.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${(e as Error).message}`);
-      return false;
-    }
-    const sink: SnapshotSink = {
-      write: (chunk) =>
-        new Promise<void>((resolve, reject) => {
-          fs.write(fd, chunk, 0, chunk.length, null, (err) => (err ? reject(err) : resolve()));
-        }),
-    };
-    const snapshot = new Snapshot(s, sink, { aux: { repl: rsi }, label: 'replication-disk', sliceMs: REPL_SNAPSHOT_SLICE_MS });
-    const job: RdbJob = { target: 'disk', links: new Set(), snapshot };
-    s.dirtyBeforeBgsave = s.dirty;
-    const done = snapshot.start();
-    s.logger.notice(`Background saving started by pid ${process.pid}`);
+    const dbfile = path.join(s.dataDir, s.config.path('dbfilename'));
+    const save: BackgroundSave = new BackgroundSave(s, dbfile, {
+      aux: { repl: rsi },
+      label: 'replication-disk',
+      sliceMs: REPL_SNAPSHOT_SLICE_MS,
+      onDone: (result) => {
+        if (result === 'killed') {
+          // shutdown() killed it; these are the lines a full sync has always logged then
+          s.logger.warning('Background saving terminated by signal 10');
+          s.logger.warning('Background saving error');
+        }
+        this.job = null;
+        this.updateSlavesWaitingBgsave(result === 'ok', 'disk', dbfile);
+        this.startPendingFork();
+      },
+    });
+    const job: RdbJob = { target: 'disk', links: new Set(), snapshot: save.snapshot, save };
     const offset = this.repl.masterReplOffset;
     this.job = job;
     for (const l of this.links) {
@@ -486,51 +486,7 @@ export class MasterSide {
       this.setupFullResync(l, offset);
       job.links.add(l);
     }
-    done.then(
-      () => {
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fs.renameSync(tmp, dbfile);
-        this.logAsChild('DB saved on disk');
-        s.logger.notice('Background saving terminated with success');
-        s.dirty -= s.dirtyBeforeBgsave;
-        if (s.dirty < 0) s.dirty = 0;
-        s.lastSave = Math.floor(s.now() / 1000);
-        this.job = null;
-        this.updateSlavesWaitingBgsave(true, 'disk', dbfile);
-        this.startPendingFork();
-      },
-      (err) => {
-        try {
-          fs.closeSync(fd);
-          fs.unlinkSync(tmp);
-        } catch {
-          /* already gone */
-        }
-        s.logger.warning(err instanceof SnapshotAbortedError ? 'Background saving terminated by signal 10' : `Write error saving DB on disk: ${(err as Error).message}`);
-        s.logger.warning('Background saving error');
-        this.job = null;
-        this.updateSlavesWaitingBgsave(false, 'disk', dbfile);
-        this.startPendingFork();
-      },
-    ).catch((e) => {
-      s.logger.warning(`Write error saving DB on disk: ${(e as Error).message}`);
-      this.job = null;
-      this.updateSlavesWaitingBgsave(false, 'disk', dbfile);
-    });
     return true;
-  }
-
-  /** The background save logs what Redis's child process logs (role C). */
-  private logAsChild(msg: string): void {
-    const lg = this.server.logger;
-    const role = lg.role;
-    lg.role = () => 'C';
-    try {
-      lg.notice(msg);
-    } finally {
-      lg.role = role;
-    }
   }
 
   /** updateSlavesWaitingBgsave(): the snapshot ended; move its replicas on. */
@@ -897,8 +853,11 @@ export class MasterSide {
     s.logger.notice(`${this.links.length - lagging} of ${this.links.length} replicas are in sync when shutting down.`);
   }
 
-  /** Server shutdown: stop snapshots. */
+  /** Server shutdown: stop snapshots (a background save's temp file is removed). */
   shutdown(): void {
-    this.job?.snapshot.abort();
+    const job = this.job;
+    if (job === null) return;
+    if (job.save !== null) job.save.kill();
+    else job.snapshot.abort();
   }
 }
