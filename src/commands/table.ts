@@ -5,6 +5,7 @@
 import { Command, type CommandSpec } from './spec';
 import { connectionCommands } from './connection';
 import { stringCommands } from './strings';
+import { bitmapCommands } from './bitmaps';
 import { keyCommands } from './keys';
 import { serverCommands } from './server';
 import { listCommands } from './lists';
@@ -21,6 +22,7 @@ import { persistenceCommands } from './persistence';
 export const ALL_SPECS: CommandSpec[] = [
   ...connectionCommands,
   ...stringCommands,
+  ...bitmapCommands,
   ...keyCommands,
   ...serverCommands,
   ...listCommands,

@@ -28,7 +28,6 @@ interface LoadingInfo {
   rdbUsedMem: number;
 }
 
-/** Persistence state of one server. */
 /** Run a loader's steps to the end, giving the event loop a turn between steps (clients get -LOADING meanwhile). */
 async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
   for (;;) {

@@ -4,24 +4,23 @@
  * - rdbSave (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD): the whole dataset is
  *   written synchronously to a temp file, fsynced, then renamed over
  *   `dbfilename`, so a crash never leaves a half-written dump.rdb.
- * - rdbSaveBackground (BGSAVE, save points): Redis forks; here a fork-less
- *   point-in-time Snapshot writes `temp-<pid>.rdb` in time slices while
- *   clients keep being served, then fsync + rename. The log lines are the
- *   ones Redis's parent (`M`) and child (`C`) print.
+ * - rdbSaveBackground (BGSAVE, save points): the one background save of
+ *   background-save.ts (a fork-less Snapshot into `temp-<pid>.rdb`, then
+ *   fsync + rename), with BGSAVE's INFO bookkeeping (rdb_saves,
+ *   rdb_last_bgsave_status, ...) kept here.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Server } from '../server/server';
 import { RdbWriter, type RdbAuxInfo } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
-import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from './snapshot';
-import { closeQuiet, fsyncFileDir, logAsChild, openForWrite, unlinkQuiet, writeFully } from './fs-util';
+import { snapshotInProgress, runningSnapshots } from './snapshot';
+import { BackgroundSave, type BackgroundSaveResult } from './background-save';
+import { closeQuiet, fsyncFileDir, unlinkQuiet, writeFully } from './fs-util';
 import { strerror } from '../util/strerror';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save points. */
 export const BGSAVE_RETRY_DELAY = 5;
-/** rdb-save-incremental-fsync: fsync every this many bytes (REDIS_AUTOSYNC_BYTES). */
-const AUTOSYNC_BYTES = 4 * 1024 * 1024;
 
 /** Snapshot label of a BGSAVE (replication's own snapshots use other labels). */
 export const BGSAVE_LABEL = 'bgsave';
@@ -32,7 +31,7 @@ export const BGSAVE_LABEL = 'bgsave';
  */
 export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): number {
   const cfg = server.config;
-  const w = new RdbWriter({ compression: cfg.bool('rdbcompression'), checksum: cfg.bool('rdbchecksum'), limits: writerLimits(cfg), chunkSize: 1 << 20 });
+  const w = new RdbWriter({ compression: cfg.settings.rdbcompression, checksum: cfg.settings.rdbchecksum, limits: writerLimits(cfg), chunkSize: 1 << 20 });
   w.writeHeader(aux);
   let c: Buffer | null;
   for (const db of server.dbs) {
@@ -48,16 +47,13 @@ export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): n
   return w.keys;
 }
 
-/** A BGSAVE in progress. */
-interface BgsaveJob {
-  snapshot: Snapshot;
-  /** ms */
-  startedAt: number;
-  keysTotal: number;
-  tmp: string;
-  /** set by abortBgsave(): the completion handler only cleans up */
-  killed: boolean;
-}
+/**
+ * Where a save gets the replication AUX fields (repl-stream-db, repl-id,
+ * repl-offset; undefined outside a replication chain): Redis's
+ * rdbPopulateSaveInfo. Supplied by whoever builds persistence and
+ * replication: persistence does not import replication.
+ */
+export type ReplicationAuxSource = () => RdbAuxInfo['repl'];
 
 /** RDB persistence state of a server (Redis's server.lastsave, lastbgsave_status, rdb_child_* ...). */
 export class RdbSaver {
@@ -71,14 +67,15 @@ export class RdbSaver {
   lastBgsaveTimeSec = -1;
   /** rdb_bgsave_scheduled */
   bgsaveScheduled = false;
-  job: BgsaveJob | null = null;
+  /** our BGSAVE in progress */
+  job: BackgroundSave | null = null;
   /** slice length of the background snapshot (ms of work between yields to the event loop) */
   sliceMs = 0.5;
 
   constructor(
     private readonly server: Server,
     /** the replication AUX fields a save stores (rdbPopulateSaveInfo), undefined outside a replication chain */
-    private readonly replicationAux: () => RdbAuxInfo['repl'],
+    private readonly replicationAux: ReplicationAuxSource,
   ) {}
 
   /** The dump file's absolute path (dir + dbfilename). */
@@ -154,99 +151,26 @@ export class RdbSaver {
     const s = this.server;
     if (snapshotInProgress(s)) return false;
     this.saves++;
-    s.dirtyBeforeBgsave = s.dirty;
-    const nowSec = Math.floor(s.now() / 1000);
-    this.lastBgsaveTry = nowSec;
-    const dir = s.dataDir;
-    const file = this.filename;
-    const tmpName = `temp-${process.pid}.rdb`;
-    const tmp = path.join(dir, tmpName);
-    const opened = openForWrite(tmp);
-    let fd = opened.fd;
-    const openError = opened.error;
-    let sinceSync = 0;
-    const incrementalFsync = s.config.bool('rdb-save-incremental-fsync');
-    const sink: SnapshotSink = {
-      write: (chunk) =>
-        new Promise<void>((resolve, reject) => {
-          fs.write(fd, chunk, 0, chunk.length, null, (err) => {
-            if (err) return reject(err);
-            sinceSync += chunk.length;
-            if (!incrementalFsync || sinceSync < AUTOSYNC_BYTES) return resolve();
-            sinceSync = 0;
-            fs.fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve()));
-          });
-        }),
-    };
-    let keysTotal = 0;
-    for (const db of s.dbs) keysTotal += db.size;
-    const snapshot = new Snapshot(s, sink, { aux, label: BGSAVE_LABEL, sliceMs: this.sliceMs, writer: { chunkSize: 256 * 1024 }, recycleChunks: true });
-    const job: BgsaveJob = { snapshot, startedAt: s.now(), keysTotal, tmp, killed: false };
+    this.lastBgsaveTry = Math.floor(s.now() / 1000);
+    const job: BackgroundSave = new BackgroundSave(s, this.filename, {
+      aux,
+      label: BGSAVE_LABEL,
+      sliceMs: this.sliceMs,
+      onDone: (result) => this.bgsaveDone(job, result),
+    });
     this.job = job;
-    // the child would fail at once when it cannot open its temp file
-    const done: Promise<unknown> = openError === null ? snapshot.start() : Promise.reject(openError);
-    s.logger.notice(`Background saving started by pid ${process.pid}`);
-    done.then(
-      () => {
-        // the "child" part: make the file durable and move it into place
-        try {
-          fs.fsyncSync(fd);
-          fs.closeSync(fd);
-          fd = -1;
-        } catch (e) {
-          return this.bgsaveFailed(job, fd, `Write error saving DB on disk: ${strerror(e)}`);
-        }
-        if (job.killed) return this.bgsaveFailed(job, -1, null);
-        try {
-          fs.renameSync(tmp, file);
-        } catch (e) {
-          return this.bgsaveFailed(job, -1, `Error moving temp DB file ${tmpName} on the final destination ${path.basename(file)} (in server root dir ${dir}): ${strerror(e)}`);
-        }
-        try {
-          fsyncFileDir(file);
-        } catch (e) {
-          return this.bgsaveFailed(job, -1, `Failed to fsync directory while saving DB: ${strerror(e)}`);
-        }
-        logAsChild(s, 'notice', 'DB saved on disk');
-        this.bgsaveDone(job, true);
-      },
-      (err: unknown) => {
-        if (openError !== null) {
-          return this.bgsaveFailed(job, -1, `Failed opening the temp RDB file ${tmpName} (in server root dir ${dir}) for saving: ${strerror(err)}`);
-        }
-        this.bgsaveFailed(job, fd, err instanceof SnapshotAbortedError ? null : `Write error saving DB on disk: ${strerror(err)}`);
-      },
-    );
     return true;
   }
 
-  /** The child exited with an error (childMsg) or was killed (childMsg null). */
-  private bgsaveFailed(job: BgsaveJob, fd: number, childMsg: string | null): void {
-    if (fd >= 0) closeQuiet(fd);
-    // a killed job's temp file was removed at kill time; the name may belong to a newer BGSAVE now
-    if (!job.killed) unlinkQuiet(job.tmp);
-    if (childMsg !== null) logAsChild(this.server, 'warning', childMsg);
-    this.bgsaveDone(job, false, childMsg === null);
-  }
-
-  /** backgroundSaveDoneHandlerDisk + the common part of backgroundSaveDoneHandler. */
-  private bgsaveDone(job: BgsaveJob, ok: boolean, bySignal = false): void {
+  /** backgroundSaveDoneHandlerDisk: BGSAVE's own INFO bookkeeping once the save ended. */
+  private bgsaveDone(job: BackgroundSave, result: BackgroundSaveResult): void {
     const s = this.server;
     if (this.job !== job) return; // killed by abortBgsave(): already accounted for
     this.job = null;
-    if (ok) {
-      s.logger.notice('Background saving terminated with success');
-      s.dirty -= s.dirtyBeforeBgsave;
-      if (s.dirty < 0) s.dirty = 0;
-      s.lastSave = Math.floor(s.now() / 1000);
-      this.lastBgsaveStatus = 'ok';
-    } else if (!bySignal) {
-      s.logger.warning('Background saving error');
-      this.lastBgsaveStatus = 'err';
-    } else {
-      // SIGUSR1 (our kill) does not count as an error, as in Redis
-      s.logger.warning('Background saving terminated by signal 10');
-    }
+    if (result === 'ok') this.lastBgsaveStatus = 'ok';
+    else if (result === 'err') this.lastBgsaveStatus = 'err';
+    // SIGUSR1 (our kill) does not count as an error, as in Redis
+    else s.logger.warning('Background saving terminated by signal 10');
     this.lastBgsaveTimeSec = Math.floor(s.now() / 1000) - Math.floor(job.startedAt / 1000);
   }
 
@@ -254,11 +178,9 @@ export class RdbSaver {
   abortBgsave(quiet = false): void {
     const job = this.job;
     if (job === null) return;
-    job.killed = true;
-    job.snapshot.abort();
+    job.kill();
     // the state is clean right now (Redis reaps the killed child in the next cron)
     this.job = null;
-    unlinkQuiet(job.tmp);
     if (!quiet) this.server.logger.warning('Background saving terminated by signal 10');
     this.lastBgsaveTimeSec = Math.floor(this.server.now() / 1000) - Math.floor(job.startedAt / 1000);
   }

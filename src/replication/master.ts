@@ -2,8 +2,9 @@
  * The master side of replication: one ReplicaLink per attached replica with
  * Redis's states (wait_bgsave_start, wait_bgsave_end, send_bulk, online),
  * PSYNC/SYNC handling (partial resync from the backlog, or a full sync from a
- * fork-less snapshot sent to disk then to the replicas, or straight to their
- * sockets with $EOF: framing), the command stream feed (SELECT when the db
+ * fork-less snapshot: the background save of persistence/background-save.ts
+ * to disk then sent to the replicas, or straight to their sockets with $EOF:
+ * framing), the command stream feed (SELECT when the db
  * changes, backlog, every replica), PING every repl-ping-replica-period,
  * REPLCONF, timeouts, output buffer limits, WAIT and min-replicas-to-write.
  */
@@ -16,6 +17,7 @@ import { encodeCommand } from '../protocol/reply';
 import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from '../commands/util';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from '../persistence/snapshot';
+import { BackgroundSave } from '../persistence/background-save';
 import type { OutputLimits } from '../config/directives';
 import type { Replication } from './replication';
 
@@ -108,6 +110,8 @@ export class ReplicaLink {
 interface RdbJob {
   target: 'disk' | 'socket';
   snapshot: Snapshot;
+  /** disk target: the background save writing the snapshot */
+  save: BackgroundSave | null;
   /** socket target: the replicas being fed */
   links: Set<ReplicaLink>;
 }
@@ -186,7 +190,7 @@ export class MasterSide {
 
   /** client-output-buffer-limit replica: hard limit at once, soft limit after soft-seconds. */
   private checkOutputLimit(l: ReplicaLink): void {
-    const lim = (this.server.config.get('client-output-buffer-limit') as OutputLimits).replica;
+    const lim = (this.server.config.settings.clientOutputBufferLimit as OutputLimits).replica;
     if (!lim || (lim.hard === 0 && lim.soft === 0)) return;
     const used = l.pendingBytes + (l.streaming ? (l.client.socket?.writableLength ?? 0) : 0);
     let over = lim.hard > 0 && used >= lim.hard;
@@ -240,7 +244,7 @@ export class MasterSide {
       link.preSync = true;
     }
     s.stats.syncFull++;
-    if (s.config.bool('repl-disable-tcp-nodelay')) c.socket?.setNoDelay(false);
+    if (s.config.settings.replDisableTcpNodelay) c.socket?.setNoDelay(false);
     this.attach(link);
     if (this.links.length === 1 && repl.backlog === null) {
       // a backlog created from scratch starts a new history
@@ -266,7 +270,7 @@ export class MasterSide {
     } else if (runningSnapshots(s).some((x) => x.label === 'bgsave')) {
       // a BGSAVE of the persistence layer: no replica registers differences for it
       s.logger.notice("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
-    } else if (s.config.bool('repl-diskless-sync') && c.replCapaEof && s.config.num('repl-diskless-sync-delay') > 0) {
+    } else if (s.config.settings.replDisklessSync && c.replCapaEof && s.config.settings.replDisklessSyncDelay > 0) {
       s.logger.notice('Delay next BGSAVE for diskless SYNC');
     } else if (!snapshotInProgress(s)) {
       this.startBgsaveForReplication(c.replCapaEof);
@@ -360,7 +364,7 @@ export class MasterSide {
   /** startBgsaveForReplication(): snapshot to disk or to the waiting replicas' sockets. */
   private startBgsaveForReplication(mincapaEof: boolean): void {
     const s = this.server;
-    const socketTarget = s.config.bool('repl-diskless-sync') && mincapaEof;
+    const socketTarget = s.config.settings.replDisklessSync && mincapaEof;
     s.logger.notice(`Starting BGSAVE for SYNC with target: ${socketTarget ? 'replicas sockets' : 'disk'}`);
     const rsi = this.repl.saveInfo();
     let ok = false;
@@ -388,7 +392,7 @@ export class MasterSide {
     const s = this.server;
     const targets = this.links.filter((l) => l.state === 'wait_bgsave_start');
     const mark = crypto.randomBytes(20).toString('hex');
-    const job: RdbJob = { target: 'socket', links: new Set(targets), snapshot: null as unknown as Snapshot };
+    const job: RdbJob = { target: 'socket', links: new Set(targets), snapshot: null as unknown as Snapshot, save: null };
     const sink: SnapshotSink = { write: (chunk) => this.fanOut(job, chunk) };
     job.snapshot = new Snapshot(s, sink, { aux: { repl: rsi }, label: 'replication-socket', sliceMs: REPL_SNAPSHOT_SLICE_MS });
     const offset = this.repl.masterReplOffset;
@@ -455,30 +459,26 @@ export class MasterSide {
     return waits.length === 0 ? true : Promise.all(waits);
   }
 
-  /** Disk target: snapshot into temp-<pid>.rdb, renamed to dbfilename, then sent to each replica. */
+  /** Disk target: the one background save (temp-<pid>.rdb renamed to dbfilename), then sent to each replica. */
   private saveToDisk(rsi: { streamDb: number; id: string; offset: number }): boolean {
     const s = this.server;
-    const dir = s.dataDir;
-    const dbfile = path.join(dir, s.config.path('dbfilename'));
-    const tmp = path.join(dir, `temp-${process.pid}.rdb`);
-    let fd: number;
-    try {
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      s.logger.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${(e as Error).message}`);
-      return false;
-    }
-    const sink: SnapshotSink = {
-      write: (chunk) =>
-        new Promise<void>((resolve, reject) => {
-          fs.write(fd, chunk, 0, chunk.length, null, (err) => (err ? reject(err) : resolve()));
-        }),
-    };
-    const snapshot = new Snapshot(s, sink, { aux: { repl: rsi }, label: 'replication-disk', sliceMs: REPL_SNAPSHOT_SLICE_MS });
-    const job: RdbJob = { target: 'disk', links: new Set(), snapshot };
-    s.dirtyBeforeBgsave = s.dirty;
-    const done = snapshot.start();
-    s.logger.notice(`Background saving started by pid ${process.pid}`);
+    const dbfile = path.join(s.dataDir, s.config.path('dbfilename'));
+    const save: BackgroundSave = new BackgroundSave(s, dbfile, {
+      aux: { repl: rsi },
+      label: 'replication-disk',
+      sliceMs: REPL_SNAPSHOT_SLICE_MS,
+      onDone: (result) => {
+        if (result === 'killed') {
+          // shutdown() killed it; these are the lines a full sync has always logged then
+          s.logger.warning('Background saving terminated by signal 10');
+          s.logger.warning('Background saving error');
+        }
+        this.job = null;
+        this.updateSlavesWaitingBgsave(result === 'ok', 'disk', dbfile);
+        this.startPendingFork();
+      },
+    });
+    const job: RdbJob = { target: 'disk', links: new Set(), snapshot: save.snapshot, save };
     const offset = this.repl.masterReplOffset;
     this.job = job;
     for (const l of this.links) {
@@ -486,51 +486,7 @@ export class MasterSide {
       this.setupFullResync(l, offset);
       job.links.add(l);
     }
-    done.then(
-      () => {
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fs.renameSync(tmp, dbfile);
-        this.logAsChild('DB saved on disk');
-        s.logger.notice('Background saving terminated with success');
-        s.dirty -= s.dirtyBeforeBgsave;
-        if (s.dirty < 0) s.dirty = 0;
-        s.lastSave = Math.floor(s.now() / 1000);
-        this.job = null;
-        this.updateSlavesWaitingBgsave(true, 'disk', dbfile);
-        this.startPendingFork();
-      },
-      (err) => {
-        try {
-          fs.closeSync(fd);
-          fs.unlinkSync(tmp);
-        } catch {
-          /* already gone */
-        }
-        s.logger.warning(err instanceof SnapshotAbortedError ? 'Background saving terminated by signal 10' : `Write error saving DB on disk: ${(err as Error).message}`);
-        s.logger.warning('Background saving error');
-        this.job = null;
-        this.updateSlavesWaitingBgsave(false, 'disk', dbfile);
-        this.startPendingFork();
-      },
-    ).catch((e) => {
-      s.logger.warning(`Write error saving DB on disk: ${(e as Error).message}`);
-      this.job = null;
-      this.updateSlavesWaitingBgsave(false, 'disk', dbfile);
-    });
     return true;
-  }
-
-  /** The background save logs what Redis's child process logs (role C). */
-  private logAsChild(msg: string): void {
-    const lg = this.server.logger;
-    const role = lg.role;
-    lg.role = () => 'C';
-    try {
-      lg.notice(msg);
-    } finally {
-      lg.role = role;
-    }
   }
 
   /** updateSlavesWaitingBgsave(): the snapshot ended; move its replicas on. */
@@ -632,8 +588,8 @@ export class MasterSide {
       if (!l.client.replCapaEof) mincapaEof = false;
     }
     const cfg = s.config;
-    const maxReplicas = cfg.num('repl-diskless-sync-max-replicas');
-    if (!cfg.bool('repl-diskless-sync') || (maxReplicas > 0 && waiting.length >= maxReplicas) || maxIdle >= cfg.num('repl-diskless-sync-delay')) {
+    const maxReplicas = cfg.settings.replDisklessSyncMaxReplicas;
+    if (!cfg.settings.replDisklessSync || (maxReplicas > 0 && waiting.length >= maxReplicas) || maxIdle >= cfg.settings.replDisklessSyncDelay) {
       this.startBgsaveForReplication(mincapaEof);
     }
   }
@@ -777,8 +733,8 @@ export class MasterSide {
   /** refreshGoodSlavesCount() */
   refreshGoodSlaves(): void {
     const cfg = this.server.config;
-    const maxLag = cfg.num('min-replicas-max-lag');
-    if (!cfg.num('min-replicas-to-write') || !maxLag) return;
+    const maxLag = cfg.settings.minReplicasMaxLag;
+    if (!cfg.settings.minReplicasToWrite || !maxLag) return;
     const nowSec = Math.floor(this.server.now() / 1000);
     let good = 0;
     for (const l of this.links) if (l.state === 'online' && nowSec - Math.floor(l.ackTime / 1000) <= maxLag) good++;
@@ -791,7 +747,7 @@ export class MasterSide {
     const cfg = this.server.config;
     if (cfg.version !== this.minReplicasVersion) {
       this.minReplicasVersion = cfg.version;
-      this.minReplicasToWrite = cfg.num('min-replicas-max-lag') ? cfg.num('min-replicas-to-write') : 0;
+      this.minReplicasToWrite = cfg.settings.minReplicasMaxLag ? cfg.settings.minReplicasToWrite : 0;
     }
     return this.minReplicasToWrite === 0 || this.repl.isReplica() || this.goodSlaves >= this.minReplicasToWrite;
   }
@@ -822,7 +778,7 @@ export class MasterSide {
     const cfg = s.config;
     const now = s.now();
     const nowSec = Math.floor(now / 1000);
-    if (this.cronLoops % cfg.num('repl-ping-replica-period') === 0 && this.links.length > 0) {
+    if (this.cronLoops % cfg.settings.replPingReplicaPeriod === 0 && this.links.length > 0) {
       const failingOver = this.repl.failover.endTime !== 0 && s.pause.until !== 0;
       if (!failingOver) this.feedCommand(this.slaveSelDb, ['PING']);
     }
@@ -830,7 +786,7 @@ export class MasterSide {
       const presync = l.state === 'wait_bgsave_start' || (l.state === 'wait_bgsave_end' && this.job?.target !== 'socket');
       if (presync) l.client.socket?.write('\n');
     }
-    const timeout = cfg.num('repl-timeout');
+    const timeout = cfg.settings.replTimeout;
     for (const l of [...this.links]) {
       if (l.state === 'online') {
         if (l.preSync) continue;
@@ -845,7 +801,7 @@ export class MasterSide {
         l.client.kill();
       }
     }
-    const ttl = cfg.num('repl-backlog-ttl');
+    const ttl = cfg.settings.replBacklogTtl;
     if (this.links.length === 0 && ttl > 0 && this.repl.backlog !== null && !this.repl.isReplica()) {
       if (nowSec - Math.floor(this.replNoSlavesSince / 1000) > ttl) {
         this.repl.changeReplicationId();
@@ -874,7 +830,7 @@ export class MasterSide {
   async beforeShutdown(opts: { now: boolean }): Promise<void> {
     const s = this.server;
     if (this.links.length === 0 || this.repl.isReplica()) return;
-    const timeout = s.config.num('shutdown-timeout');
+    const timeout = s.config.settings.shutdownTimeout;
     if (!opts.now && timeout > 0 && !this.readyToShutdown()) {
       const paused = s.pause.until !== 0 && s.now() < s.pause.until;
       if (!paused) this.feedCommand(this.slaveSelDb, ['REPLCONF', 'GETACK', '*']);
@@ -897,8 +853,11 @@ export class MasterSide {
     s.logger.notice(`${this.links.length - lagging} of ${this.links.length} replicas are in sync when shutting down.`);
   }
 
-  /** Server shutdown: stop snapshots. */
+  /** Server shutdown: stop snapshots (a background save's temp file is removed). */
   shutdown(): void {
-    this.job?.snapshot.abort();
+    const job = this.job;
+    if (job === null) return;
+    if (job.save !== null) job.save.kill();
+    else job.snapshot.abort();
   }
 }

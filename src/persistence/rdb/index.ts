@@ -11,13 +11,13 @@ export {
   RdbReader,
   parseRdbBuffer,
   readRdbFile,
-  sortZsetPairs,
   type ParsedRdb,
   type RdbHandlers,
   type RdbKeyRecord,
   type RdbReaderOptions,
   type RdbSummary,
 } from './reader';
+export { decodeEncodedValue, sortZsetPairs } from './read-values';
 export {
   RdbWriter,
   datasetFromRecords,

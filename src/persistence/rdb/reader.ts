@@ -7,19 +7,20 @@
  * (or one encoded blob) is ever buffered beyond what is already parsed, and a
  * partial element never gets re-parsed more than once per needed refill.
  *
- * Every error is an RdbError carrying the absolute byte offset.
+ * Every error is an RdbError carrying the absolute byte offset. Values that
+ * come as one encoded blob (ziplist, zipmap, intset, listpack) are decoded
+ * by read-values.ts.
  */
 import { createReadStream } from 'node:fs';
 import * as C from './constants';
 import { Crc64 } from './crc64';
 import { RdbError, printableKey } from './errors';
-import { decodeIntset } from './intset';
 import { decodeListpack } from './listpack';
 import { lzfDecompress } from './lzf';
 import type { KeyMeta, PlainValue } from './model';
 import { strtod } from './numbers';
+import { decodeEncodedValue, sortZsetPairs } from './read-values';
 import { decodeZiplist } from './ziplist';
-import { decodeZipmap } from './zipmap';
 
 /** Node's Buffer.prototype.latin1Slice (not in the public typings). */
 interface Latin1Sliceable {
@@ -106,35 +107,6 @@ const TWO32 = 4294967296;
 
 function isObjectType(t: number): boolean {
   return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
-}
-
-function zsetCmp(a: [string, number], b: [string, number]): number {
-  const d = a[1] - b[1];
-  if (d < 0) return -1;
-  if (d > 0) return 1;
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
-}
-
-/** Sort a zset by (score, member); cheap when it is already ascending or descending. */
-export function sortZsetPairs(arr: Array<[string, number]>): void {
-  const n = arr.length;
-  let asc = true;
-  for (let i = 1; i < n; i++) {
-    if (zsetCmp(arr[i - 1], arr[i]) > 0) {
-      asc = false;
-      break;
-    }
-  }
-  if (asc) return;
-  let desc = true;
-  for (let i = 1; i < n; i++) {
-    if (zsetCmp(arr[i - 1], arr[i]) < 0) {
-      desc = false;
-      break;
-    }
-  }
-  if (desc) arr.reverse();
-  else arr.sort(zsetCmp);
 }
 
 /**
@@ -616,74 +588,11 @@ export class RdbReader {
       default: {
         const at = this.pos;
         const blob = this.bytes(`${C.rdbTypeName(t)} blob`);
-        const v = this.decodeBlob(t, blob, key, at);
+        const v = decodeEncodedValue(t, blob, this.keyInfo(key), this.base + at);
         if (v === null) this.emptyKey(key);
         else this.emit(key, v);
       }
     }
-  }
-
-  private decodeBlob(t: number, blob: Buffer, key: string, at: number): PlainValue | null {
-    let label = '';
-    try {
-      switch (t) {
-        case C.RDB_TYPE_HASH_ZIPMAP:
-          label = 'Zipmap';
-          return this.pairsToHash(decodeZipmap(blob), 'Hash zipmap with dup elements', at, key);
-        case C.RDB_TYPE_LIST_ZIPLIST: {
-          label = 'List ziplist';
-          const items = decodeZiplist(blob);
-          return items.length ? { type: 'list', value: items } : null;
-        }
-        case C.RDB_TYPE_SET_INTSET:
-          label = 'Intset';
-          return { type: 'set', value: new Set(decodeIntset(blob)) };
-        case C.RDB_TYPE_ZSET_ZIPLIST:
-          label = 'Zset ziplist';
-          return this.pairsToZset(decodeZiplist(blob), at, key);
-        case C.RDB_TYPE_HASH_ZIPLIST:
-          label = 'Hash ziplist';
-          return this.pairsToHash(decodeZiplist(blob), 'Hash ziplist with dup elements', at, key);
-        case C.RDB_TYPE_HASH_LISTPACK:
-          label = 'Hash listpack';
-          return this.pairsToHash(decodeListpack(blob), 'Hash listpack with dup elements', at, key);
-        case C.RDB_TYPE_ZSET_LISTPACK:
-          label = 'Zset listpack';
-          return this.pairsToZset(decodeListpack(blob), at, key);
-        default:
-          return this.corrupt(`Unknown RDB encoding type ${t}`, at);
-      }
-    } catch (e) {
-      if (e instanceof RdbError && e.offset < 0) {
-        throw new RdbError('CORRUPT', `${label} integrity check failed: ${e.detail}${this.keyInfo(key)}`, this.base + at);
-      }
-      throw e;
-    }
-  }
-
-  private pairsToHash(flat: string[], dupMsg: string, at: number, key: string): PlainValue | null {
-    if (flat.length & 1) this.corrupt(`Odd number of elements in an encoded hash${this.keyInfo(key)}`, at);
-    if (flat.length === 0) return null;
-    const m = new Map<string, string>();
-    for (let i = 0; i < flat.length; i += 2) m.set(flat[i], flat[i + 1]);
-    if (m.size * 2 !== flat.length) this.corrupt(`${dupMsg}${this.keyInfo(key)}`, at);
-    return { type: 'hash', value: m };
-  }
-
-  private pairsToZset(flat: string[], at: number, key: string): PlainValue | null {
-    if (flat.length & 1) this.corrupt(`Odd number of elements in an encoded zset${this.keyInfo(key)}`, at);
-    if (flat.length === 0) return null;
-    const arr: Array<[string, number]> = new Array(flat.length / 2);
-    const seen = new Set<string>();
-    for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
-      const score = strtod(flat[i + 1]);
-      if (score !== score) this.corrupt(`Zset with NAN score detected${this.keyInfo(key)}`, at);
-      arr[j] = [flat[i], score];
-      seen.add(flat[i]);
-    }
-    if (seen.size !== arr.length) this.corrupt(`Duplicate zset fields detected${this.keyInfo(key)}`, at);
-    sortZsetPairs(arr);
-    return { type: 'zset', value: arr };
   }
 
   /** Parse elements of the aggregate in progress, committing after each one. */

@@ -1,0 +1,121 @@
+/**
+ * Decoding of the RDB value types that arrive as one encoded blob (Redis's
+ * rdbLoadObject for ziplist, zipmap, intset and listpack encodings), and the
+ * zset ordering the reader applies to every zset it builds. Pure functions:
+ * the streaming RdbReader (reader.ts) reads the blob and calls them.
+ */
+import * as C from './constants';
+import { RdbError } from './errors';
+import { decodeIntset } from './intset';
+import { decodeListpack } from './listpack';
+import type { PlainValue } from './model';
+import { strtod } from './numbers';
+import { decodeZiplist } from './ziplist';
+import { decodeZipmap } from './zipmap';
+
+function zsetCmp(a: [string, number], b: [string, number]): number {
+  const d = a[1] - b[1];
+  if (d < 0) return -1;
+  if (d > 0) return 1;
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Sort a zset by (score, member); cheap when it is already ascending or descending. */
+export function sortZsetPairs(arr: Array<[string, number]>): void {
+  const n = arr.length;
+  let asc = true;
+  for (let i = 1; i < n; i++) {
+    if (zsetCmp(arr[i - 1], arr[i]) > 0) {
+      asc = false;
+      break;
+    }
+  }
+  if (asc) return;
+  let desc = true;
+  for (let i = 1; i < n; i++) {
+    if (zsetCmp(arr[i - 1], arr[i]) < 0) {
+      desc = false;
+      break;
+    }
+  }
+  if (desc) arr.reverse();
+  else arr.sort(zsetCmp);
+}
+
+/** A RDB CORRUPT error at an absolute offset. */
+function corrupt(detail: string, at: number): never {
+  throw new RdbError('CORRUPT', detail, at);
+}
+
+/**
+ * A value stored as one encoded blob (type t: zipmap, ziplist, intset,
+ * listpack encodings), or null when it holds no element (the key is
+ * skipped, as Redis does). keyInfo is appended to error texts (" (key k)",
+ * empty for a DUMP payload); at is the blob's absolute offset. Throws
+ * RdbError CORRUPT.
+ */
+export function decodeEncodedValue(t: number, blob: Buffer, keyInfo: string, at: number): PlainValue | null {
+  let label = '';
+  try {
+    switch (t) {
+      case C.RDB_TYPE_HASH_ZIPMAP:
+        label = 'Zipmap';
+        return pairsToHash(decodeZipmap(blob), 'Hash zipmap with dup elements', at, keyInfo);
+      case C.RDB_TYPE_LIST_ZIPLIST: {
+        label = 'List ziplist';
+        const items = decodeZiplist(blob);
+        return items.length ? { type: 'list', value: items } : null;
+      }
+      case C.RDB_TYPE_SET_INTSET:
+        label = 'Intset';
+        return { type: 'set', value: new Set(decodeIntset(blob)) };
+      case C.RDB_TYPE_ZSET_ZIPLIST:
+        label = 'Zset ziplist';
+        return pairsToZset(decodeZiplist(blob), at, keyInfo);
+      case C.RDB_TYPE_HASH_ZIPLIST:
+        label = 'Hash ziplist';
+        return pairsToHash(decodeZiplist(blob), 'Hash ziplist with dup elements', at, keyInfo);
+      case C.RDB_TYPE_HASH_LISTPACK:
+        label = 'Hash listpack';
+        return pairsToHash(decodeListpack(blob), 'Hash listpack with dup elements', at, keyInfo);
+      case C.RDB_TYPE_ZSET_LISTPACK:
+        label = 'Zset listpack';
+        return pairsToZset(decodeListpack(blob), at, keyInfo);
+      default:
+        return corrupt(`Unknown RDB encoding type ${t}`, at);
+    }
+  } catch (e) {
+    // the codecs throw without an offset: this blob's
+    if (e instanceof RdbError && e.offset < 0) {
+      throw new RdbError('CORRUPT', `${label} integrity check failed: ${e.detail}${keyInfo}`, at);
+    }
+    throw e;
+  }
+}
+
+/** field, value, field, value... -> a hash; null when empty. */
+function pairsToHash(flat: string[], dupMsg: string, at: number, keyInfo: string): PlainValue | null {
+  if (flat.length & 1) corrupt(`Odd number of elements in an encoded hash${keyInfo}`, at);
+  if (flat.length === 0) return null;
+  const m = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) m.set(flat[i], flat[i + 1]);
+  if (m.size * 2 !== flat.length) corrupt(`${dupMsg}${keyInfo}`, at);
+  return { type: 'hash', value: m };
+}
+
+/** member, score, member, score... -> a sorted zset; null when empty. */
+function pairsToZset(flat: string[], at: number, keyInfo: string): PlainValue | null {
+  if (flat.length & 1) corrupt(`Odd number of elements in an encoded zset${keyInfo}`, at);
+  if (flat.length === 0) return null;
+  const arr: Array<[string, number]> = new Array(flat.length / 2);
+  const seen = new Set<string>();
+  for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
+    const score = strtod(flat[i + 1]);
+    if (score !== score) corrupt(`Zset with NAN score detected${keyInfo}`, at);
+    arr[j] = [flat[i], score];
+    seen.add(flat[i]);
+  }
+  if (seen.size !== arr.length) corrupt(`Duplicate zset fields detected${keyInfo}`, at);
+  sortZsetPairs(arr);
+  return { type: 'zset', value: arr };
+}
