@@ -315,10 +315,15 @@ export class Config {
   file: string | null = null;
   /** `rename-command`, `user` and `loadmodule` lines, in file order. */
   readonly extras: ExtraDirective[] = [];
-  /** Set by the server: renames a command, returns Redis's error text or null. */
-  renameCommand: ((from: string, to: string) => string | null) | null = null;
-
-  constructor(public readonly registry: ConfigRegistry) {
+  /**
+   * `renameCommand`: given by the server, renames a command for a
+   * `rename-command` line and returns Redis's error text or null (without it
+   * such lines are only recorded).
+   */
+  constructor(
+    public readonly registry: ConfigRegistry,
+    private readonly renameCommand: ((from: string, to: string) => string | null) | null = null,
+  ) {
     const initial: Array<[string, ConfigValue]> = [];
     for (const d of registry.defs.values()) {
       const key = settingName(d.name);

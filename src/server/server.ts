@@ -103,12 +103,11 @@ export class Server implements DbHost {
 
   constructor(options: ServerOptions = {}) {
     this.clock = options.clock ?? Date.now;
-    this.config = new Config(new ConfigRegistry(DIRECTIVES));
+    this.commands = buildCommandTable();
+    this.config = new Config(new ConfigRegistry(DIRECTIVES), (from, to) => this.renameCommand(from, to));
     this.runId = crypto.randomBytes(20).toString('hex');
     this.startTime = this.now();
     this.lastSave = Math.floor(this.now() / 1000);
-    this.commands = buildCommandTable();
-    this.config.renameCommand = (from, to) => this.renameCommand(from, to);
     this.logger.quiet = !options.logToStdout;
     this.logger.role = () => (this.isReplica() ? 'S' : 'M');
 
