@@ -8,7 +8,6 @@
  * whose commands run through the executor; the exact bytes applied are
  * forwarded to our own backlog and sub-replicas.
  */
-import { stopAofForSync, restartAofAfterSync } from '../persistence/persistence';
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -697,7 +696,7 @@ export class ReplicaSide {
     att.socket.pause();
     this.attachToNewMaster();
     // like Redis: the AOF describes the old data, so it stops now and restarts (with a rewrite) after the load
-    stopAofForSync(s);
+    this.repl.storage.stopAofForSync();
     log.notice('MASTER <-> REPLICA sync: Flushing old data');
     this.emptyData();
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
@@ -761,7 +760,7 @@ export class ReplicaSide {
       asyncLoading = this.repl.replid === this.masterReplid;
     } else {
       this.attachToNewMaster();
-      stopAofForSync(s);
+      this.repl.storage.stopAofForSync();
       log.notice('MASTER <-> REPLICA sync: Flushing old data');
       this.emptyData();
       target = s.dbs;
@@ -829,7 +828,7 @@ export class ReplicaSide {
     this.check(att);
     if (swap) {
       this.attachToNewMaster();
-      stopAofForSync(s);
+      this.repl.storage.stopAofForSync();
       log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
       for (const h of [...s.snapshotHooks]) h.beforeWriteAll();
       for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(target[i]);
@@ -871,7 +870,7 @@ export class ReplicaSide {
     this.repl.clearReplicationId2();
     if (this.repl.backlog === null) this.repl.createBacklog();
     s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
-    restartAofAfterSync(s);
+    this.repl.storage.restartAofAfterSync();
     if (usemark) this.sendAck();
     att.socket.resume();
     const bytes = leftover.length > 0 && rest.length > 0 ? Buffer.concat([leftover, rest]) : leftover.length > 0 ? leftover : rest;

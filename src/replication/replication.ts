@@ -5,6 +5,7 @@
  * the replica side following our master, and the INFO replication section.
  */
 import type { Server } from '../server/server';
+import { stopAofForSync, restartAofAfterSync } from '../persistence/persistence';
 import { Backlog } from './backlog';
 import { NULL_REPLID, randomReplId } from './replid';
 import { MasterSide } from './master';
@@ -13,6 +14,12 @@ import { Failover } from './failover';
 
 /** Redis's CONFIG_REPL_BACKLOG_MIN_SIZE. */
 export const BACKLOG_MIN_SIZE = 16 * 1024;
+
+/** What replication needs from persistence during a full sync; passed in by the server so neither part imports the other. */
+export interface ReplicationStorage {
+  stopAofForSync(): void;
+  restartAofAfterSync(): void;
+}
 
 /** The replication subsystem of a server. */
 export class Replication {
@@ -29,6 +36,11 @@ export class Replication {
   readonly master: MasterSide;
   readonly replica: ReplicaSide;
   readonly failover: Failover;
+  /** the AOF switch a full sync needs (stopped before the old data goes, restarted after the load) */
+  storage: ReplicationStorage = {
+    stopAofForSync: () => stopAofForSync(this.server),
+    restartAofAfterSync: () => restartAofAfterSync(this.server),
+  };
 
   constructor(readonly server: Server) {
     this.master = new MasterSide(this);
