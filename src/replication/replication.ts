@@ -9,7 +9,7 @@ import { stopAofForSync, restartAofAfterSync } from '../persistence/persistence'
 import { Backlog } from './backlog';
 import { NULL_REPLID, randomReplId } from './replid';
 import { MasterSide } from './master';
-import { ReplicaSide } from './replica';
+import { ReplicaSide } from './replica/index';
 import { Failover } from './failover';
 
 /** Redis's CONFIG_REPL_BACKLOG_MIN_SIZE. */
