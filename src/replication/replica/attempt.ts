@@ -65,6 +65,7 @@ export class SyncAttempt {
 
   /** Free what the attempt holds (socket, temp file, the loading flag) unless it was already freed or handed over. */
   dispose(): void {
+    this.run.removeEventListener('abort', this.onRunAbort);
     if (this.side.attempt !== this) return;
     this.release();
     this.reader.detach();
