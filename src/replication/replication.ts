@@ -9,7 +9,7 @@ import type { PropagationSink } from '../server/propagation';
 import { Backlog } from './backlog';
 import { NULL_REPLID, randomReplId } from './replid';
 import { MasterSide } from './master';
-import { ReplicaSide } from './replica';
+import { ReplicaSide } from './replica/index';
 import { Failover } from './failover';
 
 /** Redis's CONFIG_REPL_BACKLOG_MIN_SIZE. */
@@ -36,12 +36,12 @@ export class Replication {
   readonly master: MasterSide;
   readonly replica: ReplicaSide;
   readonly failover: Failover;
-
   /** the propagation sink of a master: backlog and online replicas (SELECT added when the db changes) */
   readonly feed: PropagationSink;
 
   constructor(
     readonly server: Server,
+    /** the AOF switch a full sync needs (stopped before the old data goes, restarted after the load) */
     readonly storage: ReplicationStorage,
   ) {
     this.master = new MasterSide(this);

@@ -1,21 +1,15 @@
 /**
- * Awaitable reads on a socket for the replica's handshake and RDB transfer:
- * read a reply line (with a timeout, like Redis's connSyncReadLine), or the
- * next chunk of bytes. Data arriving while nobody waits is buffered. Any
- * pending or later read fails once the socket closes or abort() is called.
+ * Awaitable reads on the master socket for the replica's handshake and RDB
+ * transfer: the next reply line (Redis's connSyncReadLine) or the next chunk
+ * of bytes. Data arriving while nobody waits is buffered. Every read takes
+ * the attempt's AbortSignal and rejects with its reason as soon as it is
+ * aborted; a read also fails (ReadError) once the socket closes.
  */
 import type * as net from 'node:net';
-import { strerror } from '../util/strerror';
+import { strerror } from '../../util/strerror';
 
-/** Why a read failed. */
-export class ReadError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'closed' | 'timeout' | 'aborted',
-  ) {
-    super(message);
-  }
-}
+/** The master socket closed under a read: the text is what Redis's connGetLastError() would say. */
+export class ReadError extends Error {}
 
 /** Reads from a socket it owns until detach(). */
 export class StreamReader {
@@ -29,7 +23,10 @@ export class StreamReader {
     this.onBytes?.(d.length);
     this.notify();
   };
-  private readonly onClose = (): void => this.fail(new ReadError(this.lastError ?? 'connection lost', 'closed'));
+  private readonly onClose = (): void => {
+    if (this.failure === null) this.failure = new ReadError(this.lastError ?? 'connection lost');
+    this.notify();
+  };
   private readonly onError = (e: NodeJS.ErrnoException): void => {
     this.lastError = strerror(e);
   };
@@ -44,51 +41,31 @@ export class StreamReader {
     socket.on('error', this.onError);
   }
 
-  /** Bytes buffered and not read yet. */
-  get buffered(): number {
-    return this.len;
-  }
-
-  /** Fail pending and future reads (timeouts, SLAVEOF while syncing). */
-  abort(err: ReadError): void {
-    this.fail(err);
-  }
-
-  private fail(err: ReadError): void {
-    if (this.failure === null) this.failure = err;
-    this.notify();
-  }
-
   private notify(): void {
     const w = this.wake;
     this.wake = null;
     if (w) w();
   }
 
-  private waitData(timeoutMs: number): Promise<void> {
+  /** Resolves when bytes arrive or the socket closes; rejects with the signal's reason on abort. */
+  private waitData(signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | null = null;
-      this.wake = () => {
-        if (timer) clearTimeout(timer);
-        if (this.failure) reject(this.failure);
-        else resolve();
+      const onAbort = (): void => {
+        this.wake = null;
+        reject(signal.reason);
       };
-      if (this.failure) {
-        this.wake();
-        return;
-      }
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          this.wake = null;
-          reject(new ReadError('Resource temporarily unavailable', 'timeout'));
-        }, timeoutMs);
-      }
+      this.wake = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  /** One line without its "\r\n" ("" for a bare newline keepalive). Rejects on timeout/close. */
-  async readLine(timeoutMs: number): Promise<string> {
+  /** One line without its "\r\n" ("" for a bare newline keepalive). */
+  async readLine(signal: AbortSignal): Promise<string> {
     for (;;) {
+      signal.throwIfAborted();
       const nl = this.indexOfNewline();
       if (nl >= 0) {
         const raw = this.take(nl + 1);
@@ -97,16 +74,17 @@ export class StreamReader {
         return raw.toString('latin1', 0, end);
       }
       if (this.failure) throw this.failure;
-      await this.waitData(timeoutMs);
+      await this.waitData(signal);
     }
   }
 
   /** The next bytes available (everything buffered), waiting for data if none. */
-  async readChunk(): Promise<Buffer> {
+  async readChunk(signal: AbortSignal): Promise<Buffer> {
     for (;;) {
+      signal.throwIfAborted();
       if (this.len > 0) return this.take(this.len);
       if (this.failure) throw this.failure;
-      await this.waitData(0);
+      await this.waitData(signal);
     }
   }
 

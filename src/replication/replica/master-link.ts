@@ -1,0 +1,176 @@
+/**
+ * The stream from our master once synchronized: the master link is a Client
+ * (isMaster) whose commands run through the executor (no replies, no
+ * READONLY check); the exact bytes it applied are forwarded to our own
+ * backlog and sub-replicas, so a chain shares one replid and offset space.
+ * Also the two ways a sync attempt ends by handing its socket to it: after a
+ * full sync, and a cached master resurrected by +CONTINUE.
+ */
+import type * as net from 'node:net';
+import { Client } from '../../server/client';
+import { ProtocolError } from '../../protocol/parser';
+import type { SyncAttempt } from './attempt';
+import type { ReplicaSide } from './replica-side';
+import type { CachedMaster } from './states';
+
+/** The link with our master once synchronized: a master client plus offsets. */
+export class MasterLink {
+  /** replication offset applied (reploff) */
+  reploff: number;
+  /** replication offset read (read_reploff) */
+  readReploff: number;
+  lastInteraction: number;
+  protocolError = false;
+  private raw: Buffer[] = [];
+  /** bytes parsed but not applied yet (commands queued in MULTI) */
+  private consumed = 0;
+
+  constructor(
+    private readonly side: ReplicaSide,
+    readonly client: Client,
+    readonly socket: net.Socket,
+    public replid: string,
+    reploff: number,
+    readonly preSync: boolean,
+  ) {
+    this.reploff = reploff;
+    this.readReploff = reploff;
+    this.lastInteraction = client.server.now();
+  }
+
+  /** Bytes from the master. */
+  onData(chunk: Buffer, counted: boolean): void {
+    const c = this.client;
+    if (c.closed || chunk.length === 0) return;
+    const s = c.server;
+    if (!counted) s.stats.netReplInputBytes += chunk.length;
+    const now = s.now();
+    this.lastInteraction = now;
+    c.lastInteraction = now;
+    this.readReploff += chunk.length;
+    this.raw.push(chunk);
+    c.parser.push(chunk);
+    this.process();
+  }
+
+  /** Apply every complete command, then forward the applied bytes (also c.masterInput). */
+  process(): void {
+    const c = this.client;
+    const s = c.server;
+    let applied = 0;
+    try {
+      while (!c.closed && c.blocked === null) {
+        const argv = c.parser.next();
+        if (argv === null) break;
+        this.consumed += c.parser.lastSize;
+        s.executor.execute(c, argv);
+        if (c.reply.out.length > 0) this.checkReply(argv);
+        if (c.multi === null) {
+          // Redis advances reploff only outside MULTI: a broken transaction is resent whole
+          this.reploff += this.consumed;
+          applied += this.consumed;
+          this.consumed = 0;
+        }
+      }
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        s.logger.warning(`Protocol error (${e.message}) from client: ${s.connections.clientInfoString(c)}`);
+        this.protocolError = true;
+        if (applied > 0) this.forward(applied);
+        c.kill();
+        return;
+      }
+      throw e;
+    }
+    if (applied > 0) this.forward(applied);
+  }
+
+  /** The master never gets replies; an error reply is worth a loud log (Redis's afterErrorReply). */
+  private checkReply(argv: string[]): void {
+    const c = this.client;
+    const out = c.reply.out;
+    c.reply.out = '';
+    if (out[0] !== '-') return;
+    const msg = out.slice(1, out.indexOf('\r\n') >= 0 ? out.indexOf('\r\n') : out.length);
+    const last = c.lastCmd;
+    const name = last !== null && (last.parent ?? last).name === argv[0].toLowerCase() ? last.fullName : '<unknown>';
+    c.server.logger.warning(`== CRITICAL == This replica is sending an error to its master: '${msg}' after processing the command '${name}'`);
+  }
+
+  /** Hand the exact applied bytes to our backlog and sub-replicas. */
+  private forward(n: number): void {
+    const master = this.side.repl.master;
+    while (n > 0 && this.raw.length > 0) {
+      const b = this.raw[0];
+      if (b.length <= n) {
+        this.raw.shift();
+        n -= b.length;
+        master.feedRaw(b);
+      } else {
+        master.feedRaw(b.subarray(0, n));
+        this.raw[0] = b.subarray(n);
+        n = 0;
+      }
+    }
+  }
+}
+
+/** The last part of readSyncBulkPayload(): the master client, our new history, the first ACK. */
+export function streamAfterFullSync(att: SyncAttempt, streamDb: number, usemark: boolean, leftover: Buffer): void {
+  const side = att.side;
+  const s = att.server;
+  const rest = att.handOver();
+  const link = createMasterClient(side, att.socket, streamDb, side.masterReplid, side.masterInitialOffset, side.masterInitialOffset === -1);
+  side.state = 'connected';
+  side.downSince = 0;
+  side.repl.replid = link.replid;
+  side.repl.masterReplOffset = link.reploff;
+  side.repl.clearReplicationId2();
+  if (side.repl.backlog === null) side.repl.createBacklog();
+  s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
+  side.repl.storage.restartAofAfterSync();
+  if (usemark) side.sendAck();
+  att.socket.resume();
+  const bytes = leftover.length > 0 && rest.length > 0 ? Buffer.concat([leftover, rest]) : leftover.length > 0 ? leftover : rest;
+  if (bytes.length > 0) link.onData(bytes, true);
+}
+
+/** replicationResurrectCachedMaster(): the cached master lives again on the new socket. */
+export function streamFromCachedMaster(att: SyncAttempt): void {
+  const side = att.side;
+  const cached = side.cached as CachedMaster;
+  side.cached = null;
+  const rest = att.handOver();
+  const link = createMasterClient(side, att.socket, cached.db, cached.replid, cached.reploff, cached.preSync);
+  side.state = 'connected';
+  side.downSince = 0;
+  if (rest.length > 0) setImmediate(() => link.onData(rest, true));
+}
+
+/** replicationCreateMasterClient() */
+function createMasterClient(side: ReplicaSide, socket: net.Socket, dbid: number, replid: string, reploff: number, preSync: boolean): MasterLink {
+  const s = side.server;
+  const c = new Client(s, socket);
+  c.isMaster = true;
+  c.authenticated = true;
+  c.user = '(superuser)'; // the master link has no ACL user: CLIENT LIST shows user=(superuser), as Redis
+  // the master's stream is limited neither by client-query-buffer-limit nor by proto-max-bulk-len
+  c.parser.limits.master = true;
+  if (dbid >= 0 && dbid < s.dbs.length) c.db = s.dbs[dbid];
+  s.clients.set(c.id, c);
+  const link = new MasterLink(side, c, socket, replid, reploff, preSync);
+  socket.on('data', (d: Buffer) => link.onData(d, false));
+  socket.on('error', () => {
+    /* 'close' follows */
+  });
+  socket.on('close', () => {
+    if (!c.closed) {
+      c.closed = true;
+      s.connections.unlinkClient(c);
+    }
+  });
+  c.onClose.push(() => side.onMasterClosed(link));
+  c.masterInput = () => link.process();
+  side.link = link;
+  return link;
+}

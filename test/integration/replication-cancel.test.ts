@@ -1,0 +1,146 @@
+/**
+ * Cancelling a replica's sync attempt, against a scripted fake master: the
+ * repl-timeout of the cron cancels a stalled handshake and the replica
+ * reconnects at once; REPLICAOF NO ONE in the middle of a disk transfer
+ * closes the connection, removes the temp file and stops reconnecting; a
+ * connection lost during the transfer is logged and retried at once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as fs from 'node:fs';
+import { startTredis, freePort, waitFor } from '../helpers/servers';
+import { type Node, tredisNode, info, captureLog, logged, waitLog, ok, sleep } from './replication-helpers';
+
+const MARK = 'b'.repeat(40);
+
+/** A fake master: counts connections and open sockets; `onCommand` answers each command. */
+async function fakeMaster(onCommand: (sock: net.Socket, argv: string[], conn: number) => void) {
+  const port = await freePort();
+  let conns = 0;
+  const open = new Set<net.Socket>();
+  const srv = net.createServer((sock) => {
+    const n = ++conns;
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
+    sock.on('error', () => {});
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      // the replica sends small multibulk commands: parse the complete ones
+      for (;;) {
+        const m = /^\*(\d+)\r\n/.exec(buf);
+        if (m === null) break;
+        let at = m[0].length;
+        const argv: string[] = [];
+        for (let i = 0; i < Number(m[1]); i++) {
+          const h = /^\$(\d+)\r\n/.exec(buf.slice(at));
+          if (h === null || buf.length < at + h[0].length + Number(h[1]) + 2) break;
+          argv.push(buf.slice(at + h[0].length, at + h[0].length + Number(h[1])));
+          at += h[0].length + Number(h[1]) + 2;
+        }
+        if (argv.length < Number(m[1])) break;
+        buf = buf.slice(at);
+        onCommand(sock, argv, n);
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    connections: () => conns,
+    openSockets: () => open.size,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
+
+/** Answer PING, AUTH and REPLCONF like a master; PSYNC with `psync`. */
+function handshakeThen(psync: (sock: net.Socket, conn: number) => void) {
+  return (sock: net.Socket, argv: string[], conn: number): void => {
+    const cmd = argv[0].toLowerCase();
+    if (cmd === 'ping') sock.write('+PONG\r\n');
+    else if (cmd === 'auth' || cmd === 'replconf') sock.write('+OK\r\n');
+    else if (cmd === 'psync') psync(sock, conn);
+  };
+}
+
+const tempFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => /^temp-\d+\.\d+\.rdb$/.test(f));
+
+test('repl-timeout cancels a stalled handshake: the replica reconnects at once; REPLICAOF NO ONE stops it', async () => {
+  const fm = await fakeMaster(() => {}); // accepts and never answers PING
+  const r = await startTredis({ replicaof: `127.0.0.1 ${fm.port}`, replTimeout: 1 });
+  const rlog = captureLog(r.server);
+  const R: Node = await tredisNode(r);
+  try {
+    await waitLog(rlog, 'Timeout connecting to the MASTER...', 8000);
+    await waitLog(rlog, `Reconnecting to MASTER 127.0.0.1:${fm.port} after failure`);
+    await waitFor(() => fm.connections() >= 2, 5000, 'a second connection');
+    const timeout = rlog.findIndex((l) => l.includes('Timeout connecting to the MASTER...'));
+    assert.match(rlog[timeout + 1].trimEnd(), / Reconnecting to MASTER 127\.0\.0\.1:\d+ after failure$/);
+    assert.deepEqual(((await R.c.call('ROLE')) as unknown[]).slice(3, 4), ['handshake']);
+    await ok(R.c, 'REPLICAOF', 'NO', 'ONE');
+    await waitFor(() => fm.openSockets() === 0, 5000, 'the connection closed');
+    const conns = fm.connections();
+    await sleep(1500);
+    assert.equal(fm.connections(), conns, 'no reconnection after REPLICAOF NO ONE');
+    assert.equal((await info(R)).get('role'), 'master');
+  } finally {
+    R.c.close();
+    await r.close();
+    await fm.close();
+  }
+});
+
+test('REPLICAOF NO ONE during a disk transfer: connection closed, temp file removed, nothing loaded', async () => {
+  const fm = await fakeMaster(handshakeThen((sock) => sock.write(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$EOF:${MARK}\r\nREDIS0010`)));
+  const r = await startTredis({ replicaof: `127.0.0.1 ${fm.port}` });
+  const rlog = captureLog(r.server);
+  const R: Node = await tredisNode(r);
+  try {
+    await waitFor(async () => (await info(R)).get('master_sync_in_progress') === '1', 8000, 'the transfer in progress');
+    await waitFor(() => tempFiles(r.server.dataDir).length === 1, 5000, 'the temp file');
+    await ok(R.c, 'REPLICAOF', 'NO', 'ONE');
+    await waitFor(() => fm.openSockets() === 0, 5000, 'the connection closed');
+    await waitFor(() => tempFiles(r.server.dataDir).length === 0, 5000, 'the temp file removed');
+    const i = await info(R);
+    assert.equal(i.get('role'), 'master');
+    assert.equal((await info(R, 'persistence')).get('loading'), '0');
+    assert.ok(!logged(rlog, 'MASTER <-> REPLICA sync: Flushing old data'), 'nothing was flushed or loaded');
+    assert.ok(!logged(rlog, /I\/O error|Timeout|Failed trying|Reconnecting/), 'a cancel logs no failure and does not retry');
+    const conns = fm.connections();
+    await sleep(1500);
+    assert.equal(fm.connections(), conns, 'no reconnection after REPLICAOF NO ONE');
+  } finally {
+    R.c.close();
+    await r.close();
+    await fm.close();
+  }
+});
+
+test('the master drops the connection during the transfer: logged in Redis words, retried at once', async () => {
+  const fm = await fakeMaster(
+    handshakeThen((sock, conn) => {
+      if (conn > 1) return; // later attempts wait for the PSYNC reply
+      sock.write(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$1000\r\nREDIS0010`);
+      setTimeout(() => sock.destroy(), 50);
+    }),
+  );
+  const r = await startTredis({ replicaof: `127.0.0.1 ${fm.port}` });
+  const rlog = captureLog(r.server);
+  const R: Node = await tredisNode(r);
+  try {
+    await waitLog(rlog, 'I/O error trying to sync with MASTER: connection lost', 8000);
+    await waitLog(rlog, `Reconnecting to MASTER 127.0.0.1:${fm.port} after failure`);
+    await waitFor(() => fm.connections() >= 2, 5000, 'a second connection');
+    await waitFor(() => tempFiles(r.server.dataDir).length === 0, 5000, 'the first temp file removed');
+    assert.equal((await info(R)).get('master_link_status'), 'down');
+  } finally {
+    R.c.close();
+    await r.close();
+    await fm.close();
+  }
+});
