@@ -63,7 +63,7 @@ export class Persistence {
     this.rdb = new RdbSaver(server, () => repl.saveInfo() ?? undefined);
     this.aof = new Aof(server);
     server.cron.every('persistence', 0, () => this.cron());
-    server.config.onChange('appendonly', (v) => {
+    server.config.onSettingChange('appendonly', (v) => {
       if (v === false && this.aof.state !== 'off') this.aof.stop();
       else if (v === true && this.aof.state === 'off' && !this.aof.start()) throw new Error('Unable to turn on AOF. Check server logs.');
     });

@@ -49,9 +49,9 @@ export class Replication {
     this.failover = new Failover(this);
     this.feed = { feed: (db, argv) => this.master.feedCommand(db, argv) };
     const cfg = server.config;
-    cfg.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize()));
-    cfg.onChange('min-replicas-to-write', () => this.master.refreshGoodSlaves());
-    cfg.onChange('min-replicas-max-lag', () => this.master.refreshGoodSlaves());
+    cfg.onSettingChange('replBacklogSize', () => this.backlog?.resize(this.backlogSize()));
+    cfg.onSettingChange('minReplicasToWrite', () => this.master.refreshGoodSlaves());
+    cfg.onSettingChange('minReplicasMaxLag', () => this.master.refreshGoodSlaves());
     server.cron.every('replication', 1000, () => {
       this.replica.cron();
       this.master.cron();

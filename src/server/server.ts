@@ -223,25 +223,25 @@ export class Server implements DbHost {
 
   private registerConfigHooks(): void {
     const cfg = this.config;
-    cfg.onChange('loglevel', (v) => this.logger.setLevel(v as string));
-    cfg.onChange('dir', (v) => {
-      const d = path.resolve(this.dataDir, bytesToText(v as string));
+    cfg.onSettingChange('loglevel', (v) => this.logger.setLevel(v));
+    cfg.onSettingChange('dir', (v) => {
+      const d = path.resolve(this.dataDir, bytesToText(v));
       if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error('No such file or directory');
       this.dataDir = d;
       cfg.setRaw('dir', textToBytes(d));
     });
     // port and bind are applied by CONFIG SET through listeners.relisten() (binding is asynchronous)
-    cfg.onChange('hz', () => this.cron.reschedule());
-    cfg.onChange('proto-max-bulk-len', (v) => {
-      for (const c of this.clients.values()) c.parser.limits.maxBulkLen = v as number;
+    cfg.onSettingChange('hz', () => this.cron.reschedule());
+    cfg.onSettingChange('protoMaxBulkLen', (v) => {
+      for (const c of this.clients.values()) c.parser.limits.maxBulkLen = v;
     });
-    cfg.onChange('client-query-buffer-limit', (v) => {
-      for (const c of this.clients.values()) c.parser.limits.maxQueryBuffer = v as number;
+    cfg.onSettingChange('clientQueryBufferLimit', (v) => {
+      for (const c of this.clients.values()) c.parser.limits.maxQueryBuffer = v;
     });
-    cfg.onChange('maxclients', (v) => this.listeners.setMaxClients(v as number));
-    cfg.onChange('maxmemory', (v) => {
+    cfg.onSettingChange('maxclients', (v) => this.listeners.setMaxClients(v));
+    cfg.onSettingChange('maxmemory', (v) => {
       const used = usedMemory();
-      if ((v as number) !== 0 && (v as number) < used) {
+      if (v !== 0 && v < used) {
         this.logger.warning(
           `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
         );
