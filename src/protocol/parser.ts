@@ -56,13 +56,22 @@ export class RequestParser {
   private inCommand = false;
   private big: Buffer | null = null;
   private bigFill = 0;
+  /** set by push() when a large argument being filled passed client-query-buffer-limit: next() throws */
+  private overLimit = false;
 
   constructor(public limits: ParserLimits) {}
 
   /** Append bytes read from the socket. */
   push(chunk: Buffer): void {
+    if (this.overLimit) return;
     if (this.big !== null) {
-      // a large bulk argument is being filled in place (no repeated concat)
+      // a large bulk argument is being filled in place (no repeated concat);
+      // what the command holds so far counts against client-query-buffer-limit, as Redis's querybuf + argv
+      if (this.consumedBefore + chunk.length > this.limits.maxQueryBuffer && this.limits.master !== true) {
+        this.overLimit = true;
+        this.big = null;
+        return;
+      }
       const take = Math.min(chunk.length, this.big.length - this.bigFill);
       chunk.copy(this.big, this.bigFill, 0, take);
       this.bigFill += take;
@@ -115,6 +124,7 @@ export class RequestParser {
    * Empty inline lines are skipped. Throws ProtocolError on malformed input.
    */
   next(): string[] | null {
+    if (this.overLimit) throw new QueryBufferLimitError();
     for (;;) {
       const buf = this.buf;
       if (!this.inCommand) {
@@ -179,7 +189,7 @@ export class RequestParser {
           this.pos = nl + 1;
         }
         if (buf.length - this.pos < this.bulkLen + 2) {
-          if (this.pending > this.limits.maxQueryBuffer && this.limits.master !== true) throw new QueryBufferLimitError();
+          if (this.pending + this.consumedBefore > this.limits.maxQueryBuffer && this.limits.master !== true) throw new QueryBufferLimitError();
           if (this.bulkLen >= BIG_ARG) {
             this.big = Buffer.allocUnsafe(this.bulkLen + 2);
             this.bigFill = buf.copy(this.big, 0, this.pos);
@@ -227,7 +237,8 @@ export class RequestParser {
       n = n * 10 + d;
       p++;
     }
-    if (n === 0 || n > maxArgs || p + 1 >= end || buf[p + 1] !== LF || p === this.pos + 1) return null;
+    // a leading zero ("*01") is an error only next() words exactly
+    if (n === 0 || n > maxArgs || p + 1 >= end || buf[p + 1] !== LF || p === this.pos + 1 || buf[this.pos + 1] === 48) return null;
     // a count far beyond the bytes buffered is not a whole frame (and no huge array is allocated for it)
     if (n > end - p) return null;
     p += 2;
@@ -243,7 +254,7 @@ export class RequestParser {
         len = len * 10 + d;
         p++;
       }
-      if (p === start || len > maxBulk || p + 1 >= end || buf[p + 1] !== LF) return null;
+      if (p === start || len > maxBulk || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
       p += 2;
       if (end - p < len + 2) return null;
       args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);
@@ -372,6 +383,8 @@ function parseIntStrict(buf: Buffer, start: number, end: number): number | null 
     i++;
   }
   if (i >= end) return null;
+  // string2ll: "0" alone, else no leading zero (so no "-0", "00", "01")
+  if (buf[i] === 48 && (neg || end - i > 1)) return null;
   let n = 0;
   for (; i < end; i++) {
     const c = buf[i] - 48;

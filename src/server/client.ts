@@ -158,13 +158,19 @@ export class Client {
     this.server.stats.netOutputBytes += out.length;
   }
 
-  /** Close the connection (after flushing what is pending). */
+  /**
+   * Close the connection after what is pending is written (QUIT, a protocol
+   * error): once written the socket is closed for good, as Redis's freeClient
+   * closes the fd, so a peer that keeps sending meets a reset instead of a
+   * half-open connection that swallows its bytes.
+   */
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
     this.server.connections.unlinkClient(this);
-    if (this.socket) this.socket.end();
+    const socket = this.socket;
+    if (socket) socket.end(() => socket.destroy());
   }
 
   /** Close at once, dropping pending output (CLIENT KILL, output limits). */
