@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import type { Server, ShutdownOptions } from '../server/server';
+import { Database } from '../keyspace/database';
 import type { Client } from '../server/client';
 import type { SavePoint } from '../config/directives';
 import { RdbSaver, BGSAVE_RETRY_DELAY } from './rdb-save';
@@ -131,8 +132,8 @@ export class Persistence {
    * Read an RDB file synchronously into the databases (rdbLoad). Throws
    * RdbError or the fs error; a missing file throws ENOENT.
    */
-  loadRdbFileSync(file: string, keepExpired: boolean): RdbLoader {
-    const steps = this.rdbLoadSteps(file, keepExpired);
+  loadRdbFileSync(file: string, keepExpired: boolean, dbs?: Database[]): RdbLoader {
+    const steps = this.rdbLoadSteps(file, keepExpired, dbs);
     for (;;) {
       const r = steps.next();
       if (r.done === true) return r.value;
@@ -149,8 +150,8 @@ export class Persistence {
   }
 
   /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
-  private *rdbLoadSteps(file: string, keepExpired: boolean): Generator<void, RdbLoader> {
-    const loader = new RdbLoader(this.server, { keepExpired });
+  private *rdbLoadSteps(file: string, keepExpired: boolean, dbs?: Database[]): Generator<void, RdbLoader> {
+    const loader = new RdbLoader(this.server, { keepExpired, dbs });
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
@@ -362,14 +363,19 @@ export class Persistence {
       c.reply.error('ERR');
       return;
     }
-    if (flush) s.emptyData();
+    // The dump loads into fresh databases and replaces (or, NOFLUSH, joins) the
+    // dataset only once it loaded whole: a corrupt or truncated file leaves the
+    // data as it was (Redis 7.0.15 would serve the keys read before the error).
+    const fresh = s.dbs.map((db) => new Database(db.id, s));
     try {
-      this.loadRdbFileSync(this.rdb.filename, s.isReplica());
+      this.loadRdbFileSync(this.rdb.filename, s.isReplica(), fresh);
     } catch (e) {
       if (e instanceof RdbError) this.reportRdbError(e);
       c.reply.error('ERR Error trying to load the RDB dump');
       return;
     }
+    if (flush) s.replaceData(fresh);
+    else s.mergeData(fresh);
     s.logger.warning('DB reloaded by DEBUG RELOAD');
     c.reply.ok();
   }

@@ -296,6 +296,29 @@ export class Server implements DbHost {
     for (const db of this.dbs) db.flush();
   }
 
+  /**
+   * Replace the dataset with `fresh` (one database per db index), as emptyData
+   * followed by a load would, without a moment of half a dataset: snapshots
+   * finish their walk, WATCHes break as Redis's touchAllWatchedKeysInDb.
+   */
+  replaceData(fresh: Database[]): void {
+    for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
+    for (let i = 0; i < this.dbs.length; i++) this.watch.touchWatchedKeysInDb(i, fresh[i]);
+    for (let i = 0; i < this.dbs.length; i++) this.dbs[i].swapWith(fresh[i]);
+  }
+
+  /** Add the keys of `fresh` to the dataset, replacing keys of the same name (DEBUG RELOAD NOFLUSH). */
+  mergeData(fresh: Database[]): void {
+    for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
+    const now = this.now();
+    for (let i = 0; i < this.dbs.length; i++) {
+      for (const e of fresh[i].entries()) {
+        this.dbs[i].setNew(e.key, e.value, e.expireAt, now);
+        this.watch.signalModifiedKey(i, e.key);
+      }
+    }
+  }
+
   /** DbHost: masters delete expired keys; replicas hide them (the master link sees them); loading keeps them. */
   expireMode(): number {
     if (this.loading) return EXPIRE_KEEP;

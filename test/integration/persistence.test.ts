@@ -402,7 +402,32 @@ describe('MISCONF, FLUSHALL, DEBUG RELOAD, INFO', () => {
     const r = await c.call('DEBUG', 'RELOAD', 'NOSAVE');
     assert.ok(r instanceof ReplyError);
     assert.equal(r.message, 'ERR Error trying to load the RDB dump');
-    assert.equal(await c.call('DBSIZE'), 0);
+    // the failed load leaves the dataset as it was (Redis 7.0.15 would have emptied it first)
+    assertSameData(before, await fingerprint(c));
+  });
+
+  test('DEBUG RELOAD of a truncated or corrupt dump never serves half a dataset', async () => {
+    const { t, c } = await embed();
+    await populate(c);
+    const before = await fingerprint(c);
+    assert.equal(await c.call('SAVE'), 'OK');
+    const file = path.join(t.dir, 'dump.rdb');
+    const whole = fs.readFileSync(file);
+    for (const cut of [whole.length - 1, Math.floor(whole.length / 2), 20]) {
+      fs.writeFileSync(file, whole.subarray(0, cut));
+      const r = await c.call('DEBUG', 'RELOAD', 'NOSAVE');
+      assert.ok(r instanceof ReplyError, `cut at ${cut}`);
+      assert.equal(r.message, 'ERR Error trying to load the RDB dump');
+      assertSameData(before, await fingerprint(c));
+    }
+    // NOFLUSH adds the dump's keys to what is there
+    fs.writeFileSync(file, whole);
+    assert.equal(await c.call('FLUSHALL'), 'OK');
+    assert.equal(await c.call('SET', 'only-here', '1'), 'OK');
+    assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH'), 'OK');
+    assert.equal(await c.call('GET', 'only-here'), '1');
+    assert.equal(await c.call('DEL', 'only-here'), 1);
+    assertSameData(before, await fingerprint(c));
   });
 
   test('INFO persistence has Redis 7.0 fields in order', async () => {

@@ -267,9 +267,7 @@ async function loadFromSocket(att: SyncAttempt, signal: AbortSignal, mark: Buffe
     side.attachToNewMaster();
     side.repl.storage.stopAofForSync();
     log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
-    for (const h of [...s.watch.snapshotHooks]) h.beforeWriteAll();
-    for (let i = 0; i < s.dbs.length; i++) s.watch.touchWatchedKeysInDb(i, target[i]);
-    for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(target[i]);
+    s.replaceData(target);
     log.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
   }
   s.dirty++;
