@@ -13,7 +13,7 @@ import { Server } from './server/server';
 import { parseCommandLine, ConfigFileError, ConfigOpenError, type Directive } from './config/parse';
 import { logTimestamp } from './server/logger';
 import { bytesToText, textToBytes } from './config/bytes';
-import { StartupExit } from './persistence/aof/aof';
+import { StartupExit } from './util/startup-exit';
 import { strerror } from './util/strerror';
 
 const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';

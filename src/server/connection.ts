@@ -37,12 +37,13 @@ export class Connections {
     if (ka > 0) socket.setKeepAlive(true, ka * 1000);
     if (server.clients.size >= server.config.settings.maxclients) {
       server.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // written, then closed at once (the descriptor is what is short), as Redis does
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
     if (this.protectedModeRejects(socket)) {
       server.stats.rejectedConnections++;
-      socket.end(DENIED_PROTECTED_MODE);
+      socket.end(DENIED_PROTECTED_MODE, () => socket.destroy());
       return;
     }
     const client = new Client(server, socket);

@@ -30,6 +30,8 @@ import { ClientPause } from './pause';
 import { Connections } from './connection';
 import { Listeners } from './listeners';
 import { Latency, Slowlog } from './latency';
+import { adjustOpenFilesLimit } from './fd-limit';
+import { StartupExit } from '../util/startup-exit';
 import { PubSub } from './pubsub';
 import { MemoryTracker, usedMemory } from '../info/memory';
 import { Replication } from '../replication/replication';
@@ -202,6 +204,7 @@ export class Server implements DbHost {
     this.logger.warning(`Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
     this.logger.warning(this.configLoadedMessage);
     this.logger.role = role;
+    this.fitMaxclientsToFileLimit();
     this.logger.notice('monotonic clock: POSIX clock_gettime');
     // Redis's main(): initServer() listens, then the data loads while clients get -LOADING
     await this.listeners.listen();
@@ -221,6 +224,14 @@ export class Server implements DbHost {
     this.logger.notice('Ready to accept connections');
   }
 
+  /** adjustOpenFilesLimit at start-up: maxclients lowered (with Redis's lines) when the open-file limit cannot hold it. */
+  private fitMaxclientsToFileLimit(): void {
+    const adj = adjustOpenFilesLimit(this.config.settings.maxclients);
+    for (const [level, line] of adj.log) this.logger[level](line);
+    if (adj.fatal) throw new StartupExit();
+    if (adj.maxclients !== this.config.settings.maxclients) this.config.setRaw('maxclients', adj.maxclients);
+  }
+
   private registerConfigHooks(): void {
     const cfg = this.config;
     cfg.onSettingChange('loglevel', (v) => this.logger.setLevel(v));
@@ -238,7 +249,15 @@ export class Server implements DbHost {
     cfg.onSettingChange('clientQueryBufferLimit', (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxQueryBuffer = v;
     });
-    cfg.onSettingChange('maxclients', (v) => this.listeners.setMaxClients(v));
+    cfg.onSettingChange('maxclients', (v, old) => {
+      // updateMaxclients: a larger value must fit the open-file limit
+      if (v > old) {
+        const adj = adjustOpenFilesLimit(v);
+        for (const [level, line] of adj.log) this.logger[level](line);
+        if (adj.maxclients !== v) throw new Error(`The operating system is not able to handle the specified number of clients, try with ${adj.maxclients}`);
+      }
+      this.listeners.setMaxClients(v);
+    });
     cfg.onSettingChange('maxmemory', (v) => {
       const used = usedMemory();
       if (v !== 0 && v < used) {

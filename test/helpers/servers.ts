@@ -98,9 +98,13 @@ process.on('exit', () => {
   }
 });
 
-async function startChild(bin: string, args: string[], port: number, dir: string): Promise<ChildServer> {
+async function startChild(bin: string, args: string[], port: number, dir: string, nofile?: number): Promise<ChildServer> {
   let out = '';
-  const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // with `nofile`, the server starts under `ulimit -n nofile` (bash execs it: same pid)
+  const proc =
+    nofile === undefined
+      ? spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
@@ -127,21 +131,21 @@ async function startChild(bin: string, args: string[], port: number, dir: string
 }
 
 /** Start the real redis-server on a free port in a temp dir. Extra args are `--name value` pairs. */
-export async function startRedis(extra: string[] = [], opts: { port?: number; dir?: string } = {}): Promise<ChildServer> {
+export async function startRedis(extra: string[] = [], opts: { port?: number; dir?: string; nofile?: number } = {}): Promise<ChildServer> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir('redis-test-');
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'server.log'), '--enable-debug-command', 'yes', ...extra];
-  return startChild('redis-server', args, port, dir);
+  return startChild('redis-server', args, port, dir, opts.nofile);
 }
 
 /** Start tredis-server as a child process (the real binary). */
-export async function startTredisProcess(extra: string[] = [], opts: { port?: number; dir?: string; config?: string } = {}): Promise<ChildServer> {
+export async function startTredisProcess(extra: string[] = [], opts: { port?: number; dir?: string; config?: string; nofile?: number } = {}): Promise<ChildServer> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
   const args = [path.join(ROOT, 'bin', 'tredis-server')];
   if (opts.config) args.push(opts.config);
   args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'server.log'), '--enable-debug-command', 'yes', ...extra);
-  return startChild(process.execPath, args, port, dir);
+  return startChild(process.execPath, args, port, dir, opts.nofile);
 }
 
 /** Poll until fn() is truthy (bounded). */

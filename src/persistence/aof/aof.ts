@@ -56,9 +56,6 @@ interface RewriteJob {
 /** Error thrown at start-up when the AOF cannot be loaded or opened (the server exits 1). */
 export class AofStartupError extends Error {}
 
-/** Start-up stops with exit status 1; the reason is already logged (Redis's plain exit(1)). */
-export class StartupExit extends Error {}
-
 /** The AOF subsystem of a server; it is the server's `aof` propagation sink. */
 export class Aof implements PropagationSink {
   state: AofState = 'off';
