@@ -14,6 +14,7 @@ import { setCommands } from './sets';
 import { sortCommands } from './sort';
 import { zsetCommands } from './zsets';
 import { hyperloglogCommands } from './hyperloglog';
+import { geoCommands } from './geo';
 import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
@@ -32,6 +33,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...sortCommands,
   ...zsetCommands,
   ...hyperloglogCommands,
+  ...geoCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,
