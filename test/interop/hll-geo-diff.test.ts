@@ -49,6 +49,23 @@ async function both(a: TestClient, b: TestClient, argv: string[], log: string[])
   return ra;
 }
 
+/** A ZRANGE WITHSCORES of distances: same members in the same order, scores equal to 1e-12. */
+async function closeScores(a: TestClient, b: TestClient, argv: string[], log: string[]): Promise<void> {
+  const ra = (await a.call(...argv)) as unknown[];
+  const rb = (await b.call(...argv)) as unknown[];
+  log.push(JSON.stringify(argv));
+  const flat = (x: unknown[]): unknown[] => x.flat();
+  const fa = flat(ra);
+  const fb = flat(rb);
+  assert.equal(fb.length, fa.length, `seed ${SEED}: ${JSON.stringify(argv)}`);
+  for (let i = 0; i < fa.length; i += 2) {
+    assert.equal(fb[i], fa[i], `seed ${SEED}: ${JSON.stringify(argv)} member ${i / 2}`);
+    const x = Number(fa[i + 1]);
+    const y = Number(fb[i + 1]);
+    assert.ok(Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(x)), `seed ${SEED}: ${JSON.stringify(argv)} score ${x} vs ${y}`);
+  }
+}
+
 test('HLL: random PFADD/PFCOUNT/PFMERGE/PFDEBUG give the same replies and the same bytes', { skip: !HAVE_REDIS && SKIP_NO_REDIS, timeout: 240_000 }, async () => {
   const a = await TestClient.connect(redis.port);
   const b = await TestClient.connect(tredis.port);
@@ -107,3 +124,111 @@ test('HLL: random PFADD/PFCOUNT/PFMERGE/PFDEBUG give the same replies and the sa
     b.close();
   }
 });
+
+/** The geo command generator over a few clustered point sets. */
+function geoGenerator(r: () => number): () => string[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const KEYS = ['g0', 'g1', 'g2', 'str', 'none'];
+  const GEOS = ['g0', 'g1', 'g2'];
+  const CENTERS: Array<[number, number]> = [[13.36, 38.11], [-122.27, 37.8], [0, 0], [179.9, -84.9], [-179.99, 85], [2.35, 48.85]];
+  const members = Array.from({ length: 60 }, (_, i) => 'm' + i);
+  const num = (x: number): string => (r() < 0.5 ? String(x) : x.toFixed(Math.floor(r() * 8)));
+  const near = (): [string, string] => {
+    const [cx, cy] = pick(CENTERS);
+    const spread = pick([0, 0.0001, 0.01, 0.5, 3]);
+    const x = Math.max(-180, Math.min(180, cx + (r() - 0.5) * spread));
+    const y = Math.max(-85.05112878, Math.min(85.05112878, cy + (r() - 0.5) * spread));
+    return [num(x), num(y)];
+  };
+  const unit = (): string => (r() < 0.95 ? pick(['m', 'km', 'ft', 'mi', 'KM', 'Mi']) : pick(['parsec', '']));
+  const radius = (): string => (r() < 0.95 ? pick(['0', '1', '10', '100', '500', '1000', '5000', '20000', '100000', '1000000', '25000000']) : pick(['-1', 'abc', 'inf']));
+  const opts = (search: boolean): string[] => {
+    const o: string[] = [];
+    if (r() < 0.4) o.push('WITHDIST');
+    if (r() < 0.3) o.push('WITHCOORD');
+    if (r() < 0.2) o.push('WITHHASH');
+    if (r() < 0.4) o.push(pick(['ASC', 'DESC', 'asc']));
+    if (r() < 0.4) {
+      o.push('COUNT', pick(['1', '2', '3', '5', '8', '20', '0', '-1', 'x']));
+      if (r() < 0.3) o.push('ANY');
+    } else if (r() < 0.03) o.push('ANY');
+    if (!search && r() < 0.03) o.push(pick(['FROMMEMBER', 'BYBOX', 'bogus']));
+    for (let i = o.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [o[i], o[j]] = [o[j], o[i]];
+    }
+    return o;
+  };
+  const from = (): string[] => (r() < 0.5 ? ['FROMMEMBER', pick(members)] : ['FROMLONLAT', ...near()]);
+  const by = (): string[] => (r() < 0.5 ? ['BYRADIUS', radius(), unit()] : ['BYBOX', radius(), radius(), unit()]);
+  return () => {
+    const p = r();
+    const key = r() < 0.93 ? pick(GEOS) : pick(KEYS);
+    if (p < 0.3) {
+      const flags = r() < 0.2 ? [pick(['NX', 'XX', 'CH', 'ch', 'NX', 'XX'])] : [];
+      const n = 1 + Math.floor(r() * 6);
+      const pts: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const xy = r() < 0.97 ? near() : [pick(['181', '-181', 'abc', '0']), pick(['86', '0', 'x'])];
+        pts.push(...xy, pick(members));
+      }
+      return ['GEOADD', key, ...flags, ...pts];
+    }
+    if (p < 0.4) return ['GEORADIUS', key, ...near(), radius(), unit(), ...opts(false)];
+    if (p < 0.47) return ['GEORADIUSBYMEMBER', key, pick(members), radius(), unit(), ...opts(false)];
+    if (p < 0.5) return [pick(['GEORADIUS_RO', 'GEORADIUS']), key, ...near(), radius(), unit(), ...opts(false), ...(r() < 0.5 ? [pick(['STORE', 'STOREDIST']), 'dst'] : [])];
+    if (p < 0.53) return ['GEORADIUSBYMEMBER', key, pick(members), radius(), unit(), pick(['STORE', 'STOREDIST', 'store']), 'dst', ...(r() < 0.7 ? ['COUNT', pick(['1', '3', '10'])] : []), ...(r() < 0.3 ? [pick(['ASC', 'DESC'])] : [])];
+    if (p < 0.68) {
+      const parts = r() < 0.95 ? [...from(), ...by()] : r() < 0.5 ? from() : by();
+      return ['GEOSEARCH', key, ...parts, ...opts(true)];
+    }
+    if (p < 0.75) {
+      const parts = [...from(), ...by()];
+      const extra = r() < 0.5 ? ['STOREDIST'] : [];
+      const o = opts(true).filter((x) => r() < 0.95 || !x.startsWith('WITH'));
+      return ['GEOSEARCHSTORE', 'dst', key, ...parts, ...extra, ...o.filter((x) => !x.startsWith('WITH') || r() < 0.1)];
+    }
+    if (p < 0.8) return ['GEODIST', key, pick(members), pick(members), ...(r() < 0.6 ? [unit()] : [])];
+    if (p < 0.85) return ['GEOPOS', key, ...Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(members))];
+    if (p < 0.9) return ['GEOHASH', key, ...Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(members))];
+    if (p < 0.95) return ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'];
+    return ['ZREM', key, pick(members)];
+  };
+}
+
+for (const proto of [2, 3]) {
+  test(`geo: random commands give byte-identical replies (RESP${proto})`, { skip: !HAVE_REDIS && SKIP_NO_REDIS, timeout: 240_000 }, async () => {
+    const a = await TestClient.connect(redis.port);
+    const b = await TestClient.connect(tredis.port);
+    const log: string[] = [];
+    try {
+      for (const c of [a, b]) {
+        if (proto === 3) await c.call('HELLO', '3');
+        await c.call('FLUSHALL');
+        await c.call('SET', 'str', 'x');
+        await c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '16');
+      }
+      const gen = geoGenerator(rng(SEED + proto));
+      // STOREDIST stores full-precision haversine distances: glibc's sin/cos/asin
+      // (what redis-server uses) and V8's can differ in the last bit, so those
+      // scores are compared to 1e-12 (relative); everything else byte for byte.
+      let dstHasDistances = false;
+      for (let i = 0; i < 2500; i++) {
+        const argv = gen();
+        if (argv[0] === 'ZRANGE' && dstHasDistances) {
+          await closeScores(a, b, argv, log);
+          continue;
+        }
+        const reply = await both(a, b, argv, log);
+        const stores = argv[0] === 'GEOSEARCHSTORE' || argv.some((x) => /^store(dist)?$/i.test(x));
+        if (stores && !reply.startsWith('-')) dstHasDistances = argv.some((x) => /^storedist$/i.test(x)) && !reply.startsWith(':0');
+      }
+      for (const k of ['g0', 'g1', 'g2']) await both(a, b, ['ZRANGE', k, '0', '-1', 'WITHSCORES'], log);
+      await closeScores(a, b, ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'], log);
+    } finally {
+      for (const c of [a, b]) await c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
+      a.close();
+      b.close();
+    }
+  });
+}
