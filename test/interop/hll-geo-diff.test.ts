@@ -10,7 +10,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import { redisAvailable, SKIP_NO_REDIS, startRedis, startTredis, type ChildServer } from '../helpers/servers';
+import { tredisNode, childNode, waitInSync, digest, type Node } from '../integration/replication-helpers';
 import { startDiffServers } from '../helpers/compare';
 import { mulberry32 as rng } from '../helpers/prng';
 import { TestClient } from '../helpers/resp';
@@ -232,3 +233,99 @@ for (const proto of [2, 3]) {
     }
   });
 }
+
+// ---------------------------------------------------------------- replication
+
+/** HLL and geo writes, including the PFCOUNTs that write the cache back (and are propagated). */
+async function hllGeoWrites(c: TestClient, seed: number, prefix: string): Promise<void> {
+  const r = rng(seed);
+  for (let i = 0; i < 40; i++) {
+    const key = `${prefix}h${i % 4}`;
+    await c.call('PFADD', key, ...Array.from({ length: 1 + Math.floor(r() * (i < 20 ? 20 : 400)) }, () => String(r())));
+    if (i % 3 === 0) await c.call('PFCOUNT', key);
+  }
+  await c.call('PFMERGE', `${prefix}m`, `${prefix}h0`, `${prefix}h1`);
+  await c.call('PFCOUNT', `${prefix}m`);
+  await c.call('PFADD', `${prefix}d`, 'a', 'b');
+  await c.call('PFDEBUG', 'TODENSE', `${prefix}d`);
+  await c.call('PFDEBUG', 'GETREG', `${prefix}h3`);
+  const pts: string[] = [];
+  for (let i = 0; i < 60; i++) pts.push(String(13 + r() * 4), String(36 + r() * 3), `p${i}`);
+  await c.call('GEOADD', `${prefix}geo`, ...pts);
+  await c.call('GEOADD', `${prefix}geo`, 'CH', 'XX', '15', '37', 'p1', '1', '1', 'nope');
+  await c.call('GEORADIUS', `${prefix}geo`, '15', '37', '100', 'km', 'STORE', `${prefix}s1`, 'COUNT', '7');
+  await c.call('GEORADIUSBYMEMBER', `${prefix}geo`, 'p3', '150', 'km', 'STORE', `${prefix}s2`, 'DESC');
+  await c.call('GEOSEARCHSTORE', `${prefix}s3`, `${prefix}geo`, 'FROMLONLAT', '15', '37', 'BYBOX', '300', '200', 'km', 'COUNT', '10', 'ANY');
+  await c.call('GEORADIUS', `${prefix}geo`, '0', '0', '1', 'km', 'STORE', `${prefix}s2`);
+}
+
+async function hllGeoKeysEqual(a: Node, b: Node, prefix: string): Promise<void> {
+  for (const k of ['h0', 'h1', 'h2', 'h3', 'm', 'd']) assert.equal(await b.c.callRaw('GET', prefix + k), await a.c.callRaw('GET', prefix + k), prefix + k);
+  for (const k of ['geo', 's1', 's2', 's3']) assert.equal(await b.c.callRaw('ZRANGE', prefix + k, '0', '-1', 'WITHSCORES'), await a.c.callRaw('ZRANGE', prefix + k, '0', '-1', 'WITHSCORES'), prefix + k);
+}
+
+test('replication: a redis-server master with a tredis and a redis replica, HLL and geo in use, digests equal; PFCOUNT on the replicas writes the same cache', { skip: !HAVE_REDIS && SKIP_NO_REDIS, timeout: 120_000 }, async () => {
+  const m = await startRedis(['--repl-diskless-sync-delay', '0']);
+  const nodes: Node[] = [];
+  let t: TredisServer | undefined;
+  let r2: ChildServer | undefined;
+  try {
+    const M = await childNode(m.port);
+    nodes.push(M);
+    await hllGeoWrites(M.c, 1, 'a:');
+    t = await startTredis({ enableDebugCommand: 'yes', replicaof: `127.0.0.1 ${m.port}` });
+    r2 = await startRedis(['--replicaof', '127.0.0.1', String(m.port)]);
+    const T = await tredisNode(t);
+    const R = await childNode(r2.port);
+    nodes.push(T, R);
+    await waitInSync(M, T);
+    await waitInSync(M, R);
+    assert.equal(await digest(T), await digest(M), 'after full sync');
+    await hllGeoWrites(M.c, 2, 'b:');
+    await waitInSync(M, T);
+    await waitInSync(M, R);
+    assert.equal(await digest(T), await digest(M), 'after live writes');
+    await hllGeoKeysEqual(M, T, 'a:');
+    await hllGeoKeysEqual(M, T, 'b:');
+    // a client's PFCOUNT on a read-only replica rewrites the cache there only
+    await M.c.call('PFADD', 'fresh', 'x', 'y', 'z');
+    await waitInSync(M, T);
+    await waitInSync(M, R);
+    for (const n of [T, R]) assert.equal(await n.c.callRaw('PFCOUNT', 'fresh'), ':3\r\n');
+    assert.equal(await T.c.callRaw('GET', 'fresh'), await R.c.callRaw('GET', 'fresh'));
+    assert.notEqual(await T.c.callRaw('GET', 'fresh'), await M.c.callRaw('GET', 'fresh'));
+    assert.equal(await digest(T), await digest(R), 'replicas agree after their own PFCOUNT');
+    assert.notEqual(await digest(T), await digest(M), 'the master did not see the replicas\' cache writes');
+    assert.equal(await T.c.callRaw('GEORADIUS', 'b:geo', '15', '37', '10', 'km'), await R.c.callRaw('GEORADIUS', 'b:geo', '15', '37', '10', 'km'));
+  } finally {
+    for (const n of nodes) n.c.close();
+    await r2?.stop();
+    await t?.close();
+    await m.stop();
+  }
+});
+
+test('replication: a redis-server replica of a tredis master stays DEBUG DIGEST equal with HLL and geo in use', { skip: !HAVE_REDIS && SKIP_NO_REDIS, timeout: 120_000 }, async () => {
+  const t = await startTredis({ enableDebugCommand: 'yes', replDisklessSyncDelay: 0 });
+  const nodes: Node[] = [];
+  let r: ChildServer | undefined;
+  try {
+    const M = await tredisNode(t);
+    nodes.push(M);
+    await hllGeoWrites(M.c, 3, 'a:');
+    r = await startRedis(['--replicaof', '127.0.0.1', String(t.port)]);
+    const R = await childNode(r.port);
+    nodes.push(R);
+    await waitInSync(M, R);
+    assert.equal(await digest(R), await digest(M), 'after full sync');
+    await hllGeoWrites(M.c, 4, 'b:');
+    await waitInSync(M, R);
+    assert.equal(await digest(R), await digest(M), 'after live writes');
+    await hllGeoKeysEqual(M, R, 'a:');
+    await hllGeoKeysEqual(M, R, 'b:');
+  } finally {
+    for (const n of nodes) n.c.close();
+    await r?.stop();
+    await t.close();
+  }
+});
