@@ -172,6 +172,17 @@ function denseSet(b: Uint8Array, regnum: number, val: number): void {
   if (byte + 1 < b.length) b[byte + 1] = (b[byte + 1] & ~(HLL_REGISTER_MAX >> fb8)) | (val >> fb8);
 }
 
+/** A dense HLL string with register `regnum` set to `val` (the two bytes it spans rewritten). */
+function denseSetStr(s: string, regnum: number, val: number): string {
+  const byte = HLL_HDR_SIZE + ((regnum * HLL_BITS) >>> 3);
+  const fb = (regnum * HLL_BITS) & 7;
+  const fb8 = 8 - fb;
+  const b0 = (s.charCodeAt(byte) & ~(HLL_REGISTER_MAX << fb) & 0xff) | ((val << fb) & 0xff);
+  if (byte + 1 >= s.length) return s.slice(0, byte) + String.fromCharCode(b0);
+  const b1 = (s.charCodeAt(byte + 1) & ~(HLL_REGISTER_MAX >> fb8) & 0xff) | (val >> fb8);
+  return s.slice(0, byte) + String.fromCharCode(b0, b1) + s.slice(byte + 2);
+}
+
 function invalidateCache(b: Uint8Array): void {
   b[15] |= 0x80;
 }
@@ -399,6 +410,7 @@ export interface HllAddResult {
  */
 export function hllAdd(s: string, elements: readonly string[], from: number, sparseMax: number, created: boolean): HllAddResult {
   let h: HllBuf | null = null;
+  let edited = false;
   let updated = created ? 1 : 0;
   let invalid = false;
   for (let j = from; j < elements.length; j++) {
@@ -406,9 +418,14 @@ export function hllAdd(s: string, elements: readonly string[], from: number, spa
     const index = patIndex;
     const enc = h === null ? s.charCodeAt(4) : h.b[4];
     if (enc === HLL_DENSE) {
-      const old = h === null ? denseGetStr(s, index) : denseGet(h.b, index);
-      if (count > old) {
-        if (h === null) h = toBuf(s, 1);
+      if (h === null) {
+        // a dense edit touches 2 bytes: slices and a concatenation (V8 ropes) cost far less than a 12 KB buffer round trip
+        if (count > denseGetStr(s, index)) {
+          s = denseSetStr(s, index, count);
+          edited = true;
+          updated++;
+        }
+      } else if (count > denseGet(h.b, index)) {
         denseSet(h.b, index, count);
         updated++;
       }
@@ -422,12 +439,15 @@ export function hllAdd(s: string, elements: readonly string[], from: number, spa
       }
     }
   }
-  if (invalid) return { value: h === null ? null : bufToString(h), updated: 0, invalid };
+  if (invalid) return { value: h === null ? (edited ? s : null) : bufToString(h), updated: 0, invalid };
   if (updated > 0) {
-    if (h === null) h = toBuf(s, 1);
-    invalidateCache(h.b);
+    if (h === null) {
+      const b15 = s.charCodeAt(15);
+      if ((b15 & 0x80) === 0) s = s.slice(0, 15) + String.fromCharCode(b15 | 0x80) + s.slice(16);
+      edited = true;
+    } else invalidateCache(h.b);
   }
-  return { value: h === null ? null : bufToString(h), updated, invalid };
+  return { value: h === null ? (edited ? s : null) : bufToString(h), updated, invalid };
 }
 
 // ---------------------------------------------------------------- counting
