@@ -447,6 +447,7 @@ export function hllAdd(s: string, elements: readonly string[], from: number, spa
       edited = true;
     } else invalidateCache(h.b);
   }
+  if (updated === 0) return { value: null, updated, invalid };
   return { value: h === null ? (edited ? s : null) : bufToString(h), updated, invalid };
 }
 
