@@ -8,6 +8,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { touch } from './util';
+import { markRaw } from './strings';
 import type { Client } from '../server/client';
 import type { Entry } from '../keyspace/database';
 import {
@@ -69,6 +70,7 @@ function pfaddCommand(c: Client, argv: string[]): void {
   } else hllValue(e);
   const r = hllAdd(e.value as string, argv, 2, c.server.config.settings.hllSparseMaxBytes, created);
   if (r.value !== null) e.value = r.value;
+  markRaw(e); // dbUnshareStringValue / createHLLObject: a raw string from now on
   if (r.invalid) throw new RedisError(HLL_INVALID);
   if (r.updated > 0) {
     c.server.notifyKeyspaceEvent('$', 'pfadd', key, c.db.id);
@@ -97,6 +99,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
     return;
   }
   const v = hllValue(e);
+  markRaw(e); // Redis unshares the value before reading the cache
   const cached = hllCachedCard(v);
   if (cached !== null) {
     c.reply.int(cached);
@@ -107,6 +110,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
   // a read-only command that changes the value: tell a running snapshot first
   c.server.watch.beforeKeyWrite(c.db.id, key);
   e.value = hllWithCachedCard(v, card);
+  markRaw(e);
   c.server.dirty++;
   c.reply.int(card);
 }
@@ -128,6 +132,7 @@ function pfmergeCommand(c: Client, argv: string[]): void {
   const merged = hllStoreMerged(e.value as string, max, useDense, c.server.config.settings.hllSparseMaxBytes);
   if (merged === null) throw new RedisError(HLL_INVALID);
   e.value = merged;
+  markRaw(e);
   c.server.notifyKeyspaceEvent('$', 'pfadd', key, c.db.id);
   c.server.dirty++;
   c.reply.ok();
@@ -147,12 +152,14 @@ function pfdebugCommand(c: Client, argv: string[]): void {
   const e = writeEntry(c, key);
   if (e === undefined) throw new RedisError('ERR The specified key does not exist');
   let v = hllValue(e);
+  markRaw(e);
   const lsub = sub.toLowerCase();
   if (lsub === 'getreg') {
     if (v.charCodeAt(4) === HLL_SPARSE) {
       const d = hllToDense(v);
       if (d === null) throw new RedisError(HLL_INVALID);
       e.value = v = d;
+      markRaw(e);
       c.server.dirty++; // force propagation on encoding change, as Redis
     }
     const regs = hllDenseRegisters(v);
@@ -170,6 +177,7 @@ function pfdebugCommand(c: Client, argv: string[]): void {
       const d = hllToDense(v);
       if (d === null) throw new RedisError(HLL_INVALID);
       e.value = d;
+      markRaw(e);
       conv = 1;
       c.server.dirty++;
     }

@@ -121,7 +121,7 @@ test('HLL: random PFADD/PFCOUNT/PFMERGE/PFDEBUG give the same replies and the sa
         argv = ['SETRANGE', copy, String(off), bytes];
         await both(a, b, argv, log);
         argv = pick([['PFCOUNT', copy], ['PFADD', copy, elem(), elem()], ['PFMERGE', 'm0', copy], ['PFDEBUG', 'GETREG', copy], ['PFCOUNT', copy, 'h0']]);
-      } else argv = ['GET', pick(KEYS)];
+      } else argv = r() < 0.6 ? ['GET', pick(KEYS)] : ['OBJECT', 'ENCODING', pick([...KEYS, 'm0', 'c0'])];
       await both(a, b, argv, log);
       if (i % 10 === 0) for (const k of [...HLLS, 'm0', 'm1', 'm2', 'c0', 'c1', 'c2']) await both(a, b, ['GET', k], log);
     }
