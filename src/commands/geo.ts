@@ -275,7 +275,7 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   let storekey: string | null = null;
   let storedist = false;
   const z = readZset(c, argv[srcKeyIndex]);
-  const shape: GeoShape = { type: 'circle', x: 0, y: 0, conversion: 0, radius: 0, width: 0, height: 0, bounds: [0, 0, 0, 0] };
+  const shape: GeoShape = { type: 'circle', x: 0, y: 0, conversion: 0, radius: 0, width: 0, height: 0, bounds: [0, 0, 0, 0], cosY: NaN };
   const distance = (i: number): void => {
     const d = doubleArg(argv[i], 'ERR need numeric radius');
     if (d < 0) throw new RedisError('ERR radius cannot be negative');

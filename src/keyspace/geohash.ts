@@ -244,6 +244,8 @@ export interface GeoShape {
   height: number;
   /** min_lon, min_lat, max_lon, max_lat (filled by the area computation) */
   bounds: [number, number, number, number];
+  /** cos of the center's latitude in radians, cached by distanceIfWithin (NaN until then) */
+  cosY: number;
 }
 
 /** geohashEstimateStepsByRadius. */
@@ -354,8 +356,13 @@ function latDistance(lat1d: number, lat2d: number): number {
   return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2d) - degRad(lat1d));
 }
 
-/** geohashGetDistance: haversine distance in meters. */
+/** geohashGetDistance: haversine distance in meters (correctly rounded sin/cos/asin, as glibc's nearly always are). */
 export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
+  return distanceWith(lon1d, lat1d, NaN, lon2d, lat2d);
+}
+
+/** geoDistance with cos(lat1) given when known (NaN: compute it). */
+function distanceWith(lon1d: number, lat1d: number, cosLat1: number, lon2d: number, lat2d: number): number {
   const lon1r = degRad(lon1d);
   const lon2r = degRad(lon2d);
   const v = crSin((lon2r - lon1r) / 2);
@@ -363,24 +370,46 @@ export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: 
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
   const u = crSin((lat2r - lat1r) / 2);
-  const a = u * u + crCos(lat1r) * crCos(lat2r) * v * v;
+  const c1 = cosLat1 === cosLat1 ? cosLat1 : crCos(lat1r);
+  const a = u * u + c1 * crCos(lat2r) * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(a));
 }
 
+/** The same formula with V8's Math: within ~1e-15 of geoDistance except near antipodes. */
+function fastDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
+  const lon1r = degRad(lon1d);
+  const lon2r = degRad(lon2d);
+  const v = Math.sin((lon2r - lon1r) / 2);
+  if (v === 0.0) return latDistance(lat1d, lat2d);
+  const lat1r = degRad(lat1d);
+  const lat2r = degRad(lat2d);
+  const u = Math.sin((lat2r - lat1r) / 2);
+  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+/** A candidate is rejected on the fast distance only when beyond the limit by this relative margin. */
+const REJECT_MARGIN = 1 + 1e-7;
+
 /**
  * geoWithinShape: the distance from the shape's center to the point when the
- * point is inside the circle / box, else -1.
+ * point is inside the circle / box, else -1. Points clearly outside are
+ * rejected with V8's Math functions; the others get the exact computation.
  */
 export function distanceIfWithin(s: GeoShape, x: number, y: number): number {
+  if (s.cosY !== s.cosY) s.cosY = crCos(degRad(s.y));
   if (s.type === 'circle') {
-    const d = geoDistance(s.x, s.y, x, y);
-    return d > s.radius * s.conversion ? -1 : d;
+    const limit = s.radius * s.conversion;
+    if (fastDistance(s.x, s.y, x, y) > limit * REJECT_MARGIN + 1e-9) return -1;
+    const d = distanceWith(s.x, s.y, s.cosY, x, y);
+    return d > limit ? -1 : d;
   }
   const widthM = s.width * s.conversion;
   const heightM = s.height * s.conversion;
   if (latDistance(y, s.y) > heightM / 2) return -1;
+  if (fastDistance(x, y, s.x, y) > (widthM / 2) * REJECT_MARGIN + 1e-9) return -1;
   if (geoDistance(x, y, s.x, y) > widthM / 2) return -1;
-  return geoDistance(s.x, s.y, x, y);
+  return distanceWith(s.x, s.y, s.cosY, x, y);
 }
 
 /** GEOHASH's 11-character standard geohash of a score (re-encoded over latitude [-90, 90]). */

@@ -16,28 +16,29 @@
  * No project imports.
  */
 
-// double-double results of the helpers below (no allocation on the hot path)
-let H = 0;
-let L = 0;
+// Results of the helpers below: R[0] + R[1] is a double-double result, R[2] +
+// R[3] a reduced argument. A typed array, not module-level variables: V8 boxes a
+// double stored in a closure variable on every write.
+const R = new Float64Array(4);
 
 const SPLITTER = 134217729; // 2^27 + 1
 
-/** a + b exactly as H + L. */
+/** a + b exactly as R[0] + R[1]. */
 function twoSum(a: number, b: number): void {
   const s = a + b;
   const bb = s - a;
-  L = a - (s - bb) + (b - bb);
-  H = s;
+  R[1] = a - (s - bb) + (b - bb);
+  R[0] = s;
 }
 
-/** a + b exactly as H + L, given |a| >= |b|. */
+/** a + b exactly as R[0] + R[1], given |a| >= |b|. */
 function quickTwoSum(a: number, b: number): void {
   const s = a + b;
-  L = b - (s - a);
-  H = s;
+  R[1] = b - (s - a);
+  R[0] = s;
 }
 
-/** a * b exactly as H + L (Dekker). */
+/** a * b exactly as R[0] + R[1] (Dekker). */
 function twoProd(a: number, b: number): void {
   const p = a * b;
   let t = SPLITTER * a;
@@ -46,30 +47,30 @@ function twoProd(a: number, b: number): void {
   t = SPLITTER * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  L = ah * bh - p + ah * bl + al * bh + al * bl;
-  H = p;
+  R[1] = ah * bh - p + ah * bl + al * bh + al * bl;
+  R[0] = p;
 }
 
-/** (ah, al) * (bh, bl) into H, L. */
+/** (ah, al) * (bh, bl) into R[0], R[1]. */
 function ddMul(ah: number, al: number, bh: number, bl: number): void {
   twoProd(ah, bh);
-  const p = H;
-  const e = L + (ah * bl + al * bh);
+  const p = R[0];
+  const e = R[1] + (ah * bl + al * bh);
   quickTwoSum(p, e);
 }
 
-/** (ah, al) + (bh, bl) into H, L. */
+/** (ah, al) + (bh, bl) into R[0], R[1]. */
 function ddAdd(ah: number, al: number, bh: number, bl: number): void {
   twoSum(ah, bh);
-  const sh = H;
-  let sl = L;
+  const sh = R[0];
+  let sl = R[1];
   twoSum(al, bl);
-  const th = H;
-  const tl = L;
+  const th = R[0];
+  const tl = R[1];
   sl += th;
   quickTwoSum(sh, sl);
-  const s2h = H;
-  const s2l = L + tl;
+  const s2h = R[0];
+  const s2l = R[1] + tl;
   quickTwoSum(s2h, s2l);
 }
 
@@ -82,10 +83,10 @@ for (let n = 1; n < 32; n++) {
   const l = FACT_L[n - 1];
   const q1 = h / n;
   twoProd(q1, n);
-  const rem = (h - H - L + l) / n;
+  const rem = (h - R[0] - R[1] + l) / n;
   quickTwoSum(q1, rem);
-  FACT_H[n] = H;
-  FACT_L[n] = L;
+  FACT_H[n] = R[0];
+  FACT_L[n] = R[1];
 }
 
 // pi/2 as the sum of three doubles (each the next 53 bits)
@@ -94,32 +95,30 @@ const PIO2_2 = 6.123233995736766e-17;
 const PIO2_3 = -1.4973849048591698e-33;
 const TWO_OVER_PI = 0.6366197723675814;
 
-let RH = 0;
-let RL = 0;
 
-/** x - k*pi/2 as double-double into RH, RL; returns k mod 4. */
+/** x - k*pi/2 as double-double into R[2], R[3]; returns k mod 4. */
 function reduce(x: number): number {
   const k = Math.round(x * TWO_OVER_PI);
   if (k === 0) {
-    RH = x;
-    RL = 0;
+    R[2] = x;
+    R[3] = 0;
     return 0;
   }
   twoProd(k, PIO2_1);
-  ddAdd(x, 0, -H, -L);
-  const ah = H;
-  const al = L;
+  ddAdd(x, 0, -R[0], -R[1]);
+  const ah = R[0];
+  const al = R[1];
   twoProd(k, PIO2_2);
-  ddAdd(ah, al, -H, -L);
-  const bh = H;
-  const bl = L;
+  ddAdd(ah, al, -R[0], -R[1]);
+  const bh = R[0];
+  const bl = R[1];
   ddAdd(bh, bl, -k * PIO2_3, 0);
-  RH = H;
-  RL = L;
+  R[2] = R[0];
+  R[3] = R[1];
   return ((k % 4) + 4) % 4;
 }
 
-/** sum_{k=0..n} (-1)^k z^k c(k) by Horner, c(k) = 1/(2k+off)!, into H, L. */
+/** sum_{k=0..n} (-1)^k z^k c(k) by Horner, c(k) = 1/(2k+off)!, into R[0], R[1]. */
 function series(zh: number, zl: number, n: number, off: number): void {
   let ah = n & 1 ? -FACT_H[2 * n + off] : FACT_H[2 * n + off];
   let al = n & 1 ? -FACT_L[2 * n + off] : FACT_L[2 * n + off];
@@ -127,25 +126,25 @@ function series(zh: number, zl: number, n: number, off: number): void {
     ddMul(ah, al, zh, zl);
     const ch = k & 1 ? -FACT_H[2 * k + off] : FACT_H[2 * k + off];
     const cl = k & 1 ? -FACT_L[2 * k + off] : FACT_L[2 * k + off];
-    ddAdd(ch, cl, H, L);
-    ah = H;
-    al = L;
+    ddAdd(ch, cl, R[0], R[1]);
+    ah = R[0];
+    al = R[1];
   }
-  H = ah;
-  L = al;
+  R[0] = ah;
+  R[1] = al;
 }
 
-/** sin(r) for |r| <= pi/4, r = (rh, rl), into H, L: r * sum (-1)^k r^2k / (2k+1)!. */
+/** sin(r) for |r| <= pi/4, r = (rh, rl), into R[0], R[1]: r * sum (-1)^k r^2k / (2k+1)!. */
 function sinPoly(rh: number, rl: number): void {
   ddMul(rh, rl, rh, rl);
-  series(H, L, 14, 1);
-  ddMul(H, L, rh, rl);
+  series(R[0], R[1], 14, 1);
+  ddMul(R[0], R[1], rh, rl);
 }
 
-/** cos(r) for |r| <= pi/4 into H, L: sum (-1)^k r^2k / (2k)!. */
+/** cos(r) for |r| <= pi/4 into R[0], R[1]: sum (-1)^k r^2k / (2k)!. */
 function cosPoly(rh: number, rl: number): void {
   ddMul(rh, rl, rh, rl);
-  series(H, L, 15, 0);
+  series(R[0], R[1], 15, 0);
 }
 
 const LIMIT = 1048576;
@@ -158,15 +157,15 @@ const CA_H = new Float64Array(TABLE_N);
 const CA_L = new Float64Array(TABLE_N);
 for (let j = 0; j < TABLE_N; j++) {
   sinPoly(j / 64, 0);
-  SA_H[j] = H;
-  SA_L[j] = L;
+  SA_H[j] = R[0];
+  SA_L[j] = R[1];
   cosPoly(j / 64, 0);
-  CA_H[j] = H;
-  CA_L[j] = L;
+  CA_H[j] = R[0];
+  CA_L[j] = R[1];
 }
 
 /**
- * sin (wantSin) or cos of r = (rh, rl), |r| <= pi/4 + a little, into H, L with
+ * sin (wantSin) or cos of r = (rh, rl), |r| <= pi/4 + a little, into R[0], R[1] with
  * an error below ~2^-75 relative: r = j/64 + t, the table's sin/cos of j/64
  * and short series in t (|t| <= 1/128) whose small terms need only doubles.
  */
@@ -184,82 +183,82 @@ function fastPoly(rh: number, rl: number, wantSin: boolean): void {
   // sin t = t - t^3/6 + t^5/120 - t^7/5040
   const corr = th * t2 * (-1 / 6 + t2 * (1 / 120 - t2 / 5040));
   twoSum(th, corr);
-  const sth = H;
-  const stl = L + tl;
+  const sth = R[0];
+  const stl = R[1] + tl;
   // cos t = 1 - t^2/2 + t^4/24 - t^6/720 + t^8/40320
   twoProd(th, th);
-  const qh = H;
-  const ql = L + 2 * th * tl;
+  const qh = R[0];
+  const ql = R[1] + 2 * th * tl;
   const corr4 = t2 * t2 * (1 / 24 - t2 * (1 / 720 - t2 / 40320));
   ddAdd(1, 0, -qh / 2, -ql / 2 + corr4);
-  const cth = H;
-  const ctl = L;
+  const cth = R[0];
+  const ctl = R[1];
   if (wantSin) {
     ddMul(SA_H[j], SA_L[j], cth, ctl);
-    const ah = H;
-    const al = L;
+    const ah = R[0];
+    const al = R[1];
     ddMul(CA_H[j], CA_L[j], sth, stl);
-    ddAdd(ah, al, H, L);
+    ddAdd(ah, al, R[0], R[1]);
     if (neg) {
-      H = -H;
-      L = -L;
+      R[0] = -R[0];
+      R[1] = -R[1];
     }
   } else {
     ddMul(CA_H[j], CA_L[j], cth, ctl);
-    const ah = H;
-    const al = L;
+    const ah = R[0];
+    const al = R[1];
     ddMul(SA_H[j], SA_L[j], sth, stl);
-    ddAdd(ah, al, -H, -L);
+    ddAdd(ah, al, -R[0], -R[1]);
   }
 }
 
-/** Fast sin (wantSin) or cos of x into H, L (|x| < 2^20). */
+/** Fast sin (wantSin) or cos of x into R[0], R[1] (|x| < 2^20). */
 function fastSinCos(x: number, wantSin: boolean): void {
   const q = reduce(x);
-  const rh = RH;
-  const rl = RL;
+  const rh = R[2];
+  const rl = R[3];
   // sin: q0 sin, q1 cos, q2 -sin, q3 -cos; cos: q0 cos, q1 -sin, q2 -cos, q3 sin
   const useSin = wantSin ? (q & 1) === 0 : (q & 1) === 1;
   fastPoly(rh, rl, useSin);
   const negate = wantSin ? q >= 2 : q === 1 || q === 2;
   if (negate) {
-    H = -H;
-    L = -L;
+    R[0] = -R[0];
+    R[1] = -R[1];
   }
 }
 
 const ZIV = 2 ** -70;
 
-/** The double nearest H + L when an error of `e` cannot change it, else NaN. */
+/** The double nearest R[0] + R[1] when an error of `e` cannot change it, else NaN. */
 function rounded(e: number): number {
-  const a = H + (L + e);
-  const b = H + (L - e);
+  const a = R[0] + (R[1] + e);
+  const b = R[0] + (R[1] - e);
   return a === b ? a : NaN;
 }
 
-/** sin(x) as double-double into H, L by the full series (the slow, ~2^-100 path). */
+/** sin(x) as double-double into R[0], R[1] by the full series (the slow, ~2^-100 path). */
 function sinDD(x: number): void {
   const q = reduce(x);
-  const rh = RH;
-  const rl = RL;
+  const rh = R[2];
+  const rl = R[3];
   if (q & 1) cosPoly(rh, rl);
   else sinPoly(rh, rl);
   if (q >= 2) {
-    H = -H;
-    L = -L;
+    R[0] = -R[0];
+    R[1] = -R[1];
   }
 }
 
-/** cos(x) as double-double into H, L by the full series. */
+/** cos(x) as double-double into R[0], R[1] by the full series. */
 function cosDD(x: number): void {
   const q = reduce(x);
-  const rh = RH;
-  const rl = RL;
+  const rh = R[2];
+  const rl = R[3];
   if (q & 1) sinPoly(rh, rl);
   else cosPoly(rh, rl);
   if (q === 1 || q === 2) {
-    H = -H;
-    L = -L;
+    R[0] = -R[0];
+    R[1] = -R[1];
   }
 }
 
@@ -267,20 +266,20 @@ function cosDD(x: number): void {
 export function crSin(x: number): number {
   if (x === 0 || !(Math.abs(x) < LIMIT)) return Math.sin(x);
   fastSinCos(x, true);
-  const r = rounded(Math.abs(H) * ZIV);
+  const r = rounded(Math.abs(R[0]) * ZIV);
   if (r === r) return r;
   sinDD(x);
-  return H + L;
+  return R[0] + R[1];
 }
 
 /** Correctly rounded cos(x) (Math.cos beyond 2^20, NaN and infinities). */
 export function crCos(x: number): number {
   if (!(Math.abs(x) < LIMIT)) return Math.cos(x);
   fastSinCos(x, false);
-  const r = rounded(Math.abs(H) * ZIV);
+  const r = rounded(Math.abs(R[0]) * ZIV);
   if (r === r) return r;
   cosDD(x);
-  return H + L;
+  return R[0] + R[1];
 }
 
 /** Correctly rounded asin(x) for x in [-1, 1] (a Newton step from V8's value). */
@@ -290,19 +289,19 @@ export function crAsin(x: number): number {
   for (let pass = 0; pass < 2; pass++) {
     if (pass === 0) fastSinCos(y0, true);
     else sinDD(y0);
-    const sh = H;
-    const sl = L;
+    const sh = R[0];
+    const sl = R[1];
     // residual x - sin(y0): the two agree in their leading bits
     ddAdd(x, 0, -sh, -sl);
-    const dh = H + L;
+    const dh = R[0] + R[1];
     if (pass === 0) fastSinCos(y0, false);
     else cosDD(y0);
-    const c = H + L;
+    const c = R[0] + R[1];
     const d = dh / c;
     // plus the second-order term of asin's expansion: tan(y0)/2 * d^2
     const d2 = d + 0.5 * (sh / c) * d * d;
     twoSum(y0, d2);
-    if (pass === 1) return H + L;
+    if (pass === 1) return R[0] + R[1];
     const r = rounded((Math.abs(x) * ZIV) / c + Math.abs(d2) * 2 ** -45);
     if (r === r) return r;
   }
