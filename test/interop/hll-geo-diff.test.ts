@@ -200,7 +200,8 @@ function geoGenerator(r: () => number): () => string[] {
     if (p < 0.8) return ['GEODIST', key, pick(members), pick(members), ...(r() < 0.6 ? [unit()] : [])];
     if (p < 0.85) return ['GEOPOS', key, ...Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(members))];
     if (p < 0.9) return ['GEOHASH', key, ...Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(members))];
-    if (p < 0.95) return ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'];
+    if (p < 0.94) return ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'];
+    if (p < 0.95) return ['OBJECT', 'ENCODING', pick(['dst', ...GEOS])];
     return ['ZREM', key, pick(members)];
   };
 }
