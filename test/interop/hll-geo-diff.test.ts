@@ -338,3 +338,34 @@ test('replication: a redis-server replica of a tredis master stays DEBUG DIGEST 
     await t.close();
   }
 });
+
+test('geo: COUNT below the number found (Redis\'s partial quicksort) over hundreds of points with many equal distances', { skip: !HAVE_REDIS && SKIP_NO_REDIS, timeout: 120_000 }, async () => {
+  const a = await TestClient.connect(redis.port);
+  const b = await TestClient.connect(tredis.port);
+  const r = rng(SEED + 17);
+  const log: string[] = [];
+  try {
+    for (const c of [a, b]) await c.call('DEL', 'many');
+    const pts: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      // a third share one point, a third sit on a few rings, the rest are scattered
+      const k = i % 3;
+      const x = k === 0 ? 2.35 : k === 1 ? 2.35 + 0.01 * Math.floor(r() * 4) : 2.2 + r() * 0.3;
+      const y = k === 0 ? 48.85 : k === 1 ? 48.85 : 48.7 + r() * 0.3;
+      pts.push(String(x), String(y), `p${i}`);
+    }
+    await both(a, b, ['GEOADD', 'many', ...pts], log);
+    for (let i = 0; i < 300; i++) {
+      const count = String(1 + Math.floor(r() * 150));
+      const order = r() < 0.5 ? ['ASC'] : r() < 0.5 ? ['DESC'] : [];
+      const center = r() < 0.5 ? ['FROMLONLAT', '2.35', '48.85'] : r() < 0.5 ? ['FROMMEMBER', `p${Math.floor(r() * 400)}`] : ['FROMLONLAT', String(2.2 + r() * 0.3), String(48.7 + r() * 0.3)];
+      const by = r() < 0.5 ? ['BYRADIUS', String(1 + Math.floor(r() * 30)), 'km'] : ['BYBOX', String(1 + Math.floor(r() * 40)), String(1 + Math.floor(r() * 40)), 'km'];
+      await both(a, b, ['GEOSEARCH', 'many', ...center, ...by, 'COUNT', count, ...order, ...(r() < 0.3 ? ['WITHDIST'] : [])], log);
+      if (i % 5 === 0) await both(a, b, ['GEOSEARCHSTORE', 'mdst', 'many', ...center, ...by, 'COUNT', count, ...order], log);
+      if (i % 5 === 0) await both(a, b, ['ZRANGE', 'mdst', '0', '-1'], log);
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+});
