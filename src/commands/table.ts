@@ -13,6 +13,8 @@ import { hashCommands } from './hashes';
 import { setCommands } from './sets';
 import { sortCommands } from './sort';
 import { zsetCommands } from './zsets';
+import { hyperloglogCommands } from './hyperloglog';
+import { geoCommands } from './geo';
 import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
@@ -30,6 +32,8 @@ export const ALL_SPECS: CommandSpec[] = [
   ...setCommands,
   ...sortCommands,
   ...zsetCommands,
+  ...hyperloglogCommands,
+  ...geoCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

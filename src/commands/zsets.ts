@@ -202,6 +202,11 @@ function zaddGeneric(c: Client, argv: string[], incrCmd: boolean): void {
   } else c.reply.int(ch ? added + updated : added);
 }
 
+/** Format: ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] (GEOADD runs it on its rewritten argv). */
+export function zaddCommand(c: Client, argv: string[]): void {
+  zaddGeneric(c, argv, false);
+}
+
 // ---------------------------------------------------------------- ZRANGE family
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
@@ -689,7 +694,7 @@ const firstKeyOnly = (): number[] => [1];
 /** Sorted set command specs. */
 export const zsetCommands: CommandSpec[] = [
   /** Format: ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] */
-  cmd('zadd', -4, 'write denyoom fast', 1, 1, 1, (c, argv) => zaddGeneric(c, argv, false)),
+  cmd('zadd', -4, 'write denyoom fast', 1, 1, 1, zaddCommand),
   /** Format: ZINCRBY key increment member */
   cmd('zincrby', 4, 'write denyoom fast', 1, 1, 1, (c, argv) => zaddGeneric(c, argv, true)),
   /** Format: ZREM key member [member ...] */

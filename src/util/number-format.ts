@@ -200,3 +200,59 @@ export function formatLongDouble(x: LongDouble): string {
   const out = frac.length > 0 ? intPart + '.' + frac : intPart;
   return x.neg ? '-' + out : out;
 }
+
+// ---------------------------------------------------------------------------
+// %.<n>f and doubles printed as long doubles
+
+/** The exact value of a finite double as m * 2^e (m a non-negative BigInt). */
+function exactDouble(d: number): { neg: boolean; m: bigint; e: number } {
+  f64[0] = d;
+  const lo = u32[LO];
+  const hi = u32[HI];
+  const neg = (hi >>> 31) === 1;
+  const bexp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (bexp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = bexp - 1075;
+  }
+  return { neg, m, e };
+}
+
+/**
+ * C's `printf("%.<prec>f", d)` as glibc prints it: the exact binary value
+ * rounded half-to-even, `inf`/`-inf`/`nan`, the sign of negative values
+ * (and of -0) kept.
+ */
+export function formatFixed(d: number, prec: number): string {
+  if (d !== d) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  const { neg, m, e } = exactDouble(d);
+  const scale = 10n ** BigInt(prec);
+  let q: bigint;
+  if (e >= 0) q = (m << BigInt(e)) * scale;
+  else {
+    const k = BigInt(-e);
+    const scaled = m * scale;
+    q = scaled >> k;
+    const rem = scaled - (q << k);
+    const half = 1n << (k - 1n);
+    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+  }
+  let str = q.toString();
+  if (prec > 0) {
+    if (str.length <= prec) str = '0'.repeat(prec + 1 - str.length) + str;
+    str = str.slice(0, str.length - prec) + '.' + str.slice(str.length - prec);
+  }
+  return neg ? '-' + str : str;
+}
+
+/** A double printed as Redis's addReplyHumanLongDouble prints it (ld2string LD_STR_HUMAN of the widened value). */
+export function formatHumanDouble(d: number): string {
+  if (d === Infinity || d === -Infinity) return d > 0 ? 'inf' : '-inf';
+  const { neg, m, e } = exactDouble(d);
+  return formatLongDouble({ neg, m, e, inf: false });
+}
