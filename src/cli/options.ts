@@ -3,7 +3,7 @@
  * parseOptions()/parseRedisUri()/parseEnv().
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { tredisVersion } from '../version';
 import type { OutputMode } from './format';
 import { splitArgs } from '../util/split-args';
 
@@ -59,15 +59,7 @@ export interface TtyInfo {
 
 /** Version string printed by -v/--version and in the usage text. */
 export function cliVersion(): string {
-  let own = '';
-  try {
-    const pkgPath = path.join(__dirname, '..', '..', '..', 'package.json');
-    const pkg: unknown = JSON.parse(fs.readFileSync(pkgPath, 'utf8'));
-    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') own = pkg.version;
-  } catch {
-    own = '';
-  }
-  return own === '' ? COMPAT_VERSION : `${COMPAT_VERSION} (tredis ${own})`;
+  return `${COMPAT_VERSION} (tredis ${tredisVersion()})`;
 }
 
 /** C atoi(): leading optional sign and digits, 0 when absent. */

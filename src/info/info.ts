@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Server } from '../server/server';
 import type { Command } from '../commands/spec';
 import { memoryStats, bytesToHuman } from './memory';
+import { REDIS_VERSION, tredisVersion } from '../version';
 
 /** The lines of one section: `name:value`. */
 export type InfoFields = Array<[string, string | number]>;
@@ -111,7 +112,8 @@ function serverSection(s: Server): InfoFields {
   const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
   const exe = process.argv[1] ? path.resolve(process.argv[1]) : process.execPath;
   return [
-    ['redis_version', '7.0.15'],
+    ['redis_version', REDIS_VERSION],
+    ['tredis_version', tredisVersion()],
     ['redis_git_sha1', '00000000'],
     ['redis_git_dirty', 0],
     ['redis_build_id', BUILD_ID],

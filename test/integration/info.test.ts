@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -42,6 +44,8 @@ async function info(port: number, ...sections: string[]): Promise<string> {
 test('INFO text: CRLF lines, "# Section" headers, one empty line between sections', async () => {
   const text = await info(srv.port);
   assert.ok(text.startsWith('# Server\r\nredis_version:7.0.15\r\n'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.match(text, new RegExp(`\r\ntredis_version:${pkg.version.replace(/\./g, '\\.')}\r\n`));
   assert.ok(text.endsWith('\r\n'));
   assert.ok(!text.endsWith('\r\n\r\n'));
   assert.ok(!/[^\r]\n/.test(text), 'every line ends in CRLF');
@@ -196,6 +200,10 @@ test('INFO latencystats and LATENCY HISTOGRAM have redis-server 7.0.15 shape and
 test('INFO prints every field redis-server 7.0.15 prints, in the same order', { skip: !haveRedis && SKIP_NO_REDIS }, async () => {
   const sections = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster'];
   const ours = fieldsBySection(await info(srv.port, ...sections));
+  // tredis's one addition, right after redis_version (as Valkey adds server_name)
+  const server = ours.get('Server')!;
+  assert.equal(server[1], 'tredis_version');
+  server.splice(1, 1);
   const theirs = fieldsBySection(await info(redis!.port, ...sections));
   assert.deepEqual([...ours.keys()], [...theirs.keys()]);
   for (const [name, fields] of theirs) assert.deepEqual(ours.get(name), fields, `section ${name}`);
