@@ -58,6 +58,8 @@ export class CliSession {
     return this.conn === null ? null : { cfg: this.cfg, conn: this.conn, out: this.out, err: this.err };
   }
 
+  /** redis-cli's pref.hints (`:set hints` / `:set nohints`): hints after the prompt's input. */
+  hints = true;
   /** True in REPL / piped-stdin mode (redis-cli config.interactive). */
   interactive = false;
   monitorMode = false;
