@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, freePort, waitFor } from '../helpers/servers';
+import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, freePort, waitFor } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 import type { NodeView } from '../../src/http/node-info';
@@ -168,4 +168,26 @@ test("the page's script draws the live topology: replicas under their master, of
   assert.match(tree, /class="node self" data-node="127\.0\.0\.1:\d+"/);
   assert.match(el('status').textContent, /^4 node\(s\), updated /);
   assert.equal(timers.length, 1, 'it polls again');
+});
+
+test('a redis-server replica (with requirepass) appears in the topology, read with masterauth', { skip: !redisAvailable() && SKIP_NO_REDIS }, async () => {
+  const m = await startTredis({ httpPort: await freePort(), requirepass: 'pw', masterauth: 'pw', replDisklessSyncDelay: 0 });
+  const r = await startRedis(['--replicaof', '127.0.0.1', String(m.port), '--masterauth', 'pw', '--requirepass', 'pw']);
+  try {
+    const id = `127.0.0.1:${r.port}`;
+    const t = (await waitFor(async () => {
+      const j = (await (await fetch(`http://127.0.0.1:${m.server.http.port}/api/topology`)).json()) as { nodes: NodeView[] };
+      const n = j.nodes.find((x) => x.id === id);
+      return n?.up && n.masterLinkStatus === 'up' ? j : null;
+    }, 20000, 'the redis-server replica in the topology'))!;
+    const n = t.nodes.find((x) => x.id === id)!;
+    assert.equal(n.role, 'slave');
+    assert.equal(n.tredisVersion, null);
+    assert.equal(n.redisVersion, '7.0.15');
+    assert.equal(n.master, `127.0.0.1:${m.port}`);
+    assert.equal(n.replid, t.nodes.find((x) => x.id === `127.0.0.1:${m.port}`)!.replid);
+  } finally {
+    await r.stop();
+    await m.close();
+  }
 });
