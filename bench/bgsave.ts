@@ -18,13 +18,13 @@
  *   shown against the dataset size (VmRSS growth caused by loading the keys);
  * - latency of the concurrent GET/SET loop during the save: p50, p99, max.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { arg, flag, Conn, freePort, replaceDocSection, infoField, latencyLoop, summarize } from './util';
+import { arg, flag, Conn, freePort, replaceDocSection, infoField, latencyLoop, summarize, spawnOwned, ownedTempDir, removeOwnedDir } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -48,12 +48,12 @@ interface Running {
 
 async function startServer(kind: 'tredis' | 'redis'): Promise<Running> {
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-bgsave-${kind}-`));
+  const dir = ownedTempDir(`bench-bgsave-${kind}-`);
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', path.join(dir, 'log'), '--enable-debug-command', 'yes'];
   const proc =
     kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common], { stdio: 'ignore' });
+      ? spawnOwned('redis-server', common)
+      : spawnOwned(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common]);
   const deadline = Date.now() + 20000;
   for (;;) {
     try {
@@ -76,7 +76,7 @@ function stopServer(s: Running): void {
   } catch {
     /* gone */
   }
-  fs.rmSync(s.dir, { recursive: true, force: true });
+  removeOwnedDir(s.dir);
 }
 
 interface Result {

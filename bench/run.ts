@@ -4,7 +4,9 @@
  * (requests/s) and for server CPU time per request (less sensitive to other
  * load on the machine than throughput).
  *
+ *   npm run bench -- --help                      # the options
  *   npm run bench                                # issue's test list, -c 50, unpipelined and -P 16, 3 rounds
+ *   npm run bench -- --quick                     # about a minute: 3 tests, 1 round, no warm-up, no extra scripts
  *   npm run bench -- --tests set,get --rounds 5  # a subset
  *   npm run bench -- --pipelines 1 --n 200000    # only unpipelined, a fixed request count
  *   npm run bench -- --seconds 5                 # size -n so each run lasts >= 5 s (default 3)
@@ -20,6 +22,11 @@
  * large enough that the faster server needs at least --seconds (default 3)
  * per run, as the issue asks (-n large enough for >= 3 s each).
  *
+ * Progress lines ("[k/N] round 1/3 set -P 1 -n 100000 on tredis") go to
+ * stderr. Every process it starts (servers, redis-benchmark, the extra
+ * scripts) and every temp dir is owned (bench/util.ts): Ctrl-C and SIGTERM
+ * stop them all and remove the dirs.
+ *
  * Each (test, pipeline) pair runs redis-benchmark once per server per round,
  * servers alternating (the order flips every round), so slow drift of the
  * machine's load hits both the same. Reported numbers are medians over the
@@ -32,11 +39,11 @@
  * --no-extra (or options that only make sense for throughput: --tredis,
  * --dist, --no-redis) is given.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { Conn, freePort, spawnOwned, ownedTempDir, removeOwnedDir, runOwned } from './util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -57,6 +64,58 @@ const TARGETS: Record<string, [number, number | null]> = {
   MSET: [0.8, null],
 };
 const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset';
+const QUICK_TESTS = 'ping_mbulk,set,get';
+/** redis-benchmark -t names (7.0). */
+const KNOWN_TESTS = new Set([
+  'ping_inline', 'ping_mbulk', 'ping', 'set', 'get', 'incr', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'hset', 'spop',
+  'zadd', 'zpopmin', 'lrange', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset', 'xadd',
+]);
+
+const USAGE = `Usage: npm run bench -- [options]
+       node dist/bench/run.js [options]
+
+redis-benchmark against redis-server and tredis in the same run, printing
+requests/s, server CPU per request and the tredis/redis ratios; then the
+background save (bench/bgsave.ts) and full sync (bench/replication.ts)
+side-by-side scripts. Needs redis-server, redis-benchmark and redis-cli.
+
+  --help                 this text
+  --quick                a short run (about a minute): tests ${QUICK_TESTS}, 1 round,
+                         no warm-up, -n 20000 (100000 pipelined), no extra scripts
+  --tests a,b,c          redis-benchmark -t tests (default ${DEFAULT_TESTS})
+  --pipelines 1,16       -P values (default 1,16)
+  --rounds N             alternating rounds, medians reported (default 3)
+  --n N / --np N         fixed -n unpipelined / pipelined (default: sized from the warm-up)
+  --seconds S            size -n so each run lasts >= S seconds (default 3)
+  --warmup N             requests of the unmeasured warm-up per test (default 50000; 0 = none)
+  --c N                  clients (default 50)
+  --random N             -r N: random keys (__rand_int__)
+  --tredis label=dist    also run another tredis build side by side
+  --dist dir             the build measured as "tredis" (default: this checkout's dist)
+  --node-arg arg         extra node option for the tredis servers (repeatable)
+  --no-redis             tredis only
+  --json file            raw numbers as JSON
+  --no-extra             only the throughput tables
+
+Progress lines go to stderr. Ctrl-C or SIGTERM stops every process the
+benchmark started and removes its temp dirs.
+`;
+const VALUE_OPTIONS = new Set(['tests', 'pipelines', 'rounds', 'n', 'np', 'seconds', 'warmup', 'c', 'random', 'tredis', 'dist', 'node-arg', 'json']);
+const FLAG_OPTIONS = new Set(['help', 'quick', 'no-redis', 'no-extra']);
+
+/** An unknown option or a missing value: the message, else null. */
+function checkArgv(argv: string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) return `unexpected argument '${a}'`;
+    const name = a.slice(2);
+    if (FLAG_OPTIONS.has(name)) continue;
+    if (!VALUE_OPTIONS.has(name)) return `unknown option '${a}'`;
+    if (i + 1 >= argv.length) return `option '${a}' needs a value`;
+    i++;
+  }
+  return null;
+}
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,25 +130,24 @@ function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function cli(port: number, ...argv: string[]): string {
-  const r = spawnSync('redis-cli', ['-p', String(port), ...argv], { encoding: 'utf8' });
-  return r.stdout ?? '';
+/** One command to a server; its raw reply ('' when the server is not reachable). */
+async function cli(port: number, ...argv: string[]): Promise<string> {
+  try {
+    const c = await Conn.open(port);
+    try {
+      return await c.call(...argv);
+    } finally {
+      c.close();
+    }
+  } catch {
+    return '';
+  }
 }
 
 async function waitPing(port: number, proc: ChildProcess): Promise<void> {
   for (let i = 0; i < 400; i++) {
     if (proc.exitCode !== null) throw new Error(`server on ${port} exited with ${proc.exitCode}`);
-    if (cli(port, 'PING').includes('PONG')) return;
+    if ((await cli(port, 'PING')).includes('PONG')) return;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`server on ${port} did not start`);
@@ -105,15 +163,12 @@ interface Srv {
 
 async function start(label: string, kind: 'redis' | 'tredis', dist: string, nodeArgs: string[]): Promise<Srv> {
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
+  const dir = ownedTempDir(`bench-${kind}-`);
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', '--logfile', path.join(dir, 'log')];
   const proc =
     kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [...nodeArgs, path.join(dist, 'src', 'main.js'), ...common], {
-          stdio: 'ignore',
-          cwd: dir,
-        });
+      ? spawnOwned('redis-server', common)
+      : spawnOwned(process.execPath, [...nodeArgs, path.join(dist, 'src', 'main.js'), ...common], { cwd: dir });
   await waitPing(port, proc);
   return { label, kind, port, proc, dir };
 }
@@ -136,12 +191,13 @@ const CLK_TCK = (() => {
 })();
 
 /** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
-function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Array<{ name: string; rps: number; cpuUs: number }> {
+async function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Promise<Array<{ name: string; rps: number; cpuUs: number }>> {
   const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', test, '-P', String(pipeline)];
   if (random > 0) a.push('-r', String(random));
   const pid = srv.proc.pid!;
   const cpu0 = cpuSeconds(pid);
-  const r = spawnSync('redis-benchmark', a, { encoding: 'utf8', timeout: 600000 });
+  // async and owned: a signal meanwhile stops it (spawnSync would hold the signal until it ended)
+  const r = await runOwned('redis-benchmark', a, { timeoutMs: 600000 });
   const cpu1 = cpuSeconds(pid);
   const out: Array<{ name: string; rps: number; cpuUs: number }> = [];
   for (const line of (r.stdout ?? '').split('\n')) {
@@ -175,32 +231,48 @@ function extraScripts(): string[] {
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (flag('help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const bad = checkArgv(argv);
+  if (bad !== null) {
+    process.stderr.write(`${bad}\n\n${USAGE}`);
+    process.exit(1);
+  }
+  const quick = flag('quick');
   for (const tool of ['redis-benchmark', 'redis-server', 'redis-cli']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       console.error(`${tool} not found: apt-get install redis-server redis-tools`);
       process.exit(1);
     }
   }
-  const tests = arg('tests', DEFAULT_TESTS).toLowerCase().split(',').filter(Boolean);
+  const tests = arg('tests', quick ? QUICK_TESTS : DEFAULT_TESTS).toLowerCase().split(',').filter(Boolean);
+  const unknown = tests.filter((t) => !KNOWN_TESTS.has(t));
+  if (unknown.length > 0 || tests.length === 0) {
+    process.stderr.write(`unknown test(s) for --tests: ${unknown.join(',') || '(none given)'}; redis-benchmark -t knows ${[...KNOWN_TESTS].join(',')}\n`);
+    process.exit(1);
+  }
   const pipelines = arg('pipelines', '1,16').split(',').map(Number);
-  const fixedN = process.argv.includes('--n');
-  const n1 = Number(arg('n', '100000'));
+  const fixedN = process.argv.includes('--n') || quick;
+  const n1 = Number(arg('n', quick ? '20000' : '100000'));
   const nP = Number(arg('np', String(n1 * 5)));
   const seconds = Number(arg('seconds', '3'));
-  const rounds = Number(arg('rounds', '3'));
+  const rounds = Number(arg('rounds', quick ? '1' : '3'));
   const clients = Number(arg('c', '50'));
   const random = Number(arg('random', '0'));
   const nodeArgs = args('node-arg');
   const jsonOut = arg('json', '');
-  const warmup = Number(arg('warmup', '50000'));
+  const warmup = Number(arg('warmup', quick ? '0' : '50000'));
+  for (const [name, v] of [['rounds', rounds], ['n', n1], ['np', nP], ['seconds', seconds], ['c', clients], ['warmup', warmup], ['random', random]] as const) {
+    if (!Number.isFinite(v) || v < 0) {
+      process.stderr.write(`--${name} needs a number\n`);
+      process.exit(1);
+    }
+  }
 
   const servers: Srv[] = [];
-  const cleanup = (): void => {
-    for (const s of servers) {
-      s.proc.kill('SIGKILL');
-      fs.rmSync(s.dir, { recursive: true, force: true });
-    }
-  };
   /** Stop the servers with SIGTERM first (node writes --cpu-prof profiles on a clean exit), SIGKILL after 10 s. */
   const stop = async (): Promise<void> => {
     await Promise.all(
@@ -208,7 +280,10 @@ async function main(): Promise<void> {
         (s) =>
           new Promise<void>((resolve) => {
             if (s.proc.exitCode !== null || s.proc.signalCode !== null) return resolve();
-            const t = setTimeout(resolve, 10000);
+            const t = setTimeout(() => {
+              s.proc.kill('SIGKILL');
+              resolve();
+            }, 10000);
             s.proc.once('exit', () => {
               clearTimeout(t);
               resolve();
@@ -217,12 +292,15 @@ async function main(): Promise<void> {
           }),
       ),
     );
-    cleanup();
+    for (const s of servers) removeOwnedDir(s.dir);
   };
-  process.on('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  let step = 0;
+  let totalSteps = 0;
+  /** One progress line on stderr (stdout keeps the tables). */
+  const progress = (what: string): void => {
+    step++;
+    process.stderr.write(`[${String(step).padStart(String(totalSteps).length)}/${totalSteps}] ${what}\n`);
+  };
   try {
     if (!flag('no-redis')) servers.push(await start('redis', 'redis', '', []));
     servers.push(await start('tredis', 'tredis', path.resolve(arg('dist', path.join(ROOT, 'dist'))), nodeArgs));
@@ -231,6 +309,7 @@ async function main(): Promise<void> {
       servers.push(await start(spec.slice(0, eq), 'tredis', path.resolve(spec.slice(eq + 1)), nodeArgs));
     }
     const redisVersion = /v=([\d.]+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? '?';
+    totalSteps = (warmup > 0 ? servers.length * pipelines.length * tests.length : 0) + rounds * pipelines.length * tests.length * servers.length;
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, ${os.platform()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`node ${process.version}, redis-server ${redisVersion}, redis-benchmark -c ${clients}${random > 0 ? ` -r ${random}` : ''}, ${rounds} alternating rounds, medians`);
 
@@ -241,13 +320,14 @@ async function main(): Promise<void> {
       for (const srv of servers) {
         for (const pipeline of pipelines) {
           for (const t of tests) {
-            for (const o of bench(srv, t, warmup, pipeline, clients, random)) {
+            progress(`warm-up ${t} -P ${pipeline} on ${srv.label}`);
+            for (const o of await bench(srv, t, warmup, pipeline, clients, random)) {
               if (o.name.includes('needed to benchmark')) continue;
               const k = `${t}/${pipeline}`;
               sized.set(k, Math.max(sized.get(k) ?? 0, o.rps));
             }
           }
-          cli(srv.port, 'FLUSHALL');
+          await cli(srv.port, 'FLUSHALL');
         }
       }
     }
@@ -259,6 +339,7 @@ async function main(): Promise<void> {
       return Math.max(floor, Math.ceil((rps * seconds * 1.15) / 10000) * 10000);
     };
     if (!fixedN) console.log(`-n per test sized from the warm-up so each run lasts >= ${seconds} s on the faster server`);
+    if (quick) console.log('--quick: no warm-up (tredis is not JIT-compiled yet), one round, small -n: the ratios are indicative only');
 
     const results: Record<string, unknown>[] = [];
     const fails = new Map<string, number>();
@@ -271,8 +352,12 @@ async function main(): Promise<void> {
           const order = r % 2 === 0 ? servers : [...servers].reverse();
           const n = requestsFor(t, pipeline);
           for (const srv of order) {
-            cli(srv.port, 'FLUSHALL');
-            for (const o of bench(srv, t, n, pipeline, clients, random)) {
+            await cli(srv.port, 'FLUSHALL');
+            progress(`round ${r + 1}/${rounds} ${t} -P ${pipeline} -n ${n} on ${srv.label}`);
+            const got = await bench(srv, t, n, pipeline, clients, random);
+            const main = got.find((o) => !o.name.includes('needed to benchmark'));
+            if (main) process.stderr.write(`    ${main.name}: ${fmt(main.rps)} requests/s\n`);
+            for (const o of got) {
               if (o.name.includes('needed to benchmark')) continue;
               nOf.set(o.name, n);
               let m = samples.get(o.name);
@@ -332,10 +417,11 @@ async function main(): Promise<void> {
     await stop();
   }
   const extra = extraScripts();
-  if (!flag('no-extra') && !flag('no-redis') && args('tredis').length === 0 && !process.argv.includes('--dist')) {
+  if (!quick && !flag('no-extra') && !flag('no-redis') && args('tredis').length === 0 && !process.argv.includes('--dist')) {
     for (const script of extra) {
       console.log(`\n=== ${path.relative(ROOT, script)} ===`);
-      spawnSync(process.execPath, [script], { stdio: 'inherit', timeout: 30 * 60 * 1000 });
+      // owned: on a signal it gets SIGTERM and cleans up its own servers and dirs
+      await runOwned(process.execPath, [script], { inherit: true, timeoutMs: 30 * 60 * 1000 });
     }
   } else if (extra.length > 0) {
     console.log(`\nother side-by-side benchmarks (run them directly): ${extra.map((f) => `node ${path.relative(ROOT, f)}`).join(', ')}`);

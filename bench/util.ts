@@ -1,9 +1,14 @@
 /**
  * Shared pieces of the side-by-side benchmark scripts: command-line options,
- * a minimal one-request-at-a-time RESP client, free loopback ports.
+ * a minimal one-request-at-a-time RESP client, free loopback ports, and the
+ * children and temp dirs a script owns (stopped and removed on exit, Ctrl-C
+ * and SIGTERM: spawnOwned, ownedTempDir, runOwned).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /** Value of `--name value` on the command line, or def. */
 export function arg(name: string, def: string): string {
@@ -155,4 +160,99 @@ export function replaceDocSection(file: string, heading: string, section: string
     text = text.replace(/\n*$/, '\n\n') + section;
   }
   fs.writeFileSync(file, text);
+}
+
+// ---------------------------------------------------------------- processes and temp dirs
+
+/** Every child process and temp dir a bench script started: stopped and removed on exit and on SIGINT/SIGTERM/SIGHUP. */
+const ownedProcs = new Set<ChildProcess>();
+const ownedDirs = new Set<string>();
+let handlersInstalled = false;
+
+/** Start a child process that is stopped whatever happens to this script. */
+export function spawnOwned(cmd: string, argv: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+  installCleanup();
+  const p = spawn(cmd, argv, { stdio: 'ignore', ...opts });
+  ownedProcs.add(p);
+  p.once('exit', () => ownedProcs.delete(p));
+  p.once('error', () => ownedProcs.delete(p));
+  return p;
+}
+
+/** A fresh temp dir that is removed when the script ends, however it ends. */
+export function ownedTempDir(prefix: string): string {
+  installCleanup();
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  ownedDirs.add(d);
+  return d;
+}
+
+/** Remove an owned temp dir now. */
+export function removeOwnedDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  ownedDirs.delete(dir);
+}
+
+function killAll(sig: NodeJS.Signals): void {
+  for (const p of ownedProcs) {
+    try {
+      if (p.exitCode === null && p.signalCode === null) p.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function removeAllDirs(): void {
+  for (const d of [...ownedDirs]) removeOwnedDir(d);
+}
+
+/**
+ * On SIGINT/SIGTERM/SIGHUP: SIGTERM to every owned process (a child bench
+ * script then cleans up its own), up to 5 s for them to exit, SIGKILL for the
+ * rest, temp dirs removed, exit 128+signal. On a normal exit: SIGKILL and remove.
+ */
+function installCleanup(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', () => {
+    killAll('SIGKILL');
+    removeAllDirs();
+  });
+  let stopping = false;
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`\n${sig}: stopping ${ownedProcs.size} process(es), removing ${ownedDirs.size} temp dir(s)\n`);
+      killAll('SIGTERM');
+      const deadline = Date.now() + 5000;
+      const wait = (): void => {
+        if (ownedProcs.size > 0 && Date.now() < deadline) {
+          setTimeout(wait, 50);
+          return;
+        }
+        killAll('SIGKILL');
+        removeAllDirs();
+        process.exit(code);
+      };
+      wait();
+    });
+  }
+}
+
+/** Run a program to its end (owned: a signal stops it too); its stdout and exit code. */
+export function runOwned(cmd: string, argv: readonly string[], opts: { timeoutMs?: number; inherit?: boolean } = {}): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawnOwned(cmd, argv, { stdio: opts.inherit ? 'inherit' : ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout?.setEncoding('utf8');
+    p.stdout?.on('data', (d: string) => (out += d));
+    const t = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : null;
+    p.once('error', () => resolve({ code: null, stdout: out }));
+    p.once('close', (code) => {
+      if (t) clearTimeout(t);
+      resolve({ code, stdout: out });
+    });
+  });
 }

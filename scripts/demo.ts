@@ -119,6 +119,8 @@ async function main(): Promise<void> {
   const once = process.argv.includes('--once');
   const ports = await choosePorts();
   const [master, ...replicas] = ports;
+  // the master serves the replication dashboard (http-port): 8080 when free
+  const httpPort = (await portFree(8080)) ? 8080 : await anyFreePort();
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(dir, { recursive: true });
       const lines = [`# tredis demo: ${port === master ? 'master' : 'replica'}`, 'bind 127.0.0.1', `port ${port}`, `dir ${dir}`, `logfile ${path.join(dir, 'tredis.log')}`, `dbfilename dump${port}.rdb`, 'save ""'];
       if (port !== master) lines.push(`slaveof 127.0.0.1 ${master}`, 'slave-read-only yes');
-      else lines.push('repl-diskless-sync-delay 0');
+      else lines.push('repl-diskless-sync-delay 0', `http-port ${httpPort}`);
       const conf = path.join(dir, `redis${port}.conf`);
       fs.writeFileSync(conf, lines.join('\n') + '\n');
       const child = spawn(process.execPath, [BIN, conf], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n127.0.0.1:${port}> INFO replication\n${String(await call(port, 'INFO', 'replication')).replace(/\r\n/g, '\n')}`);
     }
     process.stdout.write(`\nLogs and configs are in ${DATA}/<port>/. Try: tredis-cli -p ${replicas[0]} INFO replication\n`);
+    process.stdout.write(`Replication dashboard: http://127.0.0.1:${httpPort}/ (metrics: /metrics, JSON: /api/topology)\n`);
     if (once) return void (await stop(0));
     process.stdout.write('Press Ctrl-C to stop.\n');
     setInterval(() => {}, 1 << 30);

@@ -2,8 +2,11 @@
  * Embedding API: start a real tredis inside the calling Node process.
  *
  *   const server = await createServer({ port: 0 });
- *   // ... connect any Redis client to 127.0.0.1:server.port ...
+ *   const client = await connect(server.port);   // or any Redis client on 127.0.0.1:server.port
+ *   await client.call('SET', 'k', 'v');
+ *   client.close();
  *   await server.close();
+ * The ESM entry (esm/index.mjs) re-exports this module; `tredis/testing` is src/testing.ts.
  */
 import * as os from 'node:os';
 import * as fs from 'node:fs';
@@ -14,6 +17,8 @@ import type { Directive } from './config/parse';
 
 export { Server } from './server/server';
 export type { ServerOptions } from './server/server';
+export { connect, ReplyError, type TredisClient, type ReplyValue } from './client';
+export { tredisVersion } from './version';
 
 /** A running embedded server. */
 export interface TredisServer {

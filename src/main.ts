@@ -15,8 +15,9 @@ import { logTimestamp } from './server/logger';
 import { bytesToText, textToBytes } from './config/bytes';
 import { StartupExit } from './util/startup-exit';
 import { strerror } from './util/strerror';
+import { REDIS_VERSION, tredisVersion } from './version';
 
-const VERSION = 'Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=tredis';
+const VERSION = `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=tredis-${tredisVersion()}`;
 
 function usage(): void {
   process.stderr.write(

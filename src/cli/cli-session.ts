@@ -11,6 +11,7 @@ import { CliExit, type Output, sleep } from './io';
 import { cliVersion, type CliConfig } from './options';
 import { ConnectionError, RespConnection, type ConnectTarget } from './resp-connection';
 import type { Reply } from '../protocol/reply-parser';
+import type { ModeContext } from './modes';
 import { encodeCommand } from '../protocol/reply';
 import { strerror } from '../util/strerror';
 
@@ -52,6 +53,13 @@ export class CliSession {
   dbnum = 0;
   private inMulti = false;
   private preMultiDbnum = 0;
+  /** The connection and outputs for the long-running modes (src/cli/modes.ts); null when not connected. */
+  modeContext(): ModeContext | null {
+    return this.conn === null ? null : { cfg: this.cfg, conn: this.conn, out: this.out, err: this.err };
+  }
+
+  /** redis-cli's pref.hints (`:set hints` / `:set nohints`): hints after the prompt's input. */
+  hints = true;
   /** True in REPL / piped-stdin mode (redis-cli config.interactive). */
   interactive = false;
   monitorMode = false;

@@ -4,6 +4,7 @@
  * COMMAND DOCS reply, rendering argument syntax the way help.h was generated.
  */
 import type { Reply } from '../protocol/reply-parser';
+import { splitArgs } from '../util/split-args';
 
 /** One command in the help table. */
 export interface HelpEntry {
@@ -148,4 +149,37 @@ export function helpText(args: readonly string[], entries: readonly HelpEntry[],
 /** Group names for "help @<tab>" completion. */
 export function helpGroups(entries: readonly HelpEntry[]): string[] {
   return [...new Set(entries.map((e) => e.group).filter((g) => g !== ''))].sort();
+}
+
+/**
+ * redis-cli's hintsCallback(): for the command typed so far (longest
+ * matching multi-word entry), its params minus the arguments already typed
+ * (stopping at the first optional `[`), with a leading space unless the line
+ * ends in a space. null when there is nothing to hint.
+ */
+export function cliHint(buf: string, entries: readonly HelpEntry[]): string | null {
+  const argv = splitArgs(buf);
+  if (argv === null || argv.length === 0) return null;
+  const endspace = buf.length > 0 && /\s/.test(buf[buf.length - 1]);
+  let entry: HelpEntry | null = null;
+  let matchlen = 0;
+  for (const e of entries) {
+    const raw = e.words;
+    if (raw.length > argv.length) continue;
+    let j = 0;
+    while (j < raw.length && raw[j].toLowerCase() === argv[j].toLowerCase()) j++;
+    if (j === raw.length && raw.length > matchlen) {
+      matchlen = raw.length;
+      entry = e;
+    }
+  }
+  if (entry === null) return null;
+  let hint = entry.params;
+  let toremove = argv.length - matchlen;
+  while (toremove > 0 && hint.length > 0) {
+    if (hint[0] === '[') break;
+    if (hint[0] === ' ') toremove--;
+    hint = hint.slice(1);
+  }
+  return endspace ? hint : ' ' + hint;
 }

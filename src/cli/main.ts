@@ -5,6 +5,7 @@
  */
 import { CliSession } from './cli-session';
 import { CliExit, LineReader, Output } from './io';
+import { latencyMode, bigKeysMode, statMode } from './modes';
 import { parseOptions, unquote, type CliConfig } from './options';
 import { runRepl } from './repl';
 
@@ -116,6 +117,17 @@ export async function main(argv: string[]): Promise<number> {
   const session = new CliSession(cfg, { stdout: out, stderr: writeStderr });
   try {
     if (cfg.askpass) cfg.auth = await askPassword('Please input password: ');
+    // redis-cli's order: latency, pipe, bigkeys, memkeys, stat, scan
+    if (cfg.latencyMode || cfg.bigkeys || cfg.memkeys || cfg.statMode) {
+      if (!cfg.pipeMode || cfg.latencyMode) {
+        if (!(await session.connect(false, false))) return 1;
+        const ctx = session.modeContext()!;
+        if (cfg.latencyMode) return await latencyMode(ctx, cfg.latencyHistory);
+        if (cfg.bigkeys) return await bigKeysMode(ctx, false, 0);
+        if (cfg.memkeys) return await bigKeysMode(ctx, true, cfg.memkeysSamples);
+        return await statMode(ctx);
+      }
+    }
     if (cfg.pipeMode) {
       return await session.pipeMode(process.stdin as AsyncIterable<Buffer | string>);
     }

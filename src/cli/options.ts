@@ -3,7 +3,7 @@
  * parseOptions()/parseRedisUri()/parseEnv().
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { tredisVersion } from '../version';
 import type { OutputMode } from './format';
 import { splitArgs } from '../util/split-args';
 
@@ -39,6 +39,15 @@ export interface CliConfig {
   quotedInput: boolean;
   askpass: boolean;
   clusterMode: boolean;
+  /** --stat */
+  statMode: boolean;
+  /** --latency / --latency-history */
+  latencyMode: boolean;
+  latencyHistory: boolean;
+  /** --bigkeys, --memkeys [--memkeys-samples n] */
+  bigkeys: boolean;
+  memkeys: boolean;
+  memkeysSamples: number;
   verbose: boolean;
   eval: string | null;
   pipeMode: boolean;
@@ -59,15 +68,7 @@ export interface TtyInfo {
 
 /** Version string printed by -v/--version and in the usage text. */
 export function cliVersion(): string {
-  let own = '';
-  try {
-    const pkgPath = path.join(__dirname, '..', '..', '..', 'package.json');
-    const pkg: unknown = JSON.parse(fs.readFileSync(pkgPath, 'utf8'));
-    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') own = pkg.version;
-  } catch {
-    own = '';
-  }
-  return own === '' ? COMPAT_VERSION : `${COMPAT_VERSION} (tredis ${own})`;
+  return `${COMPAT_VERSION} (tredis ${tredisVersion()})`;
 }
 
 /** C atoi(): leading optional sign and digits, 0 when absent. */
@@ -169,21 +170,15 @@ const UNSUPPORTED_WITH_ARG = new Set([
   '--lru-test',
   '--rdb',
   '--functions-rdb',
-  '--memkeys-samples',
   '--intrinsic-latency',
   '--cluster',
 ]);
 const UNSUPPORTED_FLAGS = new Set([
   '--tls',
   '--insecure',
-  '--stat',
-  '--latency',
-  '--latency-history',
   '--latency-dist',
   '--replica',
   '--slave',
-  '--bigkeys',
-  '--memkeys',
   '--hotkeys',
   '--ldb',
   '--ldb-sync-mode',
@@ -211,7 +206,8 @@ Usage: tredis-cli [OPTIONS] [cmd [arg [arg ...]]]
   -r <repeat>        Execute specified command N times.
   -i <interval>      When -r is used, waits <interval> seconds per command.
                      It is possible to specify sub-second times like -i 0.1.
-                     This interval is also used in --scan per cycle.
+                     This interval is also used in --scan and --stat per cycle.
+                     and in --bigkeys, --memkeys per 100 cycles.
   -n <db>            Database number.
   -2                 Start session in RESP2 protocol mode.
   -3                 Start session in RESP3 protocol mode.
@@ -219,7 +215,6 @@ Usage: tredis-cli [OPTIONS] [cmd [arg [arg ...]]]
   -X                 Read <tag> argument from STDIN (see example below).
   -d <delimiter>     Delimiter between response bulks for raw formatting (default: \\n).
   -D <delimiter>     Delimiter between responses for raw formatting (default: \\n).
-  -c                 Enable cluster mode (follow -ASK and -MOVED redirections).
   -e                 Return exit error code when command execution fails.
   --raw              Use raw formatting for replies (default when STDOUT is
                      not a tty).
@@ -230,12 +225,27 @@ Usage: tredis-cli [OPTIONS] [cmd [arg [arg ...]]]
   --quoted-json      Same as --json, but produce ASCII-safe quoted strings, not Unicode.
   --show-pushes <yn> Whether to print RESP3 PUSH messages.  Enabled by default when
                      STDOUT is a tty but can be overridden with --show-pushes no.
+  --stat             Print rolling stats about server: mem, clients, ...
+  --latency          Enter a special mode continuously sampling latency.
+                     If you use this mode in an interactive session it runs
+                     forever displaying real-time stats. Otherwise if --raw or
+                     --csv is specified, or if you redirect the output to a non
+                     TTY, it samples the latency for 1 second (you can use
+                     -i to change the interval), then produces a single output
+                     and exits.
+  --latency-history  Like --latency but tracking latency changes over time.
+                     Default time interval is 15 sec. Change it using -i.
   --pipe             Transfer raw Redis protocol from stdin to server.
   --pipe-timeout <n> In --pipe mode, abort with error if after sending all data.
                      no reply is received within <n> seconds.
                      Default timeout: 30. Use 0 to wait forever.
+  --bigkeys          Sample Redis keys looking for keys with many elements (complexity).
+  --memkeys          Sample Redis keys looking for keys consuming a lot of memory.
+  --memkeys-samples <n> Sample Redis keys looking for keys consuming a lot of memory.
+                     And define number of key elements to sample
   --scan             List all keys using the SCAN command.
-  --pattern <pat>    Keys pattern when using the --scan option (default: *).
+  --pattern <pat>    Keys pattern when using the --scan or --bigkeys
+                     options (default: *).
   --quoted-pattern <pat> Same as --pattern, but the specified string can be
                          quoted, in order to pass an otherwise non binary-safe string.
   --count <count>    Count option when using --scan.
@@ -291,6 +301,12 @@ export function defaultConfig(tty: TtyInfo): CliConfig {
     quotedInput: false,
     askpass: false,
     clusterMode: false,
+    statMode: false,
+    latencyMode: false,
+    latencyHistory: false,
+    bigkeys: false,
+    memkeys: false,
+    memkeysSamples: 0,
     verbose: false,
     eval: null,
     pipeMode: false,
@@ -348,6 +364,19 @@ export function parseOptions(argv: readonly string[], tty: TtyInfo, env: NodeJS.
       cfg.pipeTimeout = atoi(next());
       if (cfg.pipeTimeout < 0) cfg.pipeTimeout = 30;
     } else if (a === '--scan') cfg.scanMode = true;
+    else if (a === '--stat') cfg.statMode = true;
+    else if (a === '--latency') cfg.latencyMode = true;
+    else if (a === '--latency-history') {
+      cfg.latencyMode = true;
+      cfg.latencyHistory = true;
+    } else if (a === '--bigkeys') cfg.bigkeys = true;
+    else if (a === '--memkeys') {
+      cfg.memkeys = true;
+      cfg.memkeysSamples = 0;
+    } else if (a === '--memkeys-samples' && !lastarg) {
+      cfg.memkeys = true;
+      cfg.memkeysSamples = atoi(next());
+    }
     else if (a === '--pattern' && !lastarg) cfg.pattern = Buffer.from(next(), 'utf8');
     else if (a === '--quoted-pattern' && !lastarg) {
       const p = unquote(next());

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { CliSession } from './cli-session';
-import { helpGroups, type HelpEntry } from './help';
+import { cliHint, helpGroups, type HelpEntry } from './help';
 import { CliExit, LineReader, type Output } from './io';
 import { atoi } from './options';
 import { splitArgs } from '../util/split-args';
@@ -158,7 +158,9 @@ async function handleLine(ctx: ReplContext, line: Buffer): Promise<boolean> {
   if (words[0].startsWith(':')) {
     if (first === ':set' && words.length >= 2) {
       const pref = words[1].toLowerCase();
-      if (pref !== 'hints' && pref !== 'nohints') await out.write(`unknown redis-cli preference '${words[1]}'\n`);
+      if (pref === 'hints') session.hints = true;
+      else if (pref === 'nohints') session.hints = false;
+      else await out.write(`unknown redis-cli preference '${words[1]}'\n`);
     } else {
       await out.write(`unknown redis-cli internal command '${words[0]}'\n`);
     }
@@ -224,7 +226,7 @@ class TerminalInput {
   private wake: (() => void) | null = null;
   private closed = false;
 
-  constructor(history: History, completer: (line: string) => [string[], string]) {
+  constructor(history: History, completer: (line: string) => [string[], string], hint: (line: string) => string | null = () => null) {
     this.rl = readline.createInterface({
       input: process.stdin,
       output: process.stdout,
@@ -236,6 +238,7 @@ class TerminalInput {
       tabSize: 8,
     });
     this.rl.on('line', (l: string) => this.push(l));
+    this.showHints(hint);
     this.rl.on('SIGINT', () => {
       process.stdout.write('\n');
       this.push(null);
@@ -244,6 +247,31 @@ class TerminalInput {
       if (!this.closed) process.stdout.write('\n');
       this.closed = true;
       this.push(null);
+    });
+  }
+
+  /**
+   * linenoise's hints: after each key, the hint for the line so far is drawn
+   * in gray after it (only when the cursor is at the end of the line), and
+   * wiped before Enter so the submitted line stays clean.
+   */
+  private showHints(hint: (line: string) => string | null): void {
+    const rl = this.rl as readline.Interface & { line: string; cursor: number };
+    const out = process.stdout;
+    process.stdin.prependListener('keypress', (_s: string, key: { name?: string } | undefined) => {
+      if ((key?.name === 'return' || key?.name === 'enter') && rl.cursor === rl.line.length) out.write('\x1b[0K');
+    });
+    process.stdin.on('keypress', (_s: string, key: { name?: string } | undefined) => {
+      if (this.closed || key?.name === 'return' || key?.name === 'enter' || rl.cursor !== rl.line.length) return;
+      let h = hint(rl.line);
+      if (h === null || h === '') {
+        out.write('\x1b[0K');
+        return;
+      }
+      const room = (out.columns || 80) - rl.getPrompt().length - rl.line.length - 1;
+      if (room <= 0) return;
+      h = h.slice(0, room);
+      out.write(`\x1b[0K\x1b[0;90;49m${h}\x1b[0m\x1b[${h.length}D`);
     });
   }
 
@@ -308,7 +336,7 @@ async function ttyRepl(ctx: ReplContext): Promise<number> {
   const { session } = ctx;
   const history = ctx.history ?? new History(null);
   const entries = await session.loadHelp();
-  const input = new TerminalInput(history, makeCompleter(entries));
+  const input = new TerminalInput(history, makeCompleter(entries), (line) => (session.hints ? cliHint(line, entries) : null));
   try {
     for (;;) {
       const line = await input.read(session.connected ? session.prompt : 'not connected> ');

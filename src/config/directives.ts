@@ -120,6 +120,7 @@ type S = readonly [name: string, def: string, flags: Flags, aliases?: readonly s
 const strings = [
   ['aclfile', '', ''],
   ['unixsocket', '', 'n'],
+  ['http-bind', '127.0.0.1', 'h'],
   ['pidfile', '', 'n'],
   ['replica-announce-ip', '', 'mn', ['slave-announce-ip']],
   ['masteruser', '', 'msn'],
@@ -178,6 +179,8 @@ type N = readonly [name: string, def: string, min: bigint, max: bigint, flags: F
 const numerics = [
   ['databases', '16', 1n, INT_MAX, '', 'i'],
   ['port', '6379', 0n, 65535n, 'm', 'i'],
+  // tredis-only (src/http): hidden, so CONFIG GET * lists what redis-server lists
+  ['http-port', '0', 0n, 65535n, 'h', 'i'],
   ['io-threads', '1', 1n, 128n, '', 'i'],
   ['auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'm', 'i'],
   ['cluster-replica-validity-factor', '10', 0n, INT_MAX, 'm', 'i', ['cluster-slave-validity-factor']],

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Server } from '../server/server';
 import type { Command } from '../commands/spec';
 import { memoryStats, bytesToHuman } from './memory';
+import { REDIS_VERSION, tredisVersion } from '../version';
 
 /** The lines of one section: `name:value`. */
 export type InfoFields = Array<[string, string | number]>;
@@ -111,7 +112,8 @@ function serverSection(s: Server): InfoFields {
   const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
   const exe = process.argv[1] ? path.resolve(process.argv[1]) : process.execPath;
   return [
-    ['redis_version', '7.0.15'],
+    ['redis_version', REDIS_VERSION],
+    ['tredis_version', tredisVersion()],
     ['redis_git_sha1', '00000000'],
     ['redis_git_dirty', 0],
     ['redis_build_id', BUILD_ID],
@@ -336,27 +338,27 @@ function errorStatsSection(s: Server): InfoFields {
 }
 
 /**
- * latency_percentiles_usec_<cmd>: Redis keeps an HDR histogram per command;
- * tredis keeps only call counts and total time, so every percentile reports
- * the mean latency (formatted as Redis's "%.3f").
+ * latency_percentiles_usec_<cmd>:p50=...,p99=... from each command's HDR
+ * histogram (fillPercentileDistributionLatencies): labels are "%f" with
+ * trailing zeros trimmed, values hdr_value_at_percentile / 1000 as "%.3f".
  */
 function latencyStatsSection(s: Server): InfoFields {
   const out: InfoFields = [];
   const percentiles = s.config.settings.latencyTrackingInfoPercentiles;
   if (!s.config.settings.latencyTracking) return out;
   for (const c of allCommands(s)) {
-    const st = c.stats;
-    if (st.calls === 0) continue;
-    const mean = (st.usec / st.calls).toFixed(3);
-    const parts = percentiles.map((p) => `p${formatPercentile(p)}=${mean}`);
+    const h = s.latency.histograms.get(c);
+    if (h === undefined || h.total === 0) continue;
+    const parts = percentiles.map((p) => `p${formatPercentile(p)}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
     out.push([`latency_percentiles_usec_${c.fullName}`, parts.join(',')]);
   }
   return out;
 }
 
-/** "%.17g" with trailing zeros dropped, like Redis's percentile labels (50, 99, 99.9). */
+/** sprintf("%f") then trimDoubleString, as Redis labels percentiles (50, 99, 99.9, 12.5, 0). */
 function formatPercentile(p: number): string {
-  return String(Number(p.toPrecision(15)));
+  const f = p.toFixed(6);
+  return f.includes('.') ? f.replace(/0+$/, '').replace(/\.$/, '') : f;
 }
 
 function keyspaceSection(s: Server): InfoFields {

@@ -71,14 +71,14 @@ export class LatencyHistogram {
     return out;
   }
 
-  /** hdr_value_at_percentile (ns). */
+  /** hdr_value_at_percentile (ns): the highest equivalent value of the bucket reaching the count (the lowest for p0). */
   valueAtPercentile(p: number): number {
     if (this.total === 0) return 0;
     const want = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.total + 0.5));
     let acc = 0;
     for (const k of this.sortedKeys()) {
       acc += this.countOf(k);
-      if (acc >= want) return LatencyHistogram.highest(k);
+      if (acc >= want) return p === 0 ? k : LatencyHistogram.highest(k);
     }
     return 0;
   }

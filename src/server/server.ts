@@ -16,6 +16,8 @@ import { DIRECTIVES } from '../config/directives';
 import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost, type Entry } from '../keyspace/database';
 import { lfuDecrAndReturn, lfuLogIncr } from '../keyspace/lfu';
 import { Logger } from './logger';
+import { HttpDashboard } from '../http/http';
+import { StartupExit } from '../persistence/aof/aof';
 import type { Client } from './client';
 import { buildCommandTable } from '../commands/table';
 import type { Command } from '../commands/spec';
@@ -92,6 +94,8 @@ export class Server implements DbHost {
   readonly connections: Connections;
   readonly listeners: Listeners;
   readonly latency: Latency;
+  /** the optional http-port: dashboard, /metrics, /api/topology (src/http) */
+  readonly http: HttpDashboard;
   readonly slowlog: Slowlog;
   readonly pubsub: PubSub;
   readonly replication: Replication;
@@ -131,6 +135,7 @@ export class Server implements DbHost {
       restartAofAfterSync: () => this.persistence.restartAofAfterSync(),
     });
     this.persistence = new Persistence(this, this.replication);
+    this.http = new HttpDashboard(this);
     this.propagation.repl = this.replication.feed;
     this.propagation.aof = this.persistence.aof;
     this.cron.every('memory-peak', 1000, () => this.memory.samplePeak());
@@ -221,6 +226,16 @@ export class Server implements DbHost {
     }
     this.replication.start();
     this.cron.start();
+    try {
+      await this.http.start();
+    } catch (e) {
+      this.logger.warning((e as Error).message);
+      for (const c of [...this.clients.values()]) c.kill();
+      this.cron.stop();
+      this.replication.shutdown();
+      await this.listeners.abort();
+      throw new StartupExit();
+    }
     this.logger.notice('Ready to accept connections');
   }
 
@@ -279,6 +294,7 @@ export class Server implements DbHost {
     this.replication.shutdown();
     this.persistence.shutdown();
     await this.listeners.close();
+    await this.http.stop();
     this.logger.close();
   }
 

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
@@ -42,6 +44,8 @@ async function info(port: number, ...sections: string[]): Promise<string> {
 test('INFO text: CRLF lines, "# Section" headers, one empty line between sections', async () => {
   const text = await info(srv.port);
   assert.ok(text.startsWith('# Server\r\nredis_version:7.0.15\r\n'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.match(text, new RegExp(`\r\ntredis_version:${pkg.version.replace(/\./g, '\\.')}\r\n`));
   assert.ok(text.endsWith('\r\n'));
   assert.ok(!text.endsWith('\r\n\r\n'));
   assert.ok(!/[^\r]\n/.test(text), 'every line ends in CRLF');
@@ -111,9 +115,95 @@ test('INFO latencystats and LATENCY HISTOGRAM follow Redis HDR buckets', async (
   }
 });
 
+/** INFO latencystats line -> [command, labels] (values differ between servers; labels and format must not). */
+function latencyLines(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split('\r\n')) {
+    const m = /^latency_percentiles_usec_([^:]+):(.*)$/.exec(line);
+    if (!m) continue;
+    out.set(
+      m[1],
+      m[2].split(',').map((kv) => {
+        assert.match(kv, /^p[\d.]+=\d+\.\d{3}$/, line);
+        return kv.slice(0, kv.indexOf('='));
+      }),
+    );
+  }
+  return out;
+}
+
+/** LATENCY HISTOGRAM's reply with the numbers replaced by their kind, plus checks Redis's reply satisfies. */
+function histogramShape(reply: unknown): unknown {
+  const top = reply as unknown[];
+  const shape: unknown[] = [];
+  for (let i = 0; i < top.length; i += 2) {
+    const body = top[i + 1] as unknown[];
+    assert.equal(body.length, 4);
+    assert.equal(body[0], 'calls');
+    assert.equal(body[2], 'histogram_usec');
+    const b = body[3] as number[];
+    let prevBound = -1;
+    let prevCount = 0;
+    for (let j = 0; j < b.length; j += 2) {
+      // bounds are 2^n - 1 ns in usec (1, 2, 4, 8 ...), counts cumulative and growing
+      assert.ok(b[j] > prevBound && b[j + 1] > prevCount, JSON.stringify(b));
+      prevBound = b[j];
+      prevCount = b[j + 1];
+    }
+    assert.equal(prevCount, body[1]);
+    shape.push(top[i], ['calls', typeof body[1], 'histogram_usec', b.length > 0 ? 'buckets' : 'empty']);
+  }
+  return shape;
+}
+
+test('INFO latencystats and LATENCY HISTOGRAM have redis-server 7.0.15 shape and labels', { skip: !haveRedis && SKIP_NO_REDIS }, async () => {
+  const s = await startTredis();
+  const ports = [redis!.port, s.port];
+  const results: Array<{ info: Map<string, string[]>; hist: unknown; histAll: string[]; unknown: unknown; raw: string }> = [];
+  try {
+    for (const port of ports) {
+      const c = await TestClient.connect(port);
+      try {
+        await c.call('CONFIG', 'RESETSTAT');
+        await c.call('CONFIG', 'SET', 'latency-tracking-info-percentiles', '0 12.5 50 99.9 99.99999 100');
+        for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, 'v');
+        await c.call('GET', 'k1');
+        await c.call('CLIENT', 'ID');
+        const info = latencyLines((await c.call('INFO', 'latencystats')) as string);
+        const hist = histogramShape(await c.call('LATENCY', 'HISTOGRAM', 'set', 'get', 'client|id', 'nosuchcommand'));
+        const all = (await c.call('LATENCY', 'HISTOGRAM')) as unknown[];
+        const histAll = all.filter((_, i) => i % 2 === 0).map(String).sort();
+        const unknown = await c.call('LATENCY', 'HISTOGRAM', 'nosuchcommand');
+        await c.call('CONFIG', 'SET', 'latency-tracking-info-percentiles', '');
+        const raw = (await c.callRaw('INFO', 'latencystats')) as string;
+        await c.call('CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99 99.9');
+        results.push({ info, hist, histAll, unknown, raw });
+      } finally {
+        c.close();
+      }
+    }
+    const [theirs, ours] = results;
+    for (const cmd of ['set', 'get', 'client|id', 'config|set', 'config|resetstat']) {
+      assert.deepEqual(ours.info.get(cmd), theirs.info.get(cmd), cmd);
+    }
+    assert.deepEqual(theirs.info.get('set'), ['p0', 'p12.5', 'p50', 'p99.9', 'p99.99999', 'p100']);
+    assert.deepEqual(ours.hist, theirs.hist);
+    assert.deepEqual(ours.histAll, theirs.histAll);
+    assert.deepEqual(ours.unknown, theirs.unknown);
+    // no percentiles configured: the lines stay, with an empty value
+    for (const r of [theirs, ours]) assert.match(r.raw, /\r\nlatency_percentiles_usec_set:\r\n/);
+  } finally {
+    await s.close();
+  }
+});
+
 test('INFO prints every field redis-server 7.0.15 prints, in the same order', { skip: !haveRedis && SKIP_NO_REDIS }, async () => {
   const sections = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster'];
   const ours = fieldsBySection(await info(srv.port, ...sections));
+  // tredis's one addition, right after redis_version (as Valkey adds server_name)
+  const server = ours.get('Server')!;
+  assert.equal(server[1], 'tredis_version');
+  server.splice(1, 1);
   const theirs = fieldsBySection(await info(redis!.port, ...sections));
   assert.deepEqual([...ours.keys()], [...theirs.keys()]);
   for (const [name, fields] of theirs) assert.deepEqual(ours.get(name), fields, `section ${name}`);
