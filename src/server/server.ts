@@ -17,7 +17,6 @@ import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost, type En
 import { lfuDecrAndReturn, lfuLogIncr } from '../keyspace/lfu';
 import { Logger } from './logger';
 import { HttpDashboard } from '../http/http';
-import { StartupExit } from '../persistence/aof/aof';
 import type { Client } from './client';
 import { buildCommandTable } from '../commands/table';
 import type { Command } from '../commands/spec';
@@ -35,6 +34,7 @@ import { Latency, Slowlog } from './latency';
 import { adjustOpenFilesLimit } from './fd-limit';
 import { StartupExit } from '../util/startup-exit';
 import { PubSub } from './pubsub';
+import { feedMonitors } from './monitor';
 import { MemoryTracker, usedMemory } from '../info/memory';
 import { Replication } from '../replication/replication';
 import { Persistence } from '../persistence/persistence';
@@ -219,6 +219,7 @@ export class Server implements DbHost {
     this.logger.warning('Server initialized');
     try {
       await this.persistence.loadDataFromDisk();
+      await this.http.start();
     } catch (e) {
       for (const c of [...this.clients.values()]) c.kill();
       await this.listeners.abort();
@@ -226,16 +227,6 @@ export class Server implements DbHost {
     }
     this.replication.start();
     this.cron.start();
-    try {
-      await this.http.start();
-    } catch (e) {
-      this.logger.warning((e as Error).message);
-      for (const c of [...this.clients.values()]) c.kill();
-      this.cron.stop();
-      this.replication.shutdown();
-      await this.listeners.abort();
-      throw new StartupExit();
-    }
     this.logger.notice('Ready to accept connections');
   }
 
@@ -425,35 +416,9 @@ export class Server implements DbHost {
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
   }
 
-  /** Feed MONITOR clients: `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"` */
+  /** Feed MONITOR clients (monitor.ts). */
   feedMonitors(c: Client, argv: string[]): void {
-    const t = this.now();
-    const ts = `${Math.floor(t / 1000)}.${String((t % 1000) * 1000).padStart(6, '0')}`;
-    const who = c.isMaster ? 'master' : c.socket === null ? 'lua' : c.addr;
-    let line = `+${ts} [${c.db.id} ${who}]`;
-    for (const a of argv) line += ' ' + quoteMonitorArg(a);
-    line += '\r\n';
-    for (const m of this.monitors) {
-      if (m === c) continue;
-      m.reply.raw(line);
-      m.flush();
-    }
+    feedMonitors(this.monitors, c, argv, this.now());
   }
-}
 
-function quoteMonitorArg(a: string): string {
-  let o = '"';
-  for (let i = 0; i < a.length; i++) {
-    const ch = a.charCodeAt(i);
-    const c = a[i];
-    if (c === '\\' || c === '"') o += '\\' + c;
-    else if (c === '\n') o += '\\n';
-    else if (c === '\r') o += '\\r';
-    else if (c === '\t') o += '\\t';
-    else if (c === '\x07') o += '\\a';
-    else if (c === '\b') o += '\\b';
-    else if (ch < 32 || ch > 126) o += '\\x' + ch.toString(16).padStart(2, '0');
-    else o += c;
-  }
-  return o + '"';
 }
