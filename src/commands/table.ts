@@ -16,6 +16,7 @@ import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
+import { scriptingCommands } from './scripting';
 
 /** All specs, in family order. */
 export const ALL_SPECS: CommandSpec[] = [
@@ -32,6 +33,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...pubsubCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...scriptingCommands,
 ];
 
 /** Build a fresh table (per server). */

@@ -23,6 +23,7 @@ import { Cron } from './cron';
 import { bytesToText, textToBytes } from '../config/bytes';
 import { Stats } from './stats';
 import { Executor } from './executor';
+import { Scripting } from '../scripting/engine';
 import { Propagation } from './propagation';
 import { KeyWatch } from './watch';
 import { Blocking } from './blocking';
@@ -94,6 +95,8 @@ export class Server implements DbHost {
   readonly pubsub: PubSub;
   readonly replication: Replication;
   readonly persistence: Persistence;
+  /** Lua: EVAL script cache, the VM, the running script */
+  readonly scripting: Scripting;
 
   private readonly clock: () => number;
   /** while a command runs, the time read first is kept for the rest of it (-1: not read yet) */
@@ -124,6 +127,7 @@ export class Server implements DbHost {
     this.latency = new Latency(this.config, now);
     this.slowlog = new Slowlog(this.config, now);
     this.pubsub = new PubSub(this);
+    this.scripting = new Scripting(this);
     // persistence and replication need a little of each other: each gets an interface, neither imports the other
     this.replication = new Replication(this, {
       stopAofForSync: () => this.persistence.stopAofForSync(),
@@ -170,6 +174,12 @@ export class Server implements DbHost {
     this.clockFrozen = true;
     this.cmdTime = -1;
     return true;
+  }
+
+  /** Freeze the clock at a given time (a suspended script resumes with its start time, Redis's script snapshot time). */
+  freezeClockAt(t: number): void {
+    this.clockFrozen = true;
+    this.cmdTime = t;
   }
 
   /** The top-level command ended. */

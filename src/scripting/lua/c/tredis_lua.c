@@ -6,8 +6,9 @@
  * - tl_newstate: a state with Redis's libraries (base, table, string, math,
  *   debug, cjson, struct, cmsgpack, bit).
  * - bridge closures: a C function whose upvalue is an id; it calls the JS
- *   import js_bridge(L, id), which returns the number of results or -1 when it
- *   left an error value on the stack to raise (JS must never longjmp itself).
+ *   import js_bridge(L, id), which returns the number of results, -1 when it
+ *   left an error value on the stack to raise, or -2 for a message to raise
+ *   as luaL_error does (JS must never longjmp itself).
  * - the count hook: every TL_HOOK_COUNT instructions it asks JS (js_hook)
  *   whether to go on (0), yield to the event loop (1: lua_yield from the hook,
  *   only possible when no C call is in between, see tl_can_yield) or raise
@@ -37,6 +38,12 @@ LUALIB_API int luaopen_cmsgpack(lua_State *L);
 static int bridge_fn(lua_State *L) {
   int id = (int)lua_tointeger(L, lua_upvalueindex(1));
   int r = js_bridge(L, id);
+  if (r == -2) { /* luaL_error: prefix the caller's position to the message on top */
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+  }
   if (r < 0) return lua_error(L);
   return r;
 }
