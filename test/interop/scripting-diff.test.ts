@@ -1,0 +1,361 @@
+/**
+ * Differential tests of Lua scripting against redis-server 7.0: every reply
+ * byte for byte, over RESP2 and RESP3 (number semantics of Lua 5.1, tables
+ * with nil holes, error texts with the script's sha and line, pcall, the
+ * cjson / cmsgpack / bit / struct libraries, protected globals, shebang
+ * flags, SCRIPT subcommands, redis.* API errors), busy scripts (-BUSY,
+ * SCRIPT KILL, UNKILLABLE), errorstats and commandstats, and the effects of
+ * scripts replicated to a real redis-server replica (DEBUG DIGEST equal).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, waitFor } from '../helpers/servers';
+import { sameBytesOn } from '../helpers/compare';
+import { TestClient } from '../helpers/resp';
+import { parseInfo } from '../helpers/info';
+import { tredisNode, childNode, waitInSync, digest } from '../integration/replication-helpers';
+
+const skip = redisAvailable() ? false : SKIP_NO_REDIS;
+
+/** Scripts and SCRIPT commands replayed on both servers (fresh, in this order: math.random's sequence is shared). */
+const CASES: string[][] = [
+  ["EVAL", "return tostring(10/2)", "0"],
+  ["EVAL", "return tostring(2^53)", "0"],
+  ["EVAL", "redis.call('set','x',10/4) return redis.call('get','x')", "0"],
+  ["EVAL", "redis.call('set','x',10/2) return redis.call('get','x')", "0"],
+  ["EVAL", "return 3.99", "0"],
+  ["EVAL", "return -3.99", "0"],
+  ["EVAL", "return {1,2,nil,4}", "0"],
+  ["EVAL", "return {1,'a',{2,3},true,false}", "0"],
+  ["EVAL", "return redis.call('incr', KEYS[1])", "1", "cnt"],
+  ["EVAL", "return redis.call('get', KEYS[1])", "1", "nokey"],
+  ["EVAL", "return ARGV", "0", "a", "b"],
+  ["EVAL", "return KEYS", "2", "k1", "k2", "a"],
+  ["EVAL", "return {err='My Error'}", "0"],
+  ["EVAL", "return {ok='fine'}", "0"],
+  ["EVAL", "return redis.error_reply('x bad')", "0"],
+  ["EVAL", "return redis.error_reply('-CODE bad')", "0"],
+  ["EVAL", "return redis.status_reply('PONG')", "0"],
+  ["EVAL", "return redis.call('nosuch')", "0"],
+  ["EVAL", "return redis.pcall('nosuch')", "0"],
+  ["EVAL", "redis.call('set','s','v') return redis.call('incr','s')", "0"],
+  ["EVAL", "redis.call('set','s','v') return redis.pcall('incr','s')", "0"],
+  ["EVAL", "return pcall(function() redis.call('incr','s') end)", "0"],
+  ["EVAL", "local ok, e = pcall(function() redis.call('incr','s') end) return e", "0"],
+  ["EVAL", "error('boom')", "0"],
+  ["EVAL", "error({err='XX custom'})", "0"],
+  ["EVAL", "return a_global", "0"],
+  ["EVAL", "a_global = 5", "0"],
+  ["EVAL", "x = ", "0"],
+  ["EVAL", "return redis.call()", "0"],
+  ["EVAL", "return redis.call('get', {})", "0"],
+  ["EVAL", "return redis.call('get')", "0"],
+  ["EVAL", "return redis.call('eval', 'return 1', 0)", "0"],
+  ["EVAL", "return cjson.encode({a=1})", "0"],
+  ["EVAL", "return cjson.encode({1,2,3,'x',{b=false}})", "0"],
+  ["EVAL", "return cjson.decode('[1,2,3,{\"a\":1.5}]')[4].a", "0"],
+  ["EVAL", "return cmsgpack.unpack(cmsgpack.pack({1,2,'three'}))", "0"],
+  ["EVAL", "return {cmsgpack.pack({a=1}, 1.5, -1, 300, 70000, 2^40, 'abc', true, nil)}", "0"],
+  ["EVAL", "return bit.band(0xff, 0x0f)", "0"],
+  ["EVAL", "return {bit.tobit(2^32+5), bit.tohex(65535), bit.tohex(-1, -4), bit.bnot(0), bit.lshift(1, 31), bit.arshift(-256, 4), bit.bswap(0x12345678)}", "0"],
+  ["EVAL", "return {struct.unpack('>I2i4', struct.pack('>I2i4', 513, -2))}", "0"],
+  ["EVAL", "return struct.pack('<hHlLd', -2, 65535, -3, 7, 1.25)", "0"],
+  ["EVAL", "return struct.size('!4bi')", "0"],
+  ["EVAL", "return math.random()", "0"],
+  ["EVAL", "return math.random(10)", "0"],
+  ["EVAL", "return {math.random(1,100), math.random(1,100)}", "0"],
+  ["EVAL", "return redis.sha1hex('abc')", "0"],
+  ["EVAL", "return redis.REDIS_VERSION", "0"],
+  ["EVAL", "return redis.REDIS_VERSION_NUM", "0"],
+  ["EVAL", "return type(os)", "0"],
+  ["EVAL", "return type(io)", "0"],
+  ["EVAL", "return print", "0"],
+  ["EVAL", "return type(loadstring)", "0"],
+  ["EVAL", "return type(dofile)", "0"],
+  ["EVAL", "return type(__redis__err__handler)", "0"],
+  ["EVAL", "string.foo = 1", "0"],
+  ["EVAL", "redis.call = nil", "0"],
+  ["EVAL", "return rawset(_G, 'x', 1)", "0"],
+  ["EVAL", "setmetatable(_G, nil)", "0"],
+  ["EVAL", "return redis.setresp(3)", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('hgetall','nokey')", "0"],
+  ["EVAL", "redis.call('hset','h','f','v') redis.setresp(3) return redis.call('hgetall','h')", "0"],
+  ["EVAL", "return {double=3.5}", "0"],
+  ["EVAL", "return {1, {double=0.1}}", "0"],
+  ["EVAL", "return true", "0"],
+  ["EVAL", "return false", "0"],
+  ["EVAL", "return nil", "0"],
+  ["EVAL", "return", "0"],
+  ["EVAL", "return 'hello'", "0"],
+  ["EVAL", "return 1e20", "0"],
+  ["EVAL", "return -1e20", "0"],
+  ["EVAL", "return 0/0", "0"],
+  ["EVAL", "return string.format('%d %5.2f %s', 2^40, 3.14159, 'x')", "0"],
+  ["EVAL", "return tostring(1e15)", "0"],
+  ["EVAL", "return tostring(0.1)", "0"],
+  ["EVAL", "return tostring(-0)", "0"],
+  ["EVAL", "return 10 % 3 .. ''", "0"],
+  ["EVAL", "return #KEYS", "3", "a", "b", "c"],
+  ["EVAL", "return 1", "-1"],
+  ["EVAL", "return 1", "5", "a"],
+  ["EVAL", "return 1", "x"],
+  ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
+  ["EVALSHA", "abc", "0"],
+  ["EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"],
+  ["SCRIPT", "LOAD", "return 42"],
+  ["EVALSHA", "1fa00e76656cc152ad327c13fe365858fd7be306", "0"],
+  ["EVALSHA_RO", "1fa00e76656cc152ad327c13fe365858fd7be306", "0"],
+  ["SCRIPT", "EXISTS", "1fa00e76656cc152ad327c13fe365858fd7be306", "ffff", "1FA00E76656CC152AD327C13FE365858FD7BE306"],
+  ["SCRIPT", "LOAD", "return ("],
+  ["SCRIPT", "FLUSH"],
+  ["SCRIPT", "EXISTS", "1fa00e76656cc152ad327c13fe365858fd7be306"],
+  ["SCRIPT", "FLUSH", "ASYNC"],
+  ["SCRIPT", "FLUSH", "bad"],
+  ["SCRIPT", "KILL"],
+  ["SCRIPT", "HELP"],
+  ["SCRIPT", "nope"],
+  ["EVAL_RO", "return redis.call('set','a','b')", "0"],
+  ["EVAL_RO", "return redis.call('get','a')", "0"],
+  ["EVAL", "#!lua flags=no-writes\nreturn redis.call('set','a','b')", "0"],
+  ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','a')", "0"],
+  ["EVAL", "#!lua\nreturn redis.call('set','a','b')", "0"],
+  ["EVAL", "#!lua flags=bogus\nreturn 1", "0"],
+  ["EVAL", "#!luaX\nreturn 1", "0"],
+  ["EVAL", "#!lua", "0"],
+  ["EVAL", "#!lua foo=bar\nreturn 1", "0"],
+  ["EVAL_RO", "#!lua\nreturn 1", "0"],
+  ["EVAL", "return redis.call('blpop','nolist',0)", "0"],
+  ["EVAL", "redis.log(redis.LOG_WARNING, 'hello', 'world') return 1", "0"],
+  ["EVAL", "redis.log(9, 'x')", "0"],
+  ["EVAL", "redis.log(1)", "0"],
+  ["EVAL", "redis.set_repl(99)", "0"],
+  ["EVAL", "return redis.replicate_commands()", "0"],
+  ["EVAL", "return redis.breakpoint()", "0"],
+  ["EVAL", "return redis.debug('x')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('get','x')", "0"],
+  ["EVAL", "return redis.acl_check_cmd('nosuch')", "0"],
+  ["EVAL", "return {redis.call('ping'), redis.call('echo','hi')}", "0"],
+  ["EVAL", "return redis.call('select', 1)", "0"],
+  ["EVAL", "local t = {} for i=1,100 do t[i]=i end return t", "0"],
+  ["EVAL", "return string.rep('x', 3)", "0"],
+  ["EVAL", "return table.concat({1,2,3}, ',')", "0"],
+  ["EVAL", "return {string.byte('A'), string.char(66), string.upper('c'), string.len('abc'), string.sub('hello', 2, 3)}", "0"],
+  ["EVAL", "return unpack({1,2,3})", "0"],
+  ["EVAL", "return select('#', 1, 2, 3)", "0"],
+  ["EVAL", "return tonumber('0x10')", "0"],
+  ["EVAL", "return tonumber('  12  ')", "0"],
+  ["EVAL", "return coroutine.wrap(function() coroutine.yield(5) end)()", "0"],
+  ["EVAL", "local t = setmetatable({}, {__index=function(t,k) return k..'!' end}) return t.x", "0"],
+  ["EVAL", "return getmetatable('').__index == string", "0"],
+  ["EVAL", "return _VERSION", "0"],
+  ["EVAL", "return redis.call('type', 'cnt')['ok']", "0"],
+  ["EVAL", "return redis.call('set', 'k', 'v', 'EX', 100)", "0"],
+  ["EVAL", "return redis.call('hset', 'h2', 'a', 1, 'b', 2.5)", "0"],
+  ["EVAL", "return redis.call('hgetall', 'h2')", "0"],
+  ["EVAL", "return redis.call('zadd', 'z', 1.5, 'm')", "0"],
+  ["EVAL", "return redis.call('zscore', 'z', 'm')", "0"],
+  ["EVAL", "return {1, 2, {err='nested'}}", "0"],
+  ["EVAL", "return string.format('%.17g', 0.1)", "0"],
+  ["EVAL", "return cjson.encode(cjson.decode('{\"a\":[1,2,3],\"b\":null}'))", "0"],
+  ["EVAL", "return cjson.decode('bad json')", "0"],
+  ["EVAL", "return cjson.encode(0.1)", "0"],
+  ["EVAL", "return cjson.encode(1e300)", "0"],
+  ["EVAL", "return struct.pack('x')", "0"],
+  ["EVAL", "return struct.unpack('i', 'ab')", "0"],
+  ["EVAL", "return cmsgpack.unpack('\\193')", "0"],
+  ["EVAL", "return bit.tobit('x')", "0"],
+  ["EVAL", "return math.huge", "0"],
+  ["EVAL", "return math.floor(3.7)", "0"],
+  ["EVAL", "return math.fmod(7, 3)", "0"],
+  ["EVAL", "return gcinfo() > 0", "0"],
+  ["EVAL", "return newproxy ~= nil", "0"],
+  ["EVAL", "return loadstring('return 7')()", "0"],
+  ["EVAL", "return (function() local a = nil; return a.b end)()", "0"],
+  ["EVAL", "local a = {} ; a = a + 1", "0"],
+  ["EVAL", "return #ARGV", "0"],
+  ["EVAL", "return redis.call('EXISTS', 'cnt')", "0"],
+  ["EVAL", "return redis.status_reply(1)", "0"],
+  ["EVAL", "return redis.error_reply()", "0"],
+  ["EVAL", "return redis.sha1hex()", "0"],
+  ["EVAL", "return redis.setresp(5)", "0"],
+  ["EVAL", "return redis.call('object','encoding','cnt')", "0"],
+  ["EVAL", "return redis.call('config','get','maxmemory')", "0"],
+  ["EVAL", "return redis.call('multi')", "0"],
+  ["EVAL", "return redis.call('subscribe','x')", "0"],
+  ["EVAL", "return redis.call('script','load','return 1')", "0"],
+  ["EVAL", "return 1", "0"],
+];
+
+const GLOBALS = ["assert", "collectgarbage", "dofile", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadfile", "loadstring", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "newproxy", "coroutine", "string", "table", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis", "_G", "_VERSION", "module", "require", "package", "os", "io"];
+
+/** Run in RESP3 (the scripts' own RESP version comes from redis.setresp). */
+const RESP3_CASES: string[][] = [
+  ["EVAL", "return true", "0"],
+  ["EVAL", "return false", "0"],
+  ["EVAL", "return {double=3.5}", "0"],
+  ["EVAL", "return {map={a=1}}", "0"],
+  ["EVAL", "return {set={a=true}}", "0"],
+  ["EVAL", "return {big_number='123456789012345678901234567890'}", "0"],
+  ["EVAL", "return {verbatim_string={format='txt', string='hello'}}", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('hgetall','nokey')", "0"],
+  ["EVAL", "redis.call('hset','h','f','v') redis.setresp(3) local r = redis.call('hgetall','h') return r", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('zscore','z','m')", "0"],
+  ["EVAL", "redis.call('zadd','z',2.5,'m') redis.setresp(3) local r = redis.call('zscore','z','m') return r", "0"],
+  ["EVAL", "redis.setresp(3) local r = redis.call('get','nokey') return r == nil", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('exists','h') ", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('smembers','nokey')", "0"],
+  ["EVAL", "redis.setresp(3) return redis.call('hgetall','h')['map']['f']", "0"],
+  ["EVAL", "return nil", "0"],
+  ["EVAL", "return {1,nil,3}", "0"],
+  ["EVAL", "return redis.call('get','nokey')", "0"],
+  ["EVAL", "return {map={a=1}}", "0"],
+  ["EVAL", "return {set={a=true}}", "0"],
+  ["EVAL", "return {double=3.5}", "0"],
+  ["EVAL", "return {big_number='12345'}", "0"],
+  ["EVAL", "return {verbatim_string={format='txt', string='hello'}}", "0"],
+  ["EVAL", "redis.setresp(3) return true", "0"],
+  ["EVAL", "redis.setresp(3) return false", "0"],
+  ["EVAL", "return redis.call('incr','h')", "0"],
+  ["EVAL", "return redis.pcall('incr','h')", "0"],
+  ["EVAL", "return redis.call('nosuch')", "0"],
+  ["EVAL", "return redis.call('get')", "0"],
+  ["EVAL", "error('x')", "0"],
+  ["EVAL", "return {err='MYERR a'}", "0"],
+  ["EVAL", "return redis.call('set','a','1')", "0"],
+  ["EVAL_RO", "return redis.call('set','a','1')", "0"],
+  ["EVALSHA", "0000000000000000000000000000000000000000", "0"],
+];
+
+async function withPair(fn: (redisPort: number, tredisPort: number) => Promise<void>): Promise<void> {
+  const t = await startTredis({});
+  const r = await startRedis([]);
+  try {
+    await fn(r.port, t.port);
+  } finally {
+    await t.close();
+    await r.stop();
+  }
+}
+
+test('scripts: replies byte for byte as redis-server (RESP2)', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    await sameBytesOn(rp, tp, CASES);
+    const listing = 'local t = {} for k,v in pairs(%s) do t[#t+1]=k end table.sort(t) return t';
+    await sameBytesOn(rp, tp, [
+      ...GLOBALS.map((g) => ['EVAL', `return type(${g})`, '0']),
+      ...['_G', 'string', 'table', 'math', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct', 'coroutine'].map((g) => ['EVAL', listing.replace('%s', g), '0']),
+      ['EVAL', 'return {cjson._NAME, cjson._VERSION, tostring(cjson.null)}', '0'],
+    ]);
+  });
+});
+
+test('scripts: replies byte for byte as redis-server (RESP3 client, redis.setresp)', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    await sameBytesOn(rp, tp, RESP3_CASES, 3);
+    await sameBytesOn(rp, tp, RESP3_CASES, 2);
+  });
+});
+
+test('scripts: errorstats and commandstats count as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    const cmds = [
+      ['SET', 'str', 'x'],
+      ['EVAL', "return redis.call('incr','str')", '0'],
+      ['EVAL', "return redis.pcall('incr','str')", '0'],
+      ['EVAL', "return redis.call('nosuch')", '0'],
+      ['EVAL', "return redis.call('get')", '0'],
+      ['EVAL', "error('x')", '0'],
+      ['EVAL', "return {err='MYERR a'}", '0'],
+      ['EVAL', "return {1, {err='NESTED b'}}", '0'],
+      ['EVAL', "return redis.call('set','a','1')", '0'],
+      ['EVAL_RO', "return redis.call('set','a','1')", '0'],
+      ['EVALSHA', '0000000000000000000000000000000000000000', '0'],
+      ['EVAL', 'return redis.call()', '0'],
+      ['EVAL', "return redis.call('eval','return 1','0')", '0'],
+    ];
+    const stats = async (port: number): Promise<[string, string[]]> => {
+      const c = await TestClient.connect(port);
+      await c.call('CONFIG', 'RESETSTAT');
+      for (const argv of cmds) await c.callRaw(...argv);
+      const errs = (await c.call('INFO', 'errorstats')) as string;
+      const cs = parseInfo((await c.call('INFO', 'commandstats')) as string);
+      c.close();
+      const calls = [...cs.entries()].filter(([k]) => !/^cmdstat_(info|config)/.test(k)).map(([k, v]) => `${k}:${v.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')}`).sort();
+      return [errs, calls];
+    };
+    assert.deepEqual(await stats(tp), await stats(rp));
+  });
+});
+
+/** What each server answers around busy scripts (timing-sensitive steps wait well past the threshold). */
+async function busyScenario(port: number): Promise<string[]> {
+  const a = await TestClient.connect(port);
+  const b = await TestClient.connect(port);
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const out: string[] = [];
+  try {
+    await a.call('CONFIG', 'SET', 'busy-reply-threshold', '100');
+    const p1 = a.callRaw('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    await pause(400);
+    out.push(await b.callRaw('PING'), await b.callRaw('GET', 'x'), await b.callRaw('SCRIPT', 'KILL'), await p1, await a.callRaw('PING'));
+    // a script that wrote cannot be killed; MULTI is allowed while busy, commands in it are refused
+    const p2 = a.callRaw('EVAL', "redis.call('set','x','1') local i = 0 while i < 1.5e8 do i = i + 1 end return i", '0');
+    await pause(400);
+    out.push(await b.callRaw('SCRIPT', 'KILL'), await b.callRaw('MULTI'), await b.callRaw('SET', 'y', '1'), await p2, await b.callRaw('DISCARD'), await b.callRaw('SCRIPT', 'KILL'));
+    // the caller's pipelined command waits for its script
+    const p3 = a.callRaw('EVAL', "local i = 0 while i < 1e8 do i = i + 1 end return i", '0');
+    const p4 = a.callRaw('GET', 'x');
+    await pause(300);
+    out.push(await b.callRaw('GET', 'x'), await p3, await p4);
+    // pcall cannot swallow SCRIPT KILL
+    const p5 = a.callRaw('EVAL', 'while true do pcall(function() local x = 1 end) end', '0');
+    await pause(400);
+    out.push(await b.callRaw('SCRIPT', 'KILL'), await p5, await b.callRaw('INFO', 'errorstats'));
+  } finally {
+    a.close();
+    b.close();
+  }
+  return out;
+}
+
+test('busy scripts: -BUSY, SCRIPT KILL, UNKILLABLE, NOTBUSY as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    const want = await busyScenario(rp);
+    const got = await busyScenario(tp);
+    assert.deepEqual(got, want);
+  });
+});
+
+test('script effects replicate to a redis-server replica (MULTI/EXEC, set_repl, SPOP rewrite, expire): digests equal', { skip }, async () => {
+  const m = await startTredis({ enableDebugCommand: 'yes' });
+  const M = await tredisNode(m);
+  const r = await startRedis(['--replicaof', '127.0.0.1', String(m.port)]);
+  const R = await childNode(r.port);
+  try {
+    await waitInSync(M, R);
+    const scripts: string[][] = [
+      ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', KEYS[2]) return redis.call('get', KEYS[1])", '2', 'a', 'n', 'v1'],
+      ['EVAL', "for i = 1, 20 do redis.call('rpush', 'list', i, i * 1.5) end return redis.call('llen', 'list')", '0'],
+      ['EVAL', "redis.call('sadd', 's', 'a', 'b', 'c', 'd') return redis.call('spop', 's')", '0'],
+      ['EVAL', "redis.call('set', 'tmp', 'x', 'EX', 100) redis.call('expire', 'a', 1000) return 1", '0'],
+      ['EVAL', "redis.set_repl(redis.REPL_NONE) redis.call('set', 'local-only', '1') redis.set_repl(redis.REPL_ALL) redis.call('set', 'everywhere', '1') return 1", '0'],
+      ['EVAL', "redis.call('hset', 'h', 'f', math.random(1000)) return redis.call('hget', 'h', 'f')", '0'],
+      ['EVAL', "redis.call('select', 3) redis.call('set', 'in3', 'yes') return 1", '0'],
+      ['EVAL', "redis.call('set', 'before-error', '1') return redis.call('incr', 'list')", '0'],
+      ['EVAL', "redis.call('zadd', 'z', 1, 'a', 2, 'b') return redis.call('zincrby', 'z', 2.5, 'a')", '0'],
+    ];
+    for (const argv of scripts) await M.c.callRaw(...argv);
+    // drop what only the master has (REPL_NONE) so the datasets must be equal
+    await M.c.call('DEL', 'local-only');
+    await waitInSync(M, R);
+    assert.equal(await digest(R), await digest(M));
+    assert.equal(await R.c.call('GET', 'everywhere'), '1');
+    assert.equal(await R.c.call('GET', 'local-only'), null);
+    await waitFor(async () => (await R.c.call('SELECT', '3')) === 'OK' && (await R.c.call('GET', 'in3')) === 'yes', 5000, 'db 3 write');
+  } finally {
+    M.c.close();
+    R.c.close();
+    await r.stop();
+    await m.close();
+  }
+});
