@@ -167,6 +167,8 @@ export class Scripting {
   /** the running script (Redis's curr_run_ctx) */
   running: RunCtx | null = null;
   private scriptClient: Client | null = null;
+  /** the coroutine scripts run in (0: none yet) */
+  private thread = 0;
   private gcCount = 0;
 
   constructor(private readonly server: Server) {}
@@ -246,6 +248,7 @@ export class Scripting {
   reset(): void {
     if (this.vmInst !== null) this.vmInst.close();
     this.vmInst = null;
+    this.thread = 0;
     this.scripts.clear();
     this.scriptsMemory = 0;
   }
@@ -337,8 +340,14 @@ export class Scripting {
     const m = vm.m;
     const L = vm.L;
     const base = m._lua_gettop(L) - 1; // the function is on top
-    const co = m._tl_newthread(L); // stays on L's stack (referenced) until the script ends
-    m._lua_insert(L, -2);
+    // scripts run in a coroutine (so the hook can yield); one that returned normally is reused,
+    // one that died of an error is replaced (anchored in the registry against the GC)
+    let co = this.thread;
+    if (co === 0 || m._lua_status(co) !== 0 || m._lua_gettop(co) !== 0) {
+      co = m._tl_newthread(L);
+      vm.setField(L, LUA_REGISTRYINDEX, '__tredis_thread');
+      this.thread = co;
+    }
     m._lua_xmove(L, co, 1);
     if (ctx.evalMode) {
       m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
@@ -417,6 +426,7 @@ export class Scripting {
       if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
       m._lua_settop(co, 1);
       this.luaToReply(c, co, ctx.sc.reply.proto);
+      m._lua_settop(co, 0);
     } else {
       if (status > 0) m._tl_errinfo(L, co);
       else m._lua_pushnil(L);
