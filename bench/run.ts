@@ -37,6 +37,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { createHash } from 'node:crypto';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -55,8 +56,16 @@ const TARGETS: Record<string, [number, number | null]> = {
   ZPOPMIN: [0.8, null],
   LRANGE_100: [0.8, null],
   MSET: [0.8, null],
+  EVALSHA: [0.8, 0.5],
 };
-const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset';
+const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset,evalsha';
+
+/** Tests that are a command line rather than a redis-benchmark -t name: the script EVALSHA runs (a write and a read). */
+const EVALSHA_SCRIPT = "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])";
+const EVALSHA_SHA = createHash('sha1').update(EVALSHA_SCRIPT).digest('hex');
+const CUSTOM: Record<string, { argv: string[]; setup: string[] }> = {
+  evalsha: { argv: ['evalsha', EVALSHA_SHA, '1', 'key'], setup: ['SCRIPT', 'LOAD', EVALSHA_SCRIPT] },
+};
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -137,8 +146,13 @@ const CLK_TCK = (() => {
 
 /** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
 function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Array<{ name: string; rps: number; cpuUs: number }> {
-  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', test, '-P', String(pipeline)];
+  const custom = CUSTOM[test];
+  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), ...(custom ? [] : ['-t', test]), '-P', String(pipeline)];
   if (random > 0) a.push('-r', String(random));
+  if (custom) {
+    cli(srv.port, ...custom.setup);
+    a.push(...custom.argv);
+  }
   const pid = srv.proc.pid!;
   const cpu0 = cpuSeconds(pid);
   const r = spawnSync('redis-benchmark', a, { encoding: 'utf8', timeout: 600000 });
@@ -146,7 +160,7 @@ function bench(srv: Srv, test: string, n: number, pipeline: number, clients: num
   const out: Array<{ name: string; rps: number; cpuUs: number }> = [];
   for (const line of (r.stdout ?? '').split('\n')) {
     const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.push({ name: m[1], rps: Number(m[2]), cpuUs: 0 });
+    if (m) out.push({ name: custom ? test.toUpperCase() : m[1], rps: Number(m[2]), cpuUs: 0 });
   }
   // a test name can run helper commands first (LRANGE_* runs "LPUSH (needed to benchmark LRANGE)"): CPU is split by requests
   const reqs = out.length * n;
