@@ -181,7 +181,7 @@ export class Scripting {
 
   /** Lua memory in bytes (INFO used_memory_lua). */
   luaMemory(): number {
-    if (this.vmInst === null) return 37 * 1024;
+    if (this.vmInst === null) return 31744;
     return this.vmInst.m._tl_gccount(this.vmInst.L) * 1024;
   }
 
