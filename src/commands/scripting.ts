@@ -4,7 +4,6 @@
  */
 import { RedisError } from '../protocol/errors';
 import type { Client } from '../server/client';
-import { LUA_REGISTRYINDEX } from '../scripting/lua/vm';
 import { parseShebang, sha1hex, SF_ALLOW_STALE, SF_EVAL_COMPAT, SF_NO_WRITES } from '../scripting/engine';
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { parseLongLong } from './util';
@@ -55,11 +54,10 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
     script = eng.createFunction(argv[1], sha);
   }
   const ctx = eng.prepare(c, sha, script.flags, ro, true);
+  ctx.argv = argv;
   // the script's effects are propagated, not the script
   server.propagation.prevent = true;
-  const vm = eng.vm;
-  vm.getField(vm.L, LUA_REGISTRYINDEX, 'f_' + sha);
-  eng.run(ctx, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys));
+  eng.runEval(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys));
 }
 
 const SCRIPT_HELP = [

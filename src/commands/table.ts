@@ -17,6 +17,7 @@ import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
 import { scriptingCommands } from './scripting';
+import { functionCommands } from './functions';
 
 /** All specs, in family order. */
 export const ALL_SPECS: CommandSpec[] = [
@@ -34,6 +35,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...replicationCommands,
   ...persistenceCommands,
   ...scriptingCommands,
+  ...functionCommands,
 ];
 
 /** Build a fresh table (per server). */

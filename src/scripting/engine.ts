@@ -25,6 +25,7 @@ import { RedisError } from '../protocol/errors';
 import { formatG17 } from '../util/number-format';
 import { Client, type BlockState } from '../server/client';
 import type { Server } from '../server/server';
+import { Functions, type FunctionInfo, type Library } from './functions';
 import {
   LuaVM,
   LUA_GLOBALSINDEX,
@@ -34,6 +35,7 @@ import {
   LUA_TNUMBER,
   LUA_TSTRING,
   LUA_TTABLE,
+  LUA_TFUNCTION,
   LUA_YIELD,
   LUA_MULTRET,
 } from './lua/vm';
@@ -46,7 +48,8 @@ export const SF_NO_CLUSTER = 8;
 export const SF_EVAL_COMPAT = 16;
 export const SF_ALLOW_CROSS_SLOT = 32;
 
-const FLAG_NAMES: ReadonlyArray<[string, number]> = [
+/** Script flag names in Redis's order (scripts_flags_def). */
+export const FLAG_NAMES: ReadonlyArray<[string, number]> = [
   ['no-writes', SF_NO_WRITES],
   ['allow-oom', SF_ALLOW_OOM],
   ['allow-stale', SF_ALLOW_STALE],
@@ -82,6 +85,10 @@ export class RunCtx {
   /** the handler returned and the caller waits for the reply */
   suspended = false;
   co = 0;
+  /** the Lua state the script belongs to (EVAL's or the functions') */
+  L = 0;
+  /** the command that runs it (FUNCTION STATS) */
+  argv: string[] = [];
   constructor(
     readonly caller: Client,
     readonly sc: Client,
@@ -112,6 +119,7 @@ const enum B {
   Debug,
   ReplicateCommands,
   ProtectedTable,
+  RegisterFunction,
 }
 
 const ERR_HANDLER = `local dbg = debug
@@ -167,28 +175,62 @@ export class Scripting {
   /** the running script (Redis's curr_run_ctx) */
   running: RunCtx | null = null;
   private scriptClient: Client | null = null;
-  /** the coroutine scripts run in (0: none yet) */
-  private thread = 0;
+  /** per Lua state, the coroutine scripts run in (reused while they return normally) */
+  private readonly threads = new Map<number, number>();
   private gcCount = 0;
+  /** the EVAL state (0: not created yet, or dropped by SCRIPT FLUSH) */
+  private evalL = 0;
+  /** the functions' state (Redis keeps functions in a Lua state of their own) */
+  private fnL = 0;
+  private fnRefs = 0;
+  /** FUNCTION LOAD in progress: the library its redis.register_function calls fill */
+  private loading: { lib: Library; deadline: number } | null = null;
+  /** FUNCTION libraries */
+  readonly functions: Functions;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.functions = new Functions({
+      loadLibrary: (lib, body, timeoutMs) => this.loadLibrary(lib, body, timeoutMs),
+      freeFunction: (fi) => this.freeFunction(fi),
+    });
+  }
 
-  /** The Lua VM, created on first use (a server that runs no script pays nothing). */
+  /** The wasm module with the EVAL state as vm.L, created on first use (a server that runs no script pays nothing). */
   get vm(): LuaVM {
-    if (this.vmInst === null) this.vmInst = this.createVm();
+    if (this.vmInst === null) this.vmInst = new LuaVM({ bridge: (L, id) => this.bridge(L, id), hook: () => this.hook() });
+    if (this.evalL === 0) {
+      this.evalL = this.vmInst.m._tl_newstate();
+      this.vmInst.L = this.evalL;
+      this.initEvalState(this.vmInst, this.evalL);
+    }
     return this.vmInst;
   }
 
-  /** Lua memory in bytes (INFO used_memory_lua). */
-  luaMemory(): number {
-    if (this.vmInst === null) return 31744;
-    return this.vmInst.m._tl_gccount(this.vmInst.L) * 1024;
+  /** The functions' Lua state (luaEngineInitEngine), created on first use. */
+  private get functionsState(): number {
+    const vm = this.vm;
+    if (this.fnL === 0) {
+      this.fnL = vm.m._tl_newstate();
+      this.initFunctionsState(vm, this.fnL);
+    }
+    return this.fnL;
   }
 
-  private createVm(): LuaVM {
-    const vm = new LuaVM({ bridge: (L, id) => this.bridge(L, id), hook: () => this.hook() });
+  /** Lua memory in bytes (INFO used_memory_lua: the EVAL state). */
+  luaMemory(): number {
+    if (this.vmInst === null || this.evalL === 0) return 31744;
+    return this.vmInst.m._tl_gccount(this.evalL) * 1024;
+  }
+
+  /** Lua memory of the functions' state (INFO used_memory_vm_functions). */
+  functionsMemory(): number {
+    if (this.vmInst === null || this.fnL === 0) return 32768;
+    return this.vmInst.m._tl_gccount(this.fnL) * 1024;
+  }
+
+  /** The redis.* API both states have (luaRegisterRedisAPI) and the global pcall; the redis table is left on the stack. */
+  private registerRedisApi(vm: LuaVM, L: number): void {
     const m = vm.m;
-    const L = vm.L;
     // Redis's allow list keeps these base functions out of the globals
     for (const g of ['dofile', 'loadfile', 'print', 'getfenv', 'setfenv', 'newproxy']) {
       m._lua_pushnil(L);
@@ -227,28 +269,214 @@ export class Scripting {
     num('REPL_REPLICA', REPL_REPLICA);
     num('REPL_ALL', REPL_AOF | REPL_REPLICA);
     fn('acl_check_cmd', B.AclCheckCmd);
-    fn('breakpoint', B.Breakpoint);
-    fn('debug', B.Debug);
-    fn('replicate_commands', B.ReplicateCommands);
+  }
+
+  /** A table whose missing fields raise "Script attempted to access nonexistent global variable" (luaSetErrorMetatable) on the one at the top. */
+  private setErrorMetatable(vm: LuaVM, L: number): void {
+    vm.m._lua_createtable(L, 0, 1);
+    vm.m._tl_pushbridge(L, B.ProtectedTable);
+    vm.setField(L, -2, '__index');
+    vm.m._lua_setmetatable(L, -2);
+  }
+
+  /** scriptingInit: the EVAL state. */
+  private initEvalState(vm: LuaVM, L: number): void {
+    const m = vm.m;
+    this.registerRedisApi(vm, L);
+    m._tl_pushbridge(L, B.Breakpoint);
+    vm.setField(L, -2, 'breakpoint');
+    m._tl_pushbridge(L, B.Debug);
+    vm.setField(L, -2, 'debug');
+    m._tl_pushbridge(L, B.ReplicateCommands);
+    vm.setField(L, -2, 'replicate_commands');
     vm.setField(L, LUA_GLOBALSINDEX, 'redis');
     if (vm.load(L, ERR_HANDLER, '@err_handler_def') === 0) m._lua_pcall(L, 0, 0, 0);
     m._lua_settop(L, 0);
     // lock the globals: reading a missing one is an error, every reachable table is read-only
     m._lua_pushvalue(L, LUA_GLOBALSINDEX);
-    m._lua_createtable(L, 0, 1);
-    m._tl_pushbridge(L, B.ProtectedTable);
-    vm.setField(L, -2, '__index');
-    m._lua_setmetatable(L, -2);
+    this.setErrorMetatable(vm, L);
     m._tl_protect_recursively(L);
     m._lua_settop(L, 0);
-    return vm;
   }
 
-  /** SCRIPT FLUSH: a new Lua state and an empty cache. */
+  /**
+   * luaEngineInitEngine: the functions' state. Library code runs with only
+   * the "library API" visible (redis.register_function, redis.log, the
+   * versions); functions run with the globals, through a read-only proxy
+   * table whose __index is switched between the two.
+   */
+  private initFunctionsState(vm: LuaVM, L: number): void {
+    const m = vm.m;
+    this.registerRedisApi(vm, L);
+    vm.setField(L, LUA_GLOBALSINDEX, 'redis');
+    // the library API
+    m._lua_createtable(L, 0, 1);
+    m._lua_createtable(L, 0, 8);
+    m._tl_pushbridge(L, B.RegisterFunction);
+    vm.setField(L, -2, 'register_function');
+    m._tl_pushbridge(L, B.Log);
+    vm.setField(L, -2, 'log');
+    for (const [k, v] of [['LOG_DEBUG', 0], ['LOG_VERBOSE', 1], ['LOG_NOTICE', 2], ['LOG_WARNING', 3], ['REDIS_VERSION_NUM', 0x07000f]] as const) {
+      m._lua_pushnumber(L, v);
+      vm.setField(L, -2, k);
+    }
+    vm.pushString(L, '7.0.15');
+    vm.setField(L, -2, 'REDIS_VERSION');
+    this.setErrorMetatable(vm, L);
+    vm.setField(L, -2, 'redis');
+    this.setErrorMetatable(vm, L);
+    m._tl_protect_recursively(L);
+    vm.setField(L, LUA_REGISTRYINDEX, '__library_api');
+    // the globals, locked, kept in the registry
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    this.setErrorMetatable(vm, L);
+    m._tl_protect_recursively(L);
+    m._lua_settop(L, 0);
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    vm.setField(L, LUA_REGISTRYINDEX, '__globals_api');
+    // new globals: an empty read-only table reading through to the globals
+    m._lua_createtable(L, 0, 0);
+    m._lua_createtable(L, 0, 1);
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    vm.setField(L, -2, '__index');
+    m._lua_enablereadonlytable(L, -1, 1);
+    m._lua_setmetatable(L, -2);
+    m._lua_enablereadonlytable(L, -1, 1);
+    m._lua_replace(L, LUA_GLOBALSINDEX);
+    m._lua_settop(L, 0);
+  }
+
+  /** Point the functions' globals proxy at the library API (loading) or the globals (running). */
+  private switchFunctionGlobals(L: number, api: '__library_api' | '__globals_api'): void {
+    const vm = this.vm;
+    const m = vm.m;
+    m._lua_getmetatable(L, LUA_GLOBALSINDEX);
+    m._lua_enablereadonlytable(L, -1, 0);
+    vm.getField(L, LUA_REGISTRYINDEX, api);
+    vm.setField(L, -2, '__index');
+    // as Redis: this re-locks the globals table, the metatable stays writable
+    m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
+    m._lua_settop(L, -2);
+  }
+
+  /** luaEngineCreate: run a library's code so it registers its functions (500 ms limit unless 0). */
+  private loadLibrary(lib: Library, body: string, timeoutMs: number): void {
+    const L = this.functionsState;
+    const vm = this.vm;
+    const m = vm.m;
+    const top = m._lua_gettop(L);
+    this.switchFunctionGlobals(L, '__library_api');
+    let err: string | null = null;
+    try {
+      if (vm.load(L, body, '@user_function') !== 0) {
+        err = `ERR Error compiling function: ${vm.toString(L, -1) ?? ''}`;
+      } else {
+        this.loading = { lib, deadline: timeoutMs > 0 ? performance.now() + timeoutMs : 0 };
+        m._tl_sethook(L, HOOK_COUNT);
+        if (m._lua_pcall(L, 0, 0, 0) !== 0) err = `ERR Error registering functions: ${this.errorInfo(L, -1).msg ?? ''}`;
+      }
+    } finally {
+      m._lua_settop(L, top);
+      this.switchFunctionGlobals(L, '__globals_api');
+      m._tl_sethook(L, 0);
+      this.loading = null;
+    }
+    if (err !== null) throw new RedisError(err);
+  }
+
+  private freeFunction(fi: FunctionInfo): void {
+    if (this.fnL === 0) return;
+    const vm = this.vm;
+    vm.m._lua_pushnil(this.fnL);
+    vm.setField(this.fnL, LUA_REGISTRYINDEX, fi.ref);
+  }
+
+  /** redis.register_function(name, callback) or redis.register_function{function_name=, callback=, flags=, description=} */
+  private registerFunction(L: number): number {
+    const vm = this.vm;
+    const m = vm.m;
+    const load = this.loading;
+    if (load === null) return this.raise(L, 'redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = m._lua_gettop(L);
+    if (argc < 1 || argc > 2) return this.raise(L, 'wrong number of arguments to redis.register_function');
+    let name: string | null = null;
+    let desc: string | null = null;
+    let flags = 0;
+    let hasCallback = false;
+    const ref = `__fn_${++this.fnRefs}`;
+    const fail = (msg: string): number => {
+      if (hasCallback) {
+        m._lua_pushnil(L);
+        vm.setField(L, LUA_REGISTRYINDEX, ref);
+      }
+      return this.raise(L, msg);
+    };
+    if (argc === 1) {
+      if (m._lua_type(L, 1) !== LUA_TTABLE) {
+        return fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
+      }
+      m._lua_pushnil(L);
+      while (m._lua_next(L, 1)) {
+        if (m._lua_type(L, -2) !== LUA_TSTRING) {
+          // a number key is a string to Lua (lua_isstring), and names no argument
+          const numeric = m._lua_isstring(L, -2) !== 0;
+          m._lua_settop(L, 1);
+          return fail(numeric ? 'unknown argument given to redis.register_function' : 'named argument key given to redis.register_function is not a string');
+        }
+        const key = (vm.toString(L, -2) as string).toLowerCase();
+        if (key === 'function_name') {
+          if (!m._lua_isstring(L, -1)) return fail('function_name argument given to redis.register_function must be a string');
+          name = cString(vm.toString(L, -1) as string);
+        } else if (key === 'description') {
+          if (!m._lua_isstring(L, -1)) return fail('description argument given to redis.register_function must be a string');
+          desc = vm.toString(L, -1) as string;
+        } else if (key === 'callback') {
+          if (m._lua_type(L, -1) !== LUA_TFUNCTION) return fail('callback argument given to redis.register_function must be a function');
+          m._lua_pushvalue(L, -1);
+          vm.setField(L, LUA_REGISTRYINDEX, ref);
+          hasCallback = true;
+        } else if (key === 'flags') {
+          if (m._lua_type(L, -1) !== LUA_TTABLE) return fail('flags argument to redis.register_function must be a table representing function flags');
+          for (let j = 1; ; j++) {
+            m._lua_pushnumber(L, j);
+            m._lua_gettable(L, -2);
+            const t = m._lua_type(L, -1);
+            if (t === LUA_TNIL) {
+              m._lua_settop(L, -2);
+              break;
+            }
+            const f = m._lua_isstring(L, -1) ? (vm.toString(L, -1) as string).toLowerCase() : null;
+            m._lua_settop(L, -2);
+            const def = f === null ? undefined : FLAG_NAMES.find(([n]) => n === f);
+            if (!def) return fail('unknown flag given');
+            flags |= def[1];
+          }
+        } else return fail('unknown argument given to redis.register_function');
+        m._lua_settop(L, -2);
+      }
+      if (name === null) return fail('redis.register_function must get a function name argument');
+      if (!hasCallback) return fail('redis.register_function must get a callback argument');
+    } else {
+      if (!m._lua_isstring(L, 1)) return fail('first argument to redis.register_function must be a string');
+      name = cString(vm.toString(L, 1) as string);
+      if (m._lua_type(L, 2) !== LUA_TFUNCTION) return fail('second argument to redis.register_function must be a function');
+      m._lua_pushvalue(L, 2);
+      vm.setField(L, LUA_REGISTRYINDEX, ref);
+      hasCallback = true;
+    }
+    if (!/^[A-Za-z0-9_]+$/.test(name)) return fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+    if (load.lib.functions.has(name)) return fail('Function already exists in the library');
+    load.lib.functions.set(name, { name, ref, desc, flags, lib: load.lib });
+    return 0;
+  }
+
+  /** SCRIPT FLUSH: a new EVAL state and an empty cache (the functions' state stays). */
   reset(): void {
-    if (this.vmInst !== null) this.vmInst.close();
-    this.vmInst = null;
-    this.thread = 0;
+    if (this.vmInst !== null && this.evalL !== 0) {
+      this.threads.delete(this.evalL);
+      this.vmInst.m._lua_close(this.evalL);
+    }
+    this.evalL = 0;
     this.scripts.clear();
     this.scriptsMemory = 0;
   }
@@ -329,24 +557,40 @@ export class Scripting {
     return new RunCtx(caller, sc, funcname, evalMode, readOnly, allowOom, server.now());
   }
 
+  /** EVAL/EVALSHA: run the cached script sha with KEYS and ARGV. */
+  runEval(ctx: RunCtx, sha: string, keys: string[], args: string[]): void {
+    const vm = this.vm;
+    ctx.L = vm.L;
+    vm.getField(ctx.L, LUA_REGISTRYINDEX, 'f_' + sha);
+    this.run(ctx, keys, args);
+  }
+
+  /** FCALL: run a function with (keys, args) as its arguments. */
+  runFunction(ctx: RunCtx, fi: FunctionInfo, keys: string[], args: string[]): void {
+    const L = this.functionsState;
+    ctx.L = L;
+    this.vm.getField(L, LUA_REGISTRYINDEX, fi.ref);
+    this.run(ctx, keys, args);
+  }
+
   /**
    * Run the function on top of the VM's stack with KEYS/ARGV (EVAL) or
    * (keys, args) arguments (FCALL), replying to ctx.caller. Returns when the
    * script finished or, when it timed out and may yield, after its first
    * slice (the reply comes later).
    */
-  run(ctx: RunCtx, keys: string[], args: string[]): void {
+  private run(ctx: RunCtx, keys: string[], args: string[]): void {
     const vm = this.vm;
     const m = vm.m;
-    const L = vm.L;
+    const L = ctx.L;
     const base = m._lua_gettop(L) - 1; // the function is on top
     // scripts run in a coroutine (so the hook can yield); one that returned normally is reused,
     // one that died of an error is replaced (anchored in the registry against the GC)
-    let co = this.thread;
+    let co = this.threads.get(L) ?? 0;
     if (co === 0 || m._lua_status(co) !== 0 || m._lua_gettop(co) !== 0) {
       co = m._tl_newthread(L);
       vm.setField(L, LUA_REGISTRYINDEX, '__tredis_thread');
-      this.thread = co;
+      this.threads.set(L, co);
     }
     m._lua_xmove(L, co, 1);
     if (ctx.evalMode) {
@@ -417,7 +661,7 @@ export class Scripting {
   private finish(ctx: RunCtx, base: number, status: number): void {
     const vm = this.vm;
     const m = vm.m;
-    const L = vm.L;
+    const L = ctx.L;
     const c = ctx.caller;
     const co = ctx.co;
     m._tl_sethook(co, 0);
@@ -467,6 +711,8 @@ export class Scripting {
 
   /** The count hook: 0 go on, 1 yield a turn to the event loop, 2 raise the SCRIPT KILL error. */
   private hook(): number {
+    const load = this.loading;
+    if (load !== null) return load.deadline > 0 && performance.now() > load.deadline ? 3 : 0;
     const ctx = this.running;
     if (ctx === null) return 0;
     if (!ctx.timedOut) {
@@ -586,6 +832,8 @@ export class Scripting {
       case B.ReplicateCommands:
         m._lua_pushboolean(L, 1);
         return 1;
+      case B.RegisterFunction:
+        return this.registerFunction(L);
       case B.ProtectedTable: {
         if (m._lua_gettop(L) !== 2) {
           this.server.logger.warning('malicious code trying to call luaProtectedTableError with wrong arguments');

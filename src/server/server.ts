@@ -300,11 +300,15 @@ export class Server implements DbHost {
 
   // ---------------------------------------------------------------- data
 
-  /** emptyData(-1): break WATCHes as Redis, let running snapshots finish their walk, flush every db. */
+  /**
+   * emptyData(-1): break WATCHes as Redis, let running snapshots finish their walk, flush every db
+   * and the function libraries (an RDB load brings its own; FLUSHALL keeps them and does not come here).
+   */
   emptyData(): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
     this.watch.touchWatchedKeysInDb(-1);
     for (const db of this.dbs) db.flush();
+    this.scripting.functions.flush();
   }
 
   /** DbHost: masters delete expired keys; replicas hide them (the master link sees them); loading keeps them. */

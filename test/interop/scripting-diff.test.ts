@@ -3,13 +3,17 @@
  * byte for byte, over RESP2 and RESP3 (number semantics of Lua 5.1, tables
  * with nil holes, error texts with the script's sha and line, pcall, the
  * cjson / cmsgpack / bit / struct libraries, protected globals, shebang
- * flags, SCRIPT subcommands, redis.* API errors), busy scripts (-BUSY,
- * SCRIPT KILL, UNKILLABLE), errorstats and commandstats, and the effects of
- * scripts replicated to a real redis-server replica (DEBUG DIGEST equal).
+ * flags, SCRIPT subcommands, redis.* API errors), functions (FUNCTION LOAD
+ * and its errors, redis.register_function in both forms, FCALL/FCALL_RO,
+ * LIST, STATS, DELETE, FLUSH, DUMP bytes, RESTORE), busy scripts and
+ * functions (-BUSY, SCRIPT KILL, FUNCTION KILL, UNKILLABLE), errorstats and
+ * commandstats, the effects of scripts replicated to a real redis-server
+ * replica (DEBUG DIGEST equal) and function libraries crossing between the
+ * two servers by replication and RDB files.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, waitFor } from '../helpers/servers';
+import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, waitFor, tempDir } from '../helpers/servers';
 import { sameBytesOn } from '../helpers/compare';
 import { TestClient } from '../helpers/resp';
 import { parseInfo } from '../helpers/info';
@@ -188,6 +192,87 @@ const CASES: string[][] = [
 
 const GLOBALS = ["assert", "collectgarbage", "dofile", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadfile", "loadstring", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "newproxy", "coroutine", "string", "table", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis", "_G", "_VERSION", "module", "require", "package", "os", "io"];
 
+/** FUNCTION and FCALL, in this order (one library at a time in LIST and DUMP: Redis orders several by its hash table). */
+const FUNCTION_CASES: string[][] = [
+  ["FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)"],
+  ["FCALL", "myfunc", "1", "k", "v"],
+  ["FCALL", "MYFUNC", "1", "k", "v"],
+  ["FCALL", "nofunc", "0"],
+  ["FCALL", "myfunc", "x"],
+  ["FCALL", "myfunc", "5"],
+  ["FCALL", "myfunc", "-1"],
+  ["FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)"],
+  ["FUNCTION", "LOAD", "REPLACE", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)"],
+  ["FUNCTION", "LOAD", "BOGUS", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)"],
+  ["FUNCTION", "LOAD"],
+  ["FUNCTION", "LOAD", "REPLACE"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function{function_name='f2', callback=function(keys, args) return redis.call('incr', keys[1]) end, flags={'no-writes'}, description='incr it'}"],
+  ["FCALL", "f2", "1", "cnt"],
+  ["FCALL_RO", "f2", "1", "cnt"],
+  ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name='ro', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes', 'allow-stale'}}"],
+  ["SET", "s", "1"],
+  ["FCALL_RO", "ro", "1", "s"],
+  ["FCALL", "ro", "1", "s"],
+  ["FCALL_RO", "myfunc", "1", "a", "b"],
+  ["FUNCTION", "LIST", "LIBRARYNAME", "lib2"],
+  ["FUNCTION", "LIST", "LIBRARYNAME", "lib2", "WITHCODE"],
+  ["FUNCTION", "LIST", "LIBRARYNAME", "mylib", "WITHCODE"],
+  ["FUNCTION", "LIST", "BAD"],
+  ["FUNCTION", "LIST", "LIBRARYNAME"],
+  ["FUNCTION", "LIST", "WITHCODE", "WITHCODE"],
+  ["FUNCTION", "STATS"],
+  ["FUNCTION", "LOAD", "return 1"],
+  ["FUNCTION", "LOAD", "#!lua\nreturn 1"],
+  ["FUNCTION", "LOAD", "#!lua name=x"],
+  ["FUNCTION", "LOAD", "#!lua name=x foo=bar\n"],
+  ["FUNCTION", "LOAD", "#!lua name=a name=b\n"],
+  ["FUNCTION", "LOAD", "#!js name=x\nreturn 1"],
+  ["FUNCTION", "LOAD", "#!lua name=bad-name\nreturn 1"],
+  ["FUNCTION", "LOAD", "#!lua name=empty\nreturn 1"],
+  ["FUNCTION", "LOAD", "#!lua name=syn\nreturn ("],
+  ["FUNCTION", "LOAD", "#!lua name=err\nerror('boom')"],
+  ["FUNCTION", "LOAD", "#!lua name=err2\nredis.call('set','a','b')"],
+  ["FUNCTION", "LOAD", "#!lua name=glob\nlocal x = string.format('%d', 1)"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function('a')"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function(1, 2, 3)"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function('bad-name', function() end)"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function('f', function() end) redis.register_function('f', function() end)"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{function_name='f'}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{callback=function() end}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{function_name='f', callback=function() end, flags={'bogus'}}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{function_name='f', callback=function() end, other=1}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{function_name='f', callback=5}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{function_name={}, callback=function() end}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function{'x'}"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function(5)"],
+  ["FUNCTION", "LOAD", "#!lua name=reg\nredis.register_function('f', 5)"],
+  ["FUNCTION", "LOAD", "#!lua name=dup\nredis.register_function('myfunc', function() return 1 end)"],
+  ["FUNCTION", "LOAD", "#!lua name=loop\nwhile true do end"],
+  ["FUNCTION", "LOAD", "#!lua name=lg\nredis.log(redis.LOG_WARNING, 'loading') redis.register_function('lgf', function() return redis.REDIS_VERSION end)"],
+  ["FCALL", "lgf", "0"],
+  ["FUNCTION", "LOAD", "#!lua name=errs\nredis.register_function('fe', function(keys, args) return redis.call('incr', 's2') end) redis.register_function('fe2', function() error('x') end) redis.register_function('fe3', function() return undefined_var end) redis.register_function('fe4', function() x = 1 end)"],
+  ["SET", "s2", "str"],
+  ["FCALL", "fe", "0"],
+  ["FCALL", "fe2", "0"],
+  ["FCALL", "fe3", "0"],
+  ["FCALL", "fe4", "0"],
+  ["FUNCTION", "DELETE", "nolib"],
+  ["FUNCTION", "DELETE", "lib3"],
+  ["FCALL", "ro", "1", "s"],
+  ["FUNCTION", "FLUSH", "bad"],
+  ["FUNCTION", "FLUSH", "a", "b"],
+  ["FUNCTION", "RESTORE", "bad"],
+  ["FUNCTION", "RESTORE", "bad", "bad"],
+  ["FUNCTION", "HELP"],
+  ["FUNCTION", "KILL"],
+  ["FUNCTION", "FLUSH"],
+  ["FUNCTION", "LIST"],
+  ["FUNCTION", "STATS"],
+  ["FUNCTION", "DUMP"],
+  ["FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)"],
+  ["FUNCTION", "DUMP"],
+];
+
 /** Run in RESP3 (the scripts' own RESP version comes from redis.setresp). */
 const RESP3_CASES: string[][] = [
   ["EVAL", "return true", "0"],
@@ -253,6 +338,12 @@ test('scripts: replies byte for byte as redis-server (RESP3 client, redis.setres
   await withPair(async (rp, tp) => {
     await sameBytesOn(rp, tp, RESP3_CASES, 3);
     await sameBytesOn(rp, tp, RESP3_CASES, 2);
+  });
+});
+
+test('functions: replies byte for byte as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    await sameBytesOn(rp, tp, FUNCTION_CASES);
   });
 });
 
@@ -357,5 +448,132 @@ test('script effects replicate to a redis-server replica (MULTI/EXEC, set_repl, 
     R.c.close();
     await r.stop();
     await m.close();
+  }
+});
+
+/** Busy functions: FUNCTION KILL, FUNCTION STATS while a function runs, SCRIPT KILL refused for a function. */
+async function busyFunctionScenario(port: number): Promise<string[]> {
+  const a = await TestClient.connect(port);
+  const b = await TestClient.connect(port);
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const out: string[] = [];
+  try {
+    await a.call('CONFIG', 'SET', 'busy-reply-threshold', '100');
+    await a.call('FUNCTION', 'LOAD', "#!lua name=busy\nredis.register_function{function_name='spin', callback=function() local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}");
+    const p1 = a.callRaw('FCALL', 'spin', '0');
+    await pause(400);
+    out.push(await b.callRaw('PING'), await b.callRaw('SCRIPT', 'KILL'));
+    const stats = (await b.call('FUNCTION', 'STATS')) as unknown[];
+    const running = stats[1] as unknown[];
+    out.push(JSON.stringify([stats[0], running[0], running[1], running[2], running[3], stats[2], stats[3]]));
+    out.push(await b.callRaw('FUNCTION', 'KILL'), await p1, await b.callRaw('FUNCTION', 'KILL'));
+    const p2 = a.callRaw('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    await pause(400);
+    out.push(await b.callRaw('FUNCTION', 'STATS'), await b.callRaw('FUNCTION', 'KILL'), await b.callRaw('SCRIPT', 'KILL'), await p2);
+  } finally {
+    a.close();
+    b.close();
+  }
+  return out;
+}
+
+test('busy functions: FUNCTION KILL, FUNCTION STATS, the BUSY texts as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    const want = await busyFunctionScenario(rp);
+    const got = await busyFunctionScenario(tp);
+    assert.deepEqual(got, want);
+  });
+});
+
+const LIB = "#!lua name=mylib\nredis.register_function('setget', function(keys, args) redis.call('set', keys[1], args[1]) return redis.call('get', keys[1]) end)";
+const LIB2 = "#!lua name=lib2\nredis.register_function{function_name='two', callback=function() return 2 end, flags={'no-writes'}}";
+
+test('function libraries cross by replication: a redis-server replica of tredis and a tredis replica of redis-server', { skip }, async () => {
+  const m = await startTredis({ enableDebugCommand: 'yes' });
+  const M = await tredisNode(m);
+  const rm = await startRedis([]);
+  const RM = await childNode(rm.port);
+  let r: Awaited<ReturnType<typeof startRedis>> | null = null;
+  let t: Awaited<ReturnType<typeof startTredis>> | null = null;
+  const nodes = [M, RM];
+  try {
+    // tredis master: the library reaches the replica by the full sync RDB, the next ones by FUNCTION LOAD
+    await M.c.call('FUNCTION', 'LOAD', LIB);
+    r = await startRedis(['--replicaof', '127.0.0.1', String(m.port)]);
+    const R = await childNode(r.port);
+    nodes.push(R);
+    await waitInSync(M, R);
+    await M.c.call('FUNCTION', 'LOAD', LIB2);
+    assert.equal(await M.c.call('FCALL', 'setget', '1', 'k', 'v'), 'v');
+    await waitInSync(M, R);
+    assert.equal(await R.c.call('FCALL_RO', 'two', '0'), 2);
+    assert.equal(await R.c.call('GET', 'k'), 'v');
+    assert.equal(await digest(R), await digest(M));
+    await M.c.call('FUNCTION', 'DELETE', 'lib2');
+    await waitInSync(M, R);
+    assert.deepEqual(await R.c.call('FUNCTION', 'LIST'), await M.c.call('FUNCTION', 'LIST'));
+    assert.equal(await R.c.callRaw('FUNCTION', 'DUMP'), await M.c.callRaw('FUNCTION', 'DUMP'));
+    // redis-server master: a tredis replica gets its libraries and its FUNCTION LOAD
+    await RM.c.call('FUNCTION', 'LOAD', LIB);
+    t = await startTredis({ enableDebugCommand: 'yes', replicaof: `127.0.0.1 ${rm.port}` });
+    const T = await tredisNode(t);
+    nodes.push(T);
+    await waitInSync(RM, T);
+    await RM.c.call('FUNCTION', 'LOAD', LIB2);
+    await RM.c.call('FCALL', 'setget', '1', 'x', 'y');
+    await waitInSync(RM, T);
+    assert.equal(await T.c.call('FCALL_RO', 'two', '0'), 2);
+    assert.equal(await T.c.call('GET', 'x'), 'y');
+    assert.equal(await digest(T), await digest(RM));
+    await RM.c.call('FUNCTION', 'FLUSH');
+    await waitInSync(RM, T);
+    assert.deepEqual(await T.c.call('FUNCTION', 'LIST'), []);
+  } finally {
+    for (const n of nodes) n.c.close();
+    await r?.stop();
+    await t?.close();
+    await rm.stop();
+    await m.close();
+  }
+});
+
+test('function libraries in RDB files both ways (RDB_OPCODE_FUNCTION2), DEBUG RELOAD keeps them, DUMP/RESTORE round trip', { skip }, async () => {
+  const dir = tempDir();
+  const redis = await startRedis(['--dir', dir]);
+  const rc = await TestClient.connect(redis.port);
+  await rc.call('FUNCTION', 'LOAD', LIB2);
+  await rc.call('SET', 'a', 'b');
+  await rc.call('SAVE');
+  const dump = (await rc.call('FUNCTION', 'DUMP')) as string;
+  rc.close();
+  await redis.stop();
+  const t = await startTredis({ dir, enableDebugCommand: 'yes' });
+  const tc = await TestClient.connect(t.port);
+  try {
+    assert.equal(await tc.call('FCALL', 'two', '0'), 2);
+    assert.equal(await tc.call('GET', 'a'), 'b');
+    await tc.call('FUNCTION', 'LOAD', LIB);
+    assert.equal(await tc.call('DEBUG', 'RELOAD'), 'OK');
+    assert.equal(((await tc.call('FUNCTION', 'LIST')) as unknown[]).length, 2);
+    assert.equal(await tc.call('SAVE'), 'OK');
+    assert.equal(await tc.call('FUNCTION', 'FLUSH'), 'OK');
+    assert.equal(await tc.call('FUNCTION', 'RESTORE', Buffer.from(dump, 'latin1').toString('latin1')), 'OK');
+    assert.equal(await tc.call('FCALL', 'two', '0'), 2);
+    const again = await tc.call('FUNCTION', 'RESTORE', dump);
+    assert.equal(String((again as { message?: string }).message), 'ERR Library lib2 already exists');
+    assert.equal(await tc.call('FUNCTION', 'RESTORE', dump, 'REPLACE'), 'OK');
+  } finally {
+    tc.close();
+    await t.close();
+  }
+  // and redis-server loads tredis's file (the SAVE above, with both libraries)
+  const back = await startRedis(['--dir', dir]);
+  const bc = await TestClient.connect(back.port);
+  try {
+    assert.equal(await bc.call('FCALL', 'two', '0'), 2);
+    assert.equal(await bc.call('FCALL', 'setget', '1', 'q', 'w'), 'w');
+  } finally {
+    bc.close();
+    await back.stop();
   }
 });

@@ -80,10 +80,12 @@ export const LUA_MULTRET = -1;
 
 type Factory = (opts: Record<string, unknown>) => LuaModule;
 
-/** lua51.js: next to this file in dist/ (copied by the build), else in src/ (tsc does not copy it). */
+/**
+ * lua51.js: in a repository checkout the one in src/ (tsc does not copy it, and a rebuilt VM must not lose
+ * to a stale copy in dist/), else the one next to this file (a packed tredis: `npm run build` copied it).
+ */
 function loadFactory(): Factory {
-  const here = path.join(__dirname, 'lua51.js');
-  const candidates = [here, path.join(__dirname, '..', '..', '..', '..', 'src', 'scripting', 'lua', 'lua51.js')];
+  const candidates = [path.join(__dirname, '..', '..', '..', '..', 'src', 'scripting', 'lua', 'lua51.js'), path.join(__dirname, 'lua51.js')];
   for (const p of candidates) {
     if (fs.existsSync(p)) return require(p) as Factory;
   }
@@ -98,10 +100,11 @@ export interface LuaCallbacks {
   hook(L: number): number;
 }
 
-/** One wasm instance (one heap) with one Lua state in it. */
+/** One wasm instance (one heap); the Lua states in it are created by its owner. */
 export class LuaVM {
   readonly m: LuaModule;
-  readonly L: number;
+  /** the state scripts run in (the owner creates it with _tl_newstate) */
+  L = 0;
   private scratch = 0;
   private scratchSize = 0;
   private readonly names = new Map<string, number>();
@@ -109,7 +112,6 @@ export class LuaVM {
   constructor(cb: LuaCallbacks) {
     factory ??= loadFactory();
     this.m = factory({ tlBridge: (L: number, id: number) => cb.bridge(L, id), tlHook: (L: number) => cb.hook(L) });
-    this.L = this.m._tl_newstate();
   }
 
   /** A NUL-terminated C string kept for the VM's life (field names, chunk names). */
@@ -174,9 +176,5 @@ export class LuaVM {
   load(L: number, code: string, chunkName: string): number {
     const p = this.bytes(code);
     return this.m._tl_load(L, p, code.length, this.name(chunkName));
-  }
-
-  close(): void {
-    this.m._lua_close(this.L);
   }
 }

@@ -11,8 +11,8 @@
  *   as luaL_error does (JS must never longjmp itself).
  * - the count hook: every TL_HOOK_COUNT instructions it asks JS (js_hook)
  *   whether to go on (0), yield to the event loop (1: lua_yield from the hook,
- *   only possible when no C call is in between, see tl_can_yield) or raise
- *   the SCRIPT KILL error (2).
+ *   only possible when no C call is in between, see tl_can_yield), raise the
+ *   SCRIPT KILL error (2) or the FUNCTION LOAD timeout (3).
  * - tl_errinfo: what Redis's __redis__err__handler adds to an error (source
  *   and line of the failing Lua frame), read from a dead coroutine whose
  *   stack Lua leaves unwound for the debug API.
@@ -56,12 +56,12 @@ void tl_pushbridge(lua_State *L, int id) {
 /* ---- hook -------------------------------------------------------------- */
 static void count_hook(lua_State *L, lua_Debug *ar);
 
-static void raise_killed(lua_State *L) {
+static void raise_stop(lua_State *L, const char *msg) {
   /* keep raising on every line so a pcall in the script cannot swallow it (as Redis) */
   lua_sethook(L, count_hook, LUA_MASKLINE, 0);
   lua_newtable(L);
   lua_pushstring(L, "err");
-  lua_pushstring(L, "ERR Script killed by user with SCRIPT KILL...");
+  lua_pushstring(L, msg);
   lua_settable(L, -3);
   lua_error(L);
 }
@@ -74,7 +74,8 @@ int tl_can_yield(lua_State *L) {
 static void count_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   int action = js_hook(L);
-  if (action == 2) raise_killed(L);
+  if (action == 2) raise_stop(L, "ERR Script killed by user with SCRIPT KILL...");
+  else if (action == 3) raise_stop(L, "ERR FUNCTION LOAD timeout");
   else if (action == 1 && tl_can_yield(L)) lua_yield(L, 0);
 }
 
