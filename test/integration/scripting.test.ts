@@ -179,3 +179,39 @@ test('ioredis defineCommand runs scripts by EVALSHA (falling back to EVAL)', asy
     await srv.close();
   }
 });
+
+test('function libraries survive an AOF rewrite with and without the RDB preamble, and replay at start-up', async () => {
+  for (const preamble of ['yes', 'no']) {
+    const dir = tempDir();
+    const srv = await startTredis({ dir, appendonly: 'yes', aofUseRdbPreamble: preamble });
+    const c = await TestClient.connect(srv.port);
+    await c.call('FUNCTION', 'LOAD', "#!lua name=l\nredis.register_function('f', function() return 7 end)");
+    await c.call('BGREWRITEAOF');
+    await waitForRewrite(c);
+    await c.call('FUNCTION', 'LOAD', "#!lua name=l2\nredis.register_function('g', function(keys) return redis.call('incr', keys[1]) end)");
+    await c.call('FCALL', 'g', '1', 'n');
+    c.close();
+    await srv.close();
+    const base = fs.readdirSync(path.join(dir, 'appendonlydir')).find((f) => f.includes('.base.'));
+    assert.ok(base);
+    if (preamble === 'no') assert.match(fs.readFileSync(path.join(dir, 'appendonlydir', base), 'latin1'), /FUNCTION\r\n\$4\r\nLOAD/);
+    const again = await startTredis({ dir, appendonly: 'yes', aofUseRdbPreamble: preamble });
+    const c2 = await TestClient.connect(again.port);
+    try {
+      assert.equal(await c2.call('FCALL', 'f', '0'), 7);
+      assert.equal(await c2.call('FCALL', 'g', '1', 'n'), 2);
+    } finally {
+      c2.close();
+      await again.close();
+    }
+  }
+});
+
+async function waitForRewrite(c: TestClient): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const info = String(await c.call('INFO', 'persistence'));
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('AOF rewrite did not finish');
+}
