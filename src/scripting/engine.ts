@@ -645,6 +645,8 @@ export class Scripting {
 
   private resumeSlice(ctx: RunCtx, base: number): void {
     const server = this.server;
+    // SHUTDOWN NOSAVE during the script: it simply never resumes, as the process of Redis exits under it
+    if (server.isClosed) return;
     const ex = server.executor;
     const prev = ex.currentClient;
     ex.currentClient = ctx.caller;

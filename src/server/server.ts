@@ -176,6 +176,11 @@ export class Server implements DbHost {
     return true;
   }
 
+  /** Whether close() ran (a script suspended across event-loop turns must not resume on a closed server). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Freeze the clock at a given time (a suspended script resumes with its start time, Redis's script snapshot time). */
   freezeClockAt(t: number): void {
     this.clockFrozen = true;

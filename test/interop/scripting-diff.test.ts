@@ -388,7 +388,8 @@ async function busyScenario(port: number): Promise<string[]> {
     await a.call('CONFIG', 'SET', 'busy-reply-threshold', '100');
     const p1 = a.callRaw('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
     await pause(400);
-    out.push(await b.callRaw('PING'), await b.callRaw('GET', 'x'), await b.callRaw('SCRIPT', 'KILL'), await p1, await a.callRaw('PING'));
+    // SHUTDOWN without NOSAVE is refused while busy
+    out.push(await b.callRaw('PING'), await b.callRaw('GET', 'x'), await b.callRaw('SHUTDOWN'), await b.callRaw('SHUTDOWN', 'SAVE'), await b.callRaw('SCRIPT', 'KILL'), await p1, await a.callRaw('PING'));
     // a script that wrote cannot be killed; MULTI is allowed while busy, commands in it are refused
     const p2 = a.callRaw('EVAL', "redis.call('set','x','1') local i = 0 while i < 1.5e8 do i = i + 1 end return i", '0');
     await pause(400);
