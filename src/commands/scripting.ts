@@ -57,7 +57,7 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
   ctx.argv = argv;
   // the script's effects are propagated, not the script
   server.propagation.prevent = true;
-  eng.runEval(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys));
+  eng.runEval(ctx, script, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys));
 }
 
 const SCRIPT_HELP = [

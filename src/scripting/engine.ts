@@ -69,6 +69,8 @@ export interface Script {
   sha: string;
   body: string;
   flags: number;
+  /** its registry key, "f_<sha>" (kept: building it per call costs a concatenation and a hash) */
+  key: string;
 }
 
 /** The state of the running script (Redis's scriptRunCtx). */
@@ -511,8 +513,9 @@ export class Scripting {
       vm.m._lua_settop(L, 0);
       throw new RedisError(`ERR Error compiling script (new function): ${msg}`);
     }
-    vm.setField(L, LUA_REGISTRYINDEX, 'f_' + sha);
-    const s: Script = { sha, body, flags: sb.flags };
+    const key = 'f_' + sha;
+    vm.setField(L, LUA_REGISTRYINDEX, key);
+    const s: Script = { sha, body, flags: sb.flags, key };
     this.scripts.set(sha, s);
     this.scriptsMemory += 40 + body.length;
     return s;
@@ -557,11 +560,11 @@ export class Scripting {
     return new RunCtx(caller, sc, funcname, evalMode, readOnly, allowOom, server.now());
   }
 
-  /** EVAL/EVALSHA: run the cached script sha with KEYS and ARGV. */
-  runEval(ctx: RunCtx, sha: string, keys: string[], args: string[]): void {
+  /** EVAL/EVALSHA: run a cached script with KEYS and ARGV. */
+  runEval(ctx: RunCtx, script: Script, keys: string[], args: string[]): void {
     const vm = this.vm;
     ctx.L = vm.L;
-    vm.getField(ctx.L, LUA_REGISTRYINDEX, 'f_' + sha);
+    vm.getField(ctx.L, LUA_REGISTRYINDEX, script.key);
     this.run(ctx, keys, args);
   }
 
