@@ -215,3 +215,24 @@ async function waitForRewrite(c: TestClient): Promise<void> {
   }
   throw new Error('AOF rewrite did not finish');
 }
+
+test('redis.log writes into the server log at its level; a slow script is logged as Redis does', async () => {
+  const srv = await startTredis();
+  const lines: string[] = [];
+  srv.server.logger.listeners.push((l) => lines.push(l));
+  const c = await TestClient.connect(srv.port);
+  try {
+    await c.call('EVAL', "redis.log(redis.LOG_WARNING, 'hello', 'from', 'lua') redis.log(redis.LOG_DEBUG, 'not shown') return 1", '0');
+    assert.ok(lines.some((l) => / # hello from lua\n$/.test(l)), lines.join(''));
+    assert.ok(!lines.some((l) => l.includes('not shown')));
+    await c.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+    await c.call('EVAL', 'local i = 0 while i < 2e7 do i = i + 1 end return i', '0');
+    assert.ok(
+      lines.some((l) => /Slow script detected: still in execution after \d+ milliseconds\. You can try killing the script using the SCRIPT KILL command\. Script name is: [0-9a-f]{40}\./.test(l)),
+      lines.join(''),
+    );
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
