@@ -901,7 +901,7 @@ export class Scripting {
     const argv: string[] = new Array<string>(argc);
     for (let j = 0; j < argc; j++) {
       const t = m._lua_type(L, j + 1);
-      if (t === LUA_TNUMBER) argv[j] = formatG17(m._tl_tonumber(L, j + 1));
+      if (t === LUA_TNUMBER) argv[j] = g17(m._tl_tonumber(L, j + 1));
       else if (t === LUA_TSTRING) argv[j] = vm.toString(L, j + 1) as string;
       else {
         m._lua_settop(L, 0);
@@ -1173,7 +1173,9 @@ export class Scripting {
         vm.pushString(L, 'double');
         m._lua_rawget(L, -2);
         if (m._lua_type(L, -1) === LUA_TNUMBER) {
-          r.double(m._tl_tonumber(L, -1));
+          const d = m._tl_tonumber(L, -1);
+          if (Number.isNaN(d)) r.doubleText(g17(d));
+          else r.double(d);
           m._lua_settop(L, -2);
           break;
         }
@@ -1276,6 +1278,16 @@ export class Scripting {
 
   /** error replies written by luaToReply/finish (a script command that answered one failed) */
   private errorsWritten = 0;
+}
+
+const nanView = new Float64Array(1);
+const nanBits = new Uint8Array(nanView.buffer);
+
+/** printf("%.17g") of a Lua number: a NaN keeps its sign as glibc prints it ("-nan" for x86's 0/0). */
+function g17(d: number): string {
+  if (!Number.isNaN(d)) return formatG17(d);
+  nanView[0] = d;
+  return nanBits[7] & 0x80 ? '-nan' : 'nan';
 }
 
 /** A C string: what lua_tostring gives to printf-like code stops at the first NUL. */
