@@ -11,9 +11,18 @@ import { replyHelp } from './server-util';
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 
+/** The last EVAL body hashed: the gate (evalGateFlags) and the handler ask for the same one, as Redis keeps c->cur_script. */
+let lastBody = '';
+let lastSha = '';
+
 /** The sha EVAL/EVALSHA would run (EVALSHA's argument lowercased, as evalCalcFunctionName does). */
 function scriptSha(argv: string[], evalsha: boolean): string {
-  return evalsha ? argv[1].toLowerCase() : sha1hex(argv[1]);
+  if (evalsha) return argv[1].toLowerCase();
+  if (argv[1] !== lastBody) {
+    lastSha = sha1hex(argv[1]);
+    lastBody = argv[1];
+  }
+  return lastSha;
 }
 
 /**

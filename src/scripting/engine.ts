@@ -1312,4 +1312,3 @@ function parseRespDouble(s: string): number {
   return Number(s);
 }
 
-export { LUA_TNIL };

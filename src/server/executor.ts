@@ -107,7 +107,9 @@ export class Executor {
       return this.reject(c, found, known);
     }
     const cmd = found;
-    if (server.pause.isPausedFor(c, cmd)) return false;
+    // a script's declared flags replace EVAL/FCALL's own (evalGetCommandFlags / fcallGetCommandFlags)
+    const dyn = cmd.gateFlagsFn !== undefined ? cmd.gateFlagsFn(c, argv) : null;
+    if (server.pause.isPausedFor(c, cmd, dyn === null ? undefined : dyn.write)) return false;
     c.lastCmd = cmd;
 
     if (!c.authenticated && !cmd.noAuth) return this.reject(c, Err.noAuth, cmd);
@@ -115,12 +117,9 @@ export class Executor {
 
     let isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
     let okStale = cmd.okStale;
-    if (cmd.gateFlagsFn !== undefined) {
-      const f = cmd.gateFlagsFn(c, argv);
-      if (f !== null) {
-        isWrite = f.write;
-        okStale = f.stale;
-      }
+    if (dyn !== null) {
+      isWrite = dyn.write;
+      okStale = dyn.stale;
     }
     const obey = c.isMaster || c.isFake;
     if (isWrite && !obey) {

@@ -629,3 +629,31 @@ test('function libraries in RDB files both ways (RDB_OPCODE_FUNCTION2), DEBUG RE
     await back.stop();
   }
 });
+
+/** Under CLIENT PAUSE WRITE: which script commands wait (ms until each answered, rounded to "now" / "after"). */
+async function pauseScenario(port: number): Promise<string[]> {
+  const a = await TestClient.connect(port);
+  const b = await TestClient.connect(port);
+  const out: string[] = [];
+  try {
+    await a.call('CLIENT', 'PAUSE', '600', 'WRITE');
+    const t0 = Date.now();
+    const when = async (p: Promise<unknown>): Promise<string> => {
+      const r = await p;
+      return `${JSON.stringify(r)} ${Date.now() - t0 < 300 ? 'now' : 'after'}`;
+    };
+    out.push(await when(b.call('EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'k')", '0')));
+    out.push(await when(b.call('EVAL_RO', "return redis.call('get', 'k')", '0')));
+    out.push(await when(b.call('EVAL', "return redis.call('get', 'k')", '0')));
+  } finally {
+    a.close();
+    b.close();
+  }
+  return out;
+}
+
+test('CLIENT PAUSE WRITE holds EVAL but not no-writes scripts, as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    assert.deepEqual(await pauseScenario(tp), await pauseScenario(rp));
+  });
+});

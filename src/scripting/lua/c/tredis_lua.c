@@ -223,7 +223,7 @@ const char *tl_tolstring(lua_State *L, int idx) {
 }
 int tl_lastlen(void) { return (int)last_len; }
 
-/* lua_Number of the value as a C long long cast (Redis's (long long) reply truncation), split for JS. */
+/* lua_tonumber (exported under our name: the lua_Number of the value, 0 when it is not a number). */
 double tl_tonumber(lua_State *L, int idx) { return (double)lua_tonumber(L, idx); }
 
 lua_State *tl_newthread(lua_State *L) { return lua_newthread(L); }
