@@ -44,6 +44,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Conn, freePort, spawnOwned, ownedTempDir, removeOwnedDir, runOwned } from './util';
+import { createHash } from 'node:crypto';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -62,13 +63,21 @@ const TARGETS: Record<string, [number, number | null]> = {
   ZPOPMIN: [0.8, null],
   LRANGE_100: [0.8, null],
   MSET: [0.8, null],
+  EVALSHA: [0.8, 0.5],
 };
-const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset';
+const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset,evalsha';
+
+/** Tests that are a command line rather than a redis-benchmark -t name: the script EVALSHA runs (a write and a read). */
+const EVALSHA_SCRIPT = "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])";
+const EVALSHA_SHA = createHash('sha1').update(EVALSHA_SCRIPT).digest('hex');
+const CUSTOM: Record<string, { argv: string[]; setup: string[] }> = {
+  evalsha: { argv: ['evalsha', EVALSHA_SHA, '1', 'key'], setup: ['SCRIPT', 'LOAD', EVALSHA_SCRIPT] },
+};
 const QUICK_TESTS = 'ping_mbulk,set,get';
 /** redis-benchmark -t names (7.0). */
 const KNOWN_TESTS = new Set([
   'ping_inline', 'ping_mbulk', 'ping', 'set', 'get', 'incr', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'hset', 'spop',
-  'zadd', 'zpopmin', 'lrange', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset', 'xadd',
+  'zadd', 'zpopmin', 'lrange', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset', 'xadd', 'evalsha',
 ]);
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -192,8 +201,13 @@ const CLK_TCK = (() => {
 
 /** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
 async function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Promise<Array<{ name: string; rps: number; cpuUs: number }>> {
-  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', test, '-P', String(pipeline)];
+  const custom = CUSTOM[test];
+  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), ...(custom ? [] : ['-t', test]), '-P', String(pipeline)];
   if (random > 0) a.push('-r', String(random));
+  if (custom) {
+    await cli(srv.port, ...custom.setup);
+    a.push(...custom.argv);
+  }
   const pid = srv.proc.pid!;
   const cpu0 = cpuSeconds(pid);
   // async and owned: a signal meanwhile stops it (spawnSync would hold the signal until it ended)
@@ -202,7 +216,7 @@ async function bench(srv: Srv, test: string, n: number, pipeline: number, client
   const out: Array<{ name: string; rps: number; cpuUs: number }> = [];
   for (const line of (r.stdout ?? '').split('\n')) {
     const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.push({ name: m[1], rps: Number(m[2]), cpuUs: 0 });
+    if (m) out.push({ name: custom ? test.toUpperCase() : m[1], rps: Number(m[2]), cpuUs: 0 });
   }
   // a test name can run helper commands first (LRANGE_* runs "LPUSH (needed to benchmark LRANGE)"): CPU is split by requests
   const reqs = out.length * n;

@@ -510,6 +510,11 @@ const keyspaceCommands: CommandSpec[] = [
       if (nosave) save = false;
       if (doSave) save = true;
       const s = c.server;
+      // while a script is busy only SHUTDOWN NOSAVE goes through (Redis answers the script's BUSY text)
+      const busy = s.executor.busyScript;
+      if (busy !== null && !nosave) {
+        throw new RedisError(`BUSY Redis is busy running a script. You can only call ${busy.evalMode ? 'SCRIPT' : 'FUNCTION'} KILL or SHUTDOWN NOSAVE.`);
+      }
       const state = blockUntilDone(c, argv);
       void s.shutdown({ save, now, force }).then(
         (ok) => {

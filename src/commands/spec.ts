@@ -33,6 +33,8 @@ export interface CommandSpec {
   acl?: string[];
   /** command tips (nondeterministic_output, request_policy:...) */
   tips?: string[];
+  /** flags decided per invocation (evalGetCommandFlags: a script's shebang flags replace EVAL's write/stale at the gate); null = the static ones */
+  gateFlags?: (c: Client, argv: string[]) => { write: boolean; stale: boolean } | null;
 }
 
 /** Counters for INFO commandstats. */
@@ -58,6 +60,7 @@ export class Command {
   readonly parent: Command | null;
   readonly getKeysFn: ((argv: string[]) => number[]) | undefined;
   readonly writeKeysFn: ((argv: string[]) => number[]) | undefined;
+  readonly gateFlagsFn: CommandSpec['gateFlags'];
   readonly spec: CommandSpec;
   readonly isWrite: boolean;
   readonly isReadonly: boolean;
@@ -71,6 +74,7 @@ export class Command {
   readonly isBlocking: boolean;
   readonly skipMonitor: boolean;
   readonly mayReplicate: boolean;
+  readonly allowBusy: boolean;
   readonly stats = new CommandStats();
 
   constructor(spec: CommandSpec, parent: Command | null) {
@@ -86,6 +90,7 @@ export class Command {
     this.handler = spec.handler;
     this.getKeysFn = spec.getKeys;
     this.writeKeysFn = spec.writeKeys;
+    this.gateFlagsFn = spec.gateFlags;
     const f = new Set(spec.flags);
     this.isWrite = f.has('write');
     this.isReadonly = f.has('readonly');
@@ -99,6 +104,7 @@ export class Command {
     this.isBlocking = f.has('blocking');
     this.skipMonitor = f.has('skip_monitor');
     this.mayReplicate = f.has('may_replicate');
+    this.allowBusy = f.has('allow_busy');
     if (spec.subcommands) {
       this.subcommands = new Map();
       for (const s of spec.subcommands) this.subcommands.set(s.name.toLowerCase(), new Command(s, this));

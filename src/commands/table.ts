@@ -19,6 +19,8 @@ import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
+import { scriptingCommands } from './scripting';
+import { functionCommands } from './functions';
 
 /** All specs, in family order. */
 export const ALL_SPECS: CommandSpec[] = [
@@ -38,6 +40,8 @@ export const ALL_SPECS: CommandSpec[] = [
   ...pubsubCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...scriptingCommands,
+  ...functionCommands,
 ];
 
 /** Build a fresh table (per server). */

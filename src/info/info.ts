@@ -175,6 +175,8 @@ function pct(a: number, b: number): string {
 function memorySection(s: Server): InfoFields {
   const m = memoryStats(s);
   const maxmemory = s.config.settings.maxmemory;
+  const lua = s.scripting.luaMemory();
+  const fnMem = s.scripting.functionsMemory();
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
@@ -192,19 +194,19 @@ function memorySection(s: Server): InfoFields {
     ['allocator_resident', m.rss],
     ['total_system_memory', os.totalmem()],
     ['total_system_memory_human', bytesToHuman(os.totalmem())],
-    ['used_memory_lua', 31744],
-    ['used_memory_vm_eval', 31744],
-    ['used_memory_lua_human', bytesToHuman(31744)],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 32768],
-    ['used_memory_vm_total', 64512],
-    ['used_memory_vm_total_human', bytesToHuman(64512)],
+    ['used_memory_lua', lua],
+    ['used_memory_vm_eval', lua],
+    ['used_memory_lua_human', bytesToHuman(lua)],
+    ['used_memory_scripts_eval', s.scripting.scriptsMemory],
+    ['number_of_cached_scripts', s.scripting.scripts.size],
+    ['number_of_functions', s.scripting.functions.functionCount],
+    ['number_of_libraries', s.scripting.functions.libraryCount],
+    ['used_memory_vm_functions', fnMem],
+    ['used_memory_vm_total', lua + fnMem],
+    ['used_memory_vm_total_human', bytesToHuman(lua + fnMem)],
     ['used_memory_functions', 184],
-    ['used_memory_scripts', 184],
-    ['used_memory_scripts_human', bytesToHuman(184)],
+    ['used_memory_scripts', 184 + s.scripting.scriptsMemory],
+    ['used_memory_scripts_human', bytesToHuman(184 + s.scripting.scriptsMemory)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', s.config.settings.maxmemoryPolicy],

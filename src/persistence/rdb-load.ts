@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import type { Server } from '../server/server';
 import type { Database } from '../keyspace/database';
 import { RdbReader } from './rdb/reader';
+import { RdbError } from './rdb/errors';
 import type { RdbSummary } from './rdb/reader';
 import type { PlainValue } from './rdb/model';
 import { structureLimits, toDbValue, type StructureLimits } from './convert';
@@ -59,8 +60,14 @@ export class RdbLoader {
         onAux: (k, v) => this.onAux(k, v),
         onKey: (db, key, value, expireAt) => this.onKey(db, key, value, expireAt, keepExpired),
         onString: (db, key, value, expireAt) => this.onString(db, key, value, expireAt, keepExpired),
-        // functions are not supported by tredis: a master's libraries are skipped, not refused
-        onFunction: () => {},
+        // a library (rdbFunctionLoad): loaded without the FUNCTION LOAD time limit
+        onFunction: (code) => {
+          try {
+            server.scripting.functions.create(code, false, 0);
+          } catch (e) {
+            throw new RdbError('CORRUPT', `Failed loading library: ${(e as Error).message}`);
+          }
+        },
         onWarning: (m) => server.logger.warning(m),
       },
       { databases: this.dbs.length },

@@ -33,6 +33,7 @@ export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): n
   const cfg = server.config;
   const w = new RdbWriter({ compression: cfg.settings.rdbcompression, checksum: cfg.settings.rdbchecksum, limits: writerLimits(cfg), chunkSize: 1 << 20 });
   w.writeHeader(aux);
+  for (const code of server.scripting.functions.codes()) w.writeFunction(code);
   let c: Buffer | null;
   for (const db of server.dbs) {
     if (db.size === 0) continue;

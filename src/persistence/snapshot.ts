@@ -175,6 +175,8 @@ export class Snapshot {
       this.byId.set(i, w);
     }
     this.writer.writeHeader(this.opts.aux);
+    // the function libraries follow the AUX fields (rdbSaveFunctions), before the first db
+    for (const code of this.server.scripting.functions.codes()) this.writer.writeFunction(code);
     const watch = this.server.watch;
     watch.snapshotHooks.push(this.hook);
     watch.snapshots.add(this);

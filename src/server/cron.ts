@@ -59,6 +59,8 @@ export class Cron {
   /** One serverCron run. */
   tick(): void {
     const s = this.server;
+    // while a script yields between turns nothing may change the dataset or flush propagation (its unit is open)
+    if (s.executor.busyScript !== null) return;
     const now = s.now();
     this.cronLoops++;
     try {

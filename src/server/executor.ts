@@ -13,6 +13,10 @@ import type { Command } from '../commands/spec';
 import { Client } from './client';
 import type { Server } from './server';
 import { performance } from 'node:perf_hooks';
+import type { RunCtx } from '../scripting/engine';
+
+const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -28,6 +32,10 @@ export class Executor {
   currentClient: Client | null = null;
   /** nesting of execution units: propagation is flushed when the outermost ends */
   private execDepth = 0;
+  /** a script that timed out and yields to the event loop: other clients get -BUSY (Redis's isInsideYieldingLongCommand) */
+  busyScript: RunCtx | null = null;
+  /** set by failCurrentCall(): the running call() counts as failed without a thrown error */
+  private callFailed = false;
 
   constructor(private readonly server: Server) {}
 
@@ -99,13 +107,20 @@ export class Executor {
       return this.reject(c, found, known);
     }
     const cmd = found;
-    if (server.pause.isPausedFor(c, cmd)) return false;
+    // a script's declared flags replace EVAL/FCALL's own (evalGetCommandFlags / fcallGetCommandFlags)
+    const dyn = cmd.gateFlagsFn !== undefined ? cmd.gateFlagsFn(c, argv) : null;
+    if (server.pause.isPausedFor(c, cmd, dyn === null ? undefined : dyn.write)) return false;
     c.lastCmd = cmd;
 
     if (!c.authenticated && !cmd.noAuth) return this.reject(c, Err.noAuth, cmd);
     if (c.multi !== null && cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction', cmd);
 
-    const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
+    let isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
+    let okStale = cmd.okStale;
+    if (dyn !== null) {
+      isWrite = dyn.write;
+      okStale = dyn.stale;
+    }
     const obey = c.isMaster || c.isFake;
     if (isWrite && !obey) {
       const misconf = server.persistence.writeDeniedByDiskError();
@@ -120,10 +135,15 @@ export class Executor {
     if (c.inPubsubContext && !ALLOWED_IN_PUBSUB.has(cmd.parent ? cmd.parent.name : cmd.name)) {
       return this.reject(c, `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, cmd);
     }
-    if (!obey && !cmd.okStale && server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData) {
+    if (!obey && !okStale && server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData) {
       return this.reject(c, Err.masterDown, cmd);
     }
     if (server.loading && !cmd.okLoading && !obey) return this.reject(c, Err.loading, cmd);
+    if (this.busyScript !== null && !cmd.allowBusy) {
+      // the master's stream waits for the script's end (Redis stops reading the master link meanwhile)
+      if (c.isMaster) return false;
+      return this.reject(c, this.busyScript.evalMode ? BUSY_EVAL : BUSY_FUNCTION, cmd);
+    }
 
     if (c.multi !== null && !MULTI_CONTROL.has(cmd.name)) {
       c.multi.push({ cmd, argv });
@@ -168,8 +188,11 @@ export class Executor {
     if (cmd.isWrite && server.watch.snapshotHooks.length > 0) server.watch.beforeWrite(c.db.id, cmd, argv);
     const t0 = performance.now();
     let failed = false;
+    const prevFailed = this.callFailed;
+    this.callFailed = false;
     try {
       cmd.handler!(c, argv);
+      failed = this.callFailed;
     } catch (e) {
       failed = true;
       if (e instanceof RedisError) {
@@ -182,6 +205,7 @@ export class Executor {
         c.reply.error(`ERR internal error executing '${cmd.fullName}': ${(e as Error).message}`);
       }
     }
+    this.callFailed = prevFailed;
     const usec = (performance.now() - t0) * 1000;
     const st = cmd.stats;
     st.calls++;
@@ -206,6 +230,77 @@ export class Executor {
     }
     prop.rewritten = prevRewrite;
     prop.prevent = prevPrevent;
+  }
+
+  /** The running handler answered an error it did not throw (a script's error reply): count the call as failed. */
+  failCurrentCall(): void {
+    this.callFailed = true;
+  }
+
+  /**
+   * Run a command from a script as the script client sc (Redis's scriptCall):
+   * the script gate (unknown command, arity, noscript, stale, writes in
+   * read-only scripts and on read-only replicas, MISCONF, NOREPLICAS), then
+   * call(). Returns null when the command ran (its reply is in sc.reply.out),
+   * else the refusal ("msg" for ERR msg, or "-CODE msg"), already counted.
+   */
+  callFromScript(sc: Client, argv: string[], ctx: RunCtx): string | null {
+    const server = this.server;
+    const found = this.lookup(argv);
+    let err: string | null = null;
+    let cmd: Command | null = null;
+    if (typeof found === 'string') {
+      err = found.startsWith('ERR wrong number of arguments') ? 'Wrong number of args calling Redis command from script' : 'Unknown Redis command called from script';
+      if (err.startsWith('Wrong')) {
+        const base = server.commands.get(argv[0].toLowerCase()) ?? null;
+        cmd = base !== null && base.subcommands !== null && argv.length >= 2 ? (base.subcommands.get(argv[1].toLowerCase()) ?? base) : base;
+      }
+    } else {
+      cmd = found;
+      const obey = ctx.caller.isMaster || ctx.caller.isFake;
+      if (cmd.flags.includes('noscript')) err = 'This Redis command is not allowed from script';
+      else if (server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData && !cmd.okStale) {
+        err = 'Can not execute the command on a stale replica';
+      } else if (ctx.readOnly && (cmd.isWrite || cmd.mayReplicate)) err = 'Write commands are not allowed from read-only scripts.';
+      else if (cmd.isWrite && !ctx.writeDirty) {
+        const misconf = server.persistence.writeDeniedByDiskError();
+        if (server.isReplica() && server.config.settings.replicaReadOnly && !obey) err = '-' + Err.readOnly;
+        else if (misconf !== null) err = '-' + misconf;
+        else if (!server.replication.master.hasGoodReplicas()) err = '-' + Err.noReplicas;
+      }
+    }
+    if (err !== null) {
+      server.countError(err.startsWith('-') ? err.slice(1) : 'ERR ' + err);
+      if (cmd !== null) cmd.stats.rejected++;
+      return err;
+    }
+    const command = cmd as Command;
+    if (command.isWrite) ctx.writeDirty = true;
+    const prop = server.propagation;
+    const prevTargets = prop.targets;
+    prop.targets = ctx.replFlags;
+    try {
+      this.call(sc, command, argv);
+    } finally {
+      prop.targets = prevTargets;
+    }
+    return null;
+  }
+
+  /** Depth of nested execution units (1 inside a top-level command). */
+  get unitDepth(): number {
+    return this.execDepth;
+  }
+
+  /** Keep the current execution unit open past its command (a script suspended between event-loop turns). */
+  holdUnit(): void {
+    this.execDepth++;
+  }
+
+  /** End a unit kept open by holdUnit(): flush what it propagated. */
+  releaseUnit(): void {
+    this.execDepth--;
+    if (this.execDepth === 0) this.endUnit();
   }
 
   /** Whether an execution unit is running (propagation waits for its end). */

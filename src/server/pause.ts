@@ -18,8 +18,8 @@ export class ClientPause {
 
   constructor(private readonly server: Server) {}
 
-  /** Whether this command must wait because of CLIENT PAUSE. */
-  isPausedFor(c: Client, cmd: Command): boolean {
+  /** Whether this command must wait because of CLIENT PAUSE; mayWrite overrides the command's flags (a script's declared flags). */
+  isPausedFor(c: Client, cmd: Command, mayWrite?: boolean): boolean {
     if (this.until === 0) return false;
     if (this.server.now() >= this.until) {
       this.unpause();
@@ -27,7 +27,7 @@ export class ClientPause {
     }
     if (c.isMaster || c.isReplica || c.isFake) return false;
     if (!this.writeOnly) return true;
-    return cmd.isWrite || cmd.mayReplicate;
+    return mayWrite ?? (cmd.isWrite || cmd.mayReplicate);
   }
 
   /** Format: CLIENT PAUSE timeout [WRITE|ALL] */

@@ -10,10 +10,15 @@ export interface PropagationSink {
   feed(db: number, argv: string[]): void;
 }
 
+/** Propagation targets (Redis's PROPAGATE_AOF / PROPAGATE_REPL). */
+export const TO_AOF = 1;
+export const TO_REPL = 2;
+
 interface Pending {
   db: number;
   argv: string[];
-  replOnly: boolean;
+  /** TO_AOF | TO_REPL */
+  targets: number;
 }
 
 /** The propagation state of one server. */
@@ -22,6 +27,8 @@ export class Propagation {
   rewritten: string[] | null = null;
   /** the running command propagates nothing of its own */
   prevent = false;
+  /** where what is recorded now goes (a script's redis.set_repl narrows it) */
+  targets = TO_AOF | TO_REPL;
   /** set by commands that touch arbitrary keys (SCAN, RANDOMKEY) run directly: their expired-key DELs are not MULTI-wrapped (Redis's propagate_no_multi) */
   noMulti = false;
   /** the AOF (persistence sets it) */
@@ -40,7 +47,8 @@ export class Propagation {
    * replOnly: replicas (and listeners) only, not the AOF (Redis's PROPAGATE_REPL, used by PUBLISH).
    */
   also(db: number, argv: string[], replOnly = false): void {
-    this.pending.push({ db, argv, replOnly });
+    const targets = replOnly ? this.targets & TO_REPL : this.targets;
+    if (targets !== 0) this.pending.push({ db, argv, targets });
   }
 
   /** Replace what the current command propagates (SET EX -> SET PXAT ...). */
@@ -58,15 +66,15 @@ export class Propagation {
     const wrap = p.length > 1 && !noMulti;
     const toReplicas = this.toReplicas();
     const first = p[0].db;
-    if (wrap) this.one(first, ['MULTI'], toReplicas, false);
-    for (const e of p) this.one(e.db, e.argv, toReplicas, e.replOnly);
+    if (wrap) this.one(first, ['MULTI'], toReplicas, TO_AOF | TO_REPL);
+    for (const e of p) this.one(e.db, e.argv, toReplicas, e.targets);
     // Redis 7.0 gives EXEC the db of the last command, so no SELECT precedes it
-    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, false);
+    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, TO_AOF | TO_REPL);
   }
 
-  private one(db: number, argv: string[], toReplicas: boolean, replOnly: boolean): void {
+  private one(db: number, argv: string[], toReplicas: boolean, targets: number): void {
     for (const l of this.listeners) l.feed(db, argv);
-    if (this.aof !== null && !replOnly) this.aof.feed(db, argv);
-    if (toReplicas && this.repl !== null) this.repl.feed(db, argv);
+    if (this.aof !== null && (targets & TO_AOF) !== 0) this.aof.feed(db, argv);
+    if (toReplicas && this.repl !== null && (targets & TO_REPL) !== 0) this.repl.feed(db, argv);
   }
 }

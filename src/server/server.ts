@@ -24,6 +24,7 @@ import { Cron } from './cron';
 import { bytesToText, textToBytes } from '../config/bytes';
 import { Stats } from './stats';
 import { Executor } from './executor';
+import { Scripting } from '../scripting/engine';
 import { Propagation } from './propagation';
 import { KeyWatch } from './watch';
 import { Blocking } from './blocking';
@@ -100,6 +101,8 @@ export class Server implements DbHost {
   readonly pubsub: PubSub;
   readonly replication: Replication;
   readonly persistence: Persistence;
+  /** Lua: EVAL script cache, the VM, the running script */
+  readonly scripting: Scripting;
 
   private readonly clock: () => number;
   /** while a command runs, the time read first is kept for the rest of it (-1: not read yet) */
@@ -129,6 +132,7 @@ export class Server implements DbHost {
     this.latency = new Latency(this.config, now);
     this.slowlog = new Slowlog(this.config, now);
     this.pubsub = new PubSub(this);
+    this.scripting = new Scripting(this);
     // persistence and replication need a little of each other: each gets an interface, neither imports the other
     this.replication = new Replication(this, {
       stopAofForSync: () => this.persistence.stopAofForSync(),
@@ -176,6 +180,17 @@ export class Server implements DbHost {
     this.clockFrozen = true;
     this.cmdTime = -1;
     return true;
+  }
+
+  /** Whether close() ran (a script suspended across event-loop turns must not resume on a closed server). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Freeze the clock at a given time (a suspended script resumes with its start time, Redis's script snapshot time). */
+  freezeClockAt(t: number): void {
+    this.clockFrozen = true;
+    this.cmdTime = t;
   }
 
   /** The top-level command ended. */
@@ -315,11 +330,15 @@ export class Server implements DbHost {
 
   // ---------------------------------------------------------------- data
 
-  /** emptyData(-1): break WATCHes as Redis, let running snapshots finish their walk, flush every db. */
+  /**
+   * emptyData(-1): break WATCHes as Redis, let running snapshots finish their walk, flush every db
+   * and the function libraries (an RDB load brings its own; FLUSHALL keeps them and does not come here).
+   */
   emptyData(): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
     this.watch.touchWatchedKeysInDb(-1);
     for (const db of this.dbs) db.flush();
+    this.scripting.functions.flush();
   }
 
   /**

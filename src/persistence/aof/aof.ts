@@ -474,7 +474,7 @@ export class Aof implements PropagationSink {
         {
           onSelectDb: (db) => conv.selectDb(db),
           onKey: (_db, key, value, expireAt) => conv.key(key, value, expireAt),
-          onFunction: () => {},
+          onFunction: (code) => conv.functionLoad(code),
         },
         { verifyChecksum: false },
       );

@@ -1,6 +1,7 @@
 /**
  * The dataset as AOF commands (Redis's rewriteAppendOnlyFileRio), for a base
- * file written with `aof-use-rdb-preamble no`: `SELECT` per non-empty db,
+ * file written with `aof-use-rdb-preamble no`: `FUNCTION LOAD` per function
+ * library, `SELECT` per non-empty db,
  * then per key SET / RPUSH / SADD / ZADD / HMSET (at most 64 items per
  * command, AOF_REWRITE_ITEMS_PER_CMD) and PEXPIREAT for keys with a TTL.
  */
@@ -40,6 +41,11 @@ export class AofCommandWriter {
   /** `#TS:<unix seconds>` annotation (aof-timestamp-enabled). */
   timestamp(sec: number): void {
     this.push(`#TS:${sec}\r\n`);
+  }
+
+  /** FUNCTION LOAD <code> for a library (rewriteFunctions: before the databases). */
+  functionLoad(code: string): void {
+    this.push('*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n' + bulk(code));
   }
 
   /** SELECT <db> */

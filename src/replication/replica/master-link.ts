@@ -60,10 +60,18 @@ export class MasterLink {
     let applied = 0;
     try {
       while (!c.closed && c.blocked === null) {
-        const argv = c.parser.next();
-        if (argv === null) break;
-        this.consumed += c.parser.lastSize;
-        s.executor.execute(c, argv);
+        let argv = c.pendingArgv;
+        c.pendingArgv = null;
+        if (argv === null) {
+          argv = c.parser.next();
+          if (argv === null) break;
+          this.consumed += c.parser.lastSize;
+        }
+        if (!s.executor.execute(c, argv)) {
+          // a busy script: the stream waits (accumulating) until it ends, then this runs again
+          c.pendingArgv = argv;
+          break;
+        }
         if (c.reply.out.length > 0) this.checkReply(argv);
         if (c.multi === null) {
           // Redis advances reploff only outside MULTI: a broken transaction is resent whole

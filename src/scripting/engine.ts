@@ -1,0 +1,1314 @@
+/**
+ * The scripting engine (Redis 7.0's eval.c + script.c + script_lua.c): one
+ * Lua 5.1 state, the EVAL script cache, the redis.* bridge, the Lua <-> RESP
+ * conversions and the run context of the script being executed.
+ *
+ * Busy scripts. Node has one thread, so a long script must give the event
+ * loop turns for other clients to be answered (-BUSY) and for SCRIPT KILL to
+ * arrive. Every 100000 Lua instructions a count hook asks `hook()`: once the
+ * script ran longer than busy-reply-threshold it is "timed out" and the hook
+ * yields the coroutine the script runs in (lua_yield from a count hook, which
+ * Lua 5.1's VM supports); the EVAL handler then returns without a reply, the
+ * caller is held (its pipelined commands wait), the execution unit stays open
+ * (what the script propagates is flushed once, at its end) and the script is
+ * resumed on the next turn (setImmediate). Fast scripts never yield and pay
+ * only the hook call every 100000 instructions, as Redis does. A yield is
+ * impossible while a C function is on the Lua stack (inside pcall, a
+ * metamethod, a sort comparator): the script then runs on without turns
+ * until it leaves it. Scripts run from MULTI/EXEC, the AOF or a master never
+ * yield (their unit cannot be left open).
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import '../protocol/buffer-ext';
+import { RedisError } from '../protocol/errors';
+import { formatG17 } from '../util/number-format';
+import { Client, type BlockState } from '../server/client';
+import type { Server } from '../server/server';
+import { Functions, type FunctionInfo, type Library } from './functions';
+import {
+  LuaVM,
+  LUA_GLOBALSINDEX,
+  LUA_REGISTRYINDEX,
+  LUA_TBOOLEAN,
+  LUA_TNIL,
+  LUA_TNUMBER,
+  LUA_TSTRING,
+  LUA_TTABLE,
+  LUA_TFUNCTION,
+  LUA_YIELD,
+  LUA_MULTRET,
+} from './lua/vm';
+
+/** Shebang flags (Redis's SCRIPT_FLAG_*). */
+export const SF_NO_WRITES = 1;
+export const SF_ALLOW_OOM = 2;
+export const SF_ALLOW_STALE = 4;
+export const SF_NO_CLUSTER = 8;
+export const SF_EVAL_COMPAT = 16;
+export const SF_ALLOW_CROSS_SLOT = 32;
+
+/** Script flag names in Redis's order (scripts_flags_def). */
+export const FLAG_NAMES: ReadonlyArray<[string, number]> = [
+  ['no-writes', SF_NO_WRITES],
+  ['allow-oom', SF_ALLOW_OOM],
+  ['allow-stale', SF_ALLOW_STALE],
+  ['no-cluster', SF_NO_CLUSTER],
+  ['allow-cross-slot-keys', SF_ALLOW_CROSS_SLOT],
+];
+
+/** PROPAGATE_AOF / PROPAGATE_REPL as redis.set_repl takes them. */
+const REPL_AOF = 1;
+const REPL_REPLICA = 2;
+
+const HOOK_COUNT = 100000;
+const GC_PERIOD = 50;
+
+/** A cached EVAL script. */
+export interface Script {
+  sha: string;
+  body: string;
+  flags: number;
+  /** its registry key, "f_<sha>" (kept: building it per call costs a concatenation and a hash) */
+  key: string;
+}
+
+/** The state of the running script (Redis's scriptRunCtx). */
+export class RunCtx {
+  readonly startTime = performance.now();
+  /** Redis's snapshot_time: keys expire as of the script's start */
+  readonly snapshotTime: number;
+  timedOut = false;
+  killed = false;
+  writeDirty = false;
+  replFlags = REPL_AOF | REPL_REPLICA;
+  /** the script may be suspended between event-loop turns */
+  canYield = false;
+  /** the handler returned and the caller waits for the reply */
+  suspended = false;
+  co = 0;
+  /** the Lua state the script belongs to (EVAL's or the functions') */
+  L = 0;
+  /** the command that runs it (FUNCTION STATS) */
+  argv: string[] = [];
+  constructor(
+    readonly caller: Client,
+    readonly sc: Client,
+    /** sha for EVAL, function name for FCALL */
+    readonly funcname: string,
+    readonly evalMode: boolean,
+    readonly readOnly: boolean,
+    readonly allowOom: boolean,
+    now: number,
+  ) {
+    this.snapshotTime = now;
+  }
+}
+
+/** Bridge function ids (the upvalue of each C closure). */
+const enum B {
+  Call = 1,
+  PCall,
+  Pcall, // the global pcall replacement
+  Log,
+  SetResp,
+  Sha1hex,
+  ErrorReply,
+  StatusReply,
+  SetRepl,
+  AclCheckCmd,
+  Breakpoint,
+  Debug,
+  ReplicateCommands,
+  ProtectedTable,
+  RegisterFunction,
+}
+
+const ERR_HANDLER = `local dbg = debug
+debug = nil
+function __redis__err__handler(err)
+  local i = dbg.getinfo(2,'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(3,'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}  end  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end  return err
+end
+`;
+
+/** sha1 hex of latin1 bytes. */
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex');
+}
+
+/** Parse a shebang line: flags, the length to skip, or an error text. */
+export function parseShebang(body: string): { flags: number; skip: number } | string {
+  if (!body.startsWith('#!')) return { flags: SF_EVAL_COMPAT, skip: 0 };
+  const end = body.indexOf('\n');
+  if (end < 0) return 'Invalid script shebang';
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '');
+  if (parts.length === 0) return 'Invalid engine in script shebang';
+  if (parts[0] !== '#!lua') return `Unexpected engine in script shebang: ${parts[0]}`;
+  let flags = 0;
+  for (let j = 1; j < parts.length; j++) {
+    if (parts[j].startsWith('flags=')) {
+      const list = parts[j].slice(6);
+      for (const f of list === '' ? [] : list.split(',')) {
+        const def = FLAG_NAMES.find(([n]) => n === f);
+        if (!def) return `Unexpected flag in script shebang: ${f}`;
+        flags |= def[1];
+      }
+    } else {
+      return `Unknown lua shebang option: ${parts[j]}`;
+    }
+  }
+  return { flags, skip: end };
+}
+
+/** The scripting part of a server. */
+export class Scripting {
+  private vmInst: LuaVM | null = null;
+  /** EVAL scripts by sha (Redis's lctx.lua_scripts) */
+  readonly scripts = new Map<string, Script>();
+  scriptsMemory = 0;
+  /** the running script (Redis's curr_run_ctx) */
+  running: RunCtx | null = null;
+  private scriptClient: Client | null = null;
+  /** per Lua state, the coroutine scripts run in (reused while they return normally) */
+  private readonly threads = new Map<number, number>();
+  private gcCount = 0;
+  /** the EVAL state (0: not created yet, or dropped by SCRIPT FLUSH) */
+  private evalL = 0;
+  /** the functions' state (Redis keeps functions in a Lua state of their own) */
+  private fnL = 0;
+  private fnRefs = 0;
+  /** FUNCTION LOAD in progress: the library its redis.register_function calls fill */
+  private loading: { lib: Library; deadline: number } | null = null;
+  /** FUNCTION libraries */
+  readonly functions: Functions;
+
+  constructor(private readonly server: Server) {
+    this.functions = new Functions({
+      loadLibrary: (lib, body, timeoutMs) => this.loadLibrary(lib, body, timeoutMs),
+      freeFunction: (fi) => this.freeFunction(fi),
+    });
+  }
+
+  /** The wasm module with the EVAL state as vm.L, created on first use (a server that runs no script pays nothing). */
+  get vm(): LuaVM {
+    if (this.vmInst === null) this.vmInst = new LuaVM({ bridge: (L, id) => this.bridge(L, id), hook: () => this.hook() });
+    if (this.evalL === 0) {
+      this.evalL = this.vmInst.m._tl_newstate();
+      this.vmInst.L = this.evalL;
+      this.initEvalState(this.vmInst, this.evalL);
+    }
+    return this.vmInst;
+  }
+
+  /** The functions' Lua state (luaEngineInitEngine), created on first use. */
+  private get functionsState(): number {
+    const vm = this.vm;
+    if (this.fnL === 0) {
+      this.fnL = vm.m._tl_newstate();
+      this.initFunctionsState(vm, this.fnL);
+    }
+    return this.fnL;
+  }
+
+  /** Lua memory in bytes (INFO used_memory_lua: the EVAL state). */
+  luaMemory(): number {
+    if (this.vmInst === null || this.evalL === 0) return 31744;
+    return this.vmInst.m._tl_gccount(this.evalL) * 1024;
+  }
+
+  /** Lua memory of the functions' state (INFO used_memory_vm_functions). */
+  functionsMemory(): number {
+    if (this.vmInst === null || this.fnL === 0) return 32768;
+    return this.vmInst.m._tl_gccount(this.fnL) * 1024;
+  }
+
+  /** The redis.* API both states have (luaRegisterRedisAPI) and the global pcall; the redis table is left on the stack. */
+  private registerRedisApi(vm: LuaVM, L: number): void {
+    const m = vm.m;
+    // Redis's allow list keeps these base functions out of the globals
+    for (const g of ['dofile', 'loadfile', 'print', 'getfenv', 'setfenv', 'newproxy']) {
+      m._lua_pushnil(L);
+      vm.setField(L, LUA_GLOBALSINDEX, g);
+    }
+    // pcall that turns a redis error table back into the table (luaRedisPcall)
+    m._tl_pushbridge(L, B.Pcall);
+    vm.setField(L, LUA_GLOBALSINDEX, 'pcall');
+    m._lua_createtable(L, 0, 32);
+    const fn = (name: string, id: B): void => {
+      m._tl_pushbridge(L, id);
+      vm.setField(L, -2, name);
+    };
+    const num = (name: string, n: number): void => {
+      m._lua_pushnumber(L, n);
+      vm.setField(L, -2, name);
+    };
+    fn('call', B.Call);
+    fn('pcall', B.PCall);
+    fn('log', B.Log);
+    num('LOG_DEBUG', 0);
+    num('LOG_VERBOSE', 1);
+    num('LOG_NOTICE', 2);
+    num('LOG_WARNING', 3);
+    num('REDIS_VERSION_NUM', 0x07000f);
+    vm.pushString(L, '7.0.15');
+    vm.setField(L, -2, 'REDIS_VERSION');
+    fn('setresp', B.SetResp);
+    fn('sha1hex', B.Sha1hex);
+    fn('error_reply', B.ErrorReply);
+    fn('status_reply', B.StatusReply);
+    fn('set_repl', B.SetRepl);
+    num('REPL_NONE', 0);
+    num('REPL_AOF', REPL_AOF);
+    num('REPL_SLAVE', REPL_REPLICA);
+    num('REPL_REPLICA', REPL_REPLICA);
+    num('REPL_ALL', REPL_AOF | REPL_REPLICA);
+    fn('acl_check_cmd', B.AclCheckCmd);
+  }
+
+  /** A table whose missing fields raise "Script attempted to access nonexistent global variable" (luaSetErrorMetatable) on the one at the top. */
+  private setErrorMetatable(vm: LuaVM, L: number): void {
+    vm.m._lua_createtable(L, 0, 1);
+    vm.m._tl_pushbridge(L, B.ProtectedTable);
+    vm.setField(L, -2, '__index');
+    vm.m._lua_setmetatable(L, -2);
+  }
+
+  /** scriptingInit: the EVAL state. */
+  private initEvalState(vm: LuaVM, L: number): void {
+    const m = vm.m;
+    this.registerRedisApi(vm, L);
+    m._tl_pushbridge(L, B.Breakpoint);
+    vm.setField(L, -2, 'breakpoint');
+    m._tl_pushbridge(L, B.Debug);
+    vm.setField(L, -2, 'debug');
+    m._tl_pushbridge(L, B.ReplicateCommands);
+    vm.setField(L, -2, 'replicate_commands');
+    vm.setField(L, LUA_GLOBALSINDEX, 'redis');
+    if (vm.load(L, ERR_HANDLER, '@err_handler_def') === 0) m._lua_pcall(L, 0, 0, 0);
+    m._lua_settop(L, 0);
+    // lock the globals: reading a missing one is an error, every reachable table is read-only
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    this.setErrorMetatable(vm, L);
+    m._tl_protect_recursively(L);
+    m._lua_settop(L, 0);
+  }
+
+  /**
+   * luaEngineInitEngine: the functions' state. Library code runs with only
+   * the "library API" visible (redis.register_function, redis.log, the
+   * versions); functions run with the globals, through a read-only proxy
+   * table whose __index is switched between the two.
+   */
+  private initFunctionsState(vm: LuaVM, L: number): void {
+    const m = vm.m;
+    this.registerRedisApi(vm, L);
+    vm.setField(L, LUA_GLOBALSINDEX, 'redis');
+    // the library API
+    m._lua_createtable(L, 0, 1);
+    m._lua_createtable(L, 0, 8);
+    m._tl_pushbridge(L, B.RegisterFunction);
+    vm.setField(L, -2, 'register_function');
+    m._tl_pushbridge(L, B.Log);
+    vm.setField(L, -2, 'log');
+    for (const [k, v] of [['LOG_DEBUG', 0], ['LOG_VERBOSE', 1], ['LOG_NOTICE', 2], ['LOG_WARNING', 3], ['REDIS_VERSION_NUM', 0x07000f]] as const) {
+      m._lua_pushnumber(L, v);
+      vm.setField(L, -2, k);
+    }
+    vm.pushString(L, '7.0.15');
+    vm.setField(L, -2, 'REDIS_VERSION');
+    this.setErrorMetatable(vm, L);
+    vm.setField(L, -2, 'redis');
+    this.setErrorMetatable(vm, L);
+    m._tl_protect_recursively(L);
+    vm.setField(L, LUA_REGISTRYINDEX, '__library_api');
+    // the globals, locked, kept in the registry
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    this.setErrorMetatable(vm, L);
+    m._tl_protect_recursively(L);
+    m._lua_settop(L, 0);
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    vm.setField(L, LUA_REGISTRYINDEX, '__globals_api');
+    // new globals: an empty read-only table reading through to the globals
+    m._lua_createtable(L, 0, 0);
+    m._lua_createtable(L, 0, 1);
+    m._lua_pushvalue(L, LUA_GLOBALSINDEX);
+    vm.setField(L, -2, '__index');
+    m._lua_enablereadonlytable(L, -1, 1);
+    m._lua_setmetatable(L, -2);
+    m._lua_enablereadonlytable(L, -1, 1);
+    m._lua_replace(L, LUA_GLOBALSINDEX);
+    m._lua_settop(L, 0);
+  }
+
+  /** Point the functions' globals proxy at the library API (loading) or the globals (running). */
+  private switchFunctionGlobals(L: number, api: '__library_api' | '__globals_api'): void {
+    const vm = this.vm;
+    const m = vm.m;
+    m._lua_getmetatable(L, LUA_GLOBALSINDEX);
+    m._lua_enablereadonlytable(L, -1, 0);
+    vm.getField(L, LUA_REGISTRYINDEX, api);
+    vm.setField(L, -2, '__index');
+    // as Redis: this re-locks the globals table, the metatable stays writable
+    m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
+    m._lua_settop(L, -2);
+  }
+
+  /** luaEngineCreate: run a library's code so it registers its functions (500 ms limit unless 0). */
+  private loadLibrary(lib: Library, body: string, timeoutMs: number): void {
+    const L = this.functionsState;
+    const vm = this.vm;
+    const m = vm.m;
+    const top = m._lua_gettop(L);
+    this.switchFunctionGlobals(L, '__library_api');
+    let err: string | null = null;
+    try {
+      if (vm.load(L, body, '@user_function') !== 0) {
+        err = `ERR Error compiling function: ${vm.toString(L, -1) ?? ''}`;
+      } else {
+        this.loading = { lib, deadline: timeoutMs > 0 ? performance.now() + timeoutMs : 0 };
+        m._tl_sethook(L, HOOK_COUNT);
+        if (m._lua_pcall(L, 0, 0, 0) !== 0) err = `ERR Error registering functions: ${this.errorInfo(L, -1).msg ?? ''}`;
+      }
+    } finally {
+      m._lua_settop(L, top);
+      this.switchFunctionGlobals(L, '__globals_api');
+      m._tl_sethook(L, 0);
+      this.loading = null;
+    }
+    if (err !== null) throw new RedisError(err);
+  }
+
+  private freeFunction(fi: FunctionInfo): void {
+    if (this.fnL === 0) return;
+    const vm = this.vm;
+    vm.m._lua_pushnil(this.fnL);
+    vm.setField(this.fnL, LUA_REGISTRYINDEX, fi.ref);
+  }
+
+  /** redis.register_function(name, callback) or redis.register_function{function_name=, callback=, flags=, description=} */
+  private registerFunction(L: number): number {
+    const vm = this.vm;
+    const m = vm.m;
+    const load = this.loading;
+    if (load === null) return this.raise(L, 'redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = m._lua_gettop(L);
+    if (argc < 1 || argc > 2) return this.raise(L, 'wrong number of arguments to redis.register_function');
+    let name: string | null = null;
+    let desc: string | null = null;
+    let flags = 0;
+    let hasCallback = false;
+    const ref = `__fn_${++this.fnRefs}`;
+    const fail = (msg: string): number => {
+      if (hasCallback) {
+        m._lua_pushnil(L);
+        vm.setField(L, LUA_REGISTRYINDEX, ref);
+      }
+      return this.raise(L, msg);
+    };
+    if (argc === 1) {
+      if (m._lua_type(L, 1) !== LUA_TTABLE) {
+        return fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
+      }
+      m._lua_pushnil(L);
+      while (m._lua_next(L, 1)) {
+        if (m._lua_type(L, -2) !== LUA_TSTRING) {
+          // a number key is a string to Lua (lua_isstring), and names no argument
+          const numeric = m._lua_isstring(L, -2) !== 0;
+          m._lua_settop(L, 1);
+          return fail(numeric ? 'unknown argument given to redis.register_function' : 'named argument key given to redis.register_function is not a string');
+        }
+        const key = (vm.toString(L, -2) as string).toLowerCase();
+        if (key === 'function_name') {
+          if (!m._lua_isstring(L, -1)) return fail('function_name argument given to redis.register_function must be a string');
+          name = cString(vm.toString(L, -1) as string);
+        } else if (key === 'description') {
+          if (!m._lua_isstring(L, -1)) return fail('description argument given to redis.register_function must be a string');
+          desc = vm.toString(L, -1) as string;
+        } else if (key === 'callback') {
+          if (m._lua_type(L, -1) !== LUA_TFUNCTION) return fail('callback argument given to redis.register_function must be a function');
+          m._lua_pushvalue(L, -1);
+          vm.setField(L, LUA_REGISTRYINDEX, ref);
+          hasCallback = true;
+        } else if (key === 'flags') {
+          if (m._lua_type(L, -1) !== LUA_TTABLE) return fail('flags argument to redis.register_function must be a table representing function flags');
+          for (let j = 1; ; j++) {
+            m._lua_pushnumber(L, j);
+            m._lua_gettable(L, -2);
+            const t = m._lua_type(L, -1);
+            if (t === LUA_TNIL) {
+              m._lua_settop(L, -2);
+              break;
+            }
+            const f = m._lua_isstring(L, -1) ? (vm.toString(L, -1) as string).toLowerCase() : null;
+            m._lua_settop(L, -2);
+            const def = f === null ? undefined : FLAG_NAMES.find(([n]) => n === f);
+            if (!def) return fail('unknown flag given');
+            flags |= def[1];
+          }
+        } else return fail('unknown argument given to redis.register_function');
+        m._lua_settop(L, -2);
+      }
+      if (name === null) return fail('redis.register_function must get a function name argument');
+      if (!hasCallback) return fail('redis.register_function must get a callback argument');
+    } else {
+      if (!m._lua_isstring(L, 1)) return fail('first argument to redis.register_function must be a string');
+      name = cString(vm.toString(L, 1) as string);
+      if (m._lua_type(L, 2) !== LUA_TFUNCTION) return fail('second argument to redis.register_function must be a function');
+      m._lua_pushvalue(L, 2);
+      vm.setField(L, LUA_REGISTRYINDEX, ref);
+      hasCallback = true;
+    }
+    if (!/^[A-Za-z0-9_]+$/.test(name)) return fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+    if (load.lib.functions.has(name)) return fail('Function already exists in the library');
+    load.lib.functions.set(name, { name, ref, desc, flags, lib: load.lib });
+    return 0;
+  }
+
+  /** SCRIPT FLUSH: a new EVAL state and an empty cache (the functions' state stays). */
+  reset(): void {
+    if (this.vmInst !== null && this.evalL !== 0) {
+      this.threads.delete(this.evalL);
+      this.vmInst.m._lua_close(this.evalL);
+    }
+    this.evalL = 0;
+    this.scripts.clear();
+    this.scriptsMemory = 0;
+  }
+
+  /** The fake client scripts run commands as (Redis's lua_client). */
+  private getScriptClient(): Client {
+    if (this.scriptClient === null) {
+      const sc = new Client(this.server, null, { fake: true });
+      sc.reply.enabled = true;
+      sc.denyBlocking = true;
+      this.scriptClient = sc;
+    }
+    return this.scriptClient;
+  }
+
+  // ------------------------------------------------------------------ cache
+
+  /**
+   * Compile and cache a script (luaCreateFunction); returns its sha or
+   * throws the compile error. Already cached bodies are not compiled again.
+   */
+  createFunction(body: string, sha = sha1hex(body)): Script {
+    const have = this.scripts.get(sha);
+    if (have) return have;
+    const sb = parseShebang(body);
+    if (typeof sb === 'string') throw new RedisError(`ERR ${sb}`);
+    const vm = this.vm;
+    const L = vm.L;
+    // the shebang line is skipped but its line feed kept, so line numbers stay the user's
+    if (vm.load(L, sb.skip > 0 ? body.slice(sb.skip) : body, '@user_script') !== 0) {
+      const msg = vm.toString(L, -1) ?? '';
+      vm.m._lua_settop(L, 0);
+      throw new RedisError(`ERR Error compiling script (new function): ${msg}`);
+    }
+    const key = 'f_' + sha;
+    vm.setField(L, LUA_REGISTRYINDEX, key);
+    const s: Script = { sha, body, flags: sb.flags, key };
+    this.scripts.set(sha, s);
+    this.scriptsMemory += 40 + body.length;
+    return s;
+  }
+
+  // ------------------------------------------------------------------ running
+
+  /** Checks before a script runs (scriptPrepareForRun); throws the refusal. */
+  prepare(caller: Client, funcname: string, flags: number, ro: boolean, evalMode: boolean): RunCtx {
+    const server = this.server;
+    const obey = caller.isMaster || caller.isFake;
+    const stale = server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData;
+    if (!(flags & SF_EVAL_COMPAT)) {
+      if (stale && !(flags & SF_ALLOW_STALE)) {
+        throw new RedisError("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+      }
+      if (!(flags & SF_NO_WRITES)) {
+        if (server.isReplica() && server.config.settings.replicaReadOnly && !obey) {
+          throw new RedisError('READONLY Can not run script with write flag on readonly replica');
+        }
+        const misconf = obey ? null : server.persistence.writeDeniedByDiskError();
+        if (misconf !== null) {
+          throw new RedisError(
+            misconf.startsWith('MISCONF Redis is configured to save RDB')
+              ? "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+              : misconf,
+          );
+        }
+        if (ro) throw new RedisError('ERR Can not execute a script with write flag using *_ro command.');
+        if (!server.isReplica() && !server.replication.master.hasGoodReplicas()) throw new RedisError('NOREPLICAS Not enough good replicas to write.');
+      }
+    } else if (stale) {
+      throw new RedisError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+    const sc = this.getScriptClient();
+    sc.db = caller.db;
+    sc.reply.proto = 2;
+    sc.reply.out = '';
+    sc.user = caller.user;
+    const readOnly = ro || (!(flags & SF_EVAL_COMPAT) && (flags & SF_NO_WRITES) !== 0);
+    const allowOom = !(flags & SF_EVAL_COMPAT) && (flags & SF_ALLOW_OOM) !== 0;
+    return new RunCtx(caller, sc, funcname, evalMode, readOnly, allowOom, server.now());
+  }
+
+  /** EVAL/EVALSHA: run a cached script with KEYS and ARGV. */
+  runEval(ctx: RunCtx, script: Script, keys: string[], args: string[]): void {
+    const vm = this.vm;
+    ctx.L = vm.L;
+    vm.getField(ctx.L, LUA_REGISTRYINDEX, script.key);
+    this.run(ctx, keys, args);
+  }
+
+  /** FCALL: run a function with (keys, args) as its arguments. */
+  runFunction(ctx: RunCtx, fi: FunctionInfo, keys: string[], args: string[]): void {
+    const L = this.functionsState;
+    ctx.L = L;
+    this.vm.getField(L, LUA_REGISTRYINDEX, fi.ref);
+    this.run(ctx, keys, args);
+  }
+
+  /**
+   * Run the function on top of the VM's stack with KEYS/ARGV (EVAL) or
+   * (keys, args) arguments (FCALL), replying to ctx.caller. Returns when the
+   * script finished or, when it timed out and may yield, after its first
+   * slice (the reply comes later).
+   */
+  private run(ctx: RunCtx, keys: string[], args: string[]): void {
+    const vm = this.vm;
+    const m = vm.m;
+    const L = ctx.L;
+    const base = m._lua_gettop(L) - 1; // the function is on top
+    // scripts run in a coroutine (so the hook can yield); one that returned normally is reused,
+    // one that died of an error is replaced (anchored in the registry against the GC)
+    let co = this.threads.get(L) ?? 0;
+    if (co === 0 || m._lua_status(co) !== 0 || m._lua_gettop(co) !== 0) {
+      co = m._tl_newthread(L);
+      vm.setField(L, LUA_REGISTRYINDEX, '__tredis_thread');
+      this.threads.set(L, co);
+    }
+    m._lua_xmove(L, co, 1);
+    if (ctx.evalMode) {
+      m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
+      this.pushArray(co, keys);
+      vm.setField(co, LUA_GLOBALSINDEX, 'KEYS');
+      this.pushArray(co, args);
+      vm.setField(co, LUA_GLOBALSINDEX, 'ARGV');
+      m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
+    } else {
+      this.pushArray(co, keys);
+      this.pushArray(co, args);
+    }
+    ctx.co = co;
+    const c = ctx.caller;
+    // only a script that is its client's whole top-level command may leave its unit open across turns
+    ctx.canYield = c.socket !== null && !c.isMaster && c.lastCmd !== null && c.lastCmd.name !== 'exec' && this.server.executor.unitDepth === 1;
+    if (this.server.config.settings.busyReplyThreshold > 0) m._tl_sethook(co, HOOK_COUNT);
+    this.running = ctx;
+    this.step(ctx, base, ctx.evalMode ? 0 : 2);
+  }
+
+  /** Resume the script's coroutine once; finish or schedule the next slice. */
+  private step(ctx: RunCtx, base: number, nargs: number): void {
+    const m = this.vm.m;
+    let status: number;
+    try {
+      status = m._lua_resume(ctx.co, nargs);
+    } catch (e) {
+      // a wasm trap (out of memory): the state cannot be trusted any more
+      this.server.logger.warning(`Lua VM failure: ${(e as Error).message}`);
+      this.finish(ctx, base, -1);
+      this.reset();
+      return;
+    }
+    if (status === LUA_YIELD && ctx.canYield) {
+      if (!ctx.suspended) this.suspend(ctx);
+      setImmediate(() => this.resumeSlice(ctx, base));
+      return;
+    }
+    this.finish(ctx, base, status);
+  }
+
+  /** The script timed out and yields: hold the caller and keep the execution unit open. */
+  private suspend(ctx: RunCtx): void {
+    ctx.suspended = true;
+    const c = ctx.caller;
+    const state: BlockState = { kind: 'other', keys: [], db: c.db.id, timeoutAt: 0, tryServe: () => false, onTimeout: () => undefined, argv: [] };
+    c.blocked = state;
+    this.server.executor.holdUnit();
+  }
+
+  private resumeSlice(ctx: RunCtx, base: number): void {
+    const server = this.server;
+    // SHUTDOWN NOSAVE during the script: it simply never resumes, as the process of Redis exits under it
+    if (server.isClosed) return;
+    const ex = server.executor;
+    const prev = ex.currentClient;
+    ex.currentClient = ctx.caller;
+    server.freezeClockAt(ctx.snapshotTime);
+    try {
+      this.step(ctx, base, 0);
+    } finally {
+      server.thawClock();
+      ex.currentClient = prev;
+    }
+  }
+
+  /** The script ended (status 0 = returned, else an error): reply, clean up, release a suspended caller. */
+  private finish(ctx: RunCtx, base: number, status: number): void {
+    const vm = this.vm;
+    const m = vm.m;
+    const L = ctx.L;
+    const c = ctx.caller;
+    const co = ctx.co;
+    m._tl_sethook(co, 0);
+    const errorsBefore = this.errorsWritten;
+    if (status === 0) {
+      if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
+      m._lua_settop(co, 1);
+      this.luaToReply(c, co, ctx.sc.reply.proto);
+      m._lua_settop(co, 0);
+    } else {
+      if (status > 0) m._tl_errinfo(L, co);
+      else m._lua_pushnil(L);
+      const info = this.errorInfo(L, -1);
+      let msg = info.msg ?? 'ERR execution failure';
+      if (info.line !== null && info.source !== null) msg += ` script: ${ctx.funcname}, on ${info.source}:${info.line}.`;
+      if (!info.ignoreStats) this.server.countError(msg);
+      c.reply.error(msg);
+      this.errorsWritten++;
+    }
+    m._lua_settop(L, base);
+    if (++this.gcCount === GC_PERIOD) {
+      m._tl_gcstep(L, GC_PERIOD);
+      this.gcCount = 0;
+    }
+    this.running = null;
+    if (this.errorsWritten !== errorsBefore) {
+      // the script command failed (its error may be counted in errorstats already, by the command that raised it)
+      if (ctx.suspended) {
+        if (c.lastCmd !== null) c.lastCmd.stats.failed++;
+      } else this.server.executor.failCurrentCall();
+    }
+    if (ctx.suspended) this.release(ctx);
+  }
+
+  /** A suspended script ended: flush its unit, answer and resume the caller, let the master link go on. */
+  private release(ctx: RunCtx): void {
+    const server = this.server;
+    const c = ctx.caller;
+    if (ctx.timedOut) server.logger.warning(ctx.killed ? 'Script killed by user with SCRIPT KILL.' : `Slow script ended after ${Math.round(performance.now() - ctx.startTime)} milliseconds.`);
+    server.executor.busyScript = null;
+    server.executor.releaseUnit();
+    server.blocking.unblock(c, true);
+    for (const cl of server.clients.values()) {
+      if (cl.isMaster && cl.masterInput) setImmediate(() => cl.masterInput && cl.masterInput());
+    }
+  }
+
+  /** The count hook: 0 go on, 1 yield a turn to the event loop, 2 raise the SCRIPT KILL error. */
+  private hook(): number {
+    const load = this.loading;
+    if (load !== null) return load.deadline > 0 && performance.now() > load.deadline ? 3 : 0;
+    const ctx = this.running;
+    if (ctx === null) return 0;
+    if (!ctx.timedOut) {
+      const elapsed = performance.now() - ctx.startTime;
+      if (elapsed < this.server.config.settings.busyReplyThreshold) return 0;
+      this.server.logger.warning(
+        `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the ${ctx.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${ctx.funcname}.`,
+      );
+      ctx.timedOut = true;
+      if (ctx.canYield) this.server.executor.busyScript = ctx;
+    }
+    if (ctx.killed) return 2;
+    return ctx.canYield ? 1 : 0;
+  }
+
+  /** SCRIPT KILL / FUNCTION KILL (scriptKill); throws Redis's refusals. */
+  kill(isEval: boolean): void {
+    const ctx = this.running;
+    if (ctx === null || !ctx.suspended) throw new RedisError('NOTBUSY No scripts in execution right now.');
+    if (ctx.caller.isMaster || ctx.caller.isFake) {
+      throw new RedisError('UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.');
+    }
+    if (ctx.writeDirty) {
+      throw new RedisError(
+        'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+      );
+    }
+    if (isEval && !ctx.evalMode) throw new RedisError('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+    if (!isEval && ctx.evalMode) throw new RedisError('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+    ctx.killed = true;
+  }
+
+  // ------------------------------------------------------------------ bridge
+
+  /** Called by the C closures of redis.* (and pcall): results pushed, or -1 with an error value on top to raise. */
+  private bridge(L: number, id: number): number {
+    const vm = this.vm;
+    const m = vm.m;
+    switch (id) {
+      case B.Call:
+        return this.redisCall(L, true);
+      case B.PCall:
+        return this.redisCall(L, false);
+      case B.Pcall: {
+        const argc = m._lua_gettop(L);
+        m._lua_pushboolean(L, 1);
+        m._lua_insert(L, 1);
+        if (m._lua_pcall(L, argc - 1, LUA_MULTRET, 0) !== 0) {
+          m._lua_remove(L, 1);
+          if (m._lua_type(L, -1) === LUA_TTABLE) {
+            vm.getField(L, -1, 'err');
+            if (m._lua_isstring(L, -1)) m._lua_replace(L, -2);
+          }
+          m._lua_pushboolean(L, 0);
+          m._lua_insert(L, 1);
+        }
+        return m._lua_gettop(L);
+      }
+      case B.Log:
+        return this.redisLog(L);
+      case B.SetResp: {
+        const ctx = this.running;
+        if (ctx === null) return this.raise(L, 'redis.setresp can only be called inside a script invocation');
+        if (m._lua_gettop(L) !== 1) return this.raise(L, 'redis.setresp() requires one argument.');
+        const resp = Math.trunc(m._tl_tonumber(L, -1));
+        if (resp !== 2 && resp !== 3) return this.raise(L, 'RESP version must be 2 or 3.');
+        ctx.sc.reply.proto = resp;
+        return 0;
+      }
+      case B.Sha1hex: {
+        if (m._lua_gettop(L) !== 1) return this.raise(L, 'wrong number of arguments');
+        const s = vm.toString(L, 1) ?? '';
+        vm.pushString(L, sha1hex(s));
+        return 1;
+      }
+      case B.ErrorReply: {
+        if (m._lua_gettop(L) !== 1 || m._lua_type(L, -1) !== LUA_TSTRING) {
+          this.pushError(L, 'wrong number or type of arguments');
+          return 1;
+        }
+        const e = cString(vm.toString(L, -1) ?? '');
+        this.pushError(L, e.startsWith('-') ? e : '-' + e);
+        return 1;
+      }
+      case B.StatusReply: {
+        if (m._lua_gettop(L) !== 1 || m._lua_type(L, -1) !== LUA_TSTRING) {
+          this.pushError(L, 'wrong number or type of arguments');
+          return 1;
+        }
+        m._lua_createtable(L, 0, 1);
+        m._lua_pushvalue(L, -2);
+        vm.setField(L, -2, 'ok');
+        return 1;
+      }
+      case B.SetRepl: {
+        const ctx = this.running;
+        if (ctx === null) return this.raise(L, 'redis.set_repl can only be called inside a script invocation');
+        if (m._lua_gettop(L) !== 1) return this.raise(L, 'redis.set_repl() requires two arguments.');
+        const flags = Math.trunc(m._tl_tonumber(L, -1));
+        if ((flags & ~(REPL_AOF | REPL_REPLICA)) !== 0) return this.raise(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+        ctx.replFlags = flags;
+        return 0;
+      }
+      case B.AclCheckCmd: {
+        if (this.running === null) return this.raise(L, 'redis.acl_check_cmd can only be called inside a script invocation');
+        const argv = this.luaArgs(L);
+        if (argv === null) return -1;
+        if (typeof this.server.executor.lookup(argv) === 'string') return this.raise(L, 'Invalid command passed to redis.acl_check_cmd()');
+        m._lua_pushboolean(L, 1);
+        return 1;
+      }
+      case B.Breakpoint:
+        m._lua_pushboolean(L, 0);
+        return 1;
+      case B.Debug:
+        return 0;
+      case B.ReplicateCommands:
+        m._lua_pushboolean(L, 1);
+        return 1;
+      case B.RegisterFunction:
+        return this.registerFunction(L);
+      case B.ProtectedTable: {
+        if (m._lua_gettop(L) !== 2) {
+          this.server.logger.warning('malicious code trying to call luaProtectedTableError with wrong arguments');
+          return this.raisePlain(L, 'Wrong number of arguments to luaProtectedTableError');
+        }
+        if (!m._lua_isstring(L, -1)) return this.raisePlain(L, 'Second argument to luaProtectedTableError must be a string or number');
+        const name = cString(vm.toString(L, -1) ?? '');
+        return this.raisePlain(L, `Script attempted to access nonexistent global variable '${name}'`);
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** luaPushError + luaError: raise a Redis error table. */
+  private raise(L: number, msg: string): number {
+    this.pushError(L, msg);
+    return -1;
+  }
+
+  /** luaL_error: the C side prefixes the position of the calling Lua code ("user_script:1: msg") and raises. */
+  private raisePlain(L: number, msg: string): number {
+    this.vm.pushString(L, msg);
+    return -2;
+  }
+
+  /** Push Redis's error table for `text` (luaPushErrorBuff: "-CODE msg" or "msg" -> "ERR msg"). */
+  private pushError(L: number, text: string): void {
+    let code: string;
+    let msg: string;
+    if (text.startsWith('-')) {
+      const sp = text.indexOf(' ');
+      if (sp < 0) {
+        code = 'ERR';
+        msg = text.slice(1);
+      } else {
+        code = text.slice(1, sp);
+        msg = text.slice(sp + 1);
+      }
+    } else {
+      code = 'ERR';
+      msg = text;
+    }
+    msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
+    const vm = this.vm;
+    vm.m._lua_createtable(L, 0, 2);
+    vm.pushString(L, cString(`${code} ${msg}`));
+    vm.setField(L, -2, 'err');
+  }
+
+  /** The arguments of a redis.call as strings (luaArgsToRedisArgv); null with an error table pushed. */
+  private luaArgs(L: number): string[] | null {
+    const vm = this.vm;
+    const m = vm.m;
+    const argc = m._lua_gettop(L);
+    if (argc === 0) {
+      this.pushError(L, 'Please specify at least one argument for this redis lib call');
+      return null;
+    }
+    const argv: string[] = new Array<string>(argc);
+    for (let j = 0; j < argc; j++) {
+      const t = m._lua_type(L, j + 1);
+      if (t === LUA_TNUMBER) argv[j] = g17(m._tl_tonumber(L, j + 1));
+      else if (t === LUA_TSTRING) argv[j] = vm.toString(L, j + 1) as string;
+      else {
+        m._lua_settop(L, 0);
+        this.pushError(L, 'Lua redis lib command arguments must be strings or integers');
+        return null;
+      }
+    }
+    m._lua_settop(L, 0);
+    return argv;
+  }
+
+  /** redis.call / redis.pcall (luaRedisGenericCommand). */
+  private redisCall(L: number, raise: boolean): number {
+    const ctx = this.running;
+    if (ctx === null) {
+      this.pushError(L, 'redis.call/pcall can only be called inside a script invocation');
+      return -1;
+    }
+    const argv = this.luaArgs(L);
+    if (argv === null) return raise ? -1 : 1;
+    const sc = ctx.sc;
+    const err = this.server.executor.callFromScript(sc, argv, ctx);
+    if (err !== null) {
+      this.pushError(L, err);
+      this.vm.m._lua_pushboolean(L, 1);
+      this.vm.setField(L, -2, 'ignore_error_stats_update');
+      return raise ? -1 : 1;
+    }
+    const out = sc.reply.out;
+    sc.reply.out = '';
+    const p = { pos: 0 };
+    const isErr = out.charCodeAt(0) === 45; /* - */
+    this.respToLua(L, out, p);
+    return raise && isErr ? -1 : 1;
+  }
+
+  /** redis.log(level, ...) */
+  private redisLog(L: number): number {
+    const vm = this.vm;
+    const m = vm.m;
+    const argc = m._lua_gettop(L);
+    if (argc < 2) return this.raise(L, 'redis.log() requires two arguments or more.');
+    if (!m._lua_isnumber(L, 1)) return this.raise(L, 'First argument must be a number (log level).');
+    const level = Math.trunc(m._tl_tonumber(L, 1));
+    if (level < 0 || level > 3) return this.raise(L, 'Invalid debug level.');
+    let log = '';
+    for (let j = 2; j <= argc; j++) {
+      const s = vm.toString(L, j);
+      if (s !== null) {
+        if (j !== 2) log += ' ';
+        log += s;
+      }
+    }
+    this.server.logger.log(level, log);
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ conversions
+
+  private pushArray(L: number, items: string[]): void {
+    const vm = this.vm;
+    const m = vm.m;
+    m._lua_createtable(L, items.length, 0);
+    for (let j = 0; j < items.length; j++) {
+      vm.pushString(L, items[j]);
+      m._lua_rawseti(L, -2, j + 1);
+    }
+  }
+
+  /** Parse one RESP reply at p.pos and push it as Lua (redisProtocolToLuaType). */
+  private respToLua(L: number, s: string, p: { pos: number }): void {
+    const vm = this.vm;
+    const m = vm.m;
+    m._lua_checkstack(L, 5);
+    const t = s.charCodeAt(p.pos);
+    const eol = s.indexOf('\r\n', p.pos);
+    const line = s.slice(p.pos + 1, eol);
+    p.pos = eol + 2;
+    switch (t) {
+      case 58: /* : */
+        m._lua_pushnumber(L, Number(line));
+        return;
+      case 36: /* $ */ {
+        const n = Number(line);
+        if (n < 0) {
+          m._lua_pushboolean(L, 0);
+          return;
+        }
+        vm.pushString(L, s.slice(p.pos, p.pos + n));
+        p.pos += n + 2;
+        return;
+      }
+      case 43: /* + */
+        m._lua_createtable(L, 0, 1);
+        vm.pushString(L, line);
+        vm.setField(L, -2, 'ok');
+        return;
+      case 45: /* - */
+        this.pushError(L, '-' + line);
+        m._lua_pushboolean(L, 1);
+        vm.setField(L, -2, 'ignore_error_stats_update');
+        return;
+      case 42: /* * */ {
+        const n = Number(line);
+        if (n < 0) {
+          m._lua_pushboolean(L, 0);
+          return;
+        }
+        m._lua_createtable(L, n, 0);
+        for (let j = 0; j < n; j++) {
+          m._lua_pushnumber(L, j + 1);
+          this.respToLua(L, s, p);
+          m._lua_settable(L, -3);
+        }
+        return;
+      }
+      case 37: /* % */ {
+        const n = Number(line);
+        m._lua_createtable(L, 0, 1);
+        vm.pushString(L, 'map');
+        m._lua_createtable(L, 0, n);
+        for (let j = 0; j < n; j++) {
+          this.respToLua(L, s, p);
+          this.respToLua(L, s, p);
+          m._lua_settable(L, -3);
+        }
+        m._lua_settable(L, -3);
+        return;
+      }
+      case 126: /* ~ */ {
+        const n = Number(line);
+        m._lua_createtable(L, 0, 1);
+        vm.pushString(L, 'set');
+        m._lua_createtable(L, 0, n);
+        for (let j = 0; j < n; j++) {
+          this.respToLua(L, s, p);
+          m._lua_pushboolean(L, 1);
+          m._lua_settable(L, -3);
+        }
+        m._lua_settable(L, -3);
+        return;
+      }
+      case 95: /* _ */
+        m._lua_pushnil(L);
+        return;
+      case 35: /* # */
+        m._lua_pushboolean(L, line === 't' ? 1 : 0);
+        return;
+      case 44: /* , */ {
+        m._lua_createtable(L, 0, 1);
+        m._lua_pushnumber(L, parseRespDouble(line));
+        vm.setField(L, -2, 'double');
+        return;
+      }
+      case 40: /* ( */
+        m._lua_createtable(L, 0, 1);
+        vm.pushString(L, line);
+        vm.setField(L, -2, 'big_number');
+        return;
+      case 61: /* = */ {
+        const n = Number(line);
+        const body = s.slice(p.pos, p.pos + n);
+        p.pos += n + 2;
+        m._lua_createtable(L, 0, 1);
+        vm.pushString(L, 'verbatim_string');
+        m._lua_createtable(L, 0, 2);
+        vm.pushString(L, body.slice(4));
+        vm.setField(L, -2, 'string');
+        vm.pushString(L, body.slice(0, 3));
+        vm.setField(L, -2, 'format');
+        m._lua_settable(L, -3);
+        return;
+      }
+      case 62: /* > push: as an array */ {
+        const n = Number(line);
+        m._lua_createtable(L, n, 0);
+        for (let j = 0; j < n; j++) {
+          m._lua_pushnumber(L, j + 1);
+          this.respToLua(L, s, p);
+          m._lua_settable(L, -3);
+        }
+        return;
+      }
+      case 124: /* | attribute: skipped */ {
+        const n = Number(line);
+        const top = m._lua_gettop(L);
+        for (let j = 0; j < 2 * n; j++) this.respToLua(L, s, p);
+        m._lua_settop(L, top);
+        this.respToLua(L, s, p);
+        return;
+      }
+      default:
+        m._lua_pushnil(L);
+    }
+  }
+
+  /** Read err/source/line/ignore_error_stats_update of the error value at idx (luaExtractErrorInformation). */
+  private errorInfo(L: number, idx: number): { msg: string | null; source: string | null; line: string | null; ignoreStats: boolean } {
+    const vm = this.vm;
+    const m = vm.m;
+    const out = { msg: null as string | null, source: null as string | null, line: null as string | null, ignoreStats: false };
+    m._lua_pushvalue(L, idx);
+    if (m._lua_isstring(L, -1)) out.msg = 'ERR ' + (vm.toString(L, -1) ?? '');
+    if (m._lua_type(L, -1) === LUA_TTABLE) {
+      vm.getField(L, -1, 'err');
+      if (m._lua_isstring(L, -1)) out.msg = vm.toString(L, -1);
+      m._lua_settop(L, -2);
+      vm.getField(L, -1, 'source');
+      if (m._lua_isstring(L, -1)) out.source = vm.toString(L, -1);
+      m._lua_settop(L, -2);
+      vm.getField(L, -1, 'line');
+      if (m._lua_isstring(L, -1)) out.line = vm.toString(L, -1);
+      m._lua_settop(L, -2);
+      vm.getField(L, -1, 'ignore_error_stats_update');
+      if (m._lua_type(L, -1) === LUA_TBOOLEAN) out.ignoreStats = m._lua_toboolean(L, -1) !== 0;
+      m._lua_settop(L, -2);
+    }
+    m._lua_settop(L, -2);
+    if (out.msg !== null) out.msg = cString(out.msg);
+    return out;
+  }
+
+  /** Convert the value on top of L to a reply on c and pop it (luaReplyToRedisReply). */
+  private luaToReply(c: Client, L: number, scriptResp: number): void {
+    const vm = this.vm;
+    const m = vm.m;
+    const r = c.reply;
+    if (!m._lua_checkstack(L, 4)) {
+      r.error('ERR reached lua stack limit');
+      m._lua_settop(L, -2);
+      return;
+    }
+    const t = m._lua_type(L, -1);
+    switch (t) {
+      case LUA_TSTRING:
+        r.bulk(vm.toString(L, -1) as string);
+        break;
+      case LUA_TBOOLEAN:
+        if (scriptResp === 2) {
+          if (m._lua_toboolean(L, -1)) r.int(1);
+          else r.nullBulk();
+        } else r.bool(m._lua_toboolean(L, -1) !== 0);
+        break;
+      case LUA_TNUMBER:
+        r.int(toLongLong(m._tl_tonumber(L, -1)));
+        break;
+      case LUA_TTABLE: {
+        m._lua_checkstack(L, 4);
+        // {err=...}
+        vm.pushString(L, 'err');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TSTRING) {
+          m._lua_settop(L, -2);
+          const info = this.errorInfo(L, -1);
+          if (!info.ignoreStats) this.server.countError(info.msg ?? '');
+          r.error(info.msg ?? '');
+          this.errorsWritten++;
+          break;
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'ok');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TSTRING) {
+          r.simple(cString(vm.toString(L, -1) as string).replace(/[\r\n]/g, ' '));
+          m._lua_settop(L, -2);
+          break;
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'double');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TNUMBER) {
+          const d = m._tl_tonumber(L, -1);
+          if (Number.isNaN(d)) r.doubleText(g17(d));
+          else r.double(d);
+          m._lua_settop(L, -2);
+          break;
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'big_number');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TSTRING) {
+          const big = (vm.toString(L, -1) as string).replace(/[\r\n]/g, ' ');
+          r.raw(r.proto === 3 ? '(' + big + '\r\n' : '$' + big.length + '\r\n' + big + '\r\n');
+          m._lua_settop(L, -2);
+          break;
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'verbatim_string');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TTABLE) {
+          vm.pushString(L, 'format');
+          m._lua_rawget(L, -2);
+          if (m._lua_type(L, -1) === LUA_TSTRING) {
+            const format = vm.toString(L, -1) as string;
+            vm.pushString(L, 'string');
+            m._lua_rawget(L, -3);
+            if (m._lua_type(L, -1) === LUA_TSTRING) {
+              r.verbatim(vm.toString(L, -1) as string, format.slice(0, 3));
+              m._lua_settop(L, -4);
+              break;
+            }
+            m._lua_settop(L, -2);
+          }
+          m._lua_settop(L, -2);
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'map');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TTABLE) {
+          // deferred length: write the elements aside, then the header
+          const saved = r.out;
+          r.out = '';
+          let n = 0;
+          m._lua_pushnil(L);
+          while (m._lua_next(L, -2)) {
+            m._lua_pushvalue(L, -2);
+            this.luaToReply(c, L, scriptResp);
+            this.luaToReply(c, L, scriptResp);
+            n++;
+          }
+          const body = r.out;
+          r.out = saved;
+          r.mapLen(n);
+          r.raw(body);
+          m._lua_settop(L, -2);
+          break;
+        }
+        m._lua_settop(L, -2);
+        vm.pushString(L, 'set');
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === LUA_TTABLE) {
+          const saved = r.out;
+          r.out = '';
+          let n = 0;
+          m._lua_pushnil(L);
+          while (m._lua_next(L, -2)) {
+            m._lua_settop(L, -2);
+            m._lua_pushvalue(L, -1);
+            this.luaToReply(c, L, scriptResp);
+            n++;
+          }
+          const body = r.out;
+          r.out = saved;
+          r.setLen(n);
+          r.raw(body);
+          m._lua_settop(L, -2);
+          break;
+        }
+        m._lua_settop(L, -2);
+        // an array up to the first nil
+        const saved = r.out;
+        r.out = '';
+        let n = 0;
+        for (let j = 1; ; j++) {
+          m._lua_rawgeti(L, -1, j);
+          if (m._lua_type(L, -1) === LUA_TNIL) {
+            m._lua_settop(L, -2);
+            break;
+          }
+          this.luaToReply(c, L, scriptResp);
+          n++;
+        }
+        const body = r.out;
+        r.out = saved;
+        r.arrayLen(n);
+        r.raw(body);
+        break;
+      }
+      default:
+        r.nullBulk();
+    }
+    m._lua_settop(L, -2);
+  }
+
+  /** error replies written by luaToReply/finish (a script command that answered one failed) */
+  private errorsWritten = 0;
+}
+
+const nanView = new Float64Array(1);
+const nanBits = new Uint8Array(nanView.buffer);
+
+/** printf("%.17g") of a Lua number: a NaN keeps its sign as glibc prints it ("-nan" for x86's 0/0). */
+function g17(d: number): string {
+  if (!Number.isNaN(d)) return formatG17(d);
+  nanView[0] = d;
+  return nanBits[7] & 0x80 ? '-nan' : 'nan';
+}
+
+/** A C string: what lua_tostring gives to printf-like code stops at the first NUL. */
+function cString(s: string): string {
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
+}
+
+/** (long long)d as C on x86-64 converts a double (out of range: INT64_MIN). */
+function toLongLong(d: number): number | bigint {
+  if (Number.isSafeInteger(d)) return d;
+  if (Number.isNaN(d) || d >= 9223372036854775808 || d < -9223372036854775808) return -9223372036854775808n;
+  const t = Math.trunc(d);
+  if (Number.isSafeInteger(t)) return t;
+  return BigInt(t);
+}
+
+function parseRespDouble(s: string): number {
+  if (s === 'inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  if (s === 'nan' || s === '-nan') return NaN;
+  return Number(s);
+}
+

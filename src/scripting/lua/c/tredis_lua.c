@@ -1,0 +1,232 @@
+/*
+ * tredis's C side of the Lua VM (our own code): what JS cannot do through the
+ * plain Lua API. Compiled with Lua 5.1.5 (Debian's source) by
+ * scripts/build-lua.sh into lua51.wasm.
+ *
+ * - tl_newstate: a state with Redis's libraries (base, table, string, math,
+ *   debug, cjson, struct, cmsgpack, bit).
+ * - bridge closures: a C function whose upvalue is an id; it calls the JS
+ *   import js_bridge(L, id), which returns the number of results, -1 when it
+ *   left an error value on the stack to raise, or -2 for a message to raise
+ *   as luaL_error does (JS must never longjmp itself).
+ * - the count hook: every TL_HOOK_COUNT instructions it asks JS (js_hook)
+ *   whether to go on (0), yield to the event loop (1: lua_yield from the hook,
+ *   only possible when no C call is in between, see tl_can_yield), raise the
+ *   SCRIPT KILL error (2) or the FUNCTION LOAD timeout (3).
+ * - tl_errinfo: what Redis's __redis__err__handler adds to an error (source
+ *   and line of the failing Lua frame), read from a dead coroutine whose
+ *   stack Lua leaves unwound for the debug API.
+ * - rand48: Redis's deterministic math.random (redisLrand48).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+#include "lstate.h"
+
+extern int js_bridge(lua_State *L, int id);
+extern int js_hook(lua_State *L);
+
+LUALIB_API int luaopen_cjson(lua_State *L);
+LUALIB_API int luaopen_bit(lua_State *L);
+LUALIB_API int luaopen_struct(lua_State *L);
+LUALIB_API int luaopen_cmsgpack(lua_State *L);
+
+/* ---- bridge ---------------------------------------------------------- */
+static int bridge_fn(lua_State *L) {
+  int id = (int)lua_tointeger(L, lua_upvalueindex(1));
+  int r = js_bridge(L, id);
+  if (r == -2) { /* luaL_error: prefix the caller's position to the message on top */
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+  }
+  if (r < 0) return lua_error(L);
+  return r;
+}
+
+void tl_pushbridge(lua_State *L, int id) {
+  lua_pushinteger(L, id);
+  lua_pushcclosure(L, bridge_fn, 1);
+}
+
+/* ---- hook -------------------------------------------------------------- */
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+static void raise_stop(lua_State *L, const char *msg) {
+  /* keep raising on every line so a pcall in the script cannot swallow it (as Redis) */
+  lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  lua_pushstring(L, msg);
+  lua_settable(L, -3);
+  lua_error(L);
+}
+
+/* A hook may yield only when no C function (pcall, metamethod, sort comparator) is between it and lua_resume. */
+int tl_can_yield(lua_State *L) {
+  return L->nCcalls <= L->baseCcalls;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  int action = js_hook(L);
+  if (action == 2) raise_stop(L, "ERR Script killed by user with SCRIPT KILL...");
+  else if (action == 3) raise_stop(L, "ERR FUNCTION LOAD timeout");
+  else if (action == 1 && tl_can_yield(L)) lua_yield(L, 0);
+}
+
+void tl_sethook(lua_State *L, int count) {
+  if (count > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, count);
+  else lua_sethook(L, NULL, 0, 0);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+/*
+ * After lua_resume(co) failed: move the error value to L and turn it into
+ * Redis's error table: non-tables become {err='ERR '..tostring(e)}, and the
+ * failing frame's source and line are added (level 0, or 1 when level 0 is a
+ * C function such as error() or redis.call).
+ */
+void tl_errinfo(lua_State *L, lua_State *co) {
+  lua_Debug ar;
+  int have = 0;
+  memset(&ar, 0, sizeof(ar));
+  if (lua_getstack(co, 0, &ar) && lua_getinfo(co, "nSl", &ar)) {
+    have = 1;
+    if (strcmp(ar.what, "C") == 0) {
+      memset(&ar, 0, sizeof(ar));
+      have = lua_getstack(co, 1, &ar) && lua_getinfo(co, "nSl", &ar);
+    }
+  }
+  lua_xmove(co, L, 1);
+  if (!lua_istable(L, -1)) {
+    lua_getfield(L, LUA_GLOBALSINDEX, "tostring");
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != 0 || !lua_isstring(L, -1)) {
+      lua_pop(L, 1);
+      lua_pushstring(L, "?");
+    }
+    lua_pushstring(L, "ERR ");
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "err");
+  }
+  if (have && !lua_isreadonlytable(L, -1)) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, -2, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, -2, "line");
+  }
+}
+
+/* ---- rand48 (Redis's redisLrand48: the POSIX lrand48 generator) ----- */
+static uint64_t rand48_x = 0x1234ABCD330EULL;
+
+void tl_srand48(int32_t seed) {
+  rand48_x = (((uint64_t)(uint32_t)seed) << 16 | 0x330E) & 0xFFFFFFFFFFFFULL;
+}
+
+static int32_t lrand48_next(void) {
+  rand48_x = (0x5DEECE66DULL * rand48_x + 0xB) & 0xFFFFFFFFFFFFULL;
+  return (int32_t)(rand48_x >> 17);
+}
+
+#define REDIS_LRAND48_MAX INT32_MAX
+
+static int math_random(lua_State *L) {
+  lua_Number r = (lua_Number)(lrand48_next() % REDIS_LRAND48_MAX) / (lua_Number)REDIS_LRAND48_MAX;
+  switch (lua_gettop(L)) {
+    case 0: lua_pushnumber(L, r); break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default: return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+static int math_randomseed(lua_State *L) {
+  tl_srand48(luaL_checkint(L, 1));
+  return 0;
+}
+
+/* ---- state --------------------------------------------------------- */
+static void load_lib(lua_State *L, const char *name, lua_CFunction f) {
+  lua_pushcfunction(L, f);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 0);
+}
+
+/* A new state with Redis's libraries; math.random/randomseed are Redis's. */
+lua_State *tl_newstate(void) {
+  lua_State *L = luaL_newstate();
+  if (L == NULL) return NULL;
+  load_lib(L, "", luaopen_base);
+  load_lib(L, LUA_TABLIBNAME, luaopen_table);
+  load_lib(L, LUA_STRLIBNAME, luaopen_string);
+  load_lib(L, LUA_MATHLIBNAME, luaopen_math);
+  load_lib(L, LUA_DBLIBNAME, luaopen_debug);
+  load_lib(L, "cjson", luaopen_cjson);
+  load_lib(L, "struct", luaopen_struct);
+  load_lib(L, "cmsgpack", luaopen_cmsgpack);
+  load_lib(L, "bit", luaopen_bit);
+  lua_getglobal(L, "math");
+  lua_pushcfunction(L, math_random);
+  lua_setfield(L, -2, "random");
+  lua_pushcfunction(L, math_randomseed);
+  lua_setfield(L, -2, "randomseed");
+  lua_pop(L, 1);
+  return L;
+}
+
+/* Make the table at the top and every table reachable from it (and their metatables) read-only. */
+void tl_protect_recursively(lua_State *L) {
+  if (lua_isreadonlytable(L, -1)) return;
+  lua_enablereadonlytable(L, -1, 1);
+  lua_checkstack(L, 2);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_istable(L, -1)) tl_protect_recursively(L);
+    lua_pop(L, 1);
+  }
+  if (lua_getmetatable(L, -1)) {
+    tl_protect_recursively(L);
+    lua_pop(L, 1);
+  }
+}
+
+/* luaL_loadbuffer with an explicit length (JS passes bytes). */
+int tl_load(lua_State *L, const char *buf, int len, const char *name) {
+  return luaL_loadbuffer(L, buf, (size_t)len, name);
+}
+
+/* lua_tolstring writing the length to a static cell JS reads. */
+static size_t last_len;
+const char *tl_tolstring(lua_State *L, int idx) {
+  return lua_tolstring(L, idx, &last_len);
+}
+int tl_lastlen(void) { return (int)last_len; }
+
+/* lua_tonumber (exported under our name: the lua_Number of the value, 0 when it is not a number). */
+double tl_tonumber(lua_State *L, int idx) { return (double)lua_tonumber(L, idx); }
+
+lua_State *tl_newthread(lua_State *L) { return lua_newthread(L); }
+int tl_gccount(lua_State *L) { return lua_gc(L, LUA_GCCOUNT, 0); }
+void tl_gcstep(lua_State *L, int n) { lua_gc(L, LUA_GCSTEP, n); }
+void tl_gcfull(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
