@@ -133,8 +133,8 @@ export class Persistence {
    * Read an RDB file synchronously into the databases (rdbLoad). Throws
    * RdbError or the fs error; a missing file throws ENOENT.
    */
-  loadRdbFileSync(file: string, keepExpired: boolean, dbs?: Database[]): RdbLoader {
-    const steps = this.rdbLoadSteps(file, keepExpired, dbs);
+  loadRdbFileSync(file: string, keepExpired: boolean, dbs?: Database[], functions?: string[]): RdbLoader {
+    const steps = this.rdbLoadSteps(file, keepExpired, dbs, functions);
     for (;;) {
       const r = steps.next();
       if (r.done === true) return r.value;
@@ -151,8 +151,8 @@ export class Persistence {
   }
 
   /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
-  private *rdbLoadSteps(file: string, keepExpired: boolean, dbs?: Database[]): Generator<void, RdbLoader> {
-    const loader = new RdbLoader(this.server, { keepExpired, dbs });
+  private *rdbLoadSteps(file: string, keepExpired: boolean, dbs?: Database[], functions?: string[]): Generator<void, RdbLoader> {
+    const loader = new RdbLoader(this.server, { keepExpired, dbs, functions });
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
@@ -350,10 +350,11 @@ export class Persistence {
     const s = this.server;
     let flush = true;
     let save = true;
+    let merge = false;
     for (const a of args) {
       const o = a.toLowerCase();
-      if (o === 'merge') continue;
-      if (o === 'noflush') flush = false;
+      if (o === 'merge') merge = true;
+      else if (o === 'noflush') flush = false;
       else if (o === 'nosave') save = false;
       else {
         c.reply.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
@@ -368,10 +369,19 @@ export class Persistence {
     // dataset only once it loaded whole: a corrupt or truncated file leaves the
     // data as it was (Redis 7.0.15 would serve the keys read before the error).
     const fresh = s.dbs.map((db) => new Database(db.id, s));
+    const libraries: string[] = [];
+    const fn = s.scripting.functions;
+    const before = fn.codes();
     try {
-      this.loadRdbFileSync(this.rdb.filename, s.isReplica(), fresh);
+      this.loadRdbFileSync(this.rdb.filename, s.isReplica(), fresh, libraries);
+      // the libraries first: NOFLUSH meets the ones already there (an error unless MERGE, as Redis's rdbFunctionLoad)
+      if (flush) fn.flush();
+      for (const code of libraries) fn.create(code, merge, 0);
     } catch (e) {
       if (e instanceof RdbError) this.reportRdbError(e);
+      else if (libraries.length > 0) s.logger.warning(`Failed loading library: ${(e as Error).message}`);
+      fn.flush();
+      for (const code of before) fn.create(code, false, 0);
       c.reply.error('ERR Error trying to load the RDB dump');
       return;
     }

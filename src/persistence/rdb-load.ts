@@ -23,6 +23,8 @@ export interface RdbLoadOptions {
   keepExpired: boolean;
   /** log Redis's loading lines (default true) */
   log?: boolean;
+  /** collect the function libraries' code here instead of creating them as they are read (a load swapped in only once whole) */
+  functions?: string[];
 }
 
 /** Replication info found in an RDB's AUX fields (Redis's rdbSaveInfo). */
@@ -62,6 +64,7 @@ export class RdbLoader {
         onString: (db, key, value, expireAt) => this.onString(db, key, value, expireAt, keepExpired),
         // a library (rdbFunctionLoad): loaded without the FUNCTION LOAD time limit
         onFunction: (code) => {
+          if (opts.functions !== undefined) return void opts.functions.push(code);
           try {
             server.scripting.functions.create(code, false, 0);
           } catch (e) {
