@@ -13,6 +13,7 @@ import { hashCommands } from './hashes';
 import { setCommands } from './sets';
 import { sortCommands } from './sort';
 import { zsetCommands } from './zsets';
+import { streamCommands } from './streams';
 import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
@@ -30,6 +31,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...setCommands,
   ...sortCommands,
   ...zsetCommands,
+  ...streamCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

@@ -213,6 +213,7 @@ function norm(v: PlainValue): unknown {
     case 'set': return ['set', [...v.value].sort()];
     case 'hash': return ['hash', [...v.value].sort((a, b) => (a[0] < b[0] ? -1 : 1))];
     case 'zset': return ['zset', canonZset(v.value)];
+    case 'stream': return ['stream', v.value.length];
   }
 }
 
@@ -245,6 +246,8 @@ function createCmds(key: string, v: PlainValue): Array<Array<string | number>> {
       for (let i = 0; i < flat.length; i += 1000) out.push(['ZADD', key, ...flat.slice(i, i + 1000)]);
       return out;
     }
+    case 'stream':
+      return [];
   }
 }
 
