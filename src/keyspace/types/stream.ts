@@ -209,7 +209,8 @@ class LpWriter {
     let cap = this.buf.length * 2;
     if (cap < 64) cap = 64;
     while (cap < this.len + n) cap *= 2;
-    const nb = Buffer.allocUnsafe(cap);
+    // never from Buffer's shared pool: a node outlives the pool slab it would pin
+    const nb = Buffer.allocUnsafeSlow(cap);
     this.buf.copy(nb, 0, 0, this.len);
     this.buf = nb;
   }
@@ -428,7 +429,8 @@ export class StreamNode {
     p = rd(lp, p);
     if (!R_ISINT) throw new Error('bad stream listpack: deleted');
     const deleted = curNumber();
-    const body = Buffer.from(lp.subarray(p, lp.length - 1));
+    const body = Buffer.allocUnsafeSlow(lp.length - 1 - p);
+    lp.copy(body, 0, p, lp.length - 1);
     const node = new StreamNode(master, [], body);
     node.len = body.length;
     node.count = count;
@@ -472,7 +474,9 @@ export class StreamNode {
   }
 
   clone(): StreamNode {
-    const n = new StreamNode(this.master, this.fields.slice(), Buffer.from(this.buf.subarray(0, this.len)));
+    const copy = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(copy, 0, 0, this.len);
+    const n = new StreamNode(this.master, this.fields.slice(), copy);
     n.len = this.len;
     n.count = this.count;
     n.deleted = this.deleted;
@@ -480,10 +484,36 @@ export class StreamNode {
     return n;
   }
 
-  /** Shrink the buffer to its content (lpShrinkToFit when the node is full). */
+  /**
+   * Shrink the buffer to its content (lpShrinkToFit when the node is full).
+   * Full nodes are packed into shared slabs: no allocation of its own per
+   * node, which is what a million-entry stream's ten thousand nodes would
+   * otherwise pay in allocator and ArrayBuffer overhead.
+   */
   shrink(): void {
-    if (this.buf.length > this.len) this.buf = Buffer.from(this.buf.subarray(0, this.len));
+    if (this.buf.length > this.len) this.buf = slabCopy(this.buf, this.len);
   }
+}
+
+const SLAB_SIZE = 256 * 1024;
+let slab: Buffer = Buffer.alloc(0);
+let slabUsed = 0;
+
+/** A copy of b[0..len) carved from the current slab (a slab lives while any node in it does). */
+function slabCopy(b: Buffer, len: number): Buffer {
+  if (len > SLAB_SIZE / 8) {
+    const own = Buffer.allocUnsafeSlow(len);
+    b.copy(own, 0, 0, len);
+    return own;
+  }
+  if (slabUsed + len > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  b.copy(slab, slabUsed, 0, len);
+  const out = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed += len;
+  return out;
 }
 
 /** One decoded entry, as node iteration yields it. */
@@ -637,6 +667,11 @@ export interface TrimArgs {
   minid: StreamID;
 }
 
+function sameFields(fields: string[], fv: string[]): boolean {
+  for (let i = 0; i < fields.length; i++) if (fields[i] !== fv[2 * i]) return false;
+  return true;
+}
+
 /** A stream value. */
 export class RStream {
   readonly type = 'stream' as const;
@@ -696,11 +731,17 @@ export class RStream {
     }
     let flags = 0;
     if (node === undefined) {
-      const fields: string[] = new Array(numfields);
-      for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
+      // a new node usually repeats the previous master fields: share that array
+      const prev = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1].fields : null;
+      let fields: string[];
+      if (prev !== null && prev.length === numfields && sameFields(prev, fv)) fields = prev;
+      else {
+        fields = new Array(numfields);
+        for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
+      }
       let prealloc = 4096;
       if (limits.maxBytes > 0 && limits.maxBytes < prealloc) prealloc = limits.maxBytes;
-      const w = new LpWriter(Buffer.allocUnsafe(Math.min(prealloc, 256)), 0);
+      const w = new LpWriter(Buffer.allocUnsafeSlow(prealloc), 0);
       w.int(numfields);
       for (let i = 0; i < numfields; i++) w.str(fields[i]);
       w.int(0);
