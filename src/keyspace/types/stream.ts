@@ -429,8 +429,7 @@ export class StreamNode {
     p = rd(lp, p);
     if (!R_ISINT) throw new Error('bad stream listpack: deleted');
     const deleted = curNumber();
-    const body = Buffer.allocUnsafeSlow(lp.length - 1 - p);
-    lp.copy(body, 0, p, lp.length - 1);
+    const body = slabCopy(lp.subarray(p, lp.length - 1), lp.length - 1 - p);
     const node = new StreamNode(master, [], body);
     node.len = body.length;
     node.count = count;

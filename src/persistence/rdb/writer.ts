@@ -468,7 +468,7 @@ export class RdbWriter {
 
   /** rdbSaveLen of an unsigned 64-bit value (a number or bigint). */
   private lenU64(v: number | bigint): void {
-    if (typeof v === 'number' && v <= 0xffffffff) return this.len(v);
+    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) return this.len(v);
     const big = BigInt.asUintN(64, BigInt(v));
     this.ensure(9);
     this.buf[this.pos] = C.RDB_64BITLEN;
