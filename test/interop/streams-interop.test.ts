@@ -343,3 +343,36 @@ test('AOF rewrite of streams with groups, consumers and PELs, loaded back by tre
     await r?.stop();
   }
 });
+
+test('never diverge silently: a command the replica cannot apply from a real master link is logged with the command and counted in INFO', { skip, timeout: 60000 }, async () => {
+  let r: ChildServer | undefined;
+  let t: ChildServer | undefined;
+  const cs: TestClient[] = [];
+  try {
+    r = await startRedis();
+    const M = await childNode(r.port);
+    cs.push(M.c);
+    await M.c.call('XADD', 's', '1-0', 'a', '1');
+    // this replica does not know XSETID (renamed away), so the master's XSETID cannot be applied
+    t = await startTredisProcess(['--replicaof', '127.0.0.1', String(r.port), '--rename-command', 'XSETID', 'xsetid-renamed-away']);
+    const T = await childNode(t.port);
+    cs.push(T.c);
+    await waitInSync(M, T);
+    assert.equal(await M.c.call('XSETID', 's', '5-0'), 'OK');
+    await M.c.call('XADD', 's', '6-0', 'a', '2');
+    await waitInSync(M, T);
+    const log = t.log();
+    assert.match(log, /# == CRITICAL == This replica is sending an error to its master: 'ERR unknown command 'XSETID', with args beginning with: 's' '5-0' ' after processing the command '<unknown>'/);
+    assert.match(log, /# Latest backlog is: '.*\*3\\r\\n\$6\\r\\nXSETID\\r\\n\$1\\r\\ns\\r\\n\$3\\r\\n5-0\\r\\n'/);
+    const stats = (await T.c.call('INFO', 'stats')) as string;
+    assert.match(stats, /unexpected_error_replies:1\r\n/);
+    const errs = (await T.c.call('INFO', 'errorstats')) as string;
+    assert.match(errs, /errorstat_ERR:count=1/);
+    // the rest of the stream is applied, and the divergence is visible: last-generated-id differs
+    assert.equal(await T.c.call('XLEN', 's'), 2);
+  } finally {
+    for (const c of cs) c.close();
+    await t?.stop();
+    await r?.stop();
+  }
+});
