@@ -9,7 +9,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, lookupWrite, isOpt, parseLongLong, timeoutArg } from './util';
+import { lookupRead, lookupWrite, isOpt, parseLongLong } from './util';
 import { replyHelp, subcommandSyntaxError } from './server-util';
 import {
   RStream,
@@ -26,6 +26,9 @@ import {
   ID_ZERO,
   ID_MAX,
   U64_MAX,
+  respBegin,
+  respEntry,
+  respEnd,
   type StreamID,
   type StreamEntry,
   type TrimArgs,
@@ -401,6 +404,26 @@ function replyWithRange(
   spi: PropInfo | null,
 ): number {
   if (cg !== null && flags & RWR_HISTORY) return replyFromConsumerPel(c, s, start, end, count, consumer as StreamConsumer);
+  if (cg === null) {
+    // a plain read: RESP written straight from the node bytes
+    let n = 0;
+    respBegin();
+    s.range(
+      start,
+      end,
+      rev,
+      (e) => {
+        respEntry(e);
+        n++;
+        return !(count && count === n);
+      },
+      false,
+      false,
+    );
+    if (!(flags & RWR_RAWENTRIES)) c.reply.arrayLen(n);
+    c.reply.raw(respEnd());
+    return n;
+  }
   const noack = (flags & RWR_NOACK) !== 0;
   let propagateLastId = false;
   const now = c.server.now();
@@ -445,11 +468,17 @@ function replyFromConsumerPel(c: Client, s: RStream, start: StreamID, end: Strea
   const now = c.server.now();
   const endKey = end === null ? null : idKey(end);
   let arraylen = 0;
+  const picked: StreamNack[] = [];
+  for (let i = consumer.pel.lowerBound(idKey(start)); i < items.length && (!count || picked.length < count); i++) {
+    const nack = items[i];
+    if (endKey !== null && nack.key > endKey) break;
+    picked.push(nack);
+  }
+  const found = s.getMany(picked.map((n) => n.id));
   const [body] = capture(c, () => {
-    for (let i = consumer.pel.lowerBound(idKey(start)); i < items.length && (!count || arraylen < count); i++) {
-      const nack = items[i];
-      if (endKey !== null && nack.key > endKey) break;
-      const e = s.get(nack.id);
+    for (let i = 0; i < picked.length; i++) {
+      const nack = picked[i];
+      const e = found[i];
       if (e === null) {
         c.reply.arrayLen(2);
         c.reply.bulk(idString(nack.id));
@@ -933,7 +962,6 @@ function xclaim(c: Client, argv: string[]): void {
 function xautoclaim(c: Client, argv: string[]): void {
   const key = argv[1];
   const groupname = argv[2];
-  const e = c.db.lookup(key);
   let minidle = llArg(argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
   if (minidle < 0) minidle = 0;
   const st = parseIntervalId(argv[5], 0);
@@ -958,7 +986,6 @@ function xautoclaim(c: Client, argv: string[]): void {
     else throw new RedisError(Err.syntax);
   }
   const s = readStream(c, key);
-  void e;
   const cg = s === undefined ? undefined : s.group(groupname);
   if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${key}' or consumer group '${groupname}'`);
   let attempts = count * 10;
@@ -1151,15 +1178,8 @@ function xread(c: Client, argv: string[]): void {
 
 /** BLOCK milliseconds -> absolute ms (0 = forever), errors as getTimeoutFromObjectOrReply(UNIT_MILLISECONDS). */
 function blockTimeoutMs(c: Client, s: string): number {
-  // timeoutArg takes seconds; XREAD's BLOCK is an integer count of milliseconds
   const v = parseLongLong(s);
-  if (v === null) {
-    // Redis 7.0 parses a long double here; a non-integer like "1.5" is accepted and truncated
-    const at = timeoutArg(c, s);
-    if (at === 0) return 0;
-    const ms = Math.floor((at - c.server.now()) / 1000);
-    return ms <= 0 ? 0 : c.server.now() + ms;
-  }
+  if (v === null) throw new RedisError('ERR timeout is not an integer or out of range');
   if (v < 0n) throw new RedisError(Err.timeoutNeg);
   if (v === 0n) return 0;
   return c.server.now() + Number(v);

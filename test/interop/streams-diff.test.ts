@@ -180,8 +180,15 @@ function generator(seed: number): () => Gen {
     () => ({ argv: ['XINFO', pick(['HELP', 'BOGUS'])] }),
     () => ({ argv: [pick(['TYPE', 'OBJECT']), ...(chance(0.5) ? ['ENCODING'] : []), key()].filter((x) => x !== 'OBJECT' || true) }),
     () => ({ argv: chance(0.3) ? ['DEL', pick(SKEYS)] : ['XREADGROUP', 'GROUP', pick(GROUPS), pick(CONSUMERS), 'COUNT', '3', 'STREAMS', pick(SKEYS), '>'] }),
+    // BLOCK: invalid timeouts, data already there (served at once), or 1 ms with nothing new (a timeout)
+    () => {
+      const argv = chance(0.5) ? ['XREAD', 'BLOCK', pick(['1', '1', 'x', '-1', '1.5'])] : ['XREADGROUP', 'GROUP', pick(GROUPS), pick(CONSUMERS), 'BLOCK', pick(['1', '1', 'x', '-1'])];
+      if (chance(0.3)) argv.push('COUNT', pick(['1', '2']));
+      argv.push('STREAMS', pick(SKEYS), argv[0] === 'XREAD' ? pick(['$', '0', `${int(1, clock)}-0`]) : '>');
+      return { argv };
+    },
   ];
-  const weights = [8, 6, 5, 1, 2, 2, 1, 3, 1, 1, 2, 1, 6, 2, 3, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1];
+  const weights = [8, 6, 5, 1, 2, 2, 1, 3, 1, 1, 2, 1, 6, 2, 3, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 2];
   const total = weights.reduce((a, b) => a + b, 0);
   return () => {
     let x = r() * total;

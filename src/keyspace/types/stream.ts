@@ -373,6 +373,22 @@ function curNumber(): number {
   return typeof R_INT === 'bigint' ? Number(R_INT) : (R_INT as number);
 }
 
+/** The position after the element at p, without decoding it. */
+function skip(b: Buffer, p: number): number {
+  const c = b[p];
+  let enc: number;
+  if (c < 0x80) enc = 1;
+  else if ((c & 0xc0) === 0x80) enc = 1 + (c & 0x3f);
+  else if ((c & 0xe0) === 0xc0) enc = 2;
+  else if ((c & 0xf0) === 0xe0) enc = 2 + (((c & 0x0f) << 8) | b[p + 1]);
+  else if (c === 0xf0) enc = 5 + b.readUInt32LE(p + 1);
+  else if (c === 0xf1) enc = 3;
+  else if (c === 0xf2) enc = 4;
+  else if (c === 0xf3) enc = 5;
+  else enc = 9;
+  return p + enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
 // ------------------------------------------------------------ nodes
 
 /** One stream node: a listpack with a master entry and delta-encoded entries. */
@@ -526,40 +542,199 @@ export interface StreamEntry {
   at: number;
 }
 
-/** Decode the entry at offset p of node; returns the next offset. */
-function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, wantFields: boolean): number {
+// The head of the entry last read by readHead: its flags, id, where its
+// values start and how many elements follow (values, or fields and values).
+let H_FLAGS = 0;
+let H_ID: StreamID = { ms: 0, seq: 0 };
+let H_N = 0;
+
+/** Decode flags, id and num-fields of the entry at p; returns the position of its first value (or field). */
+function readHead(node: StreamNode, p: number): number {
   const b = node.buf;
-  const at = p;
-  p = rd(b, p);
-  const flags = curNumber();
-  p = rd(b, p);
-  const msd = R_INT;
-  p = rd(b, p);
-  const seqd = R_INT;
-  const id: StreamID = { ms: u64add(node.master.ms, msd), seq: u64add(node.master.seq, seqd) };
-  let fv: string[];
-  if (flags & FLAG_SAMEFIELDS) {
-    const nf = node.fields.length;
-    fv = wantFields ? new Array(nf * 2) : [];
-    for (let i = 0; i < nf; i++) {
-      p = rd(b, p);
-      if (wantFields) {
-        fv[2 * i] = node.fields[i];
-        fv[2 * i + 1] = curString();
-      }
-    }
+  // flags are 0..3 and deltas mostly small: one-byte 7-bit integers are read inline
+  const f = b[p];
+  if (f < 0x80) {
+    H_FLAGS = f;
+    p += 2;
   } else {
     p = rd(b, p);
-    const n2 = curNumber() * 2;
-    fv = wantFields ? new Array(n2) : [];
-    for (let i = 0; i < n2; i++) {
-      p = rd(b, p);
-      if (wantFields) fv[i] = curString();
-    }
+    H_FLAGS = curNumber();
   }
-  p = rd(b, p); // lp-count
-  out.e = { id, fv, deleted: (flags & FLAG_DELETED) !== 0, node, at };
+  const m = node.master;
+  let c = b[p];
+  if (c < 0x80 && typeof m.ms === 'number' && m.ms < SAFE - 128) {
+    H_ID = { ms: m.ms + c, seq: 0 };
+    p += 2;
+  } else {
+    p = rd(b, p);
+    H_ID = { ms: u64add(m.ms, R_INT), seq: 0 };
+  }
+  c = b[p];
+  if (c < 0x80 && typeof m.seq === 'number' && m.seq < SAFE - 128) {
+    H_ID.seq = m.seq + c;
+    p += 2;
+  } else {
+    p = rd(b, p);
+    H_ID.seq = u64add(m.seq, R_INT);
+  }
+  if (H_FLAGS & FLAG_SAMEFIELDS) H_N = node.fields.length;
+  else {
+    p = rd(b, p);
+    H_N = curNumber() * 2;
+  }
   return p;
+}
+
+/** Skip the values of the entry whose head was just read (and its lp-count). */
+function skipValues(b: Buffer, p: number, n: number): number {
+  for (let i = 0; i < n; i++) p = skip(b, p);
+  return skip(b, p);
+}
+
+/** Field, value... of an entry whose values start at p (flags and n from its head). */
+function readValues(node: StreamNode, p: number, flags: number, n: number): string[] {
+  const b = node.buf;
+  if (flags & FLAG_SAMEFIELDS) {
+    const fv = new Array<string>(n * 2);
+    const fields = node.fields;
+    for (let i = 0; i < n; i++) {
+      p = rd(b, p);
+      fv[2 * i] = fields[i];
+      fv[2 * i + 1] = R_ISINT ? String(R_INT) : R_STR;
+    }
+    return fv;
+  }
+  const fv = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    p = rd(b, p);
+    fv[i] = R_ISINT ? String(R_INT) : R_STR;
+  }
+  return fv;
+}
+
+const NO_FIELDS: string[] = [];
+
+// RESP of entries written straight from the node bytes into one scratch
+// buffer, read back as one latin1 string: no string per field or value.
+let OUT = Buffer.allocUnsafeSlow(64 * 1024);
+let OUT_POS = 0;
+
+function outEnsure(n: number): void {
+  if (OUT_POS + n <= OUT.length) return;
+  let cap = OUT.length * 2;
+  while (cap < OUT_POS + n) cap *= 2;
+  const nb = Buffer.allocUnsafeSlow(cap);
+  OUT.copy(nb, 0, 0, OUT_POS);
+  OUT = nb;
+}
+
+function outAscii(s: string): void {
+  outEnsure(s.length);
+  for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
+}
+
+function outBulkString(s: string): void {
+  outEnsure(s.length + 24);
+  const l = s.length;
+  if (l < 10) {
+    OUT[OUT_POS++] = 36;
+    OUT[OUT_POS++] = 48 + l;
+    OUT[OUT_POS++] = 13;
+    OUT[OUT_POS++] = 10;
+  } else outAscii('$' + l + '\r\n');
+  if (s.length < 32) for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
+  else OUT_POS += OUT.write(s, OUT_POS, s.length, 'latin1');
+  OUT[OUT_POS++] = 13;
+  OUT[OUT_POS++] = 10;
+}
+
+/** The listpack element at p as a RESP bulk string; returns the next position. */
+function outBulkElement(b: Buffer, p: number): number {
+  const c = b[p];
+  let start: number;
+  let len: number;
+  if ((c & 0xc0) === 0x80) {
+    start = p + 1;
+    len = c & 0x3f;
+  } else if ((c & 0xf0) === 0xe0) {
+    start = p + 2;
+    len = ((c & 0x0f) << 8) | b[p + 1];
+  } else if (c === 0xf0) {
+    start = p + 5;
+    len = b.readUInt32LE(p + 1);
+  } else {
+    const next = rd(b, p);
+    outBulkString(String(R_INT));
+    return next;
+  }
+  outEnsure(len + 16);
+  const o = OUT;
+  let q = OUT_POS;
+  o[q++] = 36; // $
+  if (len < 10) o[q++] = 48 + len;
+  else if (len < 100) {
+    o[q++] = 48 + ((len / 10) | 0);
+    o[q++] = 48 + (len % 10);
+  } else {
+    const t = String(len);
+    for (let i = 0; i < t.length; i++) o[q++] = t.charCodeAt(i);
+  }
+  o[q++] = 13;
+  o[q++] = 10;
+  // Buffer.copy's fixed cost dwarfs a short copy
+  if (len < 64) for (let i = 0; i < len; i++) o[q++] = b[start + i];
+  else {
+    b.copy(o, q, start, start + len);
+    q += len;
+  }
+  OUT_POS = q;
+  OUT[OUT_POS++] = 13;
+  OUT[OUT_POS++] = 10;
+  return skip(b, p);
+}
+
+/** Start writing RESP into the scratch buffer. */
+export function respBegin(): void {
+  OUT_POS = 0;
+}
+
+/** Append one entry as Redis replies it: [id, [field, value, ...]]. */
+export function respEntry(e: StreamEntry): void {
+  const node = e.node;
+  const v = readHead(node, e.at);
+  const flags = H_FLAGS;
+  const n = H_N;
+  const id = idString(e.id);
+  const b = node.buf;
+  let p = v;
+  if (flags & FLAG_SAMEFIELDS) {
+    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n * 2 + '\r\n');
+    const fields = node.fields;
+    for (let i = 0; i < n; i++) {
+      outBulkString(fields[i]);
+      p = outBulkElement(b, p);
+    }
+  } else {
+    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n + '\r\n');
+    for (let i = 0; i < n; i++) p = outBulkElement(b, p);
+  }
+}
+
+/** What was written since respBegin(), as one latin1 string. */
+export function respEnd(): string {
+  return OUT.latin1Slice(0, OUT_POS);
+}
+
+/** Decode the entry at offset p of node; returns the next offset. */
+function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, wantFields: boolean): number {
+  const at = p;
+  const v = readHead(node, p);
+  const flags = H_FLAGS;
+  const id = H_ID;
+  const n = H_N;
+  const fv = wantFields ? readValues(node, v, flags, n) : NO_FIELDS;
+  out.e = { id, fv, deleted: (flags & FLAG_DELETED) !== 0, node, at };
+  return skipValues(node.buf, v, n);
 }
 
 /** A pending entry (streamNACK). */
@@ -800,39 +975,90 @@ export class RStream {
    */
   range(start: StreamID, end: StreamID, rev: boolean, visit: (e: StreamEntry) => boolean, withDeleted = false, wantFields = true): void {
     if (this.nodes.length === 0 || cmpId(start, end) > 0) return;
-    const box: { e: StreamEntry | null } = { e: null };
     if (!rev) {
       for (let ni = this.nodeIndexFor(start); ni < this.nodes.length; ni++) {
         const node = this.nodes[ni];
         if (cmpId(node.master, end) > 0) return;
+        const b = node.buf;
         let p = node.first;
         while (p < node.len) {
-          p = readEntry(node, p, box, wantFields);
-          const e = box.e as StreamEntry;
-          if (e.deleted && !withDeleted) continue;
-          if (cmpId(e.id, start) < 0) continue;
-          if (cmpId(e.id, end) > 0) return;
-          if (!visit(e)) return;
+          const at = p;
+          const v = readHead(node, p);
+          const flags = H_FLAGS;
+          const id = H_ID;
+          const n = H_N;
+          p = skipValues(b, v, n);
+          const deleted = (flags & FLAG_DELETED) !== 0;
+          if (deleted && !withDeleted) continue;
+          if (cmpId(id, start) < 0) continue;
+          if (cmpId(id, end) > 0) return;
+          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, n) : NO_FIELDS, deleted, node, at })) return;
         }
       }
     } else {
+      const ats: number[] = [];
       for (let ni = this.nodeIndexFor(end); ni >= 0; ni--) {
         const node = this.nodes[ni];
-        const entries: StreamEntry[] = [];
+        const b = node.buf;
+        ats.length = 0;
         let p = node.first;
         while (p < node.len) {
-          p = readEntry(node, p, box, wantFields);
-          entries.push(box.e as StreamEntry);
+          ats.push(p);
+          p = skipValues(b, readHead(node, p), H_N);
         }
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const e = entries[i];
-          if (e.deleted && !withDeleted) continue;
-          if (cmpId(e.id, end) > 0) continue;
-          if (cmpId(e.id, start) < 0) return;
-          if (!visit(e)) return;
+        for (let i = ats.length - 1; i >= 0; i--) {
+          const at = ats[i];
+          const v = readHead(node, at);
+          const flags = H_FLAGS;
+          const id = H_ID;
+          const deleted = (flags & FLAG_DELETED) !== 0;
+          if (deleted && !withDeleted) continue;
+          if (cmpId(id, end) > 0) continue;
+          if (cmpId(id, start) < 0) return;
+          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, H_N) : NO_FIELDS, deleted, node, at })) return;
         }
       }
     }
+  }
+
+  /**
+   * The entries with these ids (ascending), null for ids not in the stream or
+   * deleted: one forward pass through each node instead of a seek per id
+   * (a consumer's history, XCLAIM's ids).
+   */
+  getMany(ids: readonly StreamID[]): Array<StreamEntry | null> {
+    const out: Array<StreamEntry | null> = new Array(ids.length).fill(null);
+    const nodes = this.nodes;
+    let ni = -1;
+    let p = 0;
+    let prev: StreamID | null = null;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (nodes.length === 0) break;
+      const target = this.nodeIndexFor(id);
+      if (target !== ni || prev === null || cmpId(id, prev) <= 0) {
+        ni = target;
+        p = nodes[ni].first;
+      }
+      prev = id;
+      const node = nodes[ni];
+      const b = node.buf;
+      while (p < node.len) {
+        const at = p;
+        const v = readHead(node, p);
+        const c = cmpId(H_ID, id);
+        if (c > 0) break;
+        const flags = H_FLAGS;
+        const n = H_N;
+        const hid = H_ID;
+        p = skipValues(b, v, n);
+        if (c === 0) {
+          if (!(flags & FLAG_DELETED)) out[k] = { id: hid, fv: readValues(node, v, flags, n), deleted: false, node, at };
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /** The entry with exactly this id (not a tombstone), or null. */
