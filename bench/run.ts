@@ -55,8 +55,26 @@ const TARGETS: Record<string, [number, number | null]> = {
   ZPOPMIN: [0.8, null],
   LRANGE_100: [0.8, null],
   MSET: [0.8, null],
+  XADD: [0.8, 0.6],
+  XRANGE_100: [0.8, 0.6],
+  XREADGROUP_100: [0.8, 0.6],
 };
-const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset';
+const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset,xadd,xrange_100,xreadgroup_100';
+
+/**
+ * Tests redis-benchmark has no -t name for: the command it runs, and the
+ * commands that prepare the keyspace before each run (sent with redis-cli).
+ */
+const CUSTOM: Record<string, { argv: string[]; setup: string[] }> = {
+  xadd: { argv: ['XADD', 'bench:stream', '*', 'field', 'value'], setup: ['DEL bench:stream'] },
+  // XRANGE of 100 entries: a stream of exactly 100, read whole
+  xrange_100: { argv: ['XRANGE', 'bench:stream100', '-', '+'], setup: ['DEL bench:stream100', ...Array.from({ length: 100 }, (_, i) => `XADD bench:stream100 ${i + 1}-0 field value-${i}`)] },
+  // XREADGROUP of 100 entries: a consumer re-reads its 100 pending entries (its history), so every call returns 100
+  xreadgroup_100: {
+    argv: ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '100', 'STREAMS', 'bench:group100', '0'],
+    setup: ['DEL bench:group100', ...Array.from({ length: 100 }, (_, i) => `XADD bench:group100 ${i + 1}-0 field value-${i}`), 'XGROUP CREATE bench:group100 g 0', 'XREADGROUP GROUP g c COUNT 100 STREAMS bench:group100 >'],
+  },
+};
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -137,8 +155,13 @@ const CLK_TCK = (() => {
 
 /** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
 function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Array<{ name: string; rps: number; cpuUs: number }> {
-  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-t', test, '-P', String(pipeline)];
+  const custom = CUSTOM[test];
+  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-P', String(pipeline)];
   if (random > 0) a.push('-r', String(random));
+  if (custom) {
+    spawnSync('redis-cli', ['-p', String(srv.port)], { input: custom.setup.join('\n') + '\n', encoding: 'utf8' });
+    a.push(...custom.argv);
+  } else a.push('-t', test);
   const pid = srv.proc.pid!;
   const cpu0 = cpuSeconds(pid);
   const r = spawnSync('redis-benchmark', a, { encoding: 'utf8', timeout: 600000 });
@@ -146,7 +169,7 @@ function bench(srv: Srv, test: string, n: number, pipeline: number, clients: num
   const out: Array<{ name: string; rps: number; cpuUs: number }> = [];
   for (const line of (r.stdout ?? '').split('\n')) {
     const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.push({ name: m[1], rps: Number(m[2]), cpuUs: 0 });
+    if (m) out.push({ name: custom ? test.toUpperCase() : m[1], rps: Number(m[2]), cpuUs: 0 });
   }
   // a test name can run helper commands first (LRANGE_* runs "LPUSH (needed to benchmark LRANGE)"): CPU is split by requests
   const reqs = out.length * n;
