@@ -64,20 +64,35 @@ const TARGETS: Record<string, [number, number | null]> = {
   LRANGE_100: [0.8, null],
   MSET: [0.8, null],
   EVALSHA: [0.8, 0.5],
+  XADD: [0.8, 0.6],
+  XRANGE_100: [0.8, 0.6],
+  XREADGROUP_100: [0.8, 0.6],
 };
-const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset,evalsha';
+const DEFAULT_TESTS = 'ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,zpopmin,lrange_100,mset,evalsha,xadd,xrange_100,xreadgroup_100';
 
-/** Tests that are a command line rather than a redis-benchmark -t name: the script EVALSHA runs (a write and a read). */
+/** The script EVALSHA runs (a write and a read). */
 const EVALSHA_SCRIPT = "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])";
 const EVALSHA_SHA = createHash('sha1').update(EVALSHA_SCRIPT).digest('hex');
+/**
+ * Tests redis-benchmark has no -t name for: the command it runs, and the
+ * commands that prepare the keyspace before each run (sent with redis-cli).
+ */
 const CUSTOM: Record<string, { argv: string[]; setup: string[] }> = {
-  evalsha: { argv: ['evalsha', EVALSHA_SHA, '1', 'key'], setup: ['SCRIPT', 'LOAD', EVALSHA_SCRIPT] },
+  evalsha: { argv: ['evalsha', EVALSHA_SHA, '1', 'key'], setup: [`SCRIPT LOAD "${EVALSHA_SCRIPT}"`] },
+  xadd: { argv: ['XADD', 'bench:stream', '*', 'field', 'value'], setup: ['DEL bench:stream'] },
+  // XRANGE of 100 entries: a stream of exactly 100, read whole
+  xrange_100: { argv: ['XRANGE', 'bench:stream100', '-', '+'], setup: ['DEL bench:stream100', ...Array.from({ length: 100 }, (_, i) => `XADD bench:stream100 ${i + 1}-0 field value-${i}`)] },
+  // XREADGROUP of 100 entries: a consumer re-reads its 100 pending entries (its history), so every call returns 100
+  xreadgroup_100: {
+    argv: ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '100', 'STREAMS', 'bench:group100', '0'],
+    setup: ['DEL bench:group100', ...Array.from({ length: 100 }, (_, i) => `XADD bench:group100 ${i + 1}-0 field value-${i}`), 'XGROUP CREATE bench:group100 g 0', 'XREADGROUP GROUP g c COUNT 100 STREAMS bench:group100 >'],
+  },
 };
 const QUICK_TESTS = 'ping_mbulk,set,get';
 /** redis-benchmark -t names (7.0). */
 const KNOWN_TESTS = new Set([
   'ping_inline', 'ping_mbulk', 'ping', 'set', 'get', 'incr', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'hset', 'spop',
-  'zadd', 'zpopmin', 'lrange', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset', 'xadd', 'evalsha',
+  'zadd', 'zpopmin', 'lrange', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset', 'xadd', 'evalsha', 'xrange_100', 'xreadgroup_100',
 ]);
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -202,12 +217,12 @@ const CLK_TCK = (() => {
 /** One redis-benchmark run of one test; returns requests/s per reported test name and server CPU us/request. */
 async function bench(srv: Srv, test: string, n: number, pipeline: number, clients: number, random: number): Promise<Array<{ name: string; rps: number; cpuUs: number }>> {
   const custom = CUSTOM[test];
-  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), ...(custom ? [] : ['-t', test]), '-P', String(pipeline)];
+  const a = ['-p', String(srv.port), '-q', '--csv', '-c', String(clients), '-n', String(n), '-P', String(pipeline)];
   if (random > 0) a.push('-r', String(random));
   if (custom) {
-    await cli(srv.port, ...custom.setup);
+    spawnSync('redis-cli', ['-p', String(srv.port)], { input: custom.setup.join('\n') + '\n', encoding: 'utf8' });
     a.push(...custom.argv);
-  }
+  } else a.push('-t', test);
   const pid = srv.proc.pid!;
   const cpu0 = cpuSeconds(pid);
   // async and owned: a signal meanwhile stops it (spawnSync would hold the signal until it ended)

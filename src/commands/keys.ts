@@ -96,6 +96,8 @@ function duplicateValue(c: Client, v: DbValue): DbValue {
       if (z.encoding() !== v.encoding()) z.resetEncoding(v.encoding() === 'listpack' ? KEEP_COMPACT : FORCE_BIG);
       return z;
     }
+    case 'stream':
+      return v.clone();
   }
 }
 

@@ -349,7 +349,7 @@ function debugHandler(c: Client, argv: string[]): void {
       if (e === undefined) throw new RedisError(Err.noSuchKey);
       const v = e.value;
       if (typeof v === 'string' || objectEncoding(c, e) !== 'hashtable') throw new RedisError('ERR The value stored at the specified key is not represented using an hash table');
-      const n = v.type === 'list' ? v.length : v.size;
+      const n = v.type === 'list' || v.type === 'stream' ? v.length : v.size;
       return c.reply.verbatim(htStats('Dictionary HT', n).replace('[Dictionary HT]\n', ''));
     }
     case 'config-rewrite-force-all': {
@@ -477,6 +477,15 @@ function valueSize(v: DbValue, samples: number): number {
         for (const e of v) yield e.member;
       })();
       return 16 + 64 + sampleAvg(members, v.size, (s) => s.length + 12);
+    }
+    case 'stream': {
+      // objectComputeSize: the stream struct, the rax of nodes (key + node per listpack), the listpacks, then sampled groups
+      let size = 16 + 64 + 48 + v.nodes.length * (16 + 32) + v.nodeBytes();
+      for (const [name, cg] of v.sortedGroups()) {
+        size += 48 + name.length + 16 + cg.pel.size * (16 + 32 + 24);
+        for (const cons of cg.consumers.values()) size += 40 + sdsSize(cons.name.length, false) + cons.pel.size * 16;
+      }
+      return size;
     }
   }
 }

@@ -15,6 +15,7 @@ import { sortCommands } from './sort';
 import { zsetCommands } from './zsets';
 import { hyperloglogCommands } from './hyperloglog';
 import { geoCommands } from './geo';
+import { streamCommands } from './streams';
 import { transactionCommands } from './transactions';
 import { pubsubCommands } from './pubsub';
 import { replicationCommands } from './replication';
@@ -36,6 +37,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...zsetCommands,
   ...hyperloglogCommands,
   ...geoCommands,
+  ...streamCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

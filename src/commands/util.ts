@@ -187,7 +187,7 @@ export function readString(c: Client, key: string): string | null {
 }
 
 /** Throw WRONGTYPE unless the value has the given type. */
-export function expectType<T extends DbValue>(v: DbValue | undefined, type: 'list' | 'hash' | 'set' | 'zset'): T | undefined {
+export function expectType<T extends DbValue>(v: DbValue | undefined, type: 'list' | 'hash' | 'set' | 'zset' | 'stream'): T | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== type) throw new RedisError(Err.wrongType);
   return v as T;

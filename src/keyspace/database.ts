@@ -9,13 +9,14 @@ import type { RList } from './types/list';
 import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
+import type { RStream } from './types/stream';
 import { KeyDict } from './dict';
 
 /** A stored value: strings are latin1 JS strings; the rest are structures. */
-export type DbValue = string | RList | RHash | RSet | RZSet;
+export type DbValue = string | RList | RHash | RSet | RZSet | RStream;
 
 /** Redis's TYPE name of a value. */
-export function typeName(v: DbValue): 'string' | 'list' | 'hash' | 'set' | 'zset' {
+export function typeName(v: DbValue): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream' {
   return typeof v === 'string' ? 'string' : v.type;
 }
 

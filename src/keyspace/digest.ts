@@ -14,8 +14,9 @@
 import * as nodeCrypto from 'node:crypto';
 import type { PlainValue } from '../persistence/rdb/model';
 import { formatG17 } from '../util/number-format';
+import { ID_ZERO, ID_MAX } from './types/stream';
 
-const TYPE_ID: Record<PlainValue['type'], number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4 };
+const TYPE_ID: Record<PlainValue['type'], number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
 const EXPIRE_MARK = Buffer.from('!!expire!!', 'latin1');
 
 /** One-shot SHA1: crypto.hash (Node >= 20.12, faster) or createHash. */
@@ -62,6 +63,7 @@ const TYPE_HASH: Record<PlainValue['type'], Buffer> = {
   set: sha1Raw(u32be(2)),
   zset: sha1Raw(u32be(3)),
   hash: sha1Raw(u32be(4)),
+  stream: sha1Raw(u32be(6)),
 };
 const EXPIRE_HASH = sha1Raw(EXPIRE_MARK);
 
@@ -88,6 +90,14 @@ export function xorObjectDigest(d: Buffer, value: PlainValue, hasExpire: boolean
       }
       break;
     }
+    case 'stream':
+      // entries only (ids as "ms.seq", then each field and value), as debug.c
+      value.value.range(ID_ZERO, ID_MAX, false, (en) => {
+        mixDigest(d, en.id.ms + '.' + en.id.seq);
+        for (const s of en.fv) mixDigest(d, s);
+        return true;
+      });
+      break;
     case 'hash': {
       const e = Buffer.alloc(20);
       for (const [f, v] of value.value) {

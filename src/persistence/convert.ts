@@ -66,6 +66,8 @@ export function toPlainValue(v: DbValue): PlainValue {
       for (const e of v) arr[i++] = [e.member, e.score];
       return { type: 'zset', value: arr };
     }
+    case 'stream':
+      return { type: 'stream', value: v.clone() };
   }
 }
 
@@ -82,6 +84,8 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
       return RSet.from(p.value, limits.set);
     case 'zset':
       return RZSet.from(zsetEntries(p.value), limits.zset);
+    case 'stream':
+      return p.value;
   }
 }
 

@@ -570,8 +570,8 @@ describe('corrupt and truncated input', () => {
   test('errors name the offset and what was read', () => {
     const body = Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0x08])]);
     assert.throws(() => parseRdbBuffer(body), (e: unknown) => e instanceof RdbError && e.offset === 9 && /Unknown RDB type or opcode 8 at offset 9/.test(e.message));
-    const stream = Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0xfe, 0, 15, 3]), Buffer.from('abc')]);
-    assert.throws(() => parseRdbBuffer(stream), (e: unknown) => e instanceof RdbError && e.code === 'UNSUPPORTED' && /Stream values are not supported by tredis yet \(key 'abc'\)/.test(e.message));
+    const stream = Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0xfe, 0, 15, 3]), Buffer.from('abc'), Buffer.from([1, 3]), Buffer.from('xyz')]);
+    assert.throws(() => parseRdbBuffer(stream), (e: unknown) => e instanceof RdbError && e.code === 'CORRUPT' && /Stream node key entry is not the size of a stream ID \(key 'abc'\)/.test(e.message));
     const mod = Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([7, 1]), Buffer.from('m')]);
     assert.throws(() => parseRdbBuffer(mod), (e: unknown) => e instanceof RdbError && e.code === 'UNSUPPORTED' && /Module/.test(e.message));
     const maux = Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0xf7])]);

@@ -6,5 +6,6 @@ export * from './list';
 export * from './hash';
 export * from './set';
 export * from './zset';
+export * from './stream';
 export * from './float';
 export { randomIndex, sampleDistinct } from './random';

@@ -7,6 +7,7 @@
  */
 import type { PlainValue } from '../rdb/model';
 import { formatG17 } from '../../util/number-format';
+import { ID_ZERO, ID_MAX, idString, type RStream } from '../../keyspace/types/stream';
 
 const ITEMS_PER_CMD = 64;
 
@@ -77,8 +78,39 @@ export class AofCommandWriter {
         this.variadic('ZADD', key, flat, 2);
         break;
       }
+      case 'stream':
+        this.stream(key, v.value);
+        break;
     }
     if (expireAt >= 0) this.push('*3\r\n$9\r\nPEXPIREAT\r\n' + bulk(key) + bulk(String(expireAt)));
+  }
+
+  /** rewriteStreamObject: XADDs (or an emptied XADD), XSETID, then each group with its consumers and PELs. */
+  private stream(key: string, s: RStream): void {
+    const cmd = (...argv: string[]): void => {
+      let out = '*' + argv.length + '\r\n';
+      for (const a of argv) out += bulk(a);
+      this.push(out);
+    };
+    if (s.length) {
+      s.range(ID_ZERO, ID_MAX, false, (e) => {
+        cmd('XADD', key, idString(e.id), ...e.fv);
+        return true;
+      });
+    } else cmd('XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y');
+    cmd('XSETID', key, idString(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', idString(s.maxDeletedId));
+    for (const [name, cg] of s.sortedGroups()) {
+      cmd('XGROUP', 'CREATE', key, name, idString(cg.lastId), 'ENTRIESREAD', String(cg.entriesRead));
+      for (const cons of cg.sortedConsumers()) {
+        if (cons.pel.size === 0) {
+          cmd('XGROUP', 'CREATECONSUMER', key, name, cons.name);
+          continue;
+        }
+        for (const nack of cons.pel.items) {
+          cmd('XCLAIM', key, name, cons.name, '0', idString(nack.id), 'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'JUSTID', 'FORCE');
+        }
+      }
+    }
   }
 
   /** `cmd key item...` in commands of at most 64 items (an item is `width` arguments). */

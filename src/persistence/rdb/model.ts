@@ -4,6 +4,8 @@
  * is one byte (convert with Buffer.from(s, 'latin1') / buf.toString('latin1')).
  */
 
+import type { RStream } from '../../keyspace/types/stream';
+
 /** A value as the RDB codec sees it, independent of in-memory encodings. */
 export type PlainValue =
   | { type: 'string'; value: string }
@@ -11,7 +13,9 @@ export type PlainValue =
   | { type: 'hash'; value: Map<string, string> }
   | { type: 'set'; value: Set<string> }
   /** member, score; sorted by score then member (byte order), like a Redis skiplist */
-  | { type: 'zset'; value: Array<[string, number]> };
+  | { type: 'zset'; value: Array<[string, number]> }
+  /** the stream structure itself (a copy owned by the codec's caller) */
+  | { type: 'stream'; value: RStream };
 
 /** The type names of PlainValue (Redis's TYPE reply names). */
 export type PlainValueType = PlainValue['type'];

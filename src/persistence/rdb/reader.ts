@@ -21,6 +21,7 @@ import type { KeyMeta, PlainValue } from './model';
 import { strtod } from './numbers';
 import { decodeEncodedValue, sortZsetPairs } from './read-values';
 import { decodeZiplist } from './ziplist';
+import { RStream, StreamNode, StreamCG, StreamConsumer, StreamNack, decodeIdBytes, idKey, cmpId, u64, ID_ZERO, type StreamID, type U64 } from '../../keyspace/types/stream';
 
 /** Node's Buffer.prototype.latin1Slice (not in the public typings). */
 interface Latin1Sliceable {
@@ -157,6 +158,7 @@ export class RdbReader {
   private curHash: Map<string, string> | null = null;
   private curZset: Array<[string, number]> | null = null;
   private curSeen: Set<string> | null = null;
+  private curStream: RStream | null = null;
 
   private readonly verify: boolean;
   private readonly databases: number;
@@ -583,8 +585,17 @@ export class RdbReader {
       case C.RDB_TYPE_MODULE_2:
         throw new RdbError('UNSUPPORTED', `Module values are not supported by tredis${this.keyInfo(key)}`, this.base + typePos);
       case C.RDB_TYPE_STREAM_LISTPACKS:
-      case C.RDB_TYPE_STREAM_LISTPACKS_2:
-        throw new RdbError('UNSUPPORTED', `Stream values are not supported by tredis yet${this.keyInfo(key)}`, this.base + typePos);
+      case C.RDB_TYPE_STREAM_LISTPACKS_2: {
+        const n = this.len('stream listpacks count');
+        this.curType = t;
+        this.curKey = key;
+        this.curCount = n;
+        this.curLeft = n;
+        this.curStart = typePos;
+        this.curStream = new RStream();
+        this.state = S_VALUE;
+        return;
+      }
       default: {
         const at = this.pos;
         const blob = this.bytes(`${C.rdbTypeName(t)} blob`);
@@ -595,8 +606,129 @@ export class RdbReader {
     }
   }
 
+  /** rdbLoadLen of a full uint64 (stream ids and counters). */
+  private lenU64(what: string): U64 {
+    const b = this.buf;
+    const p = this.pos;
+    if (p < b.length && b[p] === C.RDB_64BITLEN) {
+      if (p + 9 > b.length) this.short(p, p + 9, what);
+      this.pos = p + 9;
+      return u64(b.readBigUInt64BE(p + 1));
+    }
+    return this.len(what);
+  }
+
+  /** rdbLoadMillisecondTime: 8 bytes little endian. */
+  private msTime(what: string): number {
+    const p = this.pos;
+    if (p + 8 > this.buf.length) this.short(p, p + 8, what);
+    this.pos = p + 8;
+    return Number(this.buf.readBigInt64LE(p));
+  }
+
+  private rawId(what: string): StreamID {
+    const p = this.pos;
+    if (p + 16 > this.buf.length) this.short(p, p + 16, what);
+    this.pos = p + 16;
+    return decodeIdBytes(this.buf, p);
+  }
+
+  /** A stream's nodes (one unit each), then its metadata and groups (one unit), as rdbLoadObject. */
+  private stepStream(): void {
+    const s = this.curStream as RStream;
+    const key = this.curKey;
+    const v2 = this.curType === C.RDB_TYPE_STREAM_LISTPACKS_2;
+    while (this.curLeft > 0) {
+      const at = this.pos;
+      const nodeKey = this.bytes('stream node key');
+      if (nodeKey.length !== 16) this.corrupt(`Stream node key entry is not the size of a stream ID${this.keyInfo(key)}`, at);
+      const master = decodeIdBytes(nodeKey, 0);
+      const lp = this.bytes('stream listpack');
+      if (lp.length <= 7) this.corrupt(`Empty listpack inside stream${this.keyInfo(key)}`, at);
+      let node: StreamNode;
+      try {
+        node = StreamNode.fromListpack(master, lp);
+      } catch (e) {
+        this.corrupt(`Stream listpack integrity check failed: ${(e as Error).message}${this.keyInfo(key)}`, at);
+      }
+      s.nodes.push(node);
+      this.curLeft--;
+      this.mark = this.pos;
+    }
+    // metadata and groups: all or nothing (re-read from here when more bytes are needed)
+    const length = this.lenU64('stream length');
+    const lastId = { ms: this.lenU64('stream last id'), seq: this.lenU64('stream last id') };
+    let firstId = ID_ZERO;
+    let maxDeleted = ID_ZERO;
+    let entriesAdded: U64 = 0;
+    if (v2) {
+      firstId = { ms: this.lenU64('stream first id'), seq: this.lenU64('stream first id') };
+      maxDeleted = { ms: this.lenU64('stream max deleted id'), seq: this.lenU64('stream max deleted id') };
+      entriesAdded = this.lenU64('stream entries added');
+    }
+    const groups: Array<{ name: string; cg: StreamCG }> = [];
+    const ngroups = this.len('stream cgroup count');
+    for (let g = 0; g < ngroups; g++) {
+      const name = this.str('stream cgroup name');
+      const cgId = { ms: this.lenU64('stream cgroup id'), seq: this.lenU64('stream cgroup id') };
+      let entriesRead = -1;
+      if (v2) entriesRead = Number(BigInt.asIntN(64, BigInt(this.lenU64('stream cgroup entries read'))));
+      const cg = new StreamCG(cgId, entriesRead);
+      const pelSize = this.len('stream PEL size');
+      for (let i = 0; i < pelSize; i++) {
+        const id = this.rawId('stream PEL id');
+        const t = this.msTime('stream PEL delivery time');
+        const cnt = Number(this.lenU64('stream PEL delivery count'));
+        if (!cg.pel.insert(new StreamNack(id, idKey(id), t, cnt, null))) this.corrupt(`Duplicated global PEL entry loading stream consumer group${this.keyInfo(key)}`);
+      }
+      const nconsumers = this.len('stream consumers count');
+      for (let i = 0; i < nconsumers; i++) {
+        const cname = this.str('stream consumer name');
+        if (cg.consumers.has(cname)) this.corrupt(`Duplicate stream consumer detected${this.keyInfo(key)}`);
+        const cons = new StreamConsumer(cname, this.msTime('stream consumer seen time'));
+        cg.consumers.set(cname, cons);
+        const n = this.len('stream consumer PEL size');
+        for (let j = 0; j < n; j++) {
+          const id = this.rawId('stream consumer PEL id');
+          const nack = cg.pel.get(idKey(id));
+          if (nack === undefined) this.corrupt(`Consumer entry not found in group global PEL${this.keyInfo(key)}`);
+          nack.consumer = cons;
+          if (!cons.pel.insert(nack)) this.corrupt(`Duplicated consumer PEL entry loading a stream consumer group${this.keyInfo(key)}`);
+        }
+      }
+      groups.push({ name, cg });
+    }
+    // committed: apply
+    s.nodes.sort((a, b) => cmpId(a.master, b.master));
+    for (let i = 1; i < s.nodes.length; i++) {
+      if (cmpId(s.nodes[i - 1].master, s.nodes[i].master) === 0) this.corrupt(`Listpack re-added with existing key${this.keyInfo(key)}`, this.curStart);
+    }
+    s.length = Number(length);
+    s.lastId = lastId;
+    if (s.length && s.nodes.length === 0) this.corrupt(`Stream length inconsistent with rax entries${this.keyInfo(key)}`, this.curStart);
+    if (v2) {
+      s.firstId = firstId;
+      s.maxDeletedId = maxDeleted;
+      s.entriesAdded = Number(entriesAdded);
+    } else {
+      s.maxDeletedId = ID_ZERO;
+      s.entriesAdded = s.length;
+      s.firstId = s.edgeId(true, true);
+    }
+    for (const { name, cg } of groups) {
+      if (!v2) cg.entriesRead = s.estimateDistance(cg.lastId);
+      if (s.cgroups === null) s.cgroups = new Map();
+      if (s.cgroups.has(name)) this.corrupt(`Duplicated consumer group name ${name}${this.keyInfo(key)}`, this.curStart);
+      s.cgroups.set(name, cg);
+    }
+    this.curStream = null;
+    this.curKey = '';
+    this.emit(key, { type: 'stream', value: s });
+  }
+
   /** Parse elements of the aggregate in progress, committing after each one. */
   private stepValue(): void {
+    if (this.curType === C.RDB_TYPE_STREAM_LISTPACKS || this.curType === C.RDB_TYPE_STREAM_LISTPACKS_2) return this.stepStream();
     switch (this.curType) {
       case C.RDB_TYPE_LIST: {
         const l = this.curList as string[];

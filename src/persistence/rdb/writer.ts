@@ -11,6 +11,7 @@
  * writeRdb() for an async driver that respects back-pressure and yields to
  * the event loop.
  */
+import { encodeIdBytes, type RStream } from '../../keyspace/types/stream';
 import * as C from './constants';
 import { Crc64 } from './crc64';
 import { encodeIntset } from './intset';
@@ -460,11 +461,72 @@ export class RdbWriter {
         for (let i = 0; i < z.length; i++) if (z[i][0].length > max) return C.RDB_TYPE_ZSET_2;
         return C.RDB_TYPE_ZSET_LISTPACK;
       }
+      case 'stream':
+        return C.RDB_TYPE_STREAM_LISTPACKS_2;
+    }
+  }
+
+  /** rdbSaveLen of an unsigned 64-bit value (a number or bigint). */
+  private lenU64(v: number | bigint): void {
+    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) return this.len(v);
+    const big = BigInt.asUintN(64, BigInt(v));
+    this.ensure(9);
+    this.buf[this.pos] = C.RDB_64BITLEN;
+    this.buf.writeBigUInt64BE(big, this.pos + 1);
+    this.pos += 9;
+  }
+
+  /** rdbSaveMillisecondTime: 8 bytes little endian. */
+  private msTime(v: number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt(v), this.pos);
+    this.pos += 8;
+  }
+
+  /** RDB_TYPE_STREAM_LISTPACKS_2 body (rdbSaveObject for OBJ_STREAM). */
+  private writeStream(s: RStream): void {
+    this.len(s.nodes.length);
+    for (const node of s.nodes) {
+      this.writeBytes(encodeIdBytes(node.master));
+      this.writeBytes(node.toListpack());
+    }
+    this.len(s.length);
+    this.lenU64(s.lastId.ms);
+    this.lenU64(s.lastId.seq);
+    this.lenU64(s.firstId.ms);
+    this.lenU64(s.firstId.seq);
+    this.lenU64(s.maxDeletedId.ms);
+    this.lenU64(s.maxDeletedId.seq);
+    this.len(s.entriesAdded);
+    const groups = s.sortedGroups();
+    this.len(groups.length);
+    for (const [name, cg] of groups) {
+      this.writeString(name);
+      this.lenU64(cg.lastId.ms);
+      this.lenU64(cg.lastId.seq);
+      this.lenU64(cg.entriesRead);
+      this.len(cg.pel.size);
+      for (const nack of cg.pel.items) {
+        this.raw(Buffer.from(nack.key, 'latin1'));
+        this.msTime(nack.deliveryTime);
+        this.len(nack.deliveryCount);
+      }
+      const conss = cg.sortedConsumers();
+      this.len(conss.length);
+      for (const cons of conss) {
+        this.writeString(cons.name);
+        this.msTime(cons.seenTime);
+        this.len(cons.pel.size);
+        for (const nack of cons.pel.items) this.raw(Buffer.from(nack.key, 'latin1'));
+      }
     }
   }
 
   private writeValueBody(t: number, value: PlainValue): void {
     switch (value.type) {
+      case 'stream':
+        this.writeStream(value.value);
+        return;
       case 'string':
         this.writeString(value.value);
         return;

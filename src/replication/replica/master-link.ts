@@ -6,6 +6,7 @@
  * Also the two ways a sync attempt ends by handing its socket to it: after a
  * full sync, and a cached master resurrected by +CONTINUE.
  */
+import { sdsrepr } from '../../config/parse';
 import type * as net from 'node:net';
 import { Client } from '../../server/client';
 import { ProtocolError } from '../../protocol/parser';
@@ -72,7 +73,7 @@ export class MasterLink {
           c.pendingArgv = argv;
           break;
         }
-        if (c.reply.out.length > 0) this.checkReply(argv);
+        if (c.reply.out.length > 0) this.checkReply(argv, applied + this.consumed);
         if (c.multi === null) {
           // Redis advances reploff only outside MULTI: a broken transaction is resent whole
           this.reploff += this.consumed;
@@ -93,16 +94,47 @@ export class MasterLink {
     if (applied > 0) this.forward(applied);
   }
 
-  /** The master never gets replies; an error reply is worth a loud log (Redis's afterErrorReply). */
-  private checkReply(argv: string[]): void {
+  /**
+   * The master never gets replies; an error reply means this replica did not
+   * apply what its master did, which must never pass in silence (Redis's
+   * afterErrorReply): a warning naming the command, the latest stream bytes
+   * up to and including the command (showLatestBacklog), and INFO stats
+   * unexpected_error_replies (the error itself is in errorstats).
+   * `upTo` is how many not yet forwarded bytes of this.raw end with the command.
+   */
+  private checkReply(argv: string[], upTo: number): void {
     const c = this.client;
     const out = c.reply.out;
     c.reply.out = '';
     if (out[0] !== '-') return;
+    const s = c.server;
     const msg = out.slice(1, out.indexOf('\r\n') >= 0 ? out.indexOf('\r\n') : out.length);
     const last = c.lastCmd;
     const name = last !== null && (last.parent ?? last).name === argv[0].toLowerCase() ? last.fullName : '<unknown>';
-    c.server.logger.warning(`== CRITICAL == This replica is sending an error to its master: '${msg}' after processing the command '${name}'`);
+    s.logger.warning(`== CRITICAL == This replica is sending an error to its master: '${msg.slice(0, 4096)}' after processing the command '${name}'`);
+    s.stats.unexpectedErrorReplies++;
+    s.logger.warning(`Latest backlog is: '${sdsrepr(this.latestStream(upTo, 256)).slice(1, -1)}'`);
+  }
+
+  /** The last `max` bytes of the master's stream up to the current command: our backlog's tail, then the bytes not yet forwarded. */
+  private latestStream(upTo: number, max: number): string {
+    const parts: Buffer[] = [];
+    let n = 0;
+    for (const b of this.raw) {
+      if (n >= upTo) break;
+      const take = Math.min(b.length, upTo - n);
+      parts.push(b.subarray(0, take));
+      n += take;
+    }
+    let pending = Buffer.concat(parts);
+    if (pending.length < max) {
+      const bl = this.side.repl.backlog;
+      if (bl !== null && bl.histlen > 0) {
+        const want = Math.min(max - pending.length, bl.histlen);
+        pending = Buffer.concat([bl.readFrom(bl.endOffset - want + 1).subarray(0, want), pending]);
+      }
+    }
+    return pending.subarray(Math.max(0, pending.length - max)).toString('latin1');
   }
 
   /** Hand the exact applied bytes to our backlog and sub-replicas. */

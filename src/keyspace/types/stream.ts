@@ -1,0 +1,1281 @@
+/**
+ * The stream type (Redis's t_stream.c data layer): an ordered array of nodes,
+ * each a listpack laid out exactly as Redis lays out a stream node
+ * (master entry, then delta-encoded entries), plus consumer groups with their
+ * pending entries lists. No replies here; `commands/streams.ts` writes them.
+ *
+ * A node keeps the listpack bytes after the two counters of its master entry
+ * (`count`, `deleted` are JS numbers, re-encoded when the node is saved), so
+ * that marking an entry deleted or appending one never shifts bytes. The
+ * node's size as Redis counts it (`lpBytes`) is computed exactly, so nodes
+ * split where redis-server splits them (stream-node-max-bytes/-entries) and
+ * approximate trimming (`~`) removes the same entries.
+ *
+ * IDs are two unsigned 64-bit halves held as `U64`: a JS number when it is a
+ * safe integer, a bigint beyond (so 18446744073709551615 stays exact while
+ * ordinary ids cost no bigint arithmetic).
+ */
+
+/** An unsigned 64-bit integer: a number when <= 2^53-1, else a bigint (normalized, so === compares). */
+export type U64 = number | bigint;
+
+/** A stream entry ID (ms-seq). */
+export interface StreamID {
+  ms: U64;
+  seq: U64;
+}
+
+export const U64_MAX = 18446744073709551615n;
+const SAFE = Number.MAX_SAFE_INTEGER;
+const TWO64 = 18446744073709551616n;
+
+/** Normalize a bigint or number to U64 (wraps modulo 2^64 like C's uint64_t). */
+export function u64(v: number | bigint): U64 {
+  if (typeof v === 'number') {
+    if (v >= 0 && v <= SAFE) return v;
+    v = BigInt(v);
+  }
+  v = BigInt.asUintN(64, v);
+  return v <= BigInt(SAFE) ? Number(v) : v;
+}
+
+/** a + b modulo 2^64 (b may be negative: an int64 delta). */
+export function u64add(a: U64, b: number | bigint): U64 {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (s >= 0 && s <= SAFE) return s;
+  }
+  return u64(BigInt(a) + BigInt(b));
+}
+
+/** a - b as a signed int64 (what Redis stores as a delta: (int64_t)(a - b)). */
+export function i64sub(a: U64, b: U64): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const d = BigInt.asIntN(64, BigInt(a) - BigInt(b));
+  return d >= -BigInt(SAFE) && d <= BigInt(SAFE) ? Number(d) : d;
+}
+
+export function cmpU64(a: U64, b: U64): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** streamCompareID */
+export function cmpId(a: StreamID, b: StreamID): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return 0;
+}
+
+export const ID_ZERO: StreamID = Object.freeze({ ms: 0, seq: 0 }) as StreamID;
+export const ID_MAX: StreamID = Object.freeze({ ms: U64_MAX, seq: U64_MAX }) as StreamID;
+
+export function idIsZero(id: StreamID): boolean {
+  return id.ms === 0 && id.seq === 0;
+}
+
+export function idIsMax(id: StreamID): boolean {
+  return id.ms === U64_MAX && id.seq === U64_MAX;
+}
+
+/** "ms-seq" */
+export function idString(id: StreamID): string {
+  return id.ms + '-' + id.seq;
+}
+
+/** streamIncrID: the next id, or null past the last possible one. */
+export function idIncr(id: StreamID): StreamID | null {
+  if (id.seq === U64_MAX) {
+    if (id.ms === U64_MAX) return null;
+    return { ms: u64add(id.ms, 1), seq: 0 };
+  }
+  return { ms: id.ms, seq: u64add(id.seq, 1) };
+}
+
+/** streamDecrID: the previous id, or null before 0-0. */
+export function idDecr(id: StreamID): StreamID | null {
+  if (id.seq === 0) {
+    if (id.ms === 0) return null;
+    return { ms: u64add(id.ms, -1), seq: U64_MAX };
+  }
+  return { ms: id.ms, seq: u64add(id.seq, -1) };
+}
+
+function u64Bytes(v: U64): string {
+  if (typeof v === 'number') {
+    const hi = Math.floor(v / 4294967296);
+    const lo = v - hi * 4294967296;
+    return String.fromCharCode(hi >>> 24, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
+  }
+  let s = '';
+  for (let i = 7; i >= 0; i--) s += String.fromCharCode(Number((v >> BigInt(i * 8)) & 255n));
+  return s;
+}
+
+/** The 16-byte big-endian key of an id (streamEncodeID): byte order is id order. */
+export function idKey(id: StreamID): string {
+  return u64Bytes(id.ms) + u64Bytes(id.seq);
+}
+
+function readU64BE(b: Buffer, off: number): U64 {
+  const hi = b.readUInt32BE(off);
+  const lo = b.readUInt32BE(off + 4);
+  if (hi < 0x200000) return hi * 4294967296 + lo;
+  return u64((BigInt(hi) << 32n) | BigInt(lo));
+}
+
+/** streamDecodeID from 16 big-endian bytes. */
+export function decodeIdBytes(b: Buffer, off = 0): StreamID {
+  return { ms: readU64BE(b, off), seq: readU64BE(b, off + 8) };
+}
+
+/** streamEncodeID into 16 big-endian bytes. */
+export function encodeIdBytes(id: StreamID): Buffer {
+  return Buffer.from(idKey(id), 'latin1');
+}
+
+/** Redis's string2ull: digits only (no sign, no spaces), within uint64; null otherwise. */
+export function parseU64(s: string): U64 | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  // string2ull: strtoull accepts leading zeros
+  if (n < 16) return Number(s);
+  const v = BigInt(s);
+  if (v > U64_MAX) return null;
+  return u64(v);
+}
+
+export const FLAG_DELETED = 1;
+export const FLAG_SAMEFIELDS = 2;
+
+// ------------------------------------------------------------ listpack bits
+
+/** Encoded size (entry + backlen) of an integer element, as lpAppendInteger stores it. */
+function lpIntSize(v: number | bigint): number {
+  if (typeof v === 'bigint') return 10;
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+/** A canonical integer string ("0", "-12", no leading zeros, int64) as lpAppend would integer-encode it, else null. */
+function canonicalInt(s: string): number | bigint | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let i = 0;
+  if (s.charCodeAt(0) === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  const c0 = s.charCodeAt(i);
+  if (c0 === 48) return n === 1 ? 0 : null;
+  if (c0 < 49 || c0 > 57) return null;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  if (n - i < 16) return Number(s);
+  const v = BigInt(s);
+  if (v > 9223372036854775807n || v < -9223372036854775808n) return null;
+  return v >= -BigInt(SAFE) && v <= BigInt(SAFE) ? Number(v) : v;
+}
+
+/** Bytes lpAppend would use for a string element (entry + backlen). */
+export function lpStrSize(s: string): number {
+  const iv = canonicalInt(s);
+  if (iv !== null) return lpIntSize(iv);
+  const len = s.length;
+  const enc = (len < 64 ? 1 : len < 4096 ? 2 : 5) + len;
+  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
+/** A growable listpack body (no header, no terminator). */
+class LpWriter {
+  buf: Buffer;
+  len: number;
+  constructor(buf: Buffer, len: number) {
+    this.buf = buf;
+    this.len = len;
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    if (cap < 64) cap = 64;
+    while (cap < this.len + n) cap *= 2;
+    // never from Buffer's shared pool: a node outlives the pool slab it would pin
+    const nb = Buffer.allocUnsafeSlow(cap);
+    this.buf.copy(nb, 0, 0, this.len);
+    this.buf = nb;
+  }
+
+  private backlen(l: number): void {
+    const b = this.buf;
+    let p = this.len;
+    if (l <= 127) b[p++] = l;
+    else if (l < 16383) {
+      b[p++] = l >>> 7;
+      b[p++] = (l & 127) | 128;
+    } else if (l < 2097151) {
+      b[p++] = l >>> 14;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    } else if (l < 268435455) {
+      b[p++] = l >>> 21;
+      b[p++] = ((l >>> 14) & 127) | 128;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    } else {
+      b[p++] = Math.floor(l / 268435456);
+      b[p++] = ((l >>> 21) & 127) | 128;
+      b[p++] = ((l >>> 14) & 127) | 128;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    }
+    this.len = p;
+  }
+
+  int(v: number | bigint): void {
+    this.ensure(14);
+    const b = this.buf;
+    const p = this.len;
+    let n: number;
+    if (typeof v === 'bigint') {
+      b[p] = 0xf4;
+      b.writeBigInt64LE(v, p + 1);
+      n = 9;
+    } else if (v >= 0 && v <= 127) {
+      b[p] = v;
+      n = 1;
+    } else if (v >= -4096 && v <= 4095) {
+      const u = v < 0 ? v + 8192 : v;
+      b[p] = (u >>> 8) | 0xc0;
+      b[p + 1] = u & 0xff;
+      n = 2;
+    } else if (v >= -32768 && v <= 32767) {
+      b[p] = 0xf1;
+      b.writeInt16LE(v, p + 1);
+      n = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+      b[p] = 0xf2;
+      b[p + 1] = v & 0xff;
+      b[p + 2] = (v >> 8) & 0xff;
+      b[p + 3] = (v >> 16) & 0xff;
+      n = 4;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      b[p] = 0xf3;
+      b.writeInt32LE(v, p + 1);
+      n = 5;
+    } else {
+      b[p] = 0xf4;
+      b.writeBigInt64LE(BigInt(v), p + 1);
+      n = 9;
+    }
+    this.len = p + n;
+    this.backlen(n);
+  }
+
+  str(s: string): void {
+    const iv = canonicalInt(s);
+    if (iv !== null) return this.int(iv);
+    const len = s.length;
+    const hdr = len < 64 ? 1 : len < 4096 ? 2 : 5;
+    const enc = hdr + len;
+    this.ensure(enc + 5);
+    const b = this.buf;
+    const p = this.len;
+    if (hdr === 1) b[p] = len | 0x80;
+    else if (hdr === 2) {
+      b[p] = (len >>> 8) | 0xe0;
+      b[p + 1] = len & 0xff;
+    } else {
+      b[p] = 0xf0;
+      b.writeUInt32LE(len, p + 1);
+    }
+    if (len < 16) for (let i = 0; i < len; i++) b[p + hdr + i] = s.charCodeAt(i);
+    else b.write(s, p + hdr, len, 'latin1');
+    this.len = p + enc;
+    this.backlen(enc);
+  }
+}
+
+// Element reader: rd() decodes the element at `pos`, leaving its value in
+// R_INT (integers) or R_STR (strings) and returning the next position.
+let R_ISINT = false;
+let R_INT: number | bigint = 0;
+let R_STR = '';
+
+function rd(b: Buffer, p: number): number {
+  const c = b[p];
+  let enc: number;
+  if (c < 0x80) {
+    R_ISINT = true;
+    R_INT = c;
+    enc = 1;
+  } else if ((c & 0xc0) === 0x80) {
+    const len = c & 0x3f;
+    R_ISINT = false;
+    R_STR = b.latin1Slice(p + 1, p + 1 + len);
+    enc = 1 + len;
+  } else if ((c & 0xe0) === 0xc0) {
+    const u = ((c & 0x1f) << 8) | b[p + 1];
+    R_ISINT = true;
+    R_INT = u >= 4096 ? u - 8192 : u;
+    enc = 2;
+  } else if ((c & 0xf0) === 0xe0) {
+    const len = ((c & 0x0f) << 8) | b[p + 1];
+    R_ISINT = false;
+    R_STR = b.latin1Slice(p + 2, p + 2 + len);
+    enc = 2 + len;
+  } else {
+    R_ISINT = true;
+    switch (c) {
+      case 0xf0: {
+        const len = b.readUInt32LE(p + 1);
+        R_ISINT = false;
+        R_STR = b.latin1Slice(p + 5, p + 5 + len);
+        enc = 5 + len;
+        break;
+      }
+      case 0xf1:
+        R_INT = b.readInt16LE(p + 1);
+        enc = 3;
+        break;
+      case 0xf2:
+        R_INT = ((b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16)) << 8) >> 8;
+        enc = 4;
+        break;
+      case 0xf3:
+        R_INT = b.readInt32LE(p + 1);
+        enc = 5;
+        break;
+      default: {
+        const v = b.readBigInt64LE(p + 1);
+        R_INT = v >= -BigInt(SAFE) && v <= BigInt(SAFE) ? Number(v) : v;
+        enc = 9;
+      }
+    }
+  }
+  return p + enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
+function curString(): string {
+  return R_ISINT ? String(R_INT) : R_STR;
+}
+
+function curNumber(): number {
+  return typeof R_INT === 'bigint' ? Number(R_INT) : (R_INT as number);
+}
+
+/** The position after the element at p, without decoding it. */
+function skip(b: Buffer, p: number): number {
+  const c = b[p];
+  let enc: number;
+  if (c < 0x80) enc = 1;
+  else if ((c & 0xc0) === 0x80) enc = 1 + (c & 0x3f);
+  else if ((c & 0xe0) === 0xc0) enc = 2;
+  else if ((c & 0xf0) === 0xe0) enc = 2 + (((c & 0x0f) << 8) | b[p + 1]);
+  else if (c === 0xf0) enc = 5 + b.readUInt32LE(p + 1);
+  else if (c === 0xf1) enc = 3;
+  else if (c === 0xf2) enc = 4;
+  else if (c === 0xf3) enc = 5;
+  else enc = 9;
+  return p + enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
+}
+
+// ------------------------------------------------------------ nodes
+
+/** One stream node: a listpack with a master entry and delta-encoded entries. */
+export class StreamNode {
+  /** valid entries */
+  count = 0;
+  /** entries flagged deleted */
+  deleted = 0;
+  /** listpack body from the master entry's num-fields on (counters excluded) */
+  buf: Buffer;
+  len = 0;
+  /** the master entry's fields */
+  fields: string[];
+  /** offset of the first entry (after the master entry's terminating 0) */
+  first = 0;
+  constructor(
+    public master: StreamID,
+    fields: string[],
+    buf?: Buffer,
+  ) {
+    this.fields = fields;
+    this.buf = buf ?? Buffer.allocUnsafe(0);
+  }
+
+  /** lpBytes of the node as Redis stores it: header, both counters, body, terminator. */
+  lpBytes(): number {
+    return 6 + lpIntSize(this.count) + lpIntSize(this.deleted) + this.len + 1;
+  }
+
+  /** The node as a whole Redis listpack (RDB, DUMP). */
+  toListpack(): Buffer {
+    const total = this.lpBytes();
+    const w = new LpWriter(Buffer.allocUnsafe(total), 6);
+    w.int(this.count);
+    w.int(this.deleted);
+    const out = w.buf;
+    this.buf.copy(out, w.len, 0, this.len);
+    out.writeUInt32LE(total, 0);
+    // element count: counters + body elements
+    let n = 2;
+    for (let p = 0; p < this.len; n++) p = rd(this.buf, p);
+    out.writeUInt16LE(n < 65535 ? n : 65535, 4);
+    out[total - 1] = 0xff;
+    return out;
+  }
+
+  /** A node from a whole listpack (RDB load); throws on a malformed one. */
+  static fromListpack(master: StreamID, lp: Buffer): StreamNode {
+    if (lp.length < 7 || lp.readUInt32LE(0) !== lp.length || lp[lp.length - 1] !== 0xff) throw new Error('bad stream listpack');
+    let p = 6;
+    p = rd(lp, p);
+    if (!R_ISINT) throw new Error('bad stream listpack: count');
+    const count = curNumber();
+    p = rd(lp, p);
+    if (!R_ISINT) throw new Error('bad stream listpack: deleted');
+    const deleted = curNumber();
+    const body = slabCopy(lp.subarray(p, lp.length - 1), lp.length - 1 - p);
+    const node = new StreamNode(master, [], body);
+    node.len = body.length;
+    node.count = count;
+    node.deleted = deleted;
+    let q = rd(body, 0);
+    if (!R_ISINT) throw new Error('bad stream listpack: fields');
+    const nf = curNumber();
+    for (let i = 0; i < nf; i++) {
+      if (q >= body.length) throw new Error('bad stream listpack: master fields');
+      q = rd(body, q);
+      node.fields.push(curString());
+    }
+    q = rd(body, q); // master terminator
+    node.first = q;
+    // validate entries
+    let valid = 0;
+    let dels = 0;
+    while (q < body.length) {
+      q = rd(body, q);
+      const flags = curNumber();
+      q = rd(body, q);
+      if (!R_ISINT) throw new Error('bad stream entry');
+      q = rd(body, q);
+      if (!R_ISINT) throw new Error('bad stream entry');
+      let nfe = nf;
+      if (!(flags & FLAG_SAMEFIELDS)) {
+        q = rd(body, q);
+        nfe = curNumber() * 2;
+      }
+      for (let i = 0; i < nfe; i++) {
+        if (q >= body.length) throw new Error('bad stream entry');
+        q = rd(body, q);
+      }
+      q = rd(body, q); // lp-count
+      if (q > body.length) throw new Error('bad stream entry');
+      if (flags & FLAG_DELETED) dels++;
+      else valid++;
+    }
+    if (valid !== count || dels !== deleted) throw new Error('bad stream node counters');
+    return node;
+  }
+
+  clone(): StreamNode {
+    const copy = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(copy, 0, 0, this.len);
+    const n = new StreamNode(this.master, this.fields.slice(), copy);
+    n.len = this.len;
+    n.count = this.count;
+    n.deleted = this.deleted;
+    n.first = this.first;
+    return n;
+  }
+
+  /**
+   * Shrink the buffer to its content (lpShrinkToFit when the node is full).
+   * Full nodes are packed into shared slabs: no allocation of its own per
+   * node, which is what a million-entry stream's ten thousand nodes would
+   * otherwise pay in allocator and ArrayBuffer overhead.
+   */
+  shrink(): void {
+    if (this.buf.length > this.len) this.buf = slabCopy(this.buf, this.len);
+  }
+}
+
+const SLAB_SIZE = 256 * 1024;
+let slab: Buffer = Buffer.alloc(0);
+let slabUsed = 0;
+
+/** A copy of b[0..len) carved from the current slab (a slab lives while any node in it does). */
+function slabCopy(b: Buffer, len: number): Buffer {
+  if (len > SLAB_SIZE / 8) {
+    const own = Buffer.allocUnsafeSlow(len);
+    b.copy(own, 0, 0, len);
+    return own;
+  }
+  if (slabUsed + len > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  b.copy(slab, slabUsed, 0, len);
+  const out = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed += len;
+  return out;
+}
+
+/** One decoded entry, as node iteration yields it. */
+export interface StreamEntry {
+  id: StreamID;
+  /** field, value, field, value... */
+  fv: string[];
+  deleted: boolean;
+  node: StreamNode;
+  /** offset of the entry's flags element in node.buf */
+  at: number;
+}
+
+// The head of the entry last read by readHead: its flags, id, where its
+// values start and how many elements follow (values, or fields and values).
+let H_FLAGS = 0;
+let H_ID: StreamID = { ms: 0, seq: 0 };
+let H_N = 0;
+
+/** Decode flags, id and num-fields of the entry at p; returns the position of its first value (or field). */
+function readHead(node: StreamNode, p: number): number {
+  const b = node.buf;
+  // flags are 0..3 and deltas mostly small: one-byte 7-bit integers are read inline
+  const f = b[p];
+  if (f < 0x80) {
+    H_FLAGS = f;
+    p += 2;
+  } else {
+    p = rd(b, p);
+    H_FLAGS = curNumber();
+  }
+  const m = node.master;
+  let c = b[p];
+  if (c < 0x80 && typeof m.ms === 'number' && m.ms < SAFE - 128) {
+    H_ID = { ms: m.ms + c, seq: 0 };
+    p += 2;
+  } else {
+    p = rd(b, p);
+    H_ID = { ms: u64add(m.ms, R_INT), seq: 0 };
+  }
+  c = b[p];
+  if (c < 0x80 && typeof m.seq === 'number' && m.seq < SAFE - 128) {
+    H_ID.seq = m.seq + c;
+    p += 2;
+  } else {
+    p = rd(b, p);
+    H_ID.seq = u64add(m.seq, R_INT);
+  }
+  if (H_FLAGS & FLAG_SAMEFIELDS) H_N = node.fields.length;
+  else {
+    p = rd(b, p);
+    H_N = curNumber() * 2;
+  }
+  return p;
+}
+
+/** Skip the values of the entry whose head was just read (and its lp-count). */
+function skipValues(b: Buffer, p: number, n: number): number {
+  for (let i = 0; i < n; i++) p = skip(b, p);
+  return skip(b, p);
+}
+
+/** Field, value... of an entry whose values start at p (flags and n from its head). */
+function readValues(node: StreamNode, p: number, flags: number, n: number): string[] {
+  const b = node.buf;
+  if (flags & FLAG_SAMEFIELDS) {
+    const fv = new Array<string>(n * 2);
+    const fields = node.fields;
+    for (let i = 0; i < n; i++) {
+      p = rd(b, p);
+      fv[2 * i] = fields[i];
+      fv[2 * i + 1] = R_ISINT ? String(R_INT) : R_STR;
+    }
+    return fv;
+  }
+  const fv = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    p = rd(b, p);
+    fv[i] = R_ISINT ? String(R_INT) : R_STR;
+  }
+  return fv;
+}
+
+const NO_FIELDS: string[] = [];
+
+// RESP of entries written straight from the node bytes into one scratch
+// buffer, read back as one latin1 string: no string per field or value.
+let OUT = Buffer.allocUnsafeSlow(64 * 1024);
+let OUT_POS = 0;
+
+function outEnsure(n: number): void {
+  if (OUT_POS + n <= OUT.length) return;
+  let cap = OUT.length * 2;
+  while (cap < OUT_POS + n) cap *= 2;
+  const nb = Buffer.allocUnsafeSlow(cap);
+  OUT.copy(nb, 0, 0, OUT_POS);
+  OUT = nb;
+}
+
+function outAscii(s: string): void {
+  outEnsure(s.length);
+  for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
+}
+
+function outBulkString(s: string): void {
+  outEnsure(s.length + 24);
+  const l = s.length;
+  if (l < 10) {
+    OUT[OUT_POS++] = 36;
+    OUT[OUT_POS++] = 48 + l;
+    OUT[OUT_POS++] = 13;
+    OUT[OUT_POS++] = 10;
+  } else outAscii('$' + l + '\r\n');
+  if (s.length < 32) for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
+  else OUT_POS += OUT.write(s, OUT_POS, s.length, 'latin1');
+  OUT[OUT_POS++] = 13;
+  OUT[OUT_POS++] = 10;
+}
+
+/** The listpack element at p as a RESP bulk string; returns the next position. */
+function outBulkElement(b: Buffer, p: number): number {
+  const c = b[p];
+  let start: number;
+  let len: number;
+  if ((c & 0xc0) === 0x80) {
+    start = p + 1;
+    len = c & 0x3f;
+  } else if ((c & 0xf0) === 0xe0) {
+    start = p + 2;
+    len = ((c & 0x0f) << 8) | b[p + 1];
+  } else if (c === 0xf0) {
+    start = p + 5;
+    len = b.readUInt32LE(p + 1);
+  } else {
+    const next = rd(b, p);
+    outBulkString(String(R_INT));
+    return next;
+  }
+  outEnsure(len + 16);
+  const o = OUT;
+  let q = OUT_POS;
+  o[q++] = 36; // $
+  if (len < 10) o[q++] = 48 + len;
+  else if (len < 100) {
+    o[q++] = 48 + ((len / 10) | 0);
+    o[q++] = 48 + (len % 10);
+  } else {
+    const t = String(len);
+    for (let i = 0; i < t.length; i++) o[q++] = t.charCodeAt(i);
+  }
+  o[q++] = 13;
+  o[q++] = 10;
+  // Buffer.copy's fixed cost dwarfs a short copy
+  if (len < 64) for (let i = 0; i < len; i++) o[q++] = b[start + i];
+  else {
+    b.copy(o, q, start, start + len);
+    q += len;
+  }
+  OUT_POS = q;
+  OUT[OUT_POS++] = 13;
+  OUT[OUT_POS++] = 10;
+  return skip(b, p);
+}
+
+/** Start writing RESP into the scratch buffer. */
+export function respBegin(): void {
+  OUT_POS = 0;
+}
+
+/** Append one entry as Redis replies it: [id, [field, value, ...]]. */
+export function respEntry(e: StreamEntry): void {
+  const node = e.node;
+  const v = readHead(node, e.at);
+  const flags = H_FLAGS;
+  const n = H_N;
+  const id = idString(e.id);
+  const b = node.buf;
+  let p = v;
+  if (flags & FLAG_SAMEFIELDS) {
+    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n * 2 + '\r\n');
+    const fields = node.fields;
+    for (let i = 0; i < n; i++) {
+      outBulkString(fields[i]);
+      p = outBulkElement(b, p);
+    }
+  } else {
+    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n + '\r\n');
+    for (let i = 0; i < n; i++) p = outBulkElement(b, p);
+  }
+}
+
+/** What was written since respBegin(), as one latin1 string. */
+export function respEnd(): string {
+  return OUT.latin1Slice(0, OUT_POS);
+}
+
+/** Decode the entry at offset p of node; returns the next offset. */
+function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, wantFields: boolean): number {
+  const at = p;
+  const v = readHead(node, p);
+  const flags = H_FLAGS;
+  const id = H_ID;
+  const n = H_N;
+  const fv = wantFields ? readValues(node, v, flags, n) : NO_FIELDS;
+  out.e = { id, fv, deleted: (flags & FLAG_DELETED) !== 0, node, at };
+  return skipValues(node.buf, v, n);
+}
+
+/** A pending entry (streamNACK). */
+export class StreamNack {
+  constructor(
+    public readonly id: StreamID,
+    /** idKey(id): byte order is id order */
+    public readonly key: string,
+    public deliveryTime: number,
+    public deliveryCount: number,
+    public consumer: StreamConsumer | null,
+  ) {}
+}
+
+/** A PEL: nacks sorted by id key, with binary search. */
+export class Pel {
+  items: StreamNack[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** index of the first item with key >= k */
+  lowerBound(k: string): number {
+    const a = this.items;
+    let lo = 0;
+    let hi = a.length;
+    // fast path: appends
+    if (hi > 0 && a[hi - 1].key < k) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid].key < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(k: string): StreamNack | undefined {
+    const i = this.lowerBound(k);
+    const n = this.items[i];
+    return n !== undefined && n.key === k ? n : undefined;
+  }
+
+  /** insert unless present; returns false when the key exists */
+  insert(n: StreamNack): boolean {
+    const i = this.lowerBound(n.key);
+    const cur = this.items[i];
+    if (cur !== undefined && cur.key === n.key) return false;
+    if (i === this.items.length) this.items.push(n);
+    else this.items.splice(i, 0, n);
+    return true;
+  }
+
+  remove(k: string): StreamNack | undefined {
+    const i = this.lowerBound(k);
+    const cur = this.items[i];
+    if (cur === undefined || cur.key !== k) return undefined;
+    this.items.splice(i, 1);
+    return cur;
+  }
+}
+
+/** A consumer of a group. */
+export class StreamConsumer {
+  readonly pel = new Pel();
+  constructor(
+    public readonly name: string,
+    public seenTime: number,
+  ) {}
+}
+
+/** A consumer group (streamCG). */
+export class StreamCG {
+  readonly pel = new Pel();
+  readonly consumers = new Map<string, StreamConsumer>();
+  constructor(
+    public lastId: StreamID,
+    /** -1 = invalid (SCG_INVALID_ENTRIES_READ) */
+    public entriesRead: number,
+  ) {}
+
+  /** consumers in name (byte) order, as Redis's rax iterates them */
+  sortedConsumers(): StreamConsumer[] {
+    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/** Node size limits (stream-node-max-bytes, stream-node-max-entries). */
+export interface StreamLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
+
+/** Trim arguments (streamAddTrimArgs). */
+export interface TrimArgs {
+  /** 'maxlen' | 'minid' */
+  strategy: 'maxlen' | 'minid';
+  approx: boolean;
+  /** 0 = no limit */
+  limit: number;
+  maxlen: number;
+  minid: StreamID;
+}
+
+function sameFields(fields: string[], fv: string[]): boolean {
+  for (let i = 0; i < fields.length; i++) if (fields[i] !== fv[2 * i]) return false;
+  return true;
+}
+
+/** A stream value. */
+export class RStream {
+  readonly type = 'stream' as const;
+  nodes: StreamNode[] = [];
+  length = 0;
+  lastId: StreamID = ID_ZERO;
+  firstId: StreamID = ID_ZERO;
+  maxDeletedId: StreamID = ID_ZERO;
+  entriesAdded = 0;
+  /** group name -> group; iterate with sortedGroups() for Redis's order */
+  cgroups: Map<string, StreamCG> | null = null;
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  sortedGroups(): Array<[string, StreamCG]> {
+    if (this.cgroups === null) return [];
+    return [...this.cgroups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /**
+   * streamAppendItem. `fv` = field, value, ...; `useId` null = auto (`*`);
+   * seqGiven false for `ms-*`. Returns the new id, or 'EDOM' (id not greater
+   * than the top item) / 'ERANGE' (too large).
+   */
+  append(fv: string[], useId: StreamID | null, seqGiven: boolean, now: number, limits: StreamLimits): StreamID | 'EDOM' | 'ERANGE' {
+    let id: StreamID;
+    const last = this.lastId;
+    if (useId !== null) {
+      if (seqGiven) id = useId;
+      else if (last.ms === useId.ms) {
+        if (last.seq === U64_MAX) return 'EDOM';
+        id = { ms: last.ms, seq: u64add(last.seq, 1) };
+      } else id = useId;
+    } else if (now > last.ms) id = { ms: now, seq: 0 };
+    else {
+      const n = idIncr(last);
+      id = n === null ? ID_ZERO : n;
+    }
+    if (cmpId(id, last) <= 0) return 'EDOM';
+    let totelelen = 0;
+    for (let i = 0; i < fv.length; i++) totelelen += fv[i].length;
+    if (totelelen > STREAM_LISTPACK_MAX_SIZE) return 'ERANGE';
+    const numfields = fv.length / 2;
+    let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    if (node !== undefined) {
+      let maxBytes = limits.maxBytes;
+      if (maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE) maxBytes = STREAM_LISTPACK_MAX_SIZE;
+      let fresh = false;
+      if (node.lpBytes() + totelelen >= maxBytes) fresh = true;
+      else if (limits.maxEntries && node.count + node.deleted >= limits.maxEntries) fresh = true;
+      if (fresh) {
+        node.shrink();
+        node = undefined;
+      }
+    }
+    let flags = 0;
+    if (node === undefined) {
+      // a new node usually repeats the previous master fields: share that array
+      const prev = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1].fields : null;
+      let fields: string[];
+      if (prev !== null && prev.length === numfields && sameFields(prev, fv)) fields = prev;
+      else {
+        fields = new Array(numfields);
+        for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
+      }
+      let prealloc = 4096;
+      if (limits.maxBytes > 0 && limits.maxBytes < prealloc) prealloc = limits.maxBytes;
+      const w = new LpWriter(Buffer.allocUnsafeSlow(prealloc), 0);
+      w.int(numfields);
+      for (let i = 0; i < numfields; i++) w.str(fields[i]);
+      w.int(0);
+      node = new StreamNode(id, fields, w.buf);
+      node.len = w.len;
+      node.first = w.len;
+      this.nodes.push(node);
+      flags = FLAG_SAMEFIELDS;
+    } else {
+      const mf = node.fields;
+      if (mf.length === numfields) {
+        let i = 0;
+        for (; i < numfields; i++) if (mf[i] !== fv[2 * i]) break;
+        if (i === numfields) flags = FLAG_SAMEFIELDS;
+      }
+    }
+    node.count++;
+    const w = new LpWriter(node.buf, node.len);
+    w.int(flags);
+    w.int(i64sub(id.ms, node.master.ms));
+    w.int(i64sub(id.seq, node.master.seq));
+    const same = (flags & FLAG_SAMEFIELDS) !== 0;
+    if (!same) w.int(numfields);
+    for (let i = 0; i < numfields; i++) {
+      if (!same) w.str(fv[2 * i]);
+      w.str(fv[2 * i + 1]);
+    }
+    w.int(same ? numfields + 3 : numfields + 3 + numfields + 1);
+    node.buf = w.buf;
+    node.len = w.len;
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+    return id;
+  }
+
+  /** Index of the node that may hold `id` (last node with master <= id), or 0. */
+  private nodeIndexFor(id: StreamID): number {
+    const a = this.nodes;
+    let lo = 0;
+    let hi = a.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpId(a[mid].master, id) <= 0) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /**
+   * Visit entries with start <= id <= end in order (reverse when rev), skipping
+   * tombstones unless withDeleted. The visitor returns false to stop.
+   */
+  range(start: StreamID, end: StreamID, rev: boolean, visit: (e: StreamEntry) => boolean, withDeleted = false, wantFields = true): void {
+    if (this.nodes.length === 0 || cmpId(start, end) > 0) return;
+    if (!rev) {
+      for (let ni = this.nodeIndexFor(start); ni < this.nodes.length; ni++) {
+        const node = this.nodes[ni];
+        if (cmpId(node.master, end) > 0) return;
+        const b = node.buf;
+        let p = node.first;
+        while (p < node.len) {
+          const at = p;
+          const v = readHead(node, p);
+          const flags = H_FLAGS;
+          const id = H_ID;
+          const n = H_N;
+          p = skipValues(b, v, n);
+          const deleted = (flags & FLAG_DELETED) !== 0;
+          if (deleted && !withDeleted) continue;
+          if (cmpId(id, start) < 0) continue;
+          if (cmpId(id, end) > 0) return;
+          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, n) : NO_FIELDS, deleted, node, at })) return;
+        }
+      }
+    } else {
+      const ats: number[] = [];
+      for (let ni = this.nodeIndexFor(end); ni >= 0; ni--) {
+        const node = this.nodes[ni];
+        const b = node.buf;
+        ats.length = 0;
+        let p = node.first;
+        while (p < node.len) {
+          ats.push(p);
+          p = skipValues(b, readHead(node, p), H_N);
+        }
+        for (let i = ats.length - 1; i >= 0; i--) {
+          const at = ats[i];
+          const v = readHead(node, at);
+          const flags = H_FLAGS;
+          const id = H_ID;
+          const deleted = (flags & FLAG_DELETED) !== 0;
+          if (deleted && !withDeleted) continue;
+          if (cmpId(id, end) > 0) continue;
+          if (cmpId(id, start) < 0) return;
+          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, H_N) : NO_FIELDS, deleted, node, at })) return;
+        }
+      }
+    }
+  }
+
+  /**
+   * The entries with these ids (ascending), null for ids not in the stream or
+   * deleted: one forward pass through each node instead of a seek per id
+   * (a consumer's history, XCLAIM's ids).
+   */
+  getMany(ids: readonly StreamID[]): Array<StreamEntry | null> {
+    const out: Array<StreamEntry | null> = new Array(ids.length).fill(null);
+    const nodes = this.nodes;
+    let ni = -1;
+    let p = 0;
+    let prev: StreamID | null = null;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (nodes.length === 0) break;
+      const target = this.nodeIndexFor(id);
+      if (target !== ni || prev === null || cmpId(id, prev) <= 0) {
+        ni = target;
+        p = nodes[ni].first;
+      }
+      prev = id;
+      const node = nodes[ni];
+      const b = node.buf;
+      while (p < node.len) {
+        const at = p;
+        const v = readHead(node, p);
+        const c = cmpId(H_ID, id);
+        if (c > 0) break;
+        const flags = H_FLAGS;
+        const n = H_N;
+        const hid = H_ID;
+        p = skipValues(b, v, n);
+        if (c === 0) {
+          if (!(flags & FLAG_DELETED)) out[k] = { id: hid, fv: readValues(node, v, flags, n), deleted: false, node, at };
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The entry with exactly this id (not a tombstone), or null. */
+  get(id: StreamID): StreamEntry | null {
+    let found: StreamEntry | null = null;
+    this.range(id, id, false, (e) => {
+      found = e;
+      return false;
+    });
+    return found;
+  }
+
+  /** streamEntryExists */
+  has(id: StreamID): boolean {
+    let found = false;
+    this.range(
+      id,
+      id,
+      false,
+      () => {
+        found = true;
+        return false;
+      },
+      false,
+      false,
+    );
+    return found;
+  }
+
+  /** streamGetEdgeID: first/last id (tombstones included unless skip); max/min id when none. */
+  edgeId(first: boolean, skipTombstones: boolean): StreamID {
+    let found: StreamID | null = null;
+    this.range(
+      ID_ZERO,
+      ID_MAX,
+      !first,
+      (e) => {
+        found = e.id;
+        return false;
+      },
+      !skipTombstones,
+      false,
+    );
+    return found ?? (first ? ID_MAX : ID_ZERO);
+  }
+
+  /** streamLastValidID: the last live entry's id (0-0 when empty). */
+  lastValidId(): StreamID {
+    let found: StreamID = ID_ZERO;
+    this.range(
+      ID_ZERO,
+      ID_MAX,
+      true,
+      (e) => {
+        found = e.id;
+        return false;
+      },
+      false,
+      false,
+    );
+    return found;
+  }
+
+  /** Flag an entry deleted (streamIteratorRemoveEntry); drops the node when it held the last live entry. */
+  private removeEntry(e: StreamEntry): void {
+    const node = e.node;
+    if (node.count === 1) {
+      const i = this.nodes.indexOf(node);
+      this.nodes.splice(i, 1);
+    } else {
+      node.buf[e.at] |= FLAG_DELETED; // flags are 0..3: one byte, 7-bit uint encoding
+      node.count--;
+      node.deleted++;
+    }
+    this.length--;
+  }
+
+  /** streamDeleteItem */
+  deleteId(id: StreamID): boolean {
+    const e = this.get(id);
+    if (e === null) return false;
+    this.removeEntry(e);
+    return true;
+  }
+
+  /** streamTrim; returns the number of entries removed. */
+  trim(args: TrimArgs): number {
+    let deleted = 0;
+    const { strategy, approx, limit, maxlen, minid } = args;
+    while (this.nodes.length > 0) {
+      if (strategy === 'maxlen' && this.length <= maxlen) break;
+      const node = this.nodes[0];
+      const entries = node.count;
+      if (limit && deleted + entries > limit) break;
+      let removeNode: boolean;
+      if (strategy === 'maxlen') removeNode = this.length - entries >= maxlen;
+      else {
+        // last id of the node (tombstones included), lpGetEdgeStreamID
+        let lastOfNode: StreamID = node.master;
+        const box: { e: StreamEntry | null } = { e: null };
+        let p = node.first;
+        while (p < node.len) {
+          p = readEntry(node, p, box, false);
+          lastOfNode = (box.e as StreamEntry).id;
+        }
+        removeNode = cmpId(lastOfNode, minid) < 0;
+      }
+      if (removeNode) {
+        this.nodes.shift();
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (approx) break;
+      let fromNode = 0;
+      const box: { e: StreamEntry | null } = { e: null };
+      let p = node.first;
+      while (p < node.len) {
+        const next = readEntry(node, p, box, false);
+        const e = box.e as StreamEntry;
+        const stop = strategy === 'maxlen' ? this.length <= maxlen : cmpId(e.id, minid) >= 0;
+        if (stop) break;
+        if (!e.deleted) {
+          node.buf[e.at] |= FLAG_DELETED;
+          fromNode++;
+          this.length--;
+        }
+        p = next;
+      }
+      deleted += fromNode;
+      node.count -= fromNode;
+      node.deleted += fromNode;
+      break;
+    }
+    if (this.length === 0) this.firstId = ID_ZERO;
+    else if (deleted) this.firstId = this.edgeId(true, true);
+    return deleted;
+  }
+
+  /** streamRangeHasTombstones */
+  rangeHasTombstones(start: StreamID | null, end: StreamID | null): boolean {
+    if (!this.length || idIsZero(this.maxDeletedId)) return false;
+    if (cmpId(this.firstId, this.maxDeletedId) > 0) return false;
+    const s = start ?? ID_ZERO;
+    const e = end ?? ID_MAX;
+    return cmpId(s, this.maxDeletedId) <= 0 && cmpId(this.maxDeletedId, e) <= 0;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry; -1 when unknown. */
+  estimateDistance(id: StreamID): number {
+    if (!this.entriesAdded) return 0;
+    if (!this.length && cmpId(id, this.lastId) < 1) return this.entriesAdded;
+    const cmpLast = cmpId(id, this.lastId);
+    if (cmpLast === 0) return this.entriesAdded;
+    if (cmpLast > 0) return -1;
+    const cmpFirst = cmpId(id, this.firstId);
+    const cmpXdelFirst = cmpId(this.maxDeletedId, this.firstId);
+    if (idIsZero(this.maxDeletedId) || cmpXdelFirst < 0) {
+      if (cmpFirst < 0) return this.entriesAdded - this.length;
+      if (cmpFirst === 0) return this.entriesAdded - this.length + 1;
+    }
+    return -1;
+  }
+
+  /** The lag of a group, or null when it cannot be computed (streamReplyWithCGLag). */
+  groupLag(cg: StreamCG): number | null {
+    if (!this.entriesAdded) return 0;
+    if (cg.entriesRead !== -1 && !this.rangeHasTombstones(cg.lastId, null)) return this.entriesAdded - cg.entriesRead;
+    const er = this.estimateDistance(cg.lastId);
+    if (er !== -1) return this.entriesAdded - er;
+    return null;
+  }
+
+  /** streamCreateCG; null when the name exists. */
+  createGroup(name: string, id: StreamID, entriesRead: number): StreamCG | null {
+    if (this.cgroups === null) this.cgroups = new Map();
+    if (this.cgroups.has(name)) return null;
+    const cg = new StreamCG(id, entriesRead);
+    this.cgroups.set(name, cg);
+    return cg;
+  }
+
+  group(name: string): StreamCG | undefined {
+    return this.cgroups === null ? undefined : this.cgroups.get(name);
+  }
+
+  /** A deep copy (COPY, snapshots). */
+  clone(): RStream {
+    const s = new RStream();
+    s.nodes = this.nodes.map((n) => n.clone());
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    if (this.cgroups !== null) {
+      s.cgroups = new Map();
+      for (const [name, cg] of this.cgroups) {
+        const ncg = new StreamCG(cg.lastId, cg.entriesRead);
+        for (const [cname, cons] of cg.consumers) ncg.consumers.set(cname, new StreamConsumer(cname, cons.seenTime));
+        for (const nack of cg.pel.items) {
+          const cons = nack.consumer === null ? null : (ncg.consumers.get(nack.consumer.name) ?? null);
+          const nn = new StreamNack(nack.id, nack.key, nack.deliveryTime, nack.deliveryCount, cons);
+          ncg.pel.items.push(nn);
+          if (cons !== null) cons.pel.items.push(nn);
+        }
+        s.cgroups.set(name, ncg);
+      }
+    }
+    return s;
+  }
+
+  /** Bytes held by the nodes (for MEMORY USAGE). */
+  nodeBytes(): number {
+    let t = 0;
+    for (const n of this.nodes) t += n.lpBytes();
+    return t;
+  }
+}
+
