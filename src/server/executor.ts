@@ -13,9 +13,12 @@ import type { Command } from '../commands/spec';
 import { Client } from './client';
 import type { Server } from './server';
 import { performance } from 'node:perf_hooks';
+import { EVICT_FAIL } from './eviction';
 
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** inside MULTI every command but these is refused on OOM (queuing costs memory too) */
+const OOM_ALLOWED_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** The command gate and the execution unit of one server. */
 export class Executor {
@@ -105,8 +108,22 @@ export class Executor {
     if (!c.authenticated && !cmd.noAuth) return this.reject(c, Err.noAuth, cmd);
     if (c.multi !== null && cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction', cmd);
 
-    const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
     const obey = c.isMaster || c.isFake;
+    // maxmemory (Redis: after ACL, before MISCONF): evict first, refuse denyoom commands if that could not free enough.
+    // The heap guard refuses them too while V8's heap is near its limit. Never the master link or the AOF loader:
+    // a replica that dropped its master's writes would diverge (eviction is not done on replicas anyway).
+    const eviction = server.eviction;
+    if (!obey) {
+      let oom = false;
+      if (server.config.settings.maxmemory !== 0) oom = eviction.performEvictions() === EVICT_FAIL;
+      if (!oom && (cmd.denyOom || c.multi !== null)) oom = eviction.heapCritical || eviction.checkHeap();
+      if (oom) {
+        let reject = cmd.denyOom || (cmd.name === 'exec' && cmd.parent === null && c.multi !== null && c.multi.some((q) => q.cmd.denyOom));
+        if (c.multi !== null && !OOM_ALLOWED_IN_MULTI.has(cmd.name)) reject = true;
+        if (reject) return this.reject(c, Err.oom, cmd);
+      }
+    }
+    const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
     if (isWrite && !obey) {
       const misconf = server.persistence.writeDeniedByDiskError();
       if (misconf !== null) return this.reject(c, misconf, cmd);
@@ -193,6 +210,7 @@ export class Executor {
     server.slowlog.add(c, cmd, argv, usec);
     const dirty = server.dirty - dirtyBefore;
     if (dirty > 0) {
+      this.remeasureKeys(c, cmd, argv);
       const watch = server.watch;
       // with nothing WATCHed or blocked, signalling keys is a no-op: skip building the key lists
       if (watch.watchedKeys.size === 0 && server.blocking.blockingKeys.size === 0) {
@@ -206,6 +224,38 @@ export class Executor {
     }
     prop.rewritten = prevRewrite;
     prop.prevent = prevPrevent;
+  }
+
+  /**
+   * A write changed keys, maybe in place (LPUSH, HSET, APPEND...): re-cost
+   * them for used_memory (keys created, replaced or deleted through the
+   * Database are costed there already; this catches in-place changes).
+   */
+  private remeasureKeys(c: Client, cmd: Command, argv: string[]): void {
+    const db = c.db;
+    if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && cmd.getKeysFn === undefined) {
+      if (cmd.firstKey < argv.length) {
+        const e = db.peek(argv[cmd.firstKey]);
+        if (e !== undefined) db.remeasure(e);
+      }
+      return;
+    }
+    if (cmd.firstKey === 0 && cmd.getKeysFn === undefined) return;
+    for (const k of cmd.keys(argv)) {
+      const e = db.peek(k);
+      if (e !== undefined) db.remeasure(e);
+    }
+  }
+
+  /** Re-cost the keys a blocked command served from or into (BLMOVE's destination too). */
+  remeasureBlocked(dbId: number, argv: string[]): void {
+    const cmd = this.lookup(argv);
+    if (typeof cmd === 'string') return;
+    const db = this.server.dbs[dbId];
+    for (const k of cmd.keys(argv)) {
+      const e = db.peek(k);
+      if (e !== undefined) db.remeasure(e);
+    }
   }
 
   /** Whether an execution unit is running (propagation waits for its end). */

@@ -31,7 +31,8 @@ import { Connections } from './connection';
 import { Listeners } from './listeners';
 import { Latency, Slowlog } from './latency';
 import { PubSub } from './pubsub';
-import { MemoryTracker, usedMemory } from '../info/memory';
+import { MemoryTracker } from '../info/memory';
+import { Eviction } from './eviction';
 import { Replication } from '../replication/replication';
 import { Persistence } from '../persistence/persistence';
 
@@ -63,7 +64,7 @@ export class Server implements DbHost {
   nextClientId = 1;
   readonly commands: Map<string, Command>;
   readonly stats = new Stats();
-  readonly memory = new MemoryTracker();
+  readonly memory: MemoryTracker = new MemoryTracker(this);
   /** changes since last save (Redis's server.dirty) */
   dirty = 0;
   dirtyBeforeBgsave = 0;
@@ -92,6 +93,8 @@ export class Server implements DbHost {
   readonly latency: Latency;
   readonly slowlog: Slowlog;
   readonly pubsub: PubSub;
+  /** maxmemory, eviction and the heap guard */
+  readonly eviction: Eviction;
   readonly replication: Replication;
   readonly persistence: Persistence;
 
@@ -124,6 +127,7 @@ export class Server implements DbHost {
     this.latency = new Latency(this.config, now);
     this.slowlog = new Slowlog(this.config, now);
     this.pubsub = new PubSub(this);
+    this.eviction = new Eviction(this);
     // persistence and replication need a little of each other: each gets an interface, neither imports the other
     this.replication = new Replication(this, {
       stopAofForSync: () => this.persistence.stopAofForSync(),
@@ -240,13 +244,16 @@ export class Server implements DbHost {
       for (const c of this.clients.values()) c.parser.limits.maxQueryBuffer = v as number;
     });
     cfg.onChange('maxclients', (v) => this.listeners.setMaxClients(v as number));
-    cfg.onChange('maxmemory', (v) => {
-      const used = usedMemory();
-      if ((v as number) !== 0 && (v as number) < used) {
+    // Redis's updateMaxmemory: warn when already over, and evict at once
+    cfg.onSettingChange('maxmemory', (v) => {
+      if (v === 0) return;
+      const used = Math.max(0, this.memory.used() - this.memory.notCountedForEvict());
+      if (v < used) {
         this.logger.warning(
           `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
         );
       }
+      this.eviction.performEvictions();
     });
   }
 
@@ -257,6 +264,7 @@ export class Server implements DbHost {
     this.shuttingDown = true;
     this.cron.stop();
     this.pause.stop();
+    this.eviction.stop();
     for (const c of [...this.clients.values()]) c.kill();
     this.replication.shutdown();
     this.persistence.shutdown();
