@@ -12,6 +12,7 @@ import type { Database } from '../keyspace/database';
 import { RdbReader } from './rdb/reader';
 import type { RdbSummary } from './rdb/reader';
 import type { PlainValue } from './rdb/model';
+import { HeapLimitError } from '../server/eviction';
 import { structureLimits, toDbValue, type StructureLimits } from './convert';
 
 /** Options of an RdbLoader. */
@@ -79,6 +80,8 @@ export class RdbLoader {
 
   /** Feed bytes. */
   push(chunk: Buffer): void {
+    // stop before the process would die of memory: the caller discards what was loaded
+    if (this.server.eviction.heapNearLimit()) throw new HeapLimitError('not enough memory to load the dataset');
     this.now = this.server.now();
     this.reader.push(chunk);
   }

@@ -17,6 +17,7 @@ import { ProtocolError } from '../protocol/parser';
 import { encodeCommand } from '../protocol/reply';
 import { Database } from '../keyspace/database';
 import { RdbLoader, loadRdbFile } from '../persistence/rdb-load';
+import { HeapLimitError } from '../server/eviction';
 import { StreamReader, ReadError } from './stream-reader';
 import { strerror } from '../util/strerror';
 import type { Replication } from './replication';
@@ -192,6 +193,10 @@ export class ReplicaSide {
   cached: CachedMaster | null = null;
   /** RDB transfer progress (INFO master_sync_*) */
   transferSize = -1;
+  /** ms before the next attempt after a 'later' failure (longer after a sync that did not fit in memory) */
+  private retryDelay = 1000;
+  /** syncs in a row aborted for lack of memory (the backoff grows with them) */
+  private memoryFailures = 0;
   transferRead = 0;
   transferLastIo = 0;
   /** ms time the link went down (0: never up / up) */
@@ -365,8 +370,23 @@ export class ReplicaSide {
         continue;
       }
       how = 'connect';
-      await this.sleep(1000, gen);
+      const delay = this.retryDelay;
+      this.retryDelay = 1000;
+      await this.sleep(delay, gen);
     }
+  }
+
+  /**
+   * Give up this sync because the dataset cannot fit: log it, back off
+   * (5 s, doubling to 5 minutes while it keeps failing: every retry costs the
+   * master a full sync) and retry. Never a crash, never a tight loop.
+   */
+  private memoryAbort(why: string): never {
+    this.memoryFailures++;
+    const delay = Math.min(300_000, 5000 * 2 ** (this.memoryFailures - 1));
+    this.retryDelay = delay;
+    this.server.logger.warning(`MASTER <-> REPLICA sync: aborting the synchronization: ${why}. Retrying in ${delay / 1000} seconds.`);
+    throw new SyncError('later');
   }
 
   /** Throw when this attempt was cancelled or superseded. */
@@ -635,6 +655,11 @@ export class ReplicaSide {
     } else {
       this.transferSize = parseInt(line.slice(1), 10) || 0;
       log.notice(`MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master ${diskless ? 'to parser' : 'to disk'}`);
+      // an RDB is the compact form of a dataset: when even its bytes exceed the heap left, loading it would kill the process
+      const room = s.eviction.heapAvailable();
+      if (this.transferSize > room) {
+        this.memoryAbort(`the master's RDB (${this.transferSize} bytes) is bigger than the memory this replica has left (${room} bytes)`);
+      }
     }
     this.transferLastIo = s.now();
     if (diskless) await this.loadFromSocket(att, mark);
@@ -721,6 +746,7 @@ export class ReplicaSide {
       if (att.aborted === null && this.gen === att.gen) log.warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
       this.server.emptyData(); // never keep a half-loaded dataset
       this.check(att);
+      if (e instanceof HeapLimitError) this.memoryAbort("the master's dataset does not fit in this replica's memory");
       throw new SyncError('now');
     }
     s.loading = false;
@@ -818,6 +844,7 @@ export class ReplicaSide {
         if (!silent) log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
       } else this.server.emptyData(); // remove the half-loaded data
       this.check(att);
+      if (e instanceof HeapLimitError) this.memoryAbort("the master's dataset does not fit in this replica's memory");
       throw new SyncError('now');
     }
     this.check(att);
@@ -857,6 +884,7 @@ export class ReplicaSide {
     this.repl.clearReplicationId2();
     if (this.repl.backlog === null) this.repl.createBacklog();
     s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
+    this.memoryFailures = 0;
     this.repl.storage.restartAofAfterSync();
     if (usemark) this.sendAck();
     att.socket.resume();
