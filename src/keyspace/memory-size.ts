@@ -10,7 +10,7 @@
  * constants whenever a representation in src/keyspace changes.
  *
  * Small aggregates are costed exactly; big ones (more than EXACT_LIMIT
- * elements) from a sample of their elements, kept per value and refreshed
+ * elements) from a sample of their elements (random ones; evenly spaced for lists), kept per value and refreshed
  * when the element count drifts or after enough writes, so that re-costing a
  * key after each write stays O(1) in the common case.
  */
@@ -118,21 +118,36 @@ function listBytes(l: RList, samples: number): number {
 function hashBytes(h: RHash, samples: number): number {
   const n = h.size;
   const per = (e: [string, string]) => stringBytes(e[0].length) + stringBytes(e[1].length);
-  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(h, n, per)[0] : n * sampledAverage(h, n, (limit) => iterSample(h, limit, per), samples);
+  const strings =
+    n <= EXACT_LIMIT || samples >= n
+      ? iterSample(h, n, per)[0]
+      : n *
+        sampledAverage(
+          h,
+          n,
+          (limit) => {
+            // random fields (with repetition: O(limit)); the first ones would be the oldest, often shorter, names
+            const fv = h.randomFields(-limit, true);
+            let total = 0;
+            for (const x of fv) total += stringBytes(x.length);
+            return [total, limit];
+          },
+          samples,
+        );
   return 300 + mapBytes(n) + 2 * arrayBytes(n) + strings;
 }
 
 function setBytes(s: RSet, samples: number): number {
   const n = s.size;
   const per = (m: string) => stringBytes(m.length);
-  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(s, n, per)[0] : n * sampledAverage(s, n, (limit) => iterSample(s, limit, per), samples);
+  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(s, n, per)[0] : n * sampledAverage(s, n, (limit) => iterSample(s.randomMembers(-limit), limit, per), samples);
   return 280 + mapBytes(n) + arrayBytes(n) + strings;
 }
 
 function zsetBytes(z: RZSet, samples: number): number {
   const n = z.size;
   const per = (e: { member: string }) => stringBytes(e.member.length);
-  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z, limit, per), samples);
+  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z.randomMembers(-limit), limit, per), samples);
   // the header node (with its full-height link arrays), 160 bytes a node (boxed score, links), member index, rank array
   return 1258 + 160 * n + mapBytes(n) + arrayBytes(n) + strings;
 }
