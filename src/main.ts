@@ -246,6 +246,8 @@ export function run(): void {
 
 if (!isMainThread && (workerData as Launch | null)?.tredisLaunch === true) {
   const launch = workerData as Launch;
+  // a worker's argv[1] is this file: show the launcher the user ran (INFO's executable) as the main thread would
+  process.argv[1] = launch.script;
   main(launch.argv, launch).catch((e) => {
     process.stderr.write(`${(e as Error).stack ?? e}\n`);
     process.exit(1);

@@ -156,10 +156,10 @@ export class Eviction {
     } finally {
       if (frozen) s.thawClock();
     }
-    if (keysFreed > 0 && !nested) {
-      // Redis propagates eviction DELs on their own, never MULTI-wrapped
+    if (keysFreed > 0) {
+      // Redis propagates eviction DELs on their own, never MULTI-wrapped; inside a unit (CONFIG SET maxmemory) at its end
       prop.noMulti = true;
-      prop.flush();
+      if (!nested) prop.flush();
     }
     if (result !== EVICT_FAIL) result = this.timer !== null ? EVICT_RUNNING : EVICT_OK;
     const elapsedMs = performance.now() - start;
