@@ -111,11 +111,12 @@ export class Executor {
     const obey = c.isMaster || c.isFake;
     // maxmemory (Redis: after ACL, before MISCONF): evict first, refuse denyoom commands if that could not free enough.
     // The heap guard refuses them too while V8's heap is near its limit. Never the master link or the AOF loader:
-    // a replica that dropped its master's writes would diverge (eviction is not done on replicas anyway).
+    // a replica that dropped its master's writes would diverge (performEvictions does nothing while loading, nor on a
+    // replica unless replica-ignore-maxmemory is no).
     const eviction = server.eviction;
+    let oom = false;
+    if (server.config.settings.maxmemory !== 0) oom = eviction.performEvictions() === EVICT_FAIL;
     if (!obey) {
-      let oom = false;
-      if (server.config.settings.maxmemory !== 0) oom = eviction.performEvictions() === EVICT_FAIL;
       if (!oom && (cmd.denyOom || c.multi !== null)) oom = eviction.heapCritical || eviction.checkHeap();
       if (oom) {
         let reject = cmd.denyOom || (cmd.name === 'exec' && cmd.parent === null && c.multi !== null && c.multi.some((q) => q.cmd.denyOom));

@@ -360,3 +360,15 @@ test('heap guard: a server with a tiny heap refuses writes with -OOM instead of 
   assert.equal(await c.call('FLUSHALL'), 'OK');
   await waitFor(async () => (await c.call('SET', 'again', 'v')) === 'OK', 15000, 'writes accepted again');
 });
+
+test('replica-ignore-maxmemory no: the replica evicts on its own while applying its master stream', async () => {
+  const { s: m, c: mc } = await server({ replDisklessSyncDelay: 0 });
+  const { c: rc } = await server({ replicaIgnoreMaxmemory: 'no', maxmemoryPolicy: 'allkeys-random' });
+  assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(m.port)), 'OK');
+  await waitFor(async () => (await info(rc, 'replication')).get('master_link_status') === 'up', 10000, 'link up');
+  await rc.call('CONFIG', 'SET', 'maxmemory', String((await num(rc, 'used_memory')) + 10_000));
+  await fill(mc, 'k', 200);
+  await waitFor(async () => (await num(rc, 'evicted_keys', 'stats')) > 0, 10000, 'replica evicted');
+  assert.ok(((await rc.call('DBSIZE')) as number) < 200);
+  assert.equal(await mc.call('DBSIZE'), 200);
+});
