@@ -22,7 +22,7 @@ import { strerror } from '../util/strerror';
 import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
 import { memoryStats } from '../info/memory';
-import { entryBytes } from '../keyspace/memory-size';
+import { entryBytes, keyDictBytes } from '../keyspace/memory-size';
 
 const DEBUG_HELP = [
   'AOF-FLUSH-SLEEP <microsec>',
@@ -489,7 +489,11 @@ export const memoryCommand: CommandSpec = cmd(
         }
         const e = c.db.peek(argv[2]);
         if (e === undefined) return c.reply.nullBulk();
-        c.reply.int(entryBytes(e, samples));
+        // the key's own bytes plus its share of the dicts that hold it
+        const db = c.db;
+        let share = keyDictBytes(db.size) / db.size;
+        if (e.expireAt >= 0) share += keyDictBytes(db.expires.size) / db.expires.size;
+        c.reply.int(entryBytes(e, samples) + Math.round(share));
       }),
       /** Format: MEMORY STATS */
       cmd('stats', 2, '', 0, 0, 0, (c) => {

@@ -7,7 +7,8 @@
  *
  *   used_memory = used_memory_startup      (the process heap measured once, when the server started)
  *               + dataset                  (every database's memBytes: the sum of each key's cost, see keyspace/memory-size.ts,
- *                                           kept up to date by the Database on set/delete and by the executor after each write)
+ *                                           kept up to date by the Database on set/delete and by the executor after each write,
+ *                                           plus its dicts' tables, from their sizes)
  *               + client buffers           (query and output buffers of every client, sampled by the cron at hz)
  *               + replication backlog      (its allocated ring)
  *               + AOF buffer               (bytes not yet written)
@@ -20,7 +21,7 @@
  */
 import * as v8 from 'node:v8';
 import type { Server } from '../server/server';
-import { KEY_OVERHEAD, EXPIRE_OVERHEAD } from '../keyspace/memory-size';
+import { KEY_OVERHEAD, EXPIRE_OVERHEAD, keyDictBytes } from '../keyspace/memory-size';
 
 /** What V8 holds right now (live and garbage): heap in use plus external and array buffers. */
 export function heapAllocated(): number {
@@ -44,10 +45,13 @@ export class MemoryTracker {
     this.startup = heapAllocated();
   }
 
-  /** Bytes of the keys of every database. */
+  /** Bytes of the keys of every database: their entries and values, and the dicts holding them. */
   dataset(): number {
     let n = 0;
-    for (const db of this.server.dbs) n += db.memBytes;
+    for (const db of this.server.dbs) {
+      if (db.size === 0) continue;
+      n += db.memBytes + keyDictBytes(db.size) + keyDictBytes(db.expires.size);
+    }
     return n;
   }
 
@@ -131,8 +135,8 @@ export function memoryStats(s: Server): MemoryFigures {
   for (const db of s.dbs) {
     if (db.size === 0) continue;
     keys += db.size;
-    const main = db.size * KEY_OVERHEAD;
-    const exp = db.expires.size * EXPIRE_OVERHEAD;
+    const main = keyDictBytes(db.size) + db.size * KEY_OVERHEAD;
+    const exp = keyDictBytes(db.expires.size) + db.expires.size * EXPIRE_OVERHEAD;
     keyOverhead += main + exp;
     dbOverheads.push([db.id, main, exp]);
   }

@@ -3,7 +3,7 @@
  * maxmemory eviction and MEMORY USAGE are built on.
  *
  * V8 only tells how big the heap is after a garbage collection, so the
- * dataset is costed per key instead, from the shapes the keyspace really
+ * dataset is costed per key (and per database for its dicts) instead, from the shapes the keyspace really
  * allocates (Node 20, x64, no pointer compression). The constants were
  * measured with `node --expose-gc dist/bench/memory-calibrate.js`, which
  * prints measured and estimated bytes side by side; rerun it and update the
@@ -19,16 +19,28 @@ import type { RList } from './types/list';
 import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
+import { SHARDS } from './dict';
 
 /** A one-byte V8 string of n chars: 16-byte header, data, 8-byte aligned; the empty and one-char strings are shared. */
 export function stringBytes(n: number): number {
   return n <= 1 ? 0 : (16 + n + 7) & ~7;
 }
 
-/** Entry object (7 fields, boxed access time), its KeyDict slot and its slot in the SCAN order array. */
-export const KEY_OVERHEAD = 143;
-/** An expires KeyDict slot plus the boxed expire time. */
-export const EXPIRE_OVERHEAD = 53;
+/** Entry object (8 fields, boxed access time) and its slot in the SCAN-order array; the dict slots are costed per database (keyDictBytes). */
+export const KEY_OVERHEAD = 114;
+/** The boxed expire time of a key with a TTL (its expires dict slot: keyDictBytes). */
+export const EXPIRE_OVERHEAD = 16;
+
+/**
+ * A KeyDict of n keys: its shards in use (created on first use: about
+ * SHARDS * (1 - e^(-n/SHARDS)) of them) each a Map object plus its table at
+ * 28 bytes per unit of capacity.
+ */
+export function keyDictBytes(n: number): number {
+  if (n <= 0) return 0;
+  const used = SHARDS * (1 - Math.exp(-n / SHARDS));
+  return Math.round(used * (140 + 28 * mapCapacity(n / used)));
+}
 /** Beyond this many elements an aggregate is costed from a sample. */
 export const EXACT_LIMIT = 64;
 /** Elements sampled in a big aggregate. */
@@ -37,7 +49,7 @@ const SAMPLE = 32;
 /** Capacity of a V8 hash table (Map) holding n entries. */
 function mapCapacity(n: number): number {
   if (n <= 4) return 4;
-  return 2 ** Math.ceil(Math.log2(n));
+  return 2 ** Math.ceil(Math.log2(Math.ceil(n)));
 }
 
 /** A Map slot: key, value and chain words plus its share of the buckets (28 bytes per unit of capacity). */
@@ -171,7 +183,7 @@ export function valueBytes(v: DbValue, samples = SAMPLE): number {
   }
 }
 
-/** Bytes of a whole key: its entry, name, value and TTL bookkeeping. */
+/** Bytes of a whole key without its share of the dicts: its entry, name, value and boxed expire time (what Entry.mem holds). */
 export function entryBytes(e: Entry, samples = SAMPLE): number {
   return KEY_OVERHEAD + stringBytes(e.key.length) + valueBytes(e.value, samples) + (e.expireAt >= 0 ? EXPIRE_OVERHEAD : 0);
 }
