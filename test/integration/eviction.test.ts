@@ -372,3 +372,22 @@ test('replica-ignore-maxmemory no: the replica evicts on its own while applying 
   assert.ok(((await rc.call('DBSIZE')) as number) < 200);
   assert.equal(await mc.call('DBSIZE'), 200);
 });
+
+test('a replica whose master dataset does not fit in its heap aborts the sync, logs why, backs off and syncs once it fits', async () => {
+  const { s: m, c: mc } = await server({ replDisklessSyncDelay: 0 });
+  assert.equal(await mc.call('DEBUG', 'POPULATE', '700000', 'big', '10'), 'OK');
+  const { proc, port, dir } = await startWithHeap(96);
+  const rc = await TestClient.connect(port);
+  cleanups.push(() => rc.close());
+  assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(m.port)), 'OK');
+  const logFile = path.join(dir, 'server.log');
+  await waitFor(() => /aborting the synchronization: the master's dataset does not fit in this replica's memory\. Retrying in 5 seconds\./.test(fs.readFileSync(logFile, 'latin1')), 60000, 'sync aborted');
+  assert.equal(await rc.call('PING'), 'PONG');
+  assert.equal(proc.exitCode, null, 'the replica is still running');
+  assert.equal((await info(rc, 'replication')).get('master_link_status'), 'down');
+  // once the master's dataset fits, the next attempt succeeds
+  await mc.call('FLUSHALL');
+  await mc.call('SET', 'small', 'fits');
+  await waitFor(async () => (await rc.call('GET', 'small')) === 'fits', 60000, 'synced after the backoff');
+  assert.ok(fs.readFileSync(logFile, 'latin1').includes('MASTER <-> REPLICA sync: Finished with success'));
+});
