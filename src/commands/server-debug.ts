@@ -288,7 +288,7 @@ function debugHandler(c: Client, argv: string[]): void {
       const db = c.db;
       for (let j = 0; j < Number(n); j++) {
         // a populate bigger than the heap stops with -OOM instead of killing the process
-        if ((j & 0xfff) === 0xfff && s.eviction.checkHeap()) throw new RedisError(Err.oom);
+        if ((j & 0xfff) === 0xfff && s.eviction.checkHeap(true)) throw new RedisError(Err.oom);
         const key = `${prefix}:${j}`;
         if (db.lookup(key) !== undefined) continue;
         const base = `value:${j}`;

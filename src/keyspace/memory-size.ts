@@ -42,7 +42,7 @@ export function keyDictBytes(n: number): number {
   return Math.round(used * (140 + 28 * mapCapacity(n / used)));
 }
 /** Beyond this many elements an aggregate is costed from a sample. */
-export const EXACT_LIMIT = 64;
+export const EXACT_LIMIT = 16;
 /** Elements sampled in a big aggregate. */
 const SAMPLE = 32;
 
@@ -129,10 +129,11 @@ function listBytes(l: RList, samples: number): number {
 
 function hashBytes(h: RHash, samples: number): number {
   const n = h.size;
-  const per = (e: [string, string]) => stringBytes(e[0].length) + stringBytes(e[1].length);
+  let exact = 0;
+  if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(f.length) + stringBytes(v.length)));
   const strings =
     n <= EXACT_LIMIT || samples >= n
-      ? iterSample(h, n, per)[0]
+      ? exact
       : n *
         sampledAverage(
           h,

@@ -316,15 +316,20 @@ export class Eviction {
   }
 
   /**
-   * The heap guard (the cron every 100 ms; the executor when the dataset grew
-   * by 1% of the limit since the last check): sets heapCritical, logging the
-   * change once. Returns heapCritical.
+   * The heap guard (the cron every 100 ms; the executor every 256 denyoom
+   * commands when the dataset grew by 1% of the limit since the last check):
+   * sets heapCritical, logging the change once. Returns heapCritical.
    */
   checkHeap(force = false): boolean {
+    if (!force) {
+      if (this.heapCritical) return true;
+      // cheap on the hot path: look at the dataset's growth every 256 calls only (the cron looks every 100 ms anyway)
+      if (++this.unchecked < 256) return false;
+      this.unchecked = 0;
+      if (this.server.memory.dataset() - this.heapCheckedDataset < this.growthStep) return false;
+    }
+    this.heapCheckedDataset = this.server.memory.dataset();
     const s = this.server;
-    const ds = s.memory.dataset();
-    if (!force && !this.heapCritical && ds - this.heapCheckedDataset < this.growthStep) return false;
-    this.heapCheckedDataset = ds;
     const critical = this.heapNearLimit();
     if (critical !== this.heapCritical) {
       this.heapCritical = critical;
@@ -339,6 +344,7 @@ export class Eviction {
     return critical;
   }
   private growthStep = 1 << 20;
+  private unchecked = 0;
 }
 
 /** Thrown by bulk paths (loading, DEBUG POPULATE) that stop because the heap is near its limit. */
