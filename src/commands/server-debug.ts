@@ -22,6 +22,7 @@ import { strerror } from '../util/strerror';
 import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
 import { memoryStats } from '../info/memory';
+import { entryBytes, keyDictBytes } from '../keyspace/memory-size';
 
 const DEBUG_HELP = [
   'AOF-FLUSH-SLEEP <microsec>',
@@ -286,6 +287,8 @@ function debugHandler(c: Client, argv: string[]): void {
       const prefix = argc === 3 ? 'key' : argv[3];
       const db = c.db;
       for (let j = 0; j < Number(n); j++) {
+        // a populate bigger than the heap stops with -OOM instead of killing the process
+        if ((j & 0xfff) === 0xfff && s.eviction.checkHeap(true)) throw new RedisError(Err.oom);
         const key = `${prefix}:${j}`;
         if (db.lookup(key) !== undefined) continue;
         const base = `value:${j}`;
@@ -426,68 +429,38 @@ const MEMORY_HELP = [
   '    sampled up to <count> times (default: 5, 0 means sample all).',
 ];
 
-/** jemalloc's small size classes (what zmalloc_size reports for an allocation). */
-function mallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return Math.ceil(n / 16) * 16;
-  let cls = 128;
-  while (cls < n) {
-    const step = 2 ** (Math.floor(Math.log2(cls)) - 2);
-    cls += step;
-  }
-  return cls;
-}
+const DOCTOR_ISSUES = {
+  peak: ' * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n',
+  frag: ' * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "libc".\n\n',
+  allocFrag:
+    " * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n",
+  slaveBuf:
+    ' * Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica (on average). This likely means that there is some replica instance that is struggling receiving data, either because it is too slow or because of networking issues. As a result, data piles on the master output buffers. Please try to identify what replica is not receiving data correctly and why. You can use the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output buffers of each replica.\n\n',
+  clientBuf:
+    ' * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.\n\n',
+};
 
-/** sds allocation size for a string of len bytes. */
-function sdsSize(len: number, key: boolean): number {
-  const hdr = key && len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9;
-  return mallocSize(hdr + len + 1);
-}
-
-/** objectComputeSize, estimated from Redis's allocation sizes; nested values sampled. */
-function valueSize(v: DbValue, samples: number): number {
-  if (typeof v === 'string') {
-    if (v.length <= 20 && parseLongLong(v) !== null) return 16;
-    if (v.length <= 44) return mallocSize(16 + 3 + v.length + 1);
-    return 16 + sdsSize(v.length, false);
+/**
+ * Redis's getMemoryDoctorReport, on tredis's figures. "Empty" is judged on
+ * what the server holds beyond its start-up heap (a Node process starts with
+ * several MB that Redis does not have).
+ */
+function memoryDoctorReport(c: Client): string {
+  const m = memoryStats(c.server);
+  const issues: string[] = [];
+  if (m.used - m.startup + 1024 * 1024 < 5 * 1024 * 1024) {
+    return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
   }
-  const sampleAvg = (items: Iterable<string>, count: number, perItem: (s: string) => number): number => {
-    let n = 0;
-    let total = 0;
-    for (const s of items) {
-      if (n >= samples) break;
-      total += perItem(s);
-      n++;
-    }
-    return n === 0 ? 0 : (total / n) * count;
-  };
-  switch (v.type) {
-    case 'list':
-      return 16 + 48 + sampleAvg(v, v.length, (s) => s.length + 2);
-    case 'set':
-      return 16 + 64 + sampleAvg(v, v.size, (s) => sdsSize(s.length, true) + 24);
-    case 'hash': {
-      const fields = (function* () {
-        for (const [f, val] of v) yield f + val;
-      })();
-      return 16 + 64 + sampleAvg(fields, v.size, (s) => s.length + 4);
-    }
-    case 'zset': {
-      const members = (function* () {
-        for (const e of v) yield e.member;
-      })();
-      return 16 + 64 + sampleAvg(members, v.size, (s) => s.length + 12);
-    }
-    case 'stream': {
-      // objectComputeSize: the stream struct, the rax of nodes (key + node per listpack), the listpacks, then sampled groups
-      let size = 16 + 64 + 48 + v.nodes.length * (16 + 32) + v.nodeBytes();
-      for (const [name, cg] of v.sortedGroups()) {
-        size += 48 + name.length + 16 + cg.pel.size * (16 + 32 + 24);
-        for (const cons of cg.consumers.values()) size += 40 + sdsSize(cons.name.length, false) + cons.pel.size * 16;
-      }
-      return size;
-    }
-  }
+  if (m.peak / m.used > 1.5) issues.push(DOCTOR_ISSUES.peak);
+  if (m.rss / m.used > 1.4 && m.rss - m.used > 10 << 20) issues.push(DOCTOR_ISSUES.frag);
+  if (m.active / m.allocated > 1.1 && m.active - m.allocated > 10 << 20) issues.push(DOCTOR_ISSUES.allocFrag);
+  let replicas = 0;
+  for (const cl of c.server.clients.values()) if (cl.isReplica) replicas++;
+  const normal = Math.max(1, c.server.clients.size - replicas);
+  if (m.clientsNormal / normal > 1024 * 200) issues.push(DOCTOR_ISSUES.clientBuf);
+  if (replicas > 0 && m.clientsReplicas > 1024 * 1024 * 10) issues.push(DOCTOR_ISSUES.slaveBuf);
+  if (issues.length === 0) return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+  return "Sam, I detected a few issues in this Redis instance memory implants:\n\n" + issues.join('') + "I'm here to keep you safe, Sam. I want to help you.\n";
 }
 
 /** MEMORY subcommands. */
@@ -510,13 +483,17 @@ export const memoryCommand: CommandSpec = cmd(
             const n = parseLongLong(argv[j + 1]);
             if (n === null) throw new RedisError(Err.notInt);
             if (n < 0n) throw new RedisError(Err.syntax);
-            samples = n === 0n ? Number.MAX_SAFE_INTEGER : Number(n);
+            samples = n === 0n ? 0 : Number(n);
             j++;
           } else throw new RedisError(Err.syntax);
         }
         const e = c.db.peek(argv[2]);
         if (e === undefined) return c.reply.nullBulk();
-        c.reply.int(valueSize(e.value, samples) + sdsSize(e.key.length, true) + 24);
+        // the key's own bytes plus its share of the dicts that hold it
+        const db = c.db;
+        let share = keyDictBytes(db.size) / db.size;
+        if (e.expireAt >= 0) share += keyDictBytes(db.expires.size) / db.expires.size;
+        c.reply.int(entryBytes(e, samples) + Math.round(share));
       }),
       /** Format: MEMORY STATS */
       cmd('stats', 2, '', 0, 0, 0, (c) => {
@@ -535,54 +512,54 @@ export const memoryCommand: CommandSpec = cmd(
           r.bulk(k);
           r.double(v);
         };
+        const grown = m.used - m.startup;
         int('peak.allocated', m.peak);
         int('total.allocated', m.used);
         int('startup.allocated', m.startup);
-        int('replication.backlog', 0);
+        int('replication.backlog', m.backlog);
         int('clients.slaves', m.clientsReplicas);
         int('clients.normal', m.clientsNormal);
         int('cluster.links', 0);
-        int('aof.buffer', 0);
+        int('aof.buffer', m.aofBuffer);
         int('lua.caches', 0);
         int('functions.caches', 184);
-        for (const d of dbs) {
-          r.bulk(`db.${d.id}`);
+        for (const [id, main, exp] of m.dbOverheads) {
+          r.bulk(`db.${id}`);
           r.mapLen(2);
-          int('overhead.hashtable.main', d.size * 24 + 32);
-          int('overhead.hashtable.expires', d.expires.size * 24);
+          int('overhead.hashtable.main', main);
+          int('overhead.hashtable.expires', exp);
         }
         int('overhead.hashtable.slot-to-keys', 0);
         int('overhead.total', m.overhead);
-        int('keys.count', keys);
-        int('keys.bytes-per-key', keys ? (m.used - m.startup) / keys : 0);
+        int('keys.count', m.keys);
+        int('keys.bytes-per-key', m.keys ? grown / m.keys : 0);
         int('dataset.bytes', m.dataset);
-        dbl('dataset.percentage', m.used - m.startup > 0 ? (m.dataset * 100) / (m.used - m.startup) : 0);
+        dbl('dataset.percentage', grown > 0 ? (m.dataset * 100) / grown : 0);
         dbl('peak.percentage', (m.used * 100) / Math.max(1, m.peak));
-        int('allocator.allocated', m.used);
-        int('allocator.active', m.heapTotal);
+        int('allocator.allocated', m.allocated);
+        int('allocator.active', m.active);
         int('allocator.resident', m.rss);
-        dbl('allocator-fragmentation.ratio', m.heapTotal / Math.max(1, m.used));
-        int('allocator-fragmentation.bytes', m.heapTotal - m.used);
-        dbl('allocator-rss.ratio', m.rss / Math.max(1, m.heapTotal));
-        int('allocator-rss.bytes', m.rss - m.heapTotal);
+        dbl('allocator-fragmentation.ratio', m.active / Math.max(1, m.allocated));
+        int('allocator-fragmentation.bytes', m.active - m.allocated);
+        dbl('allocator-rss.ratio', m.rss / Math.max(1, m.active));
+        int('allocator-rss.bytes', m.rss - m.active);
         dbl('rss-overhead.ratio', 1);
         int('rss-overhead.bytes', 0);
         dbl('fragmentation', m.rss / Math.max(1, m.used));
         int('fragmentation.bytes', m.rss - m.used);
       }),
       /** Format: MEMORY DOCTOR */
-      cmd('doctor', 2, '', 0, 0, 0, (c) => {
-        const m = memoryStats(c.server);
-        if (m.used < 1024 * 1024 * 5) {
-          c.reply.verbatim(
-            "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n",
-          );
-        } else c.reply.verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n");
-      }),
+      cmd('doctor', 2, '', 0, 0, 0, (c) => c.reply.verbatim(memoryDoctorReport(c))),
       /** Format: MEMORY MALLOC-STATS */
       cmd('malloc-stats', 2, '', 0, 0, 0, (c) => c.reply.verbatim('Stats not supported for the current allocator')),
       /** Format: MEMORY PURGE */
-      cmd('purge', 2, '', 0, 0, 0, (c) => c.reply.ok()),
+      cmd('purge', 2, '', 0, 0, 0, (c) => {
+        // the nearest thing to jemalloc's purge: a full collection, when node runs with --expose-gc (the launcher's worker does)
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (typeof gc === 'function') gc();
+        c.server.eviction.checkHeap(true);
+        c.reply.ok();
+      }),
       /** Format: MEMORY HELP */
       cmd('help', 2, 'loading stale', 0, 0, 0, (c) => replyHelp(c, 'MEMORY', MEMORY_HELP)),
     ],

@@ -11,6 +11,7 @@ import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
 import type { RStream } from './types/stream';
 import { KeyDict } from './dict';
+import { entryBytes, EXPIRE_OVERHEAD } from './memory-size';
 
 /** A stored value: strings are latin1 JS strings; the rest are structures. */
 export type DbValue = string | RList | RHash | RSet | RZSet | RStream;
@@ -34,6 +35,8 @@ export class Entry {
   lfu = 5;
   /** index in the database's seq-ordered slots */
   slot = 0;
+  /** what the key costs (memory-size.ts), as counted in its database's memBytes */
+  mem = 0;
   constructor(
     public readonly key: string,
     public value: DbValue,
@@ -76,6 +79,10 @@ export class Database {
   private expireIter: IterableIterator<Entry> | null = null;
   /** average TTL estimate for INFO keyspace avg_ttl */
   avgTtl = 0;
+  /** sum of the entries' `mem`: this database's share of used_memory */
+  memBytes = 0;
+  /** live iterator over expires for the eviction sampler (volatile-* policies) */
+  private evictIter: IterableIterator<Entry> | null = null;
 
   constructor(
     public id: number,
@@ -131,13 +138,22 @@ export class Database {
         e.expireAt = -1;
         this.expires.delete(key);
       }
+      this.remeasure(e);
       return e;
     }
     e = new Entry(key, value, this.nextSeq++, this.host.now());
     e.slot = this.slots.length;
     this.dict.set(key, e);
     this.slots.push(e);
+    this.memBytes += e.mem = entryBytes(e);
     return e;
+  }
+
+  /** Re-cost a key after its value changed in place (the executor calls it for a write command's keys). */
+  remeasure(e: Entry): void {
+    const m = entryBytes(e);
+    this.memBytes += m - e.mem;
+    e.mem = m;
   }
 
   /**
@@ -164,6 +180,7 @@ export class Database {
       this.expires.set(key, e);
       e.expireAt = expireAt;
     }
+    this.remeasure(e);
     return e;
   }
 
@@ -173,6 +190,8 @@ export class Database {
     if (e === undefined) return false;
     this.dict.delete(key);
     if (e.expireAt >= 0) this.expires.delete(key);
+    this.memBytes -= e.mem;
+    e.mem = 0;
     if (this.slots[e.slot] === e) {
       this.slots[e.slot] = null;
       this.holes++;
@@ -183,7 +202,11 @@ export class Database {
 
   /** Set an absolute expire time in ms on an existing key. */
   setExpire(e: Entry, at: number): void {
-    if (e.expireAt < 0) this.expires.set(e.key, e);
+    if (e.expireAt < 0) {
+      this.expires.set(e.key, e);
+      e.mem += EXPIRE_OVERHEAD;
+      this.memBytes += EXPIRE_OVERHEAD;
+    }
     e.expireAt = at;
   }
 
@@ -192,6 +215,8 @@ export class Database {
     if (e.expireAt < 0) return false;
     e.expireAt = -1;
     this.expires.delete(e.key);
+    e.mem -= EXPIRE_OVERHEAD;
+    this.memBytes -= EXPIRE_OVERHEAD;
     return true;
   }
 
@@ -202,12 +227,14 @@ export class Database {
     this.slots = [];
     this.holes = 0;
     this.expireIter = null;
+    this.evictIter = null;
     this.avgTtl = 0;
+    this.memBytes = 0;
   }
 
   /** Exchange contents with another db (SWAPDB): ids stay, data moves. */
   swapWith(other: Database): void {
-    const fields = ['dict', 'expires', 'slots', 'holes', 'nextSeq', 'expireIter', 'avgTtl'] as const;
+    const fields = ['dict', 'expires', 'slots', 'holes', 'nextSeq', 'expireIter', 'evictIter', 'avgTtl', 'memBytes'] as const;
     const a = this as unknown as Record<string, unknown>;
     const b = other as unknown as Record<string, unknown>;
     for (const f of fields) {
@@ -269,6 +296,37 @@ export class Database {
     }
     this.compact();
     return this.slots[Math.floor(Math.random() * this.slots.length)] ?? null;
+  }
+
+  /**
+   * Up to `count` entries for the eviction pool (Redis's dictGetSomeKeys):
+   * random keys for allkeys-* policies; for volatile-* ones, keys with a TTL
+   * taken round robin over the expires set (a walk that starts where the
+   * last one stopped, so every volatile key is eventually looked at).
+   */
+  sampleForEviction(count: number, volatileOnly: boolean, out: Entry[]): void {
+    if (!volatileOnly) {
+      if (this.dict.size === 0) return;
+      for (let i = 0; i < count; i++) {
+        const e = this.randomEntry();
+        if (e !== null) out.push(e);
+      }
+      return;
+    }
+    if (this.expires.size === 0) return;
+    if (this.evictIter === null) this.evictIter = this.expires.values();
+    let wrapped = false;
+    for (let i = 0; i < count && i < this.expires.size; ) {
+      const r = this.evictIter.next();
+      if (r.done === true) {
+        this.evictIter = this.expires.values();
+        if (wrapped) return;
+        wrapped = true;
+        continue;
+      }
+      out.push(r.value);
+      i++;
+    }
   }
 
   /** Iterate all entries (for SAVE, KEYS, DEBUG DIGEST). */

@@ -13,6 +13,7 @@ import { RdbReader } from './rdb/reader';
 import { RdbError } from './rdb/errors';
 import type { RdbSummary } from './rdb/reader';
 import type { PlainValue } from './rdb/model';
+import { HeapLimitError } from '../server/eviction';
 import { structureLimits, toDbValue, type StructureLimits } from './convert';
 
 /** Options of an RdbLoader. */
@@ -89,6 +90,8 @@ export class RdbLoader {
 
   /** Feed bytes. */
   push(chunk: Buffer): void {
+    // stop before the process would die of memory: the caller discards what was loaded
+    if (this.server.eviction.heapNearLimit()) throw new HeapLimitError('not enough memory to load the dataset');
     this.now = this.server.now();
     this.reader.push(chunk);
   }

@@ -26,6 +26,7 @@ export const Err = {
   noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
   loading: 'LOADING Redis is loading the dataset in memory',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
   overflow: 'ERR increment or decrement would overflow',
   outOfRange: 'ERR index out of range',
   dbIndex: 'ERR DB index is out of range',

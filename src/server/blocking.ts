@@ -84,7 +84,10 @@ export class Blocking {
           const st = c.blocked;
           if (st === null || st.kind !== 'keys') continue;
           const served = this.server.executor.serveAs(c, () => st.tryServe(k.slice(k.indexOf('\0') + 1)));
-          if (served) this.unblock(c, true);
+          if (served) {
+            this.server.executor.remeasureBlocked(st.db, st.argv);
+            this.unblock(c, true);
+          }
         }
       }
     }

@@ -17,9 +17,12 @@ import type { RunCtx } from '../scripting/engine';
 
 const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+import { EVICT_FAIL } from './eviction';
 
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** inside MULTI every command but these is refused on OOM (queuing costs memory too) */
+const OOM_ALLOWED_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** The command gate and the execution unit of one server. */
 export class Executor {
@@ -122,6 +125,21 @@ export class Executor {
       okStale = dyn.stale;
     }
     const obey = c.isMaster || c.isFake;
+    // maxmemory (Redis: after ACL, before MISCONF): evict first, refuse denyoom commands if that could not free enough.
+    // The heap guard refuses them too while V8's heap is near its limit. Never the master link or the AOF loader:
+    // a replica that dropped its master's writes would diverge (performEvictions does nothing while loading, nor on a
+    // replica unless replica-ignore-maxmemory is no).
+    const eviction = server.eviction;
+    let oom = false;
+    if (server.config.settings.maxmemory !== 0) oom = eviction.performEvictions() === EVICT_FAIL;
+    if (!obey) {
+      if (!oom && (cmd.denyOom || c.multi !== null)) oom = eviction.heapCritical || eviction.checkHeap();
+      if (oom) {
+        let reject = cmd.denyOom || (cmd.name === 'exec' && cmd.parent === null && c.multi !== null && c.multi.some((q) => q.cmd.denyOom));
+        if (c.multi !== null && !OOM_ALLOWED_IN_MULTI.has(cmd.name)) reject = true;
+        if (reject) return this.reject(c, Err.oom, cmd);
+      }
+    }
     if (isWrite && !obey) {
       const misconf = server.persistence.writeDeniedByDiskError();
       if (misconf !== null) return this.reject(c, misconf, cmd);
@@ -217,6 +235,7 @@ export class Executor {
     server.slowlog.add(c, cmd, argv, usec);
     const dirty = server.dirty - dirtyBefore;
     if (dirty > 0) {
+      this.remeasureKeys(c, cmd, argv);
       const watch = server.watch;
       // with nothing WATCHed or blocked, signalling keys is a no-op: skip building the key lists
       if (watch.watchedKeys.size === 0 && server.blocking.blockingKeys.size === 0) {
@@ -301,6 +320,38 @@ export class Executor {
   releaseUnit(): void {
     this.execDepth--;
     if (this.execDepth === 0) this.endUnit();
+  }
+
+  /**
+   * A write changed keys, maybe in place (LPUSH, HSET, APPEND...): re-cost
+   * them for used_memory (keys created, replaced or deleted through the
+   * Database are costed there already; this catches in-place changes).
+   */
+  private remeasureKeys(c: Client, cmd: Command, argv: string[]): void {
+    const db = c.db;
+    if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && cmd.getKeysFn === undefined) {
+      if (cmd.firstKey < argv.length) {
+        const e = db.peek(argv[cmd.firstKey]);
+        if (e !== undefined) db.remeasure(e);
+      }
+      return;
+    }
+    if (cmd.firstKey === 0 && cmd.getKeysFn === undefined) return;
+    for (const k of cmd.keys(argv)) {
+      const e = db.peek(k);
+      if (e !== undefined) db.remeasure(e);
+    }
+  }
+
+  /** Re-cost the keys a blocked command served from or into (BLMOVE's destination too). */
+  remeasureBlocked(dbId: number, argv: string[]): void {
+    const cmd = this.lookup(argv);
+    if (typeof cmd === 'string') return;
+    const db = this.server.dbs[dbId];
+    for (const k of cmd.keys(argv)) {
+      const e = db.peek(k);
+      if (e !== undefined) db.remeasure(e);
+    }
   }
 
   /** Whether an execution unit is running (propagation waits for its end). */

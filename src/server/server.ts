@@ -36,7 +36,8 @@ import { adjustOpenFilesLimit } from './fd-limit';
 import { StartupExit } from '../util/startup-exit';
 import { PubSub } from './pubsub';
 import { feedMonitors } from './monitor';
-import { MemoryTracker, usedMemory } from '../info/memory';
+import { MemoryTracker } from '../info/memory';
+import { Eviction } from './eviction';
 import { Replication } from '../replication/replication';
 import { Persistence } from '../persistence/persistence';
 
@@ -68,7 +69,7 @@ export class Server implements DbHost {
   nextClientId = 1;
   readonly commands: Map<string, Command>;
   readonly stats = new Stats();
-  readonly memory = new MemoryTracker();
+  readonly memory: MemoryTracker = new MemoryTracker(this);
   /** changes since last save (Redis's server.dirty) */
   dirty = 0;
   dirtyBeforeBgsave = 0;
@@ -99,6 +100,8 @@ export class Server implements DbHost {
   readonly http: HttpDashboard;
   readonly slowlog: Slowlog;
   readonly pubsub: PubSub;
+  /** maxmemory, eviction and the heap guard */
+  readonly eviction: Eviction;
   readonly replication: Replication;
   readonly persistence: Persistence;
   /** Lua: EVAL script cache, the VM, the running script */
@@ -133,6 +136,7 @@ export class Server implements DbHost {
     this.slowlog = new Slowlog(this.config, now);
     this.pubsub = new PubSub(this);
     this.scripting = new Scripting(this);
+    this.eviction = new Eviction(this);
     // persistence and replication need a little of each other: each gets an interface, neither imports the other
     this.replication = new Replication(this, {
       stopAofForSync: () => this.persistence.stopAofForSync(),
@@ -279,14 +283,6 @@ export class Server implements DbHost {
       }
       this.listeners.setMaxClients(v);
     });
-    cfg.onSettingChange('maxmemory', (v) => {
-      const used = usedMemory();
-      if (v !== 0 && v < used) {
-        this.logger.warning(
-          `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
-        );
-      }
-    });
   }
 
   /** Close everything: timers, clients, the parts (replication, then persistence), listeners, the log. */
@@ -296,6 +292,7 @@ export class Server implements DbHost {
     this.shuttingDown = true;
     this.cron.stop();
     this.pause.stop();
+    this.eviction.stop();
     for (const c of [...this.clients.values()]) c.kill();
     this.replication.shutdown();
     this.persistence.shutdown();

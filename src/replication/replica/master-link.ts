@@ -168,6 +168,7 @@ export function streamAfterFullSync(att: SyncAttempt, streamDb: number, usemark:
   side.repl.clearReplicationId2();
   if (side.repl.backlog === null) side.repl.createBacklog();
   s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
+  side.memoryFailures = 0;
   side.repl.storage.restartAofAfterSync();
   if (usemark) side.sendAck();
   att.socket.resume();

@@ -25,6 +25,10 @@ export class ReplicaSide {
   cached: CachedMaster | null = null;
   /** RDB transfer progress (INFO master_sync_*) */
   transferSize = -1;
+  /** ms before the next attempt after a 'later' failure (longer after a sync that did not fit in memory) */
+  retryDelay = 1000;
+  /** syncs in a row aborted for lack of memory (the backoff grows with them) */
+  memoryFailures = 0;
   transferRead = 0;
   transferLastIo = 0;
   /** ms time the link went down (0: never up / up) */

@@ -80,6 +80,8 @@ export async function runLoop(side: ReplicaSide, signal: AbortSignal, first: 'co
       continue;
     }
     how = 'connect';
-    if (!(await backOff(1000, signal))) return;
+    const delay = side.retryDelay;
+    side.retryDelay = 1000;
+    if (!(await backOff(delay, signal))) return;
   }
 }

@@ -15,6 +15,8 @@ import { RdbLoader, loadRdbFile } from '../../persistence/rdb-load';
 import type { SyncAttempt } from './attempt';
 import { ReplicaStepError, TransferError, notice, readFailed, warning, type LogLine } from './errors';
 import { streamAfterFullSync } from './master-link';
+import { HeapLimitError } from '../../server/eviction';
+import type { ReplicaSide } from './replica-side';
 
 /** repl-diskless-load: load straight from the socket instead of a temp file. */
 function useDisklessLoad(s: Server): boolean {
@@ -81,6 +83,11 @@ async function bulkHeader(att: SyncAttempt, signal: AbortSignal, diskless: boole
   } else {
     side.transferSize = parseInt(line.slice(1), 10) || 0;
     log.notice(`MASTER <-> REPLICA sync: receiving ${side.transferSize} bytes from master ${diskless ? 'to parser' : 'to disk'}`);
+    // an RDB is the compact form of a dataset: when even its bytes exceed the heap left, loading it would kill the process
+    const room = s.eviction.heapAvailable();
+    if (side.transferSize > room) {
+      throw memoryAbort(side, `the master's RDB (${side.transferSize} bytes) is bigger than the memory this replica has left (${room} bytes)`);
+    }
   }
   side.transferLastIo = s.now();
   return mark;
@@ -165,7 +172,9 @@ async function transferToDisk(att: SyncAttempt, signal: AbortSignal, mark: Buffe
     att.loading = false;
     s.emptyData(); // never keep a half-loaded dataset
     if (signal.aborted) throw signal.reason;
-    throw new TransferError('now', [warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`)]);
+    const failed = warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
+    if (e instanceof HeapLimitError) throw memoryAbort(side, "the master's dataset does not fit in this replica's memory", [failed]);
+    throw new TransferError('now', [failed]);
   }
   s.loading = false;
   att.loading = false;
@@ -261,6 +270,7 @@ async function loadFromSocket(att: SyncAttempt, signal: AbortSignal, mark: Buffe
     if (swap) lines.push(notice('MASTER <-> REPLICA sync: Discarding temporary DB in background'));
     else s.emptyData(); // remove the half-loaded data
     if (signal.aborted) throw signal.reason;
+    if (e instanceof HeapLimitError) throw memoryAbort(side, "the master's dataset does not fit in this replica's memory", lines);
     throw new TransferError('now', lines);
   }
   if (swap) {
@@ -283,4 +293,16 @@ function sendNewlineToMaster(att: SyncAttempt): void {
   if (sec === side.lastNewline) return;
   side.lastNewline = sec;
   if (!att.socket.destroyed) att.socket.write('\n');
+}
+
+/**
+ * Give up this sync because the dataset cannot fit: log it, back off (5 s,
+ * doubling to 5 minutes while it keeps failing: every retry costs the master
+ * a full sync) and retry. Never a crash, never a tight loop.
+ */
+function memoryAbort(side: ReplicaSide, why: string, before: LogLine[] = []): TransferError {
+  side.memoryFailures++;
+  const delay = Math.min(300_000, 5000 * 2 ** (side.memoryFailures - 1));
+  side.retryDelay = delay;
+  return new TransferError('later', [...before, warning(`MASTER <-> REPLICA sync: aborting the synchronization: ${why}. Retrying in ${delay / 1000} seconds.`)]);
 }

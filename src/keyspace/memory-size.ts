@@ -1,0 +1,218 @@
+/**
+ * What a key costs in tredis's own heap, in bytes: the figure used_memory,
+ * maxmemory eviction and MEMORY USAGE are built on.
+ *
+ * V8 only tells how big the heap is after a garbage collection, so the
+ * dataset is costed per key (and per database for its dicts) instead, from the shapes the keyspace really
+ * allocates (Node 20, x64, no pointer compression). The constants were
+ * measured with `node --expose-gc dist/bench/memory-calibrate.js`, which
+ * prints measured and estimated bytes side by side; rerun it and update the
+ * constants whenever a representation in src/keyspace changes.
+ *
+ * Small aggregates are costed exactly; big ones (more than EXACT_LIMIT
+ * elements) from a sample of their elements (random ones; evenly spaced for lists), kept per value and refreshed
+ * when the element count drifts or after enough writes, so that re-costing a
+ * key after each write stays O(1) in the common case.
+ */
+import type { RStream } from './types/stream';
+import type { DbValue, Entry } from './database';
+import type { RList } from './types/list';
+import type { RHash } from './types/hash';
+import type { RSet } from './types/set';
+import type { RZSet } from './types/zset';
+import { SHARDS } from './dict';
+
+/** A one-byte V8 string of n chars: 16-byte header, data, 8-byte aligned; the empty and one-char strings are shared. */
+export function stringBytes(n: number): number {
+  return n <= 1 ? 0 : (16 + n + 7) & ~7;
+}
+
+/** Entry object (8 fields, boxed access time) and its slot in the SCAN-order array; the dict slots are costed per database (keyDictBytes). */
+export const KEY_OVERHEAD = 114;
+/** The boxed expire time of a key with a TTL (its expires dict slot: keyDictBytes). */
+export const EXPIRE_OVERHEAD = 16;
+
+/**
+ * A KeyDict of n keys: its shards in use (created on first use: about
+ * SHARDS * (1 - e^(-n/SHARDS)) of them) each a Map object plus its table at
+ * 28 bytes per unit of capacity.
+ */
+export function keyDictBytes(n: number): number {
+  if (n <= 0) return 0;
+  const used = SHARDS * (1 - Math.exp(-n / SHARDS));
+  return Math.round(used * (140 + 28 * mapCapacity(n / used)));
+}
+/** Beyond this many elements an aggregate is costed from a sample. */
+export const EXACT_LIMIT = 16;
+/** Elements sampled in a big aggregate. */
+const SAMPLE = 32;
+
+/** Capacity of a V8 hash table (Map) holding n entries. */
+function mapCapacity(n: number): number {
+  if (n <= 4) return 4;
+  return 2 ** Math.ceil(Math.log2(Math.ceil(n)));
+}
+
+/** A Map slot: key, value and chain words plus its share of the buckets (28 bytes per unit of capacity). */
+function mapBytes(n: number): number {
+  return 28 * mapCapacity(n);
+}
+
+/** A JS array grown by push: 8 bytes a slot, about a quarter of slack. */
+function arrayBytes(n: number): number {
+  return 8 * Math.ceil(n * 1.25);
+}
+
+interface SampleMemo {
+  /** element count when sampled */
+  n: number;
+  /** average bytes of an element's strings */
+  avg: number;
+  /** re-costings since */
+  uses: number;
+}
+const memo = new WeakMap<object, SampleMemo>();
+
+/** Average string bytes per element of a big aggregate, from a sample (memoized per value). */
+function sampledAverage(v: object, n: number, sample: (limit: number) => [number, number], samples: number): number {
+  if (samples !== SAMPLE) {
+    const [total, seen] = sample(samples);
+    return seen === 0 ? 0 : total / seen;
+  }
+  const m = memo.get(v);
+  if (m !== undefined && m.uses < 1024 && Math.abs(n - m.n) * 8 <= m.n) {
+    m.uses++;
+    return m.avg;
+  }
+  const [total, seen] = sample(SAMPLE);
+  const avg = seen === 0 ? 0 : total / seen;
+  memo.set(v, { n, avg, uses: 0 });
+  return avg;
+}
+
+/** String bytes of up to `limit` elements of an iterable: [bytes, elements seen]. */
+function iterSample<T>(it: Iterable<T>, limit: number, bytes: (x: T) => number): [number, number] {
+  let total = 0;
+  let seen = 0;
+  for (const x of it) {
+    if (seen >= limit) break;
+    total += bytes(x);
+    seen++;
+  }
+  return [total, seen];
+}
+
+function listBytes(l: RList, samples: number): number {
+  const n = l.length;
+  const cap = n <= 8 ? 8 : 2 ** Math.ceil(Math.log2(n));
+  let strings: number;
+  if (n <= EXACT_LIMIT || samples >= n) {
+    strings = 0;
+    for (let i = 0; i < n; i++) strings += stringBytes(l.index(i)!.length);
+  } else {
+    strings =
+      n *
+      sampledAverage(
+        l,
+        n,
+        (limit) => {
+          // evenly spaced: a list's two ends are its busiest part
+          let total = 0;
+          const step = n / limit;
+          for (let k = 0; k < limit; k++) total += stringBytes(l.index(Math.floor(k * step))!.length);
+          return [total, limit];
+        },
+        samples,
+      );
+  }
+  return 120 + 8 * cap + strings;
+}
+
+function hashBytes(h: RHash, samples: number): number {
+  const n = h.size;
+  let exact = 0;
+  if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(f.length) + stringBytes(v.length)));
+  const strings =
+    n <= EXACT_LIMIT || samples >= n
+      ? exact
+      : n *
+        sampledAverage(
+          h,
+          n,
+          (limit) => {
+            // random fields (with repetition: O(limit)); the first ones would be the oldest, often shorter, names
+            const fv = h.randomFields(-limit, true);
+            let total = 0;
+            for (const x of fv) total += stringBytes(x.length);
+            return [total, limit];
+          },
+          samples,
+        );
+  return 300 + mapBytes(n) + 2 * arrayBytes(n) + strings;
+}
+
+function setBytes(s: RSet, samples: number): number {
+  const n = s.size;
+  const per = (m: string) => stringBytes(m.length);
+  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(s, n, per)[0] : n * sampledAverage(s, n, (limit) => iterSample(s.randomMembers(-limit), limit, per), samples);
+  return 280 + mapBytes(n) + arrayBytes(n) + strings;
+}
+
+function zsetBytes(z: RZSet, samples: number): number {
+  const n = z.size;
+  const per = (e: { member: string }) => stringBytes(e.member.length);
+  const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z.randomMembers(-limit), limit, per), samples);
+  // the header node (with its full-height link arrays), 160 bytes a node (boxed score, links), member index, rank array
+  return 1258 + 160 * n + mapBytes(n) + arrayBytes(n) + strings;
+}
+
+/**
+ * Bytes of a value. `samples` as MEMORY USAGE's SAMPLES (0 = every element);
+ * the default is what used_memory uses.
+ */
+export function valueBytes(v: DbValue, samples = SAMPLE): number {
+  if (typeof v === 'string') return stringBytes(v.length);
+  const all = samples <= 0 ? Number.MAX_SAFE_INTEGER : samples;
+  switch (v.type) {
+    case 'list':
+      return listBytes(v, all);
+    case 'hash':
+      return hashBytes(v, all);
+    case 'set':
+      return setBytes(v, all);
+    case 'zset':
+      return zsetBytes(v, all);
+    case 'stream':
+      return streamBytes(v, all);
+  }
+}
+
+/**
+ * A stream: its nodes' listpack bytes (sampled: an XADD re-costs the key, and
+ * a long stream has thousands of nodes), the node objects, and the consumer
+ * groups with their pending entries.
+ */
+function streamBytes(v: RStream, samples: number): number {
+  const nodes = v.nodes;
+  const n = nodes.length;
+  let lp = 0;
+  if (n > 0) {
+    const k = Math.min(n, samples);
+    let sum = 0;
+    for (let i = 0; i < k; i++) sum += nodes[Math.floor((i * n) / k)].lpBytes();
+    lp = (sum / k) * n;
+  }
+  let groups = 0;
+  if (v.cgroups !== null) {
+    for (const cg of v.cgroups.values()) {
+      groups += 200 + cg.pel.size * 120;
+      for (const c of cg.consumers.values()) groups += 120 + c.name.length + c.pel.size * 16;
+    }
+  }
+  return 200 + n * 96 + Math.round(lp) + groups;
+}
+
+/** Bytes of a whole key without its share of the dicts: its entry, name, value and boxed expire time (what Entry.mem holds). */
+export function entryBytes(e: Entry, samples = SAMPLE): number {
+  return KEY_OVERHEAD + stringBytes(e.key.length) + valueBytes(e.value, samples) + (e.expireAt >= 0 ? EXPIRE_OVERHEAD : 0);
+}
