@@ -114,6 +114,7 @@ export class Connections {
         if (c.reply.out.length > 64 * 1024 * 1024) c.flush();
       }
     } catch (e) {
+      server.executor.currentClient = null;
       if (e instanceof ProtocolError) {
         c.reply.error(`ERR Protocol error: ${e.message}`);
         server.logger.verbose(`Protocol error (${e.message}) from client: id=${c.id} addr=${c.addr}`);

@@ -88,13 +88,12 @@ export class Executor {
    * argv and retries later.
    */
   execute(c: Client, argv: string[]): boolean {
+    // no try/finally on the hot path: handler errors are caught in call(); the connection resets currentClient on anything else
     const prev = this.currentClient;
     this.currentClient = c;
-    try {
-      return this.gate(c, argv);
-    } finally {
-      this.currentClient = prev;
-    }
+    const done = this.gate(c, argv);
+    this.currentClient = prev;
+    return done;
   }
 
   private gate(c: Client, argv: string[]): boolean {
