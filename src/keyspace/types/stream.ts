@@ -16,378 +16,50 @@
  * ordinary ids cost no bigint arithmetic).
  */
 
-/** An unsigned 64-bit integer: a number when <= 2^53-1, else a bigint (normalized, so === compares). */
-export type U64 = number | bigint;
-
-/** A stream entry ID (ms-seq). */
-export interface StreamID {
-  ms: U64;
-  seq: U64;
-}
-
-export const U64_MAX = 18446744073709551615n;
-const SAFE = Number.MAX_SAFE_INTEGER;
-const TWO64 = 18446744073709551616n;
-
-/** Normalize a bigint or number to U64 (wraps modulo 2^64 like C's uint64_t). */
-export function u64(v: number | bigint): U64 {
-  if (typeof v === 'number') {
-    if (v >= 0 && v <= SAFE) return v;
-    v = BigInt(v);
-  }
-  v = BigInt.asUintN(64, v);
-  return v <= BigInt(SAFE) ? Number(v) : v;
-}
-
-/** a + b modulo 2^64 (b may be negative: an int64 delta). */
-export function u64add(a: U64, b: number | bigint): U64 {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const s = a + b;
-    if (s >= 0 && s <= SAFE) return s;
-  }
-  return u64(BigInt(a) + BigInt(b));
-}
-
-/** a - b as a signed int64 (what Redis stores as a delta: (int64_t)(a - b)). */
-export function i64sub(a: U64, b: U64): number | bigint {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const d = BigInt.asIntN(64, BigInt(a) - BigInt(b));
-  return d >= -BigInt(SAFE) && d <= BigInt(SAFE) ? Number(d) : d;
-}
-
-export function cmpU64(a: U64, b: U64): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** streamCompareID */
-export function cmpId(a: StreamID, b: StreamID): number {
-  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
-  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
-  return 0;
-}
-
-export const ID_ZERO: StreamID = Object.freeze({ ms: 0, seq: 0 }) as StreamID;
-export const ID_MAX: StreamID = Object.freeze({ ms: U64_MAX, seq: U64_MAX }) as StreamID;
-
-export function idIsZero(id: StreamID): boolean {
-  return id.ms === 0 && id.seq === 0;
-}
-
-export function idIsMax(id: StreamID): boolean {
-  return id.ms === U64_MAX && id.seq === U64_MAX;
-}
-
-/** "ms-seq" */
-export function idString(id: StreamID): string {
-  return id.ms + '-' + id.seq;
-}
-
-/** streamIncrID: the next id, or null past the last possible one. */
-export function idIncr(id: StreamID): StreamID | null {
-  if (id.seq === U64_MAX) {
-    if (id.ms === U64_MAX) return null;
-    return { ms: u64add(id.ms, 1), seq: 0 };
-  }
-  return { ms: id.ms, seq: u64add(id.seq, 1) };
-}
-
-/** streamDecrID: the previous id, or null before 0-0. */
-export function idDecr(id: StreamID): StreamID | null {
-  if (id.seq === 0) {
-    if (id.ms === 0) return null;
-    return { ms: u64add(id.ms, -1), seq: U64_MAX };
-  }
-  return { ms: id.ms, seq: u64add(id.seq, -1) };
-}
-
-function u64Bytes(v: U64): string {
-  if (typeof v === 'number') {
-    const hi = Math.floor(v / 4294967296);
-    const lo = v - hi * 4294967296;
-    return String.fromCharCode(hi >>> 24, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
-  }
-  let s = '';
-  for (let i = 7; i >= 0; i--) s += String.fromCharCode(Number((v >> BigInt(i * 8)) & 255n));
-  return s;
-}
-
-/** The 16-byte big-endian key of an id (streamEncodeID): byte order is id order. */
-export function idKey(id: StreamID): string {
-  return u64Bytes(id.ms) + u64Bytes(id.seq);
-}
-
-function readU64BE(b: Buffer, off: number): U64 {
-  const hi = b.readUInt32BE(off);
-  const lo = b.readUInt32BE(off + 4);
-  if (hi < 0x200000) return hi * 4294967296 + lo;
-  return u64((BigInt(hi) << 32n) | BigInt(lo));
-}
-
-/** streamDecodeID from 16 big-endian bytes. */
-export function decodeIdBytes(b: Buffer, off = 0): StreamID {
-  return { ms: readU64BE(b, off), seq: readU64BE(b, off + 8) };
-}
-
-/** streamEncodeID into 16 big-endian bytes. */
-export function encodeIdBytes(id: StreamID): Buffer {
-  return Buffer.from(idKey(id), 'latin1');
-}
-
-/** Redis's string2ull: digits only (no sign, no spaces), within uint64; null otherwise. */
-export function parseU64(s: string): U64 | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  // string2ull: strtoull accepts leading zeros
-  if (n < 16) return Number(s);
-  const v = BigInt(s);
-  if (v > U64_MAX) return null;
-  return u64(v);
-}
-
-export const FLAG_DELETED = 1;
-export const FLAG_SAMEFIELDS = 2;
-
-// ------------------------------------------------------------ listpack bits
-
-/** Encoded size (entry + backlen) of an integer element, as lpAppendInteger stores it. */
-function lpIntSize(v: number | bigint): number {
-  if (typeof v === 'bigint') return 10;
-  if (v >= 0 && v <= 127) return 2;
-  if (v >= -4096 && v <= 4095) return 3;
-  if (v >= -32768 && v <= 32767) return 4;
-  if (v >= -8388608 && v <= 8388607) return 5;
-  if (v >= -2147483648 && v <= 2147483647) return 6;
-  return 10;
-}
-
-/** A canonical integer string ("0", "-12", no leading zeros, int64) as lpAppend would integer-encode it, else null. */
-function canonicalInt(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  if (s.charCodeAt(0) === 45) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  const c0 = s.charCodeAt(i);
-  if (c0 === 48) return n === 1 ? 0 : null;
-  if (c0 < 49 || c0 > 57) return null;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (n - i < 16) return Number(s);
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return null;
-  return v >= -BigInt(SAFE) && v <= BigInt(SAFE) ? Number(v) : v;
-}
-
-/** Bytes lpAppend would use for a string element (entry + backlen). */
-export function lpStrSize(s: string): number {
-  const iv = canonicalInt(s);
-  if (iv !== null) return lpIntSize(iv);
-  const len = s.length;
-  const enc = (len < 64 ? 1 : len < 4096 ? 2 : 5) + len;
-  return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
-}
-
-/** A growable listpack body (no header, no terminator). */
-class LpWriter {
-  buf: Buffer;
-  len: number;
-  constructor(buf: Buffer, len: number) {
-    this.buf = buf;
-    this.len = len;
-  }
-
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    if (cap < 64) cap = 64;
-    while (cap < this.len + n) cap *= 2;
-    // never from Buffer's shared pool: a node outlives the pool slab it would pin
-    const nb = Buffer.allocUnsafeSlow(cap);
-    this.buf.copy(nb, 0, 0, this.len);
-    this.buf = nb;
-  }
-
-  private backlen(l: number): void {
-    const b = this.buf;
-    let p = this.len;
-    if (l <= 127) b[p++] = l;
-    else if (l < 16383) {
-      b[p++] = l >>> 7;
-      b[p++] = (l & 127) | 128;
-    } else if (l < 2097151) {
-      b[p++] = l >>> 14;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    } else if (l < 268435455) {
-      b[p++] = l >>> 21;
-      b[p++] = ((l >>> 14) & 127) | 128;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    } else {
-      b[p++] = Math.floor(l / 268435456);
-      b[p++] = ((l >>> 21) & 127) | 128;
-      b[p++] = ((l >>> 14) & 127) | 128;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    }
-    this.len = p;
-  }
-
-  int(v: number | bigint): void {
-    this.ensure(14);
-    const b = this.buf;
-    const p = this.len;
-    let n: number;
-    if (typeof v === 'bigint') {
-      b[p] = 0xf4;
-      b.writeBigInt64LE(v, p + 1);
-      n = 9;
-    } else if (v >= 0 && v <= 127) {
-      b[p] = v;
-      n = 1;
-    } else if (v >= -4096 && v <= 4095) {
-      const u = v < 0 ? v + 8192 : v;
-      b[p] = (u >>> 8) | 0xc0;
-      b[p + 1] = u & 0xff;
-      n = 2;
-    } else if (v >= -32768 && v <= 32767) {
-      b[p] = 0xf1;
-      b.writeInt16LE(v, p + 1);
-      n = 3;
-    } else if (v >= -8388608 && v <= 8388607) {
-      b[p] = 0xf2;
-      b[p + 1] = v & 0xff;
-      b[p + 2] = (v >> 8) & 0xff;
-      b[p + 3] = (v >> 16) & 0xff;
-      n = 4;
-    } else if (v >= -2147483648 && v <= 2147483647) {
-      b[p] = 0xf3;
-      b.writeInt32LE(v, p + 1);
-      n = 5;
-    } else {
-      b[p] = 0xf4;
-      b.writeBigInt64LE(BigInt(v), p + 1);
-      n = 9;
-    }
-    this.len = p + n;
-    this.backlen(n);
-  }
-
-  str(s: string): void {
-    const iv = canonicalInt(s);
-    if (iv !== null) return this.int(iv);
-    const len = s.length;
-    const hdr = len < 64 ? 1 : len < 4096 ? 2 : 5;
-    const enc = hdr + len;
-    this.ensure(enc + 5);
-    const b = this.buf;
-    const p = this.len;
-    if (hdr === 1) b[p] = len | 0x80;
-    else if (hdr === 2) {
-      b[p] = (len >>> 8) | 0xe0;
-      b[p + 1] = len & 0xff;
-    } else {
-      b[p] = 0xf0;
-      b.writeUInt32LE(len, p + 1);
-    }
-    if (len < 16) for (let i = 0; i < len; i++) b[p + hdr + i] = s.charCodeAt(i);
-    else b.write(s, p + hdr, len, 'latin1');
-    this.len = p + enc;
-    this.backlen(enc);
-  }
-}
-
-// Element reader: rd() decodes the element at `pos`, leaving its value in
-// R_INT (integers) or R_STR (strings) and returning the next position.
-let R_ISINT = false;
-let R_INT: number | bigint = 0;
-let R_STR = '';
-
-function rd(b: Buffer, p: number): number {
-  const c = b[p];
-  let enc: number;
-  if (c < 0x80) {
-    R_ISINT = true;
-    R_INT = c;
-    enc = 1;
-  } else if ((c & 0xc0) === 0x80) {
-    const len = c & 0x3f;
-    R_ISINT = false;
-    R_STR = b.latin1Slice(p + 1, p + 1 + len);
-    enc = 1 + len;
-  } else if ((c & 0xe0) === 0xc0) {
-    const u = ((c & 0x1f) << 8) | b[p + 1];
-    R_ISINT = true;
-    R_INT = u >= 4096 ? u - 8192 : u;
-    enc = 2;
-  } else if ((c & 0xf0) === 0xe0) {
-    const len = ((c & 0x0f) << 8) | b[p + 1];
-    R_ISINT = false;
-    R_STR = b.latin1Slice(p + 2, p + 2 + len);
-    enc = 2 + len;
-  } else {
-    R_ISINT = true;
-    switch (c) {
-      case 0xf0: {
-        const len = b.readUInt32LE(p + 1);
-        R_ISINT = false;
-        R_STR = b.latin1Slice(p + 5, p + 5 + len);
-        enc = 5 + len;
-        break;
-      }
-      case 0xf1:
-        R_INT = b.readInt16LE(p + 1);
-        enc = 3;
-        break;
-      case 0xf2:
-        R_INT = ((b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16)) << 8) >> 8;
-        enc = 4;
-        break;
-      case 0xf3:
-        R_INT = b.readInt32LE(p + 1);
-        enc = 5;
-        break;
-      default: {
-        const v = b.readBigInt64LE(p + 1);
-        R_INT = v >= -BigInt(SAFE) && v <= BigInt(SAFE) ? Number(v) : v;
-        enc = 9;
-      }
-    }
-  }
-  return p + enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
-}
-
-function curString(): string {
-  return R_ISINT ? String(R_INT) : R_STR;
-}
-
-function curNumber(): number {
-  return typeof R_INT === 'bigint' ? Number(R_INT) : (R_INT as number);
-}
-
-/** The position after the element at p, without decoding it. */
-function skip(b: Buffer, p: number): number {
-  const c = b[p];
-  let enc: number;
-  if (c < 0x80) enc = 1;
-  else if ((c & 0xc0) === 0x80) enc = 1 + (c & 0x3f);
-  else if ((c & 0xe0) === 0xc0) enc = 2;
-  else if ((c & 0xf0) === 0xe0) enc = 2 + (((c & 0x0f) << 8) | b[p + 1]);
-  else if (c === 0xf0) enc = 5 + b.readUInt32LE(p + 1);
-  else if (c === 0xf1) enc = 3;
-  else if (c === 0xf2) enc = 4;
-  else if (c === 0xf3) enc = 5;
-  else enc = 9;
-  return p + enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
-}
+export * from './stream-id';
+export { lpStrSize } from './stream-listpack';
+export { StreamNack, Pel, StreamConsumer, StreamCG } from './stream-cg';
+import { StreamNack, Pel, StreamConsumer, StreamCG } from './stream-cg';
+import {
+  U64,
+  StreamID,
+  U64_MAX,
+  SAFE,
+  TWO64,
+  u64,
+  u64add,
+  i64sub,
+  cmpU64,
+  cmpId,
+  ID_ZERO,
+  ID_MAX,
+  idIsZero,
+  idIsMax,
+  idString,
+  idIncr,
+  idDecr,
+  u64Bytes,
+  idKey,
+  readU64BE,
+  decodeIdBytes,
+  encodeIdBytes,
+  parseU64,
+  FLAG_DELETED,
+  FLAG_SAMEFIELDS,
+} from './stream-id';
+import {
+  lpIntSize,
+  canonicalInt,
+  lpStrSize,
+  LpWriter,
+  R_ISINT,
+  R_INT,
+  R_STR,
+  rd,
+  curString,
+  curNumber,
+  skip,
+} from './stream-listpack';
 
 // ------------------------------------------------------------ nodes
 
@@ -737,90 +409,6 @@ function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, 
   return skipValues(node.buf, v, n);
 }
 
-/** A pending entry (streamNACK). */
-export class StreamNack {
-  constructor(
-    public readonly id: StreamID,
-    /** idKey(id): byte order is id order */
-    public readonly key: string,
-    public deliveryTime: number,
-    public deliveryCount: number,
-    public consumer: StreamConsumer | null,
-  ) {}
-}
-
-/** A PEL: nacks sorted by id key, with binary search. */
-export class Pel {
-  items: StreamNack[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  /** index of the first item with key >= k */
-  lowerBound(k: string): number {
-    const a = this.items;
-    let lo = 0;
-    let hi = a.length;
-    // fast path: appends
-    if (hi > 0 && a[hi - 1].key < k) return hi;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid].key < k) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  get(k: string): StreamNack | undefined {
-    const i = this.lowerBound(k);
-    const n = this.items[i];
-    return n !== undefined && n.key === k ? n : undefined;
-  }
-
-  /** insert unless present; returns false when the key exists */
-  insert(n: StreamNack): boolean {
-    const i = this.lowerBound(n.key);
-    const cur = this.items[i];
-    if (cur !== undefined && cur.key === n.key) return false;
-    if (i === this.items.length) this.items.push(n);
-    else this.items.splice(i, 0, n);
-    return true;
-  }
-
-  remove(k: string): StreamNack | undefined {
-    const i = this.lowerBound(k);
-    const cur = this.items[i];
-    if (cur === undefined || cur.key !== k) return undefined;
-    this.items.splice(i, 1);
-    return cur;
-  }
-}
-
-/** A consumer of a group. */
-export class StreamConsumer {
-  readonly pel = new Pel();
-  constructor(
-    public readonly name: string,
-    public seenTime: number,
-  ) {}
-}
-
-/** A consumer group (streamCG). */
-export class StreamCG {
-  readonly pel = new Pel();
-  readonly consumers = new Map<string, StreamConsumer>();
-  constructor(
-    public lastId: StreamID,
-    /** -1 = invalid (SCG_INVALID_ENTRIES_READ) */
-    public entriesRead: number,
-  ) {}
-
-  /** consumers in name (byte) order, as Redis's rax iterates them */
-  sortedConsumers(): StreamConsumer[] {
-    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-}
 
 /** Node size limits (stream-node-max-bytes, stream-node-max-entries). */
 export interface StreamLimits {
