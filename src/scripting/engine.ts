@@ -39,71 +39,26 @@ import {
   LUA_YIELD,
   LUA_MULTRET,
 } from './lua/vm';
+import { LuaReplies, g17, cString, toLongLong, parseRespDouble } from './convert';
 
-/** Shebang flags (Redis's SCRIPT_FLAG_*). */
-export const SF_NO_WRITES = 1;
-export const SF_ALLOW_OOM = 2;
-export const SF_ALLOW_STALE = 4;
-export const SF_NO_CLUSTER = 8;
-export const SF_EVAL_COMPAT = 16;
-export const SF_ALLOW_CROSS_SLOT = 32;
-
-/** Script flag names in Redis's order (scripts_flags_def). */
-export const FLAG_NAMES: ReadonlyArray<[string, number]> = [
-  ['no-writes', SF_NO_WRITES],
-  ['allow-oom', SF_ALLOW_OOM],
-  ['allow-stale', SF_ALLOW_STALE],
-  ['no-cluster', SF_NO_CLUSTER],
-  ['allow-cross-slot-keys', SF_ALLOW_CROSS_SLOT],
-];
-
-/** PROPAGATE_AOF / PROPAGATE_REPL as redis.set_repl takes them. */
-const REPL_AOF = 1;
-const REPL_REPLICA = 2;
-
-const HOOK_COUNT = 100000;
-const GC_PERIOD = 50;
-
-/** A cached EVAL script. */
-export interface Script {
-  sha: string;
-  body: string;
-  flags: number;
-  /** its registry key, "f_<sha>" (kept: building it per call costs a concatenation and a hash) */
-  key: string;
-}
-
-/** The state of the running script (Redis's scriptRunCtx). */
-export class RunCtx {
-  readonly startTime = performance.now();
-  /** Redis's snapshot_time: keys expire as of the script's start */
-  readonly snapshotTime: number;
-  timedOut = false;
-  killed = false;
-  writeDirty = false;
-  replFlags = REPL_AOF | REPL_REPLICA;
-  /** the script may be suspended between event-loop turns */
-  canYield = false;
-  /** the handler returned and the caller waits for the reply */
-  suspended = false;
-  co = 0;
-  /** the Lua state the script belongs to (EVAL's or the functions') */
-  L = 0;
-  /** the command that runs it (FUNCTION STATS) */
-  argv: string[] = [];
-  constructor(
-    readonly caller: Client,
-    readonly sc: Client,
-    /** sha for EVAL, function name for FCALL */
-    readonly funcname: string,
-    readonly evalMode: boolean,
-    readonly readOnly: boolean,
-    readonly allowOom: boolean,
-    now: number,
-  ) {
-    this.snapshotTime = now;
-  }
-}
+export * from './script';
+import {
+  SF_NO_WRITES,
+  SF_ALLOW_OOM,
+  SF_ALLOW_STALE,
+  SF_NO_CLUSTER,
+  SF_EVAL_COMPAT,
+  SF_ALLOW_CROSS_SLOT,
+  FLAG_NAMES,
+  REPL_AOF,
+  REPL_REPLICA,
+  HOOK_COUNT,
+  GC_PERIOD,
+  Script,
+  RunCtx,
+  sha1hex,
+  parseShebang,
+} from './script';
 
 /** Bridge function ids (the upvalue of each C closure). */
 const enum B {
@@ -139,35 +94,6 @@ function __redis__err__handler(err)
 end
 `;
 
-/** sha1 hex of latin1 bytes. */
-export function sha1hex(s: string): string {
-  return createHash('sha1').update(s, 'latin1').digest('hex');
-}
-
-/** Parse a shebang line: flags, the length to skip, or an error text. */
-export function parseShebang(body: string): { flags: number; skip: number } | string {
-  if (!body.startsWith('#!')) return { flags: SF_EVAL_COMPAT, skip: 0 };
-  const end = body.indexOf('\n');
-  if (end < 0) return 'Invalid script shebang';
-  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '');
-  if (parts.length === 0) return 'Invalid engine in script shebang';
-  if (parts[0] !== '#!lua') return `Unexpected engine in script shebang: ${parts[0]}`;
-  let flags = 0;
-  for (let j = 1; j < parts.length; j++) {
-    if (parts[j].startsWith('flags=')) {
-      const list = parts[j].slice(6);
-      for (const f of list === '' ? [] : list.split(',')) {
-        const def = FLAG_NAMES.find(([n]) => n === f);
-        if (!def) return `Unexpected flag in script shebang: ${f}`;
-        flags |= def[1];
-      }
-    } else {
-      return `Unknown lua shebang option: ${parts[j]}`;
-    }
-  }
-  return { flags, skip: end };
-}
-
 /** The scripting part of a server. */
 export class Scripting {
   private vmInst: LuaVM | null = null;
@@ -189,6 +115,14 @@ export class Scripting {
   private loading: { lib: Library; deadline: number } | null = null;
   /** FUNCTION libraries */
   readonly functions: Functions;
+
+  /** the server (for the conversions) */
+  get host(): Server {
+    return this.server;
+  }
+
+  /** the Lua <-> RESP conversions */
+  readonly replies = new LuaReplies(this);
 
   constructor(private readonly server: Server) {
     this.functions = new Functions({
@@ -375,7 +309,7 @@ export class Scripting {
       } else {
         this.loading = { lib, deadline: timeoutMs > 0 ? performance.now() + timeoutMs : 0 };
         m._tl_sethook(L, HOOK_COUNT);
-        if (m._lua_pcall(L, 0, 0, 0) !== 0) err = `ERR Error registering functions: ${this.errorInfo(L, -1).msg ?? ''}`;
+        if (m._lua_pcall(L, 0, 0, 0) !== 0) err = `ERR Error registering functions: ${this.replies.errorInfo(L, -1).msg ?? ''}`;
       }
     } finally {
       m._lua_settop(L, top);
@@ -598,14 +532,14 @@ export class Scripting {
     m._lua_xmove(L, co, 1);
     if (ctx.evalMode) {
       m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
-      this.pushArray(co, keys);
+      this.replies.pushArray(co, keys);
       vm.setField(co, LUA_GLOBALSINDEX, 'KEYS');
-      this.pushArray(co, args);
+      this.replies.pushArray(co, args);
       vm.setField(co, LUA_GLOBALSINDEX, 'ARGV');
       m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
     } else {
-      this.pushArray(co, keys);
-      this.pushArray(co, args);
+      this.replies.pushArray(co, keys);
+      this.replies.pushArray(co, args);
     }
     ctx.co = co;
     const c = ctx.caller;
@@ -674,12 +608,12 @@ export class Scripting {
     if (status === 0) {
       if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
       m._lua_settop(co, 1);
-      this.luaToReply(c, co, ctx.sc.reply.proto);
+      this.replies.luaToReply(c, co, ctx.sc.reply.proto);
       m._lua_settop(co, 0);
     } else {
       if (status > 0) m._tl_errinfo(L, co);
       else m._lua_pushnil(L);
-      const info = this.errorInfo(L, -1);
+      const info = this.replies.errorInfo(L, -1);
       let msg = info.msg ?? 'ERR execution failure';
       if (info.line !== null && info.source !== null) msg += ` script: ${ctx.funcname}, on ${info.source}:${info.line}.`;
       if (!info.ignoreStats) this.server.countError(msg);
@@ -866,7 +800,7 @@ export class Scripting {
   }
 
   /** Push Redis's error table for `text` (luaPushErrorBuff: "-CODE msg" or "msg" -> "ERR msg"). */
-  private pushError(L: number, text: string): void {
+  pushError(L: number, text: string): void {
     let code: string;
     let msg: string;
     if (text.startsWith('-')) {
@@ -934,7 +868,7 @@ export class Scripting {
     sc.reply.out = '';
     const p = { pos: 0 };
     const isErr = out.charCodeAt(0) === 45; /* - */
-    this.respToLua(L, out, p);
+    this.replies.respToLua(L, out, p);
     return raise && isErr ? -1 : 1;
   }
 
@@ -959,356 +893,6 @@ export class Scripting {
     return 0;
   }
 
-  // ------------------------------------------------------------------ conversions
-
-  private pushArray(L: number, items: string[]): void {
-    const vm = this.vm;
-    const m = vm.m;
-    m._lua_createtable(L, items.length, 0);
-    for (let j = 0; j < items.length; j++) {
-      vm.pushString(L, items[j]);
-      m._lua_rawseti(L, -2, j + 1);
-    }
-  }
-
-  /** Parse one RESP reply at p.pos and push it as Lua (redisProtocolToLuaType). */
-  private respToLua(L: number, s: string, p: { pos: number }): void {
-    const vm = this.vm;
-    const m = vm.m;
-    m._lua_checkstack(L, 5);
-    const t = s.charCodeAt(p.pos);
-    const eol = s.indexOf('\r\n', p.pos);
-    const line = s.slice(p.pos + 1, eol);
-    p.pos = eol + 2;
-    switch (t) {
-      case 58: /* : */
-        m._lua_pushnumber(L, Number(line));
-        return;
-      case 36: /* $ */ {
-        const n = Number(line);
-        if (n < 0) {
-          m._lua_pushboolean(L, 0);
-          return;
-        }
-        vm.pushString(L, s.slice(p.pos, p.pos + n));
-        p.pos += n + 2;
-        return;
-      }
-      case 43: /* + */
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, line);
-        vm.setField(L, -2, 'ok');
-        return;
-      case 45: /* - */
-        this.pushError(L, '-' + line);
-        m._lua_pushboolean(L, 1);
-        vm.setField(L, -2, 'ignore_error_stats_update');
-        return;
-      case 42: /* * */ {
-        const n = Number(line);
-        if (n < 0) {
-          m._lua_pushboolean(L, 0);
-          return;
-        }
-        m._lua_createtable(L, n, 0);
-        for (let j = 0; j < n; j++) {
-          m._lua_pushnumber(L, j + 1);
-          this.respToLua(L, s, p);
-          m._lua_settable(L, -3);
-        }
-        return;
-      }
-      case 37: /* % */ {
-        const n = Number(line);
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, 'map');
-        m._lua_createtable(L, 0, n);
-        for (let j = 0; j < n; j++) {
-          this.respToLua(L, s, p);
-          this.respToLua(L, s, p);
-          m._lua_settable(L, -3);
-        }
-        m._lua_settable(L, -3);
-        return;
-      }
-      case 126: /* ~ */ {
-        const n = Number(line);
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, 'set');
-        m._lua_createtable(L, 0, n);
-        for (let j = 0; j < n; j++) {
-          this.respToLua(L, s, p);
-          m._lua_pushboolean(L, 1);
-          m._lua_settable(L, -3);
-        }
-        m._lua_settable(L, -3);
-        return;
-      }
-      case 95: /* _ */
-        m._lua_pushnil(L);
-        return;
-      case 35: /* # */
-        m._lua_pushboolean(L, line === 't' ? 1 : 0);
-        return;
-      case 44: /* , */ {
-        m._lua_createtable(L, 0, 1);
-        m._lua_pushnumber(L, parseRespDouble(line));
-        vm.setField(L, -2, 'double');
-        return;
-      }
-      case 40: /* ( */
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, line);
-        vm.setField(L, -2, 'big_number');
-        return;
-      case 61: /* = */ {
-        const n = Number(line);
-        const body = s.slice(p.pos, p.pos + n);
-        p.pos += n + 2;
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, 'verbatim_string');
-        m._lua_createtable(L, 0, 2);
-        vm.pushString(L, body.slice(4));
-        vm.setField(L, -2, 'string');
-        vm.pushString(L, body.slice(0, 3));
-        vm.setField(L, -2, 'format');
-        m._lua_settable(L, -3);
-        return;
-      }
-      case 62: /* > push: as an array */ {
-        const n = Number(line);
-        m._lua_createtable(L, n, 0);
-        for (let j = 0; j < n; j++) {
-          m._lua_pushnumber(L, j + 1);
-          this.respToLua(L, s, p);
-          m._lua_settable(L, -3);
-        }
-        return;
-      }
-      case 124: /* | attribute: skipped */ {
-        const n = Number(line);
-        const top = m._lua_gettop(L);
-        for (let j = 0; j < 2 * n; j++) this.respToLua(L, s, p);
-        m._lua_settop(L, top);
-        this.respToLua(L, s, p);
-        return;
-      }
-      default:
-        m._lua_pushnil(L);
-    }
-  }
-
-  /** Read err/source/line/ignore_error_stats_update of the error value at idx (luaExtractErrorInformation). */
-  private errorInfo(L: number, idx: number): { msg: string | null; source: string | null; line: string | null; ignoreStats: boolean } {
-    const vm = this.vm;
-    const m = vm.m;
-    const out = { msg: null as string | null, source: null as string | null, line: null as string | null, ignoreStats: false };
-    m._lua_pushvalue(L, idx);
-    if (m._lua_isstring(L, -1)) out.msg = 'ERR ' + (vm.toString(L, -1) ?? '');
-    if (m._lua_type(L, -1) === LUA_TTABLE) {
-      vm.getField(L, -1, 'err');
-      if (m._lua_isstring(L, -1)) out.msg = vm.toString(L, -1);
-      m._lua_settop(L, -2);
-      vm.getField(L, -1, 'source');
-      if (m._lua_isstring(L, -1)) out.source = vm.toString(L, -1);
-      m._lua_settop(L, -2);
-      vm.getField(L, -1, 'line');
-      if (m._lua_isstring(L, -1)) out.line = vm.toString(L, -1);
-      m._lua_settop(L, -2);
-      vm.getField(L, -1, 'ignore_error_stats_update');
-      if (m._lua_type(L, -1) === LUA_TBOOLEAN) out.ignoreStats = m._lua_toboolean(L, -1) !== 0;
-      m._lua_settop(L, -2);
-    }
-    m._lua_settop(L, -2);
-    if (out.msg !== null) out.msg = cString(out.msg);
-    return out;
-  }
-
-  /** Convert the value on top of L to a reply on c and pop it (luaReplyToRedisReply). */
-  private luaToReply(c: Client, L: number, scriptResp: number): void {
-    const vm = this.vm;
-    const m = vm.m;
-    const r = c.reply;
-    if (!m._lua_checkstack(L, 4)) {
-      r.error('ERR reached lua stack limit');
-      m._lua_settop(L, -2);
-      return;
-    }
-    const t = m._lua_type(L, -1);
-    switch (t) {
-      case LUA_TSTRING:
-        r.bulk(vm.toString(L, -1) as string);
-        break;
-      case LUA_TBOOLEAN:
-        if (scriptResp === 2) {
-          if (m._lua_toboolean(L, -1)) r.int(1);
-          else r.nullBulk();
-        } else r.bool(m._lua_toboolean(L, -1) !== 0);
-        break;
-      case LUA_TNUMBER:
-        r.int(toLongLong(m._tl_tonumber(L, -1)));
-        break;
-      case LUA_TTABLE: {
-        m._lua_checkstack(L, 4);
-        // {err=...}
-        vm.pushString(L, 'err');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TSTRING) {
-          m._lua_settop(L, -2);
-          const info = this.errorInfo(L, -1);
-          if (!info.ignoreStats) this.server.countError(info.msg ?? '');
-          r.error(info.msg ?? '');
-          this.errorsWritten++;
-          break;
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'ok');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TSTRING) {
-          r.simple(cString(vm.toString(L, -1) as string).replace(/[\r\n]/g, ' '));
-          m._lua_settop(L, -2);
-          break;
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'double');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TNUMBER) {
-          const d = m._tl_tonumber(L, -1);
-          if (Number.isNaN(d)) r.doubleText(g17(d));
-          else r.double(d);
-          m._lua_settop(L, -2);
-          break;
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'big_number');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TSTRING) {
-          const big = (vm.toString(L, -1) as string).replace(/[\r\n]/g, ' ');
-          r.raw(r.proto === 3 ? '(' + big + '\r\n' : '$' + big.length + '\r\n' + big + '\r\n');
-          m._lua_settop(L, -2);
-          break;
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'verbatim_string');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TTABLE) {
-          vm.pushString(L, 'format');
-          m._lua_rawget(L, -2);
-          if (m._lua_type(L, -1) === LUA_TSTRING) {
-            const format = vm.toString(L, -1) as string;
-            vm.pushString(L, 'string');
-            m._lua_rawget(L, -3);
-            if (m._lua_type(L, -1) === LUA_TSTRING) {
-              r.verbatim(vm.toString(L, -1) as string, format.slice(0, 3));
-              m._lua_settop(L, -4);
-              break;
-            }
-            m._lua_settop(L, -2);
-          }
-          m._lua_settop(L, -2);
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'map');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TTABLE) {
-          // deferred length: write the elements aside, then the header
-          const saved = r.out;
-          r.out = '';
-          let n = 0;
-          m._lua_pushnil(L);
-          while (m._lua_next(L, -2)) {
-            m._lua_pushvalue(L, -2);
-            this.luaToReply(c, L, scriptResp);
-            this.luaToReply(c, L, scriptResp);
-            n++;
-          }
-          const body = r.out;
-          r.out = saved;
-          r.mapLen(n);
-          r.raw(body);
-          m._lua_settop(L, -2);
-          break;
-        }
-        m._lua_settop(L, -2);
-        vm.pushString(L, 'set');
-        m._lua_rawget(L, -2);
-        if (m._lua_type(L, -1) === LUA_TTABLE) {
-          const saved = r.out;
-          r.out = '';
-          let n = 0;
-          m._lua_pushnil(L);
-          while (m._lua_next(L, -2)) {
-            m._lua_settop(L, -2);
-            m._lua_pushvalue(L, -1);
-            this.luaToReply(c, L, scriptResp);
-            n++;
-          }
-          const body = r.out;
-          r.out = saved;
-          r.setLen(n);
-          r.raw(body);
-          m._lua_settop(L, -2);
-          break;
-        }
-        m._lua_settop(L, -2);
-        // an array up to the first nil
-        const saved = r.out;
-        r.out = '';
-        let n = 0;
-        for (let j = 1; ; j++) {
-          m._lua_rawgeti(L, -1, j);
-          if (m._lua_type(L, -1) === LUA_TNIL) {
-            m._lua_settop(L, -2);
-            break;
-          }
-          this.luaToReply(c, L, scriptResp);
-          n++;
-        }
-        const body = r.out;
-        r.out = saved;
-        r.arrayLen(n);
-        r.raw(body);
-        break;
-      }
-      default:
-        r.nullBulk();
-    }
-    m._lua_settop(L, -2);
-  }
-
   /** error replies written by luaToReply/finish (a script command that answered one failed) */
-  private errorsWritten = 0;
+  errorsWritten = 0;
 }
-
-const nanView = new Float64Array(1);
-const nanBits = new Uint8Array(nanView.buffer);
-
-/** printf("%.17g") of a Lua number: a NaN keeps its sign as glibc prints it ("-nan" for x86's 0/0). */
-function g17(d: number): string {
-  if (!Number.isNaN(d)) return formatG17(d);
-  nanView[0] = d;
-  return nanBits[7] & 0x80 ? '-nan' : 'nan';
-}
-
-/** A C string: what lua_tostring gives to printf-like code stops at the first NUL. */
-function cString(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
-}
-
-/** (long long)d as C on x86-64 converts a double (out of range: INT64_MIN). */
-function toLongLong(d: number): number | bigint {
-  if (Number.isSafeInteger(d)) return d;
-  if (Number.isNaN(d) || d >= 9223372036854775808 || d < -9223372036854775808) return -9223372036854775808n;
-  const t = Math.trunc(d);
-  if (Number.isSafeInteger(t)) return t;
-  return BigInt(t);
-}
-
-function parseRespDouble(s: string): number {
-  if (s === 'inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  if (s === 'nan' || s === '-nan') return NaN;
-  return Number(s);
-}
-
