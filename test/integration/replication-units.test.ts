@@ -11,7 +11,7 @@ import { RequestParser } from '../../src/protocol/parser';
 import { encodeCommand } from '../../src/protocol/reply';
 import { startTredis } from '../helpers/servers';
 import { Snapshot } from '../../src/persistence/snapshot';
-import { parseRdbBuffer } from '../../src/persistence/rdb/reader';
+import { parseRdbBuffer } from '../../src/persistence/rdb/read-file';
 import { toPlainValue } from '../../src/persistence/convert';
 import { RList } from '../../src/keyspace/types/list';
 

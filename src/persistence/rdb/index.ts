@@ -7,16 +7,8 @@ export { ListpackBuilder, decodeListpack, encodeListpack } from './listpack';
 export { lzfCompress, lzfCompressForRdb, lzfDecompress } from './lzf';
 export type { KeyMeta, PlainValue, PlainValueType } from './model';
 export { parseCanonicalInt, strtod } from './numbers';
-export {
-  RdbReader,
-  parseRdbBuffer,
-  readRdbFile,
-  type ParsedRdb,
-  type RdbHandlers,
-  type RdbKeyRecord,
-  type RdbReaderOptions,
-  type RdbSummary,
-} from './reader';
+export { RdbReader, type RdbHandlers, type RdbReaderOptions, type RdbSummary } from './reader';
+export { parseRdbBuffer, readRdbFile, type ParsedRdb, type RdbKeyRecord } from './read-file';
 export { decodeEncodedValue, sortZsetPairs } from './read-values';
 export {
   RdbWriter,

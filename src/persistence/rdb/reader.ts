@@ -28,62 +28,8 @@ interface Latin1Sliceable {
   latin1Slice(start: number, end: number): string;
 }
 
-/** Callbacks of the reader, called synchronously from push()/end(). */
-export interface RdbHandlers {
-  /** An AUX field (redis-ver, ctime, repl-id, repl-offset, ...). */
-  onAux?(key: string, value: string): void;
-  /** SELECTDB opcode. */
-  onSelectDb?(db: number): void;
-  /** RESIZEDB hint for the current db. */
-  onResizeDb?(dbSize: number, expiresSize: number): void;
-  /**
-   * One key. expireAtMs is the absolute unix time in ms or -1. The reader never
-   * drops expired keys: Redis masters do on load, replicas do not; the caller decides.
-   * meta is present only when the file carried IDLE/FREQ opcodes for the key.
-   */
-  onKey(db: number, key: string, value: PlainValue, expireAtMs: number, meta?: KeyMeta): void;
-  /**
-   * Optional fast path for plain string keys: when set, string values are
-   * delivered here (without a PlainValue wrapper or meta) instead of onKey.
-   */
-  onString?(db: number, key: string, value: string, expireAtMs: number): void;
-  /**
-   * A function library (FUNCTION2 payload, or a pre-GA one translated to the
-   * same "#!engine name=lib\n..." form). Without this handler such files are refused.
-   */
-  onFunction?(code: string): void;
-  /** Non-fatal notices in Redis's words (empty keys skipped, checksum disabled). */
-  onWarning?(message: string): void;
-  /** Called once after the EOF opcode and checksum were read and checked. */
-  onEnd?(summary: RdbSummary): void;
-}
-
-/** What the reader found, available as `reader.summary` once done. */
-export interface RdbSummary {
-  /** RDB format version from the header */
-  version: number;
-  /** keys delivered to onKey */
-  keys: number;
-  /** empty aggregates skipped (as Redis does) */
-  emptyKeysSkipped: number;
-  /**
-   * verified: stored CRC matched; disabled: stored CRC was 0 (saved with
-   * rdbchecksum no); absent: version < 5 has no CRC; skipped: verifyChecksum was off
-   */
-  checksum: 'verified' | 'disabled' | 'absent' | 'skipped';
-  /** stored CRC as 16 hex digits, null when absent */
-  storedChecksum: string | null;
-  /** total bytes of the RDB (header to checksum included) */
-  bytes: number;
-}
-
-/** Reader options. */
-export interface RdbReaderOptions {
-  /** verify the CRC-64 at the end (default true; a stored 0 is never checked, as Redis) */
-  verifyChecksum?: boolean;
-  /** refuse SELECTDB >= databases (Redis's "databases" config); default: no limit */
-  databases?: number;
-}
+export type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
+import type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
 
 /** Thrown internally when the buffered bytes end in the middle of a unit. */
 class NeedMore {
@@ -923,58 +869,4 @@ export class RdbReader {
     this.state = S_OP;
     if (this.emptyKeys <= 10) this.handlers.onWarning?.(`rdbLoadObject skipping empty key: ${key}`);
   }
-}
-
-/** A key as collected by parseRdbBuffer without handlers. */
-export interface RdbKeyRecord {
-  db: number;
-  key: string;
-  value: PlainValue;
-  /** absolute unix ms, -1 when none */
-  expireAt: number;
-  meta?: KeyMeta;
-}
-
-/** Everything in an RDB, as collected by parseRdbBuffer without handlers. */
-export interface ParsedRdb {
-  summary: RdbSummary;
-  aux: Map<string, string>;
-  keys: RdbKeyRecord[];
-  functions: string[];
-}
-
-/**
- * Parse a whole RDB held in memory (small inputs, tests, DEBUG RELOAD). With
- * handlers, calls them and returns an empty collection; without, collects
- * every key. Throws RdbError.
- */
-export function parseRdbBuffer(buf: Buffer, handlers?: RdbHandlers, options?: RdbReaderOptions): ParsedRdb {
-  const aux = new Map<string, string>();
-  const keys: RdbKeyRecord[] = [];
-  const functions: string[] = [];
-  const h: RdbHandlers = handlers ?? {
-    onAux: (k, v) => void aux.set(k, v),
-    onKey: (db, key, value, expireAt, meta) => void keys.push(meta ? { db, key, value, expireAt, meta } : { db, key, value, expireAt }),
-    onFunction: (code) => void functions.push(code),
-  };
-  const r = new RdbReader(h, options);
-  r.push(buf);
-  r.end();
-  return { summary: r.summary as RdbSummary, aux, keys, functions };
-}
-
-/**
- * Stream an RDB file from disk through a reader (1 MB reads). Resolves with
- * the summary; rejects with RdbError (or the fs error).
- */
-export async function readRdbFile(
-  path: string,
-  handlers: RdbHandlers,
-  options?: RdbReaderOptions & { highWaterMark?: number },
-): Promise<RdbSummary> {
-  const reader = new RdbReader(handlers, options);
-  const stream = createReadStream(path, { highWaterMark: options?.highWaterMark ?? 1 << 20 });
-  for await (const chunk of stream) reader.push(chunk as Buffer);
-  reader.end();
-  return reader.summary as RdbSummary;
 }
