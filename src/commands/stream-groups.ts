@@ -2,10 +2,9 @@
  * Consumer-group and introspection commands of streams: XGROUP, XACK,
  * XPENDING, XCLAIM, XAUTOCLAIM, XINFO (the rest is in streams.ts).
  */
-import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, lookupWrite, isOpt, parseLongLong } from './util';
-import { replyHelp, subcommandSyntaxError } from './server-util';
+import { isOpt, parseLongLong } from './util';
+import { subcommandSyntaxError } from './server-util';
 import {
   RStream,
   StreamCG,
@@ -16,49 +15,29 @@ import {
   idIncr,
   idDecr,
   idKey,
-  idIsZero,
-  parseU64,
   ID_ZERO,
   ID_MAX,
   U64_MAX,
-  respBegin,
-  respEntry,
-  respEnd,
   type StreamID,
   type StreamEntry,
-  type TrimArgs,
-  type StreamLimits,
 } from '../keyspace/types/stream';
 import type { Client } from '../server/client';
 
 import {
-  INVALID_ID,
   readStream,
   writeStream,
   llArg,
-  isSpace,
-  string2ull,
-  ParsedId,
-  parseIdFull,
   parseId,
   parseStrictId,
   parseIntervalId,
   capture,
-  streamLimits,
-  mustObey,
   notify,
-  mayBlock,
   signalReady,
-  RWR_NOACK,
   RWR_RAWENTRIES,
-  RWR_HISTORY,
-  PropInfo,
   replyEntry,
   propagateXclaim,
   propagateGroupId,
-  propagateConsumerCreation,
   replyWithRange,
-  replyFromConsumerPel,
   createConsumer,
   lookupConsumer,
   delConsumer,

@@ -3,10 +3,8 @@
  * lookups, keyspace events, the range replies and the propagation of
  * consumer-group effects, consumers.
  */
-import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, lookupWrite, isOpt, parseLongLong } from './util';
-import { replyHelp, subcommandSyntaxError } from './server-util';
+import { lookupRead, lookupWrite, parseLongLong } from './util';
 import {
   RStream,
   StreamCG,
@@ -14,10 +12,7 @@ import {
   StreamNack,
   cmpId,
   idString,
-  idIncr,
-  idDecr,
   idKey,
-  idIsZero,
   parseU64,
   ID_ZERO,
   ID_MAX,
@@ -27,7 +22,6 @@ import {
   respEnd,
   type StreamID,
   type StreamEntry,
-  type TrimArgs,
   type StreamLimits,
 } from '../keyspace/types/stream';
 import type { Client } from '../server/client';

@@ -9,43 +9,30 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, lookupWrite, isOpt, parseLongLong } from './util';
-import { replyHelp, subcommandSyntaxError } from './server-util';
+import { lookupWrite, isOpt, parseLongLong } from './util';
+import { replyHelp } from './server-util';
 import {
   RStream,
   StreamCG,
   StreamConsumer,
-  StreamNack,
   cmpId,
   idString,
   idIncr,
   idDecr,
-  idKey,
   idIsZero,
-  parseU64,
   ID_ZERO,
   ID_MAX,
   U64_MAX,
-  respBegin,
-  respEntry,
-  respEnd,
   type StreamID,
-  type StreamEntry,
   type TrimArgs,
-  type StreamLimits,
 } from '../keyspace/types/stream';
 import type { Client } from '../server/client';
 
 import {
-  INVALID_ID,
   readStream,
   writeStream,
   llArg,
-  isSpace,
-  string2ull,
-  ParsedId,
   parseIdFull,
-  parseId,
   parseStrictId,
   parseIntervalId,
   capture,
@@ -53,22 +40,15 @@ import {
   mustObey,
   notify,
   mayBlock,
-  signalReady,
   RWR_NOACK,
-  RWR_RAWENTRIES,
   RWR_HISTORY,
   PropInfo,
-  replyEntry,
-  propagateXclaim,
-  propagateGroupId,
   propagateConsumerCreation,
   replyWithRange,
-  replyFromConsumerPel,
   createConsumer,
   lookupConsumer,
-  delConsumer,
 } from './stream-util';
-import { XGROUP_HELP, xgroup, xack, readStreamNoStats, xpending, xclaim, xautoclaim, XINFO_HELP, raxNodeCount, xinfoStream, xinfo } from './stream-groups';
+import { XGROUP_HELP, xgroup, xack, xpending, xclaim, xautoclaim, XINFO_HELP, xinfo } from './stream-groups';
 
 // ---------------------------------------------------------------- XADD / XTRIM arguments
 

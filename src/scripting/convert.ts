@@ -2,27 +2,11 @@
  * Lua <-> RESP conversions of the scripting bridge, as Redis's
  * redisProtocolToLuaType and luaReplyToRedisReply (script_lua.c).
  */
-import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import '../protocol/buffer-ext';
-import { RedisError } from '../protocol/errors';
 import { formatG17 } from '../util/number-format';
-import { Client, type BlockState } from '../server/client';
+import { Client } from '../server/client';
 import type { Server } from '../server/server';
-import { Functions, type FunctionInfo, type Library } from './functions';
-import {
-  LuaVM,
-  LUA_GLOBALSINDEX,
-  LUA_REGISTRYINDEX,
-  LUA_TBOOLEAN,
-  LUA_TNIL,
-  LUA_TNUMBER,
-  LUA_TSTRING,
-  LUA_TTABLE,
-  LUA_TFUNCTION,
-  LUA_YIELD,
-  LUA_MULTRET,
-} from './lua/vm';
+import { LuaVM, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } from './lua/vm';
 
 /** Shebang flags (Redis's SCRIPT_FLAG_*). */
 import type { Scripting } from './engine';

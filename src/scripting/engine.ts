@@ -18,11 +18,9 @@
  * until it leaves it. Scripts run from MULTI/EXEC, the AOF or a master never
  * yield (their unit cannot be left open).
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import '../protocol/buffer-ext';
 import { RedisError } from '../protocol/errors';
-import { formatG17 } from '../util/number-format';
 import { Client, type BlockState } from '../server/client';
 import type { Server } from '../server/server';
 import { Functions, type FunctionInfo, type Library } from './functions';
@@ -30,7 +28,6 @@ import {
   LuaVM,
   LUA_GLOBALSINDEX,
   LUA_REGISTRYINDEX,
-  LUA_TBOOLEAN,
   LUA_TNIL,
   LUA_TNUMBER,
   LUA_TSTRING,
@@ -39,16 +36,14 @@ import {
   LUA_YIELD,
   LUA_MULTRET,
 } from './lua/vm';
-import { LuaReplies, g17, cString, toLongLong, parseRespDouble } from './convert';
+import { LuaReplies, g17, cString } from './convert';
 
 export * from './script';
 import {
   SF_NO_WRITES,
   SF_ALLOW_OOM,
   SF_ALLOW_STALE,
-  SF_NO_CLUSTER,
   SF_EVAL_COMPAT,
-  SF_ALLOW_CROSS_SLOT,
   FLAG_NAMES,
   REPL_AOF,
   REPL_REPLICA,

@@ -1,11 +1,5 @@
 /** Consumer groups of a stream: pending entries (NACKs, the PEL), consumers and groups (streamCG). */
-import {
-  type StreamID,
-  type U64,
-  cmpId,
-  idKey,
-  idString,
-} from './stream-id';
+import { type StreamID } from './stream-id';
 
 /** A pending entry (streamNACK). */
 export class StreamNack {

@@ -1,31 +1,5 @@
 /** The listpack bits of stream nodes: element sizes, the writer, and the reader (rd() leaves the element in R_ISINT/R_INT/R_STR). */
-import {
-  U64,
-  StreamID,
-  U64_MAX,
-  SAFE,
-  TWO64,
-  u64,
-  u64add,
-  i64sub,
-  cmpU64,
-  cmpId,
-  ID_ZERO,
-  ID_MAX,
-  idIsZero,
-  idIsMax,
-  idString,
-  idIncr,
-  idDecr,
-  u64Bytes,
-  idKey,
-  readU64BE,
-  decodeIdBytes,
-  encodeIdBytes,
-  parseU64,
-  FLAG_DELETED,
-  FLAG_SAMEFIELDS,
-} from './stream-id';
+import { SAFE } from './stream-id';
 
 // ------------------------------------------------------------ listpack bits
 

@@ -19,47 +19,23 @@
 export * from './stream-id';
 export { lpStrSize } from './stream-listpack';
 export { StreamNack, Pel, StreamConsumer, StreamCG } from './stream-cg';
-import { StreamNack, Pel, StreamConsumer, StreamCG } from './stream-cg';
+import { StreamNack, StreamConsumer, StreamCG } from './stream-cg';
 import {
-  U64,
   StreamID,
   U64_MAX,
   SAFE,
-  TWO64,
-  u64,
   u64add,
   i64sub,
-  cmpU64,
   cmpId,
   ID_ZERO,
   ID_MAX,
   idIsZero,
-  idIsMax,
   idString,
   idIncr,
-  idDecr,
-  u64Bytes,
-  idKey,
-  readU64BE,
-  decodeIdBytes,
-  encodeIdBytes,
-  parseU64,
   FLAG_DELETED,
   FLAG_SAMEFIELDS,
 } from './stream-id';
-import {
-  lpIntSize,
-  canonicalInt,
-  lpStrSize,
-  LpWriter,
-  R_ISINT,
-  R_INT,
-  R_STR,
-  rd,
-  curString,
-  curNumber,
-  skip,
-} from './stream-listpack';
+import { lpIntSize, LpWriter, R_ISINT, R_INT, R_STR, rd, curString, curNumber, skip } from './stream-listpack';
 
 // ------------------------------------------------------------ nodes
 

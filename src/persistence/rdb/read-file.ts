@@ -1,15 +1,6 @@
 /** Whole-file and whole-buffer reads over the streaming RdbReader: parseRdbBuffer (tests, DUMP payloads), readRdbFile. */
 import { createReadStream } from 'node:fs';
-import * as C from './constants';
-import { Crc64 } from './crc64';
-import { RdbError, printableKey } from './errors';
-import { decodeListpack } from './listpack';
-import { lzfDecompress } from './lzf';
 import type { KeyMeta, PlainValue } from './model';
-import { strtod } from './numbers';
-import { decodeEncodedValue, sortZsetPairs } from './read-values';
-import { decodeZiplist } from './ziplist';
-import { RStream, StreamNode, StreamCG, StreamConsumer, StreamNack, decodeIdBytes, idKey, cmpId, u64, ID_ZERO, type StreamID, type U64 } from '../../keyspace/types/stream';
 import { RdbReader, type RdbHandlers, type RdbReaderOptions, type RdbSummary } from './reader';
 
 /** A key as collected by parseRdbBuffer without handlers. */

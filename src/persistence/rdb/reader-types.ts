@@ -1,15 +1,5 @@
 /** The types of the streaming RDB reader's interface: handlers, options and the summary of a read. */
-import { createReadStream } from 'node:fs';
-import * as C from './constants';
-import { Crc64 } from './crc64';
-import { RdbError, printableKey } from './errors';
-import { decodeListpack } from './listpack';
-import { lzfDecompress } from './lzf';
 import type { KeyMeta, PlainValue } from './model';
-import { strtod } from './numbers';
-import { decodeEncodedValue, sortZsetPairs } from './read-values';
-import { decodeZiplist } from './ziplist';
-import { RStream, StreamNode, StreamCG, StreamConsumer, StreamNack, decodeIdBytes, idKey, cmpId, u64, ID_ZERO, type StreamID, type U64 } from '../../keyspace/types/stream';
 
 /** Callbacks of the reader, called synchronously from push()/end(). */
 export interface RdbHandlers {

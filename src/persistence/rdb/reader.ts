@@ -11,13 +11,12 @@
  * come as one encoded blob (ziplist, zipmap, intset, listpack) are decoded
  * by read-values.ts.
  */
-import { createReadStream } from 'node:fs';
 import * as C from './constants';
 import { Crc64 } from './crc64';
 import { RdbError, printableKey } from './errors';
 import { decodeListpack } from './listpack';
 import { lzfDecompress } from './lzf';
-import type { KeyMeta, PlainValue } from './model';
+import type { PlainValue } from './model';
 import { strtod } from './numbers';
 import { decodeEncodedValue, sortZsetPairs } from './read-values';
 import { decodeZiplist } from './ziplist';
