@@ -8,7 +8,7 @@
  * Usage: npx tsc -p . && node --expose-gc dist/bench/memory-calibrate.js
  */
 import { Database, type DbHost } from '../src/keyspace/database';
-import { keyDictBytes } from '../src/keyspace/memory-size';
+import { tableBytes } from '../src/keyspace/memory-size';
 import { RHash } from '../src/keyspace/types/hash';
 import { RList } from '../src/keyspace/types/list';
 import { RSet } from '../src/keyspace/types/set';
@@ -38,18 +38,22 @@ function run(name: string, n: number, make: (db: Database, i: number) => void): 
   const db = new Database(0, host);
   const h0 = heap();
   for (let i = 0; i < n; i++) make(db, i);
-  for (const e of db.entries()) db.remeasure(e);
+  for (const k of db.keyList()) db.remeasure(k);
   keep.db = db;
   const h1 = heap();
   keep.db = null;
-  const model = db.memBytes + keyDictBytes(db.size) + keyDictBytes(db.expires.size);
+  const model = db.memBytes + tableBytes(db);
   const real = h1 - h0;
   process.stdout.write(`${name.padEnd(34)} measured ${(real / n).toFixed(0).padStart(9)}  model ${(model / n).toFixed(0).padStart(9)}  ratio ${(model / real).toFixed(3)}\n`);
 }
 
 process.stdout.write('bytes per key\n');
 for (const n of [10_000, 100_000, 1_000_000]) run(`string key:N value:N, ${n} keys`, n, (db, i) => db.set(flat('key:' + i), flat('value:' + i)));
-run('string with a TTL', 200_000, (db, i) => db.setExpire(db.set(flat('key:' + i), flat('value:' + i)), Date.now() + 1e9 + i));
+run('string with a TTL', 200_000, (db, i) => {
+  const k = flat('key:' + i);
+  db.set(k, flat('value:' + i));
+  db.setExpire(k, Date.now() + 1e9 + i);
+});
 run('string of 1000 bytes', 20_000, (db, i) => db.set(flat('key:' + i), flat('x'.repeat(992) + String(i).padStart(8, '0'))));
 run('hash of 10 fields', 40_000, (db, i) => {
   const h = new RHash();

@@ -8,7 +8,6 @@ import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { readString, wrote } from './util';
 import type { Client } from '../server/client';
-import type { Entry } from '../keyspace/database';
 import { int64Number, lookupStringWrite, markRaw, optName, parseInt64, storeString } from './strings';
 
 const INT64_MAX = 9223372036854775807n;
@@ -40,24 +39,25 @@ function bitOffsetArg(c: Client, arg: string, bits: number): number {
  * byte holding `maxbit` exists; it becomes "raw" as dbUnshareStringValue()
  * leaves it. Returns the entry and how many bytes were added.
  */
-function stringForBits(c: Client, key: string, maxbit: number): { e: Entry; grew: number } {
+function stringForBits(c: Client, key: string, maxbit: number): { value: string; grew: number } {
   const byte = Math.floor(maxbit / 8);
   const e = lookupStringWrite(c, key);
-  let ent: Entry;
+  let value: string;
   let grew = 0;
   if (e === undefined) {
-    ent = c.db.set(key, '\0'.repeat(byte + 1));
+    value = '\0'.repeat(byte + 1);
     grew = byte + 1;
+    c.db.set(key, value);
   } else {
-    ent = e;
-    const old = e.value as string;
-    if (old.length < byte + 1) {
-      grew = byte + 1 - old.length;
-      e.value = old + '\0'.repeat(grew);
+    value = e;
+    if (value.length < byte + 1) {
+      grew = byte + 1 - value.length;
+      value += '\0'.repeat(grew);
+      c.db.set(key, value, true);
     }
   }
-  markRaw(ent);
-  return { e: ent, grew };
+  markRaw(c.db, key);
+  return { value, grew };
 }
 
 /** Format: SETBIT key offset value */
@@ -66,8 +66,7 @@ function setbitCommand(c: Client, argv: string[]): void {
   const off = bitOffsetArg(c, argv[2], 0);
   const on = parseInt64(argv[3]);
   if (on !== 0 && on !== 1) throw new RedisError('ERR bit is not an integer or out of range');
-  const { e, grew } = stringForBits(c, key, off);
-  const s = e.value as string;
+  const { value: s, grew } = stringForBits(c, key, off);
   const byte = Math.floor(off / 8);
   const bit = 7 - (off % 8);
   const byteval = s.charCodeAt(byte);
@@ -75,8 +74,8 @@ function setbitCommand(c: Client, argv: string[]): void {
   // only a real change (or growth) is a write: an unchanged SETBIT is not propagated
   if (grew > 0 || bitval !== on) {
     const nb = (byteval & ~(1 << bit)) | (on << bit);
-    e.value = s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1);
-    markRaw(e);
+    c.db.set(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
+    markRaw(c.db, key);
     wrote(c, key, '$', 'setbit');
   }
   c.reply.int(bitval);
@@ -259,8 +258,8 @@ function bitopCommand(c: Client, argv: string[]): void {
       }
       out[i] = o;
     }
-    const ent = storeString(c, dest, c.db.lookup(dest), out.toString('latin1'), false);
-    markRaw(ent);
+    storeString(c, dest, out.toString('latin1'), false);
+    markRaw(c.db, dest);
     wrote(c, dest, '$', 'set');
   } else if (c.db.delete(dest)) {
     // an empty result deletes the destination (dbDelete: even a logically expired one)
@@ -404,7 +403,7 @@ function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
   }
   const key = argv[1];
   let buf: Buffer;
-  let entry: Entry | null = null;
+  let entry: string | null = null;
   let grew = 0;
   if (readonly) {
     const v = readString(c, key);
@@ -412,9 +411,9 @@ function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
   } else {
     if (readOnly) throw new RedisError('ERR BITFIELD_RO only supports the GET subcommand');
     const r = stringForBits(c, key, highest);
-    entry = r.e;
+    entry = r.value;
     grew = r.grew;
-    buf = Buffer.from(entry.value as string, 'latin1');
+    buf = Buffer.from(entry, 'latin1');
   }
   const r = c.reply;
   r.arrayLen(ops.length);
@@ -464,8 +463,8 @@ function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
     if (grew > 0 || oldval !== newval) changes++;
   }
   if (changes > 0 && entry !== null) {
-    entry.value = buf.toString('latin1');
-    markRaw(entry);
+    c.db.set(key, buf.toString('latin1'), true);
+    markRaw(c.db, key);
     const srv = c.server;
     srv.notifyKeyspaceEvent('$', 'setbit', key, c.db.id);
     srv.dirty += changes;

@@ -5,9 +5,8 @@
  * typed key access.
  */
 import { RedisError, Err } from '../protocol/errors';
-import { parseLongLong, parseSafeInt, isOpt, touch } from './util';
+import { parseLongLong, parseSafeInt, isOpt } from './util';
 import type { Client } from '../server/client';
-import type { Entry } from '../keyspace/database';
 import type { HashLimits } from '../keyspace/types/hash';
 import type { SetLimits } from '../keyspace/types/set';
 
@@ -77,12 +76,6 @@ export function leftRightArg(s: string): boolean {
 
 // ---------------------------------------------------------------- typed access
 
-/** The entry of a key for a write (no hit/miss stats, as lookupKeyWrite), LRU touched. */
-export function entryForWrite(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
-  if (e !== undefined) touch(c, e);
-  return e;
-}
 
 // ---------------------------------------------------------------- encoding limits
 

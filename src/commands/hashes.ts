@@ -7,10 +7,9 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, wrote, parseLongLong, isOpt } from './util';
+import { lookupRead, lookupWrite, wrote, parseLongLong, isOpt } from './util';
 import { stringMatch } from '../util/glob';
 import {
-  entryForWrite,
   hashLimits,
   rangeLongArg,
   scanCursorArg,
@@ -38,9 +37,8 @@ function readHash(c: Client, key: string): RHash | undefined {
 
 /** The hash at key for writing, undefined when missing; WRONGTYPE otherwise. */
 function writeHash(c: Client, key: string): RHash | undefined {
-  const e = entryForWrite(c, key);
-  if (e === undefined) return undefined;
-  const v = e.value;
+  const v = lookupWrite(c, key);
+  if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'hash') throw new RedisError(Err.wrongType);
   return v;
 }

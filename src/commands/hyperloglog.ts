@@ -7,10 +7,10 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { touch } from './util';
+import { lookupRead, lookupWrite } from './util';
 import { markRaw } from './strings';
 import type { Client } from '../server/client';
-import type { Entry } from '../keyspace/database';
+import type { DbValue } from '../keyspace/database';
 import {
   HLL_REGISTERS,
   HLL_DENSE,
@@ -33,44 +33,42 @@ import {
 } from '../keyspace/hll';
 
 /** lookupKeyRead returning the entry (keyspace hits/misses, LRU). */
-function readEntry(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
-  if (e === undefined) {
-    c.server.stats.keyspaceMisses++;
-    return undefined;
-  }
-  c.server.stats.keyspaceHits++;
-  touch(c, e);
-  return e;
+function readEntry(c: Client, key: string): DbValue | undefined {
+  return lookupRead(c, key);
 }
 
-/** lookupKeyWrite returning the entry. */
-function writeEntry(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
-  if (e !== undefined) touch(c, e);
-  return e;
+/** lookupKeyWrite returning the value. */
+function writeEntry(c: Client, key: string): DbValue | undefined {
+  return lookupWrite(c, key);
 }
 
 /** isHLLObjectOrReply: WRONGTYPE for other types and for strings that are not HLLs. */
-function hllValue(e: Entry): string {
-  const v = e.value;
+function hllValue(v: DbValue): string {
   if (typeof v !== 'string') throw new RedisError(Err.wrongType);
   if (!hllIsValid(v)) throw new RedisError(HLL_WRONGTYPE);
   return v;
 }
 
+/** Store a new HLL value keeping the TTL; a raw string from now on (dbUnshareStringValue). */
+function storeHll(c: Client, key: string, v: string): void {
+  c.db.set(key, v, true);
+  markRaw(c.db, key);
+}
+
 /** Format: PFADD key [element [element ...]] */
 function pfaddCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  let e = writeEntry(c, key);
+  const e = writeEntry(c, key);
   let created = false;
+  let cur: string;
   if (e === undefined) {
-    e = c.db.set(key, hllCreate());
+    cur = hllCreate();
     created = true;
-  } else hllValue(e);
-  const r = hllAdd(e.value as string, argv, 2, c.server.config.settings.hllSparseMaxBytes, created);
-  if (r.value !== null) e.value = r.value;
-  markRaw(e); // dbUnshareStringValue / createHLLObject: a raw string from now on
+  } else cur = hllValue(e);
+  const r = hllAdd(cur, argv, 2, c.server.config.settings.hllSparseMaxBytes, created);
+  // dbUnshareStringValue / createHLLObject: a raw string from now on
+  if (r.value !== null || created) storeHll(c, key, r.value ?? cur);
+  else markRaw(c.db, key);
   if (r.invalid) throw new RedisError(HLL_INVALID);
   if (r.updated > 0) {
     c.server.notifyKeyspaceEvent('$', 'pfadd', key, c.db.id);
@@ -99,7 +97,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
     return;
   }
   const v = hllValue(e);
-  markRaw(e); // Redis unshares the value before reading the cache
+  markRaw(c.db, key); // Redis unshares the value before reading the cache
   const cached = hllCachedCard(v);
   if (cached !== null) {
     c.reply.int(cached);
@@ -109,8 +107,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
   if (card === null) throw new RedisError(HLL_INVALID);
   // a read-only command that changes the value: tell a running snapshot first
   c.server.watch.beforeKeyWrite(c.db.id, key);
-  e.value = hllWithCachedCard(v, card);
-  markRaw(e);
+  storeHll(c, key, hllWithCachedCard(v, card));
   c.server.dirty++;
   c.reply.int(card);
 }
@@ -127,12 +124,10 @@ function pfmergeCommand(c: Client, argv: string[]): void {
     if (!hllMergeInto(max, v)) throw new RedisError(HLL_INVALID);
   }
   const key = argv[1];
-  let e = writeEntry(c, key);
-  if (e === undefined) e = c.db.set(key, hllCreate());
-  const merged = hllStoreMerged(e.value as string, max, useDense, c.server.config.settings.hllSparseMaxBytes);
+  const e = writeEntry(c, key);
+  const merged = hllStoreMerged(e === undefined ? hllCreate() : (e as string), max, useDense, c.server.config.settings.hllSparseMaxBytes);
   if (merged === null) throw new RedisError(HLL_INVALID);
-  e.value = merged;
-  markRaw(e);
+  storeHll(c, key, merged);
   c.server.notifyKeyspaceEvent('$', 'pfadd', key, c.db.id);
   c.server.dirty++;
   c.reply.ok();
@@ -152,14 +147,13 @@ function pfdebugCommand(c: Client, argv: string[]): void {
   const e = writeEntry(c, key);
   if (e === undefined) throw new RedisError('ERR The specified key does not exist');
   let v = hllValue(e);
-  markRaw(e);
+  markRaw(c.db, key);
   const lsub = sub.toLowerCase();
   if (lsub === 'getreg') {
     if (v.charCodeAt(4) === HLL_SPARSE) {
       const d = hllToDense(v);
       if (d === null) throw new RedisError(HLL_INVALID);
-      e.value = v = d;
-      markRaw(e);
+      storeHll(c, key, (v = d));
       c.server.dirty++; // force propagation on encoding change, as Redis
     }
     const regs = hllDenseRegisters(v);
@@ -176,8 +170,7 @@ function pfdebugCommand(c: Client, argv: string[]): void {
     if (v.charCodeAt(4) === HLL_SPARSE) {
       const d = hllToDense(v);
       if (d === null) throw new RedisError(HLL_INVALID);
-      e.value = d;
-      markRaw(e);
+      storeHll(c, key, d);
       conv = 1;
       c.server.dirty++;
     }

@@ -11,9 +11,9 @@ import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead } from './util';
 import type { Client } from '../server/client';
-import { typeName, type Database, type DbValue, type Entry } from '../keyspace/database';
+import { typeName, type Database, type DbValue, type KeyMeta } from '../keyspace/database';
 import { stringMatch, isMatchAll } from '../util/glob';
-import { copyStringEncoding, delVerb, optName, parseInt64, stringEncoding, stringRefcount } from './strings';
+import { carryStringEncoding, delVerb, optName, parseInt64, stringEncoding, stringRefcount } from './strings';
 import { RList } from '../keyspace/types/list';
 import { RHash } from '../keyspace/types/hash';
 import { RSet } from '../keyspace/types/set';
@@ -23,8 +23,8 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
 /** lookupKeyReadWithFlags(LOOKUP_NOTOUCH): expires as reads do and counts hits/misses, but leaves the LRU clock alone. */
-function lookupNoTouch(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
+function lookupNoTouch(c: Client, key: string): DbValue | undefined {
+  const e = c.db.get(key);
   if (e === undefined) c.server.stats.keyspaceMisses++;
   else c.server.stats.keyspaceHits++;
   return e;
@@ -47,16 +47,16 @@ function dbArg(c: Client, s: string): Database {
   return c.server.dbs[id];
 }
 
-/** Put `value` (with `expireAt`) under `key` in db, carrying LRU/LFU and string encoding from `from`. */
-function placeValue(db: Database, key: string, value: DbValue, from: Entry, duplicate: boolean): Entry {
-  const ne = db.set(key, value);
-  if (from.expireAt >= 0) db.setExpire(ne, from.expireAt);
+/** Put `value` under `key` in db, carrying the TTL, LRU/LFU (unless duplicated) and string encoding from `from`. */
+function placeValue(db: Database, key: string, value: DbValue, from: KeyMeta, duplicate: boolean): void {
+  db.set(key, value);
+  if (from.expireAt >= 0) db.setExpire(key, from.expireAt);
   if (!duplicate) {
-    ne.lru = from.lru;
-    ne.lfu = from.lfu;
+    const s = db.slotOf(key);
+    db.table.setLru(s, from.lru);
+    db.table.setLfu(s, from.lfu);
   }
-  copyStringEncoding(from, ne, duplicate);
-  return ne;
+  if (typeof value === 'string') carryStringEncoding(from.flags, value, db, key, duplicate);
 }
 
 /** A structure that can copy itself keeping its encoding (the types may grow a clone()). */
@@ -112,7 +112,7 @@ function delGeneric(c: Client, argv: string[]): void {
   for (let j = 1; j < argv.length; j++) {
     const key = argv[j];
     // expireIfNeeded first (a master deletes and propagates an expired key), then dbDelete
-    db.lookup(key);
+    db.lookupSlot(key);
     if (db.delete(key)) {
       s.notifyKeyspaceEvent('g', 'del', key, db.id);
       s.dirty++;
@@ -132,7 +132,7 @@ function existsCommand(c: Client, argv: string[]): void {
 /** Format: TYPE key */
 function typeCommand(c: Client, argv: string[]): void {
   const e = lookupNoTouch(c, argv[1]);
-  c.reply.simple(e === undefined ? 'none' : typeName(e.value));
+  c.reply.simple(e === undefined ? 'none' : typeName(e));
 }
 
 /** Format: RENAME key newkey / RENAMENX key newkey */
@@ -140,23 +140,23 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   const db = c.db;
   const from = argv[1];
   const to = argv[2];
-  const src = db.lookup(from);
-  if (src === undefined) throw new RedisError(Err.noSuchKey);
+  const value = db.get(from);
+  if (value === undefined) throw new RedisError(Err.noSuchKey);
   if (from === to) {
     if (nx) c.reply.int(0);
     else c.reply.ok();
     return;
   }
-  if (db.lookup(to) !== undefined) {
+  if (db.get(to) !== undefined) {
     if (nx) {
       c.reply.int(0);
       return;
     }
     db.delete(to);
   }
-  const value = src.value;
+  const meta = db.meta(from)!;
   db.delete(from);
-  placeValue(db, to, value, src, false);
+  placeValue(db, to, value, meta, false);
   const s = c.server;
   s.notifyKeyspaceEvent('g', 'rename_from', from, db.id);
   s.notifyKeyspaceEvent('g', 'rename_to', to, db.id);
@@ -171,15 +171,16 @@ function moveCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   const dst = dbArg(c, argv[2]);
   if (dst === src) throw new RedisError('ERR source and destination objects are the same');
-  const e = src.lookup(key);
-  if (e === undefined || dst.lookup(key) !== undefined) {
+  const e = src.get(key);
+  if (e === undefined || dst.get(key) !== undefined) {
     c.reply.int(0);
     return;
   }
   const s = c.server;
   s.watch.beforeKeyWrite(dst.id, key);
+  const meta = src.meta(key)!;
   src.delete(key);
-  placeValue(dst, key, e.value, e, false);
+  placeValue(dst, key, e, meta, false);
   s.watch.signalModifiedKey(dst.id, key);
   s.notifyKeyspaceEvent('g', 'move_from', key, src.id);
   s.notifyKeyspaceEvent('g', 'move_to', key, dst.id);
@@ -208,9 +209,9 @@ function copyCommand(c: Client, argv: string[]): void {
     c.reply.int(0);
     return;
   }
-  const e = src.peek(key)!;
+  const meta = src.meta(key)!;
   let del = false;
-  if (dst.lookup(newkey) !== undefined) {
+  if (dst.get(newkey) !== undefined) {
     if (!replace) {
       c.reply.int(0);
       return;
@@ -221,7 +222,7 @@ function copyCommand(c: Client, argv: string[]): void {
   const copy = duplicateValue(c, v);
   if (dst !== src) s.watch.beforeKeyWrite(dst.id, newkey);
   if (del) dst.delete(newkey);
-  placeValue(dst, newkey, copy, e, true);
+  placeValue(dst, newkey, copy, meta, true);
   if (dst !== src) s.watch.signalModifiedKey(dst.id, newkey);
   s.notifyKeyspaceEvent('g', 'copy_to', newkey, dst.id);
   s.dirty++;
@@ -237,9 +238,10 @@ function keysCommand(c: Client, argv: string[]): void {
   const all = isMatchAll(pattern);
   const db = c.db;
   const out: string[] = [];
-  for (const e of db.entries()) {
-    if ((all || stringMatch(pattern, e.key)) && db.isLive(e)) out.push(e.key);
-  }
+  const now = c.server.now();
+  db.forEach((key, _v, expireAt) => {
+    if ((all || stringMatch(pattern, key)) && (expireAt < 0 || expireAt > now)) out.push(key);
+  });
   c.reply.bulks(out);
 }
 
@@ -306,16 +308,16 @@ function scanCommand(c: Client, argv: string[]): void {
   const keys: string[] = [];
   // db.scan guarantees every key present for the whole iteration; collect first, filter after
   // (filtering may delete expired keys, which must not happen under the scan's feet)
-  const next = cursor > Number.MAX_SAFE_INTEGER ? 0 : db.scan(cursor, Math.min(count, 1 << 30), (e) => keys.push(e.key));
+  const next = cursor > Number.MAX_SAFE_INTEGER ? 0 : db.scan(cursor, Math.min(count, 1 << 30), (k) => keys.push(k));
   const out: string[] = [];
   const wantType = type === null ? null : type.toLowerCase();
   for (const k of keys) {
     if (pattern !== null && !stringMatch(pattern, k)) continue;
     if (wantType !== null) {
       const e = lookupNoTouch(c, k);
-      if ((e === undefined ? 'none' : typeName(e.value)) !== wantType) continue;
+      if ((e === undefined ? 'none' : typeName(e)) !== wantType) continue;
     }
-    if (db.lookup(k) === undefined) continue;
+    if (db.get(k) === undefined) continue;
     out.push(k);
   }
   const r = c.reply;
@@ -329,23 +331,23 @@ function randomkeyCommand(c: Client): void {
   touchesArbitraryKeys(c, 'randomkey');
   const db = c.db;
   const s = c.server;
-  const allVolatile = db.size === db.expires.size;
+  const allVolatile = db.size === db.expiresSize;
   let tries = 100;
   for (let guard = 0; ; guard++) {
-    const e = db.randomEntry();
-    if (e === null) {
+    const key = db.randomKey();
+    if (key === null) {
       c.reply.nullBulk();
       return;
     }
-    if (e.expireAt >= 0 && !db.isLive(e)) {
+    if (!db.isLive(key)) {
       // a replica cannot delete: after some tries with only volatile keys it returns an expired name
       if ((allVolatile && s.isReplica() && --tries === 0) || guard > 10000) {
-        c.reply.bulk(e.key);
+        c.reply.bulk(key);
         return;
       }
-      if (db.lookup(e.key) === undefined) continue;
+      if (db.get(key) === undefined) continue;
     }
-    c.reply.bulk(e.key);
+    c.reply.bulk(key);
     return;
   }
 }
@@ -404,13 +406,13 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
   }
   const key = argv[1];
   const db = c.db;
-  const e = db.lookup(key);
-  if (e === undefined) {
+  const slot = db.lookupSlot(key);
+  if (slot < 0) {
     c.reply.int(0);
     return;
   }
   if (flags) {
-    const cur = e.expireAt;
+    const cur = db.table.expireAt(slot);
     if ((flags & EXP_NX && cur !== -1) || (flags & EXP_XX && cur === -1) || (flags & EXP_GT && (when <= cur || cur === -1)) || (flags & EXP_LT && cur !== -1 && when >= cur)) {
       c.reply.int(0);
       return;
@@ -425,7 +427,7 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     c.reply.int(1);
     return;
   }
-  db.setExpire(e, when);
+  db.setExpire(key, when);
   c.reply.int(1);
   if (name !== 'pexpireat' || relative || seconds) {
     const out = argv.slice();
@@ -444,19 +446,19 @@ function ttlGeneric(c: Client, key: string, ms: boolean, abs: boolean): void {
     c.reply.int(-2);
     return;
   }
-  if (e.expireAt < 0) {
+  const at = c.db.expireOf(key);
+  if (at < 0) {
     c.reply.int(-1);
     return;
   }
-  let ttl = abs ? e.expireAt : e.expireAt - c.server.now();
+  let ttl = abs ? at : at - c.server.now();
   if (ttl < 0) ttl = 0;
   c.reply.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
 }
 
 /** Format: PERSIST key */
 function persistCommand(c: Client, argv: string[]): void {
-  const e = c.db.lookup(argv[1]);
-  if (e !== undefined && c.db.persist(e)) {
+  if (c.db.lookupSlot(argv[1]) >= 0 && c.db.persist(argv[1])) {
     const s = c.server;
     s.notifyKeyspaceEvent('g', 'persist', argv[1], c.db.id);
     s.dirty++;
@@ -471,7 +473,7 @@ function touchCommand(c: Client, argv: string[]): void {
   for (let j = 1; j < argv.length; j++) {
     const e = lookupNoTouch(c, argv[j]);
     if (e === undefined) continue;
-    c.server.touchEntry(e);
+    c.server.touchSlot(c.db, c.db.slotOf(argv[j]));
     n++;
   }
   c.reply.int(n);
@@ -499,7 +501,7 @@ const OBJECT_HELP = [
 ];
 
 /** objectCommandLookupOrReply: the entry, or a null reply (returns undefined). */
-function objectLookup(c: Client, key: string): Entry | undefined {
+function objectLookup(c: Client, key: string): DbValue | undefined {
   const e = lookupNoTouch(c, key);
   if (e === undefined) c.reply.nullBulk();
   return e;
@@ -510,9 +512,9 @@ function lfuPolicy(c: Client): boolean {
 }
 
 /** OBJECT ENCODING as Redis names it for every type (lists get list-max-listpack-size). */
-export function objectEncoding(c: Client, e: Entry): string {
-  const v = e.value;
-  if (typeof v === 'string') return stringEncoding(e);
+export function objectEncoding(c: Client, db: Database, key: string): string {
+  const v = db.peek(key)!;
+  if (typeof v === 'string') return stringEncoding(db, key);
   if (v.type === 'list') return v.encoding(c.server.config.settings.listMaxListpackSize);
   return v.encoding();
 }
@@ -526,7 +528,7 @@ const objectSubcommands: CommandSpec[] = [
   // Format: OBJECT ENCODING key
   cmd('encoding', 3, 'readonly', 2, 2, 1, (c, argv) => {
     const e = objectLookup(c, argv[2]);
-    if (e !== undefined) c.reply.bulk(objectEncoding(c, e));
+    if (e !== undefined) c.reply.bulk(objectEncoding(c, c.db, argv[2]));
   }),
   // Format: OBJECT FREQ key
   cmd('freq', 3, 'readonly', 2, 2, 1, (c, argv) => {
@@ -538,7 +540,7 @@ const objectSubcommands: CommandSpec[] = [
       );
     }
     // LFUDecrAndReturn: the counter decays by one per lfu-decay-time minutes idle
-    c.reply.int(c.server.lfuFrequency(e));
+    c.reply.int(c.server.lfuFrequency(c.db, c.db.slotOf(argv[2])));
   }),
   // Format: OBJECT IDLETIME key
   cmd('idletime', 3, 'readonly', 2, 2, 1, (c, argv) => {
@@ -550,12 +552,12 @@ const objectSubcommands: CommandSpec[] = [
       );
     }
     // the LRU clock has a one second resolution
-    c.reply.int(Math.max(0, Math.floor(c.server.now() / 1000) - Math.floor(e.lru / 1000)));
+    c.reply.int(Math.max(0, Math.floor(c.server.now() / 1000) - c.db.table.lru(c.db.slotOf(argv[2]))));
   }),
   // Format: OBJECT REFCOUNT key
   cmd('refcount', 3, 'readonly', 2, 2, 1, (c, argv) => {
     const e = objectLookup(c, argv[2]);
-    if (e !== undefined) c.reply.int(typeof e.value === 'string' ? stringRefcount(c, e) : 1);
+    if (e !== undefined) c.reply.int(typeof e === 'string' ? stringRefcount(c, c.db, argv[2]) : 1);
   }),
 ];
 

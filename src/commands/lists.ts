@@ -7,9 +7,8 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, isOpt, timeoutArg, wrote } from './util';
+import { lookupRead, lookupWrite, isOpt, timeoutArg, wrote } from './util';
 import {
-  entryForWrite,
   leftRightArg,
   longArg,
   numkeysArg,
@@ -33,9 +32,8 @@ function readList(c: Client, key: string): RList | undefined {
 
 /** The list at key for writing, undefined when missing; WRONGTYPE otherwise. */
 function writeList(c: Client, key: string): RList | undefined {
-  const e = entryForWrite(c, key);
-  if (e === undefined) return undefined;
-  const v = e.value;
+  const v = lookupWrite(c, key);
+  if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'list') throw new RedisError(Err.wrongType);
   return v;
 }
@@ -181,9 +179,8 @@ interface ListWait {
  */
 function serveFromKey(c: Client, key: string, w: ListWait): boolean {
   const db = c.db;
-  const e = db.lookup(key);
-  if (e === undefined) return false;
-  const v = e.value;
+  const v = db.get(key);
+  if (v === undefined) return false;
   if (typeof v === 'string' || v.type !== 'list' || v.length === 0) return false;
   const s = c.server;
   if (w.dst === null) {
@@ -208,10 +205,9 @@ function serveFromKey(c: Client, key: string, w: ListWait): boolean {
   }
   // BLMOVE / BRPOPLPUSH: a destination of the wrong type answers WRONGTYPE and unblocks.
   const dstKey = w.dst;
-  const de = key === dstKey ? e : db.lookup(dstKey);
+  const dv = key === dstKey ? v : db.get(dstKey);
   let dst: RList | undefined;
-  if (de !== undefined) {
-    const dv = de.value;
+  if (dv !== undefined) {
     if (typeof dv === 'string' || dv.type !== 'list') {
       s.countError(Err.wrongType);
       c.reply.error(Err.wrongType);

@@ -108,7 +108,7 @@ function restoreCommand(c: Client, argv: string[]): void {
   }
   const key = argv[1];
   const db = c.db;
-  if (!replace && db.lookup(key) !== undefined) throw new RedisError('BUSYKEY Target key name already exists.');
+  if (!replace && db.get(key) !== undefined) throw new RedisError('BUSYKEY Target key name already exists.');
   const ttlBig = parseLongLong(argv[2]);
   if (ttlBig === null) throw new RedisError(Err.notInt);
   if (ttlBig < 0n) throw new RedisError('ERR Invalid TTL value, must be >= 0');
@@ -133,9 +133,9 @@ function restoreCommand(c: Client, argv: string[]): void {
     c.reply.ok();
     return;
   }
-  const e = db.set(key, value);
+  db.set(key, value);
   if (ttl !== 0) {
-    db.setExpire(e, ttl);
+    db.setExpire(key, ttl);
     if (!absttl) {
       // propagate the TTL as an absolute time
       const rewritten = argv.slice();
@@ -145,14 +145,15 @@ function restoreCommand(c: Client, argv: string[]): void {
     }
   }
   // objectSetLRUOrLFU: FREQ under an LFU policy, IDLETIME otherwise
-  const now = s.now();
+  const nowSec = Math.floor(s.now() / 1000);
+  const slot = db.slotOf(key);
   if (s.config.settings.maxmemoryPolicy.endsWith('lfu')) {
     if (lfuFreq >= 0) {
-      e.lfu = lfuFreq;
-      e.lru = now;
+      db.table.setLfu(slot, lfuFreq);
+      db.table.setLru(slot, nowSec);
     }
   } else if (lruIdle >= 0) {
-    e.lru = now - lruIdle * 1000;
+    db.table.setLru(slot, Math.max(0, nowSec - lruIdle));
   }
   s.notifyKeyspaceEvent('g', 'restore', key, db.id);
   c.reply.ok();

@@ -11,7 +11,7 @@ import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client } from '../server/client';
-import type { DbValue, Entry } from '../keyspace/database';
+import type { Database, DbValue } from '../keyspace/database';
 import { objectEncoding } from './keys';
 import { stringRefcount } from './strings';
 import { toPlainValue, writerLimits } from '../persistence/convert';
@@ -22,7 +22,7 @@ import { strerror } from '../util/strerror';
 import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
 import { memoryStats } from '../info/memory';
-import { entryBytes, keyDictBytes } from '../keyspace/memory-size';
+import { keyBytes, tableBytes } from '../keyspace/memory-size';
 
 const DEBUG_HELP = [
   'AOF-FLUSH-SLEEP <microsec>',
@@ -157,19 +157,21 @@ function serializedLength(c: Client, v: DbValue): number {
   return w.toBuffer().length - 1;
 }
 
-function debugObject(c: Client, e: Entry): string {
-  const v = e.value;
-  const enc = objectEncoding(c, e);
-  const refcount = typeof v === 'string' ? stringRefcount(c, e) : 1;
+function debugObject(c: Client, db: Database, key: string): string {
+  const v = db.peek(key)!;
+  const enc = objectEncoding(c, db, key);
+  const refcount = typeof v === 'string' ? stringRefcount(c, db, key) : 1;
   const now = c.server.now();
-  const addr = '0x7f' + ((e.seq * 2654435761) % 0xffffffff).toString(16).padStart(8, '0') + '0';
+  const slot = db.slotOf(key);
+  const lru = db.table.lru(slot);
+  const addr = '0x7f' + (((slot + 1) * 2654435761) % 0xffffffff).toString(16).padStart(8, '0') + '0';
   let extra = '';
   if (typeof v !== 'string' && v.type === 'list') {
     const len = v.length;
     const nodes = Math.max(1, Math.ceil(len / 128));
     extra = ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${c.server.config.settings.listMaxListpackSize} ql_compressed:${c.server.config.settings.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${serializedLength(c, v)}`;
   }
-  return `Value at:${addr} refcount:${refcount} encoding:${enc} serializedlength:${serializedLength(c, v)} lru:${Math.floor(e.lru / 1000) & 0xffffff} lru_seconds_idle:${Math.max(0, Math.floor((now - e.lru) / 1000))}${extra}`;
+  return `Value at:${addr} refcount:${refcount} encoding:${enc} serializedlength:${serializedLength(c, v)} lru:${lru & 0xffffff} lru_seconds_idle:${Math.max(0, Math.floor(now / 1000) - lru)}${extra}`;
 }
 
 /** DEBUG PROTOCOL <type>: the test values of debug.c. */
@@ -261,15 +263,15 @@ function debugHandler(c: Client, argv: string[]): void {
       if (argc !== 3) throw bad();
       const e = c.db.peek(argv[2]);
       if (e === undefined) throw new RedisError(Err.noSuchKey);
-      return c.reply.simple(debugObject(c, e));
+      return c.reply.simple(debugObject(c, c.db, argv[2]));
     }
     case 'sdslen': {
       if (argc !== 3) throw bad();
       const e = c.db.peek(argv[2]);
       if (e === undefined) throw new RedisError(Err.noSuchKey);
-      if (typeof e.value !== 'string') throw new RedisError('ERR Not an sds encoded string.');
-      const k = e.key.length;
-      const v = e.value.length;
+      if (typeof e !== 'string') throw new RedisError('ERR Not an sds encoded string.');
+      const k = argv[2].length;
+      const v = e.length;
       return c.reply.simple(`key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${k + 2}, val_sds_len:${v}, val_sds_avail:0, val_zmalloc: ${v + 3}`);
     }
     case 'populate': {
@@ -290,7 +292,7 @@ function debugHandler(c: Client, argv: string[]): void {
         // a populate bigger than the heap stops with -OOM instead of killing the process
         if ((j & 0xfff) === 0xfff && s.eviction.checkHeap(true)) throw new RedisError(Err.oom);
         const key = `${prefix}:${j}`;
-        if (db.lookup(key) !== undefined) continue;
+        if (db.get(key) !== undefined) continue;
         const base = `value:${j}`;
         const val = valsize === 0 ? base : (base + '\0'.repeat(Math.max(0, valsize - base.length))).slice(0, valsize);
         s.watch.beforeKeyWrite(db.id, key);
@@ -302,7 +304,7 @@ function debugHandler(c: Client, argv: string[]): void {
     case 'digest': {
       if (argc !== 2) throw bad();
       const hex = digestDataset((cb) => {
-        for (const db of s.dbs) for (const e of db.entries()) cb(db.id, e.key, toPlainValue(e.value), e.expireAt);
+        for (const db of s.dbs) db.forEach((key, value, expireAt) => cb(db.id, key, toPlainValue(value), expireAt));
       });
       return c.reply.simple(hex);
     }
@@ -310,7 +312,7 @@ function debugHandler(c: Client, argv: string[]): void {
       c.reply.arrayLen(argc - 2);
       for (let j = 2; j < argc; j++) {
         const e = c.db.peek(argv[j]);
-        c.reply.simple(e === undefined ? '0'.repeat(40) : digestValue(toPlainValue(e.value), e.expireAt));
+        c.reply.simple(e === undefined ? '0'.repeat(40) : digestValue(toPlainValue(e), c.db.expireOf(argv[j])));
       }
       return;
     }
@@ -344,14 +346,13 @@ function debugHandler(c: Client, argv: string[]): void {
       if (id === null) throw new RedisError(Err.notInt);
       if (id < 0n || id >= BigInt(s.dbs.length)) throw new RedisError('ERR Out of range database');
       const db = s.dbs[Number(id)];
-      return c.reply.verbatim(htStats('Dictionary HT', db.size) + htStats('Expires HT', db.expires.size));
+      return c.reply.verbatim(htStats('Dictionary HT', db.size) + htStats('Expires HT', db.expiresSize));
     }
     case 'htstats-key': {
       if (argc < 3) throw bad();
-      const e = c.db.peek(argv[2]);
-      if (e === undefined) throw new RedisError(Err.noSuchKey);
-      const v = e.value;
-      if (typeof v === 'string' || objectEncoding(c, e) !== 'hashtable') throw new RedisError('ERR The value stored at the specified key is not represented using an hash table');
+      const v = c.db.peek(argv[2]);
+      if (v === undefined) throw new RedisError(Err.noSuchKey);
+      if (typeof v === 'string' || objectEncoding(c, c.db, argv[2]) !== 'hashtable') throw new RedisError('ERR The value stored at the specified key is not represented using an hash table');
       const n = v.type === 'list' || v.type === 'stream' ? v.length : v.size;
       return c.reply.verbatim(htStats('Dictionary HT', n).replace('[Dictionary HT]\n', ''));
     }
@@ -489,11 +490,10 @@ export const memoryCommand: CommandSpec = cmd(
         }
         const e = c.db.peek(argv[2]);
         if (e === undefined) return c.reply.nullBulk();
-        // the key's own bytes plus its share of the dicts that hold it
+        // the key's own bytes plus its share of the key table that holds it
         const db = c.db;
-        let share = keyDictBytes(db.size) / db.size;
-        if (e.expireAt >= 0) share += keyDictBytes(db.expires.size) / db.expires.size;
-        c.reply.int(entryBytes(e, samples) + Math.round(share));
+        const share = tableBytes(db) / db.size;
+        c.reply.int(keyBytes(argv[2], e, samples) + Math.round(share));
       }),
       /** Format: MEMORY STATS */
       cmd('stats', 2, '', 0, 0, 0, (c) => {

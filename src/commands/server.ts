@@ -350,8 +350,7 @@ function signalReadyKeys(s: Server, dbIds: number[]): void {
     const id = Number(k.slice(0, sep));
     if (!dbIds.includes(id)) continue;
     const key = k.slice(sep + 1);
-    const e = s.dbs[id].peek(key);
-    if (e !== undefined && s.dbs[id].isLive(e)) s.watch.signalModifiedKey(id, key);
+    if (s.dbs[id].isLive(key)) s.watch.signalModifiedKey(id, key);
   }
 }
 

@@ -8,10 +8,9 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, wrote, isOpt } from './util';
+import { lookupRead, lookupWrite, wrote, isOpt } from './util';
 import { stringMatch } from '../util/glob';
 import {
-  entryForWrite,
   numkeysArg,
   positiveLongArg,
   rangeLongArg,
@@ -40,8 +39,7 @@ function readSet(c: Client, key: string): RSet | undefined {
 
 /** The set at key for writing, undefined when missing; WRONGTYPE otherwise. */
 function writeSet(c: Client, key: string): RSet | undefined {
-  const e = entryForWrite(c, key);
-  return e === undefined ? undefined : asSet(e.value);
+  return asSet(lookupWrite(c, key));
 }
 
 /** Writes a set's members (a RESP3 set, an array in RESP2). */
@@ -107,14 +105,14 @@ function smove(c: Client, argv: string[]): void {
   const srcKey = argv[1];
   const dstKey = argv[2];
   const member = argv[3];
-  const se = entryForWrite(c, srcKey);
-  const de = entryForWrite(c, dstKey);
-  if (se === undefined) {
+  const sv = lookupWrite(c, srcKey);
+  const dv = lookupWrite(c, dstKey);
+  if (sv === undefined) {
     c.reply.int(0);
     return;
   }
-  const src = asSet(se.value) as RSet;
-  let dst = asSet(de === undefined ? undefined : de.value);
+  const src = asSet(sv) as RSet;
+  let dst = asSet(dv);
   if (src === dst) {
     c.reply.int(src.has(member) ? 1 : 0);
     return;
@@ -232,7 +230,7 @@ function srandmember(c: Client, argv: string[]): void {
 function operands(c: Client, keys: readonly string[], forStore: boolean): Array<RSet | null> {
   const out: Array<RSet | null> = [];
   for (const k of keys) {
-    const v = forStore ? entryForWrite(c, k)?.value : lookupRead(c, k);
+    const v = forStore ? lookupWrite(c, k) : lookupRead(c, k);
     out.push(asSet(v) ?? null);
   }
   return out;

@@ -42,9 +42,8 @@ export function readStream(c: Client, key: string): RStream | undefined {
 
 /** Lookup without hit/miss stats (lookupKeyWrite). */
 export function writeStream(c: Client, key: string): RStream | undefined {
-  const e = lookupWrite(c, key);
-  if (e === undefined) return undefined;
-  const v = e.value;
+  const v = lookupWrite(c, key);
+  if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'stream') throw new RedisError(Err.wrongType);
   return v;
 }

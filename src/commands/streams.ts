@@ -301,9 +301,8 @@ function xsetid(c: Client, argv: string[]): void {
     } else throw new RedisError(Err.syntax);
   }
   const key = argv[1];
-  const e = lookupWrite(c, key);
-  if (e === undefined) throw new RedisError(Err.noSuchKey);
-  const s = e.value;
+  const s = lookupWrite(c, key);
+  if (s === undefined) throw new RedisError(Err.noSuchKey);
   if (typeof s === 'string' || s.type !== 'stream') throw new RedisError(Err.wrongType);
   if (s.length > 0) {
     const maxid = s.lastValidId();
@@ -368,8 +367,7 @@ function xread(c: Client, argv: string[]): void {
   for (let i = streamsArg + streamsCount; i < argv.length; i++) {
     const idx = i - streamsArg - streamsCount;
     const key = argv[i - streamsCount];
-    const e = c.db.lookup(key);
-    const o = e === undefined ? undefined : e.value;
+    const o = c.db.get(key);
     if (o !== undefined && (typeof o === 'string' || o.type !== 'stream')) throw new RedisError(Err.wrongType);
     if (groupname !== null) {
       const g = o === undefined ? undefined : o.group(groupname);
@@ -394,9 +392,8 @@ function xread(c: Client, argv: string[]): void {
     let n = 0;
     for (let i = 0; i < streamsCount; i++) {
       const key = argv[streamsArg + i];
-      const e = c.db.lookup(key);
-      if (e === undefined) continue;
-      const s = e.value as RStream;
+      const s = c.db.get(key) as RStream;
+      if (s === undefined) continue;
       let gt = ids[i];
       let serve = false;
       let history = false;
@@ -480,8 +477,7 @@ function blockOnStreams(
   for (let i = 0; i < keys.length; i++) if (!want.has(keys[i])) want.set(keys[i], ids[i]);
   const unique = [...want.keys()];
   const tryKey = (key: string): boolean => {
-    const e = c.db.lookup(key);
-    const s = e === undefined ? undefined : e.value;
+    const s = c.db.get(key);
     if (s === undefined || typeof s === 'string' || s.type !== 'stream') {
       if (groupname === null) return false;
       const msg = 'UNBLOCKED the stream key no longer exists';

@@ -14,9 +14,9 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, parseLongLong, parseSafeInt, readString, touch, wrote } from './util';
+import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, wrote } from './util';
 import type { Client } from '../server/client';
-import type { Entry } from '../keyspace/database';
+import type { Database } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
 
 const INT64_MAX = 9223372036854775807n;
@@ -55,13 +55,12 @@ function checkStringLength(c: Client, size: number): void {
   if (!c.isMaster && size > c.server.config.settings.protoMaxBulkLen) throw new RedisError(Err.stringTooLong);
 }
 
-/** A string entry for writing, WRONGTYPE for other types. */
-export function lookupStringWrite(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
-  if (e === undefined) return undefined;
-  touch(c, e);
-  if (typeof e.value !== 'string') throw new RedisError(Err.wrongType);
-  return e;
+/** A string value for writing (LRU/LFU touched), WRONGTYPE for other types. */
+export function lookupStringWrite(c: Client, key: string): string | undefined {
+  const v = lookupWrite(c, key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  return v;
 }
 
 /** GET's body shared by GET-like commands: replies the value or null; WRONGTYPE is thrown before any reply. */
@@ -83,51 +82,26 @@ const ENC_RAW = 1;
 const ENC_EMBSTR = 2;
 const ENC_INT_UNSHARED = 3;
 
-/** An encoding forced by how the value was written, valid while the value is still `v`. */
-interface EncMark {
-  v: string;
-  enc: number;
-}
+// An encoding forced by how the value was written is kept in the key's flag
+// bits (Database.flagsOf), which any later store of the key resets.
 
-const encMarks = new WeakMap<Entry, EncMark>();
-/** Lets SET & co. skip the WeakMap entirely until some command ever forced an encoding. */
-let marksUsed = false;
-
-function markEnc(e: Entry, enc: number): void {
-  const m = encMarks.get(e);
-  if (m !== undefined) {
-    m.v = e.value as string;
-    m.enc = enc;
-    return;
-  }
-  encMarks.set(e, { v: e.value as string, enc });
-  marksUsed = true;
+function markEnc(db: Database, key: string, enc: number): void {
+  db.setFlags(key, enc);
 }
 
 /** The value was changed in place (APPEND, SETRANGE, the bitmap commands): OBJECT ENCODING says "raw". */
-export function markRaw(e: Entry): void {
-  markEnc(e, ENC_RAW);
-}
-
-/** Forget a forced encoding: the value was rewritten the way SET writes it. */
-function clearEnc(e: Entry): void {
-  if (marksUsed) encMarks.delete(e);
-}
-
-function forcedEnc(e: Entry): number {
-  if (!marksUsed) return 0;
-  const m = encMarks.get(e);
-  return m !== undefined && m.v === e.value ? m.enc : 0;
+export function markRaw(db: Database, key: string): void {
+  db.setFlags(key, ENC_RAW);
 }
 
 /**
- * OBJECT ENCODING of a string entry, as tryObjectEncoding() would have left it:
+ * OBJECT ENCODING of a string key, as tryObjectEncoding() would have left it:
  * "int" for a canonical int64 of at most 20 chars, "embstr" up to 44 bytes,
  * "raw" beyond, unless the writing command forced another encoding.
  */
-export function stringEncoding(e: Entry): 'int' | 'embstr' | 'raw' {
-  const s = e.value as string;
-  switch (forcedEnc(e)) {
+export function stringEncoding(db: Database, key: string): 'int' | 'embstr' | 'raw' {
+  const s = db.peek(key) as string;
+  switch (db.flagsOf(key)) {
     case ENC_RAW:
       return 'raw';
     case ENC_EMBSTR:
@@ -140,12 +114,12 @@ export function stringEncoding(e: Entry): 'int' | 'embstr' | 'raw' {
 }
 
 /**
- * OBJECT REFCOUNT of a string entry: Redis shares the integers 0..9999
+ * OBJECT REFCOUNT of a string key: Redis shares the integers 0..9999
  * (refcount INT_MAX) unless maxmemory is set with an LRU/LFU policy.
  */
-export function stringRefcount(c: Client, e: Entry): number {
-  if (stringEncoding(e) !== 'int' || forcedEnc(e) === ENC_INT_UNSHARED) return 1;
-  const s = e.value as string;
+export function stringRefcount(c: Client, db: Database, key: string): number {
+  if (stringEncoding(db, key) !== 'int' || db.flagsOf(key) === ENC_INT_UNSHARED) return 1;
+  const s = db.peek(key) as string;
   if (s.length > 4 || s.charCodeAt(0) === 45) return 1;
   const policy = c.server.config.settings.maxmemoryPolicy;
   if (c.server.config.settings.maxmemory !== 0 && (policy.endsWith('lru') || policy.endsWith('lfu'))) return 1;
@@ -154,13 +128,12 @@ export function stringRefcount(c: Client, e: Entry): number {
 
 /**
  * Carry the encoding of a moved (RENAME/MOVE) or duplicated (COPY) string to
- * its new entry; dupStringObject() makes shared integers private.
+ * its new key (`flags`: the source key's flag bits); dupStringObject() makes
+ * shared integers private.
  */
-export function copyStringEncoding(from: Entry, to: Entry, duplicate: boolean): void {
-  if (typeof from.value !== 'string') return;
-  const f = forcedEnc(from);
-  if (f !== 0) markEnc(to, f);
-  else if (duplicate && stringEncoding(from) === 'int') markEnc(to, ENC_INT_UNSHARED);
+export function carryStringEncoding(flags: number, value: string, to: Database, toKey: string, duplicate: boolean): void {
+  if (flags !== 0) markEnc(to, toKey, flags);
+  else if (duplicate && value.length <= 20 && parseLongLong(value) !== null) markEnc(to, toKey, ENC_INT_UNSHARED);
 }
 
 // ---------------------------------------------------------------------------
@@ -246,14 +219,15 @@ function parsedExpireMs(c: Client, flags: number, cmdName: string): number {
   return expireArg(c, parsedExpire, unit, (flags & (F_EX | F_PX)) !== 0, cmdName);
 }
 
-/** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed. */
-export function storeString(c: Client, key: string, e: Entry | undefined, val: string, keepTtl: boolean): Entry {
-  if (e === undefined) return c.db.set(key, val);
-  e.value = val;
-  if (!keepTtl && e.expireAt >= 0) c.db.persist(e);
-  clearEnc(e);
-  touch(c, e);
-  return e;
+/** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed, LRU/LFU touched. */
+export function storeString(c: Client, key: string, val: string, keepTtl: boolean): void {
+  const db = c.db;
+  const s = db.lookupSlot(key);
+  if (s < 0) db.set(key, val);
+  else {
+    db.setAt(s, val, keepTtl);
+    if (!c.noTouch) c.server.touchSlot(db, s);
+  }
 }
 
 /**
@@ -262,8 +236,7 @@ export function storeString(c: Client, key: string, e: Entry | undefined, val: s
  */
 function setGeneric(c: Client, argv: string[], flags: number, key: string, val: string, expireMs: number, intReplies: boolean): void {
   if (flags & F_GET) getGeneric(c, key);
-  const e = c.db.lookup(key);
-  const found = e !== undefined;
+  const found = c.db.lookupSlot(key) >= 0;
   if ((flags & F_NX && found) || (flags & F_XX && !found)) {
     if (!(flags & F_GET)) {
       if (intReplies) c.reply.int(0);
@@ -271,12 +244,12 @@ function setGeneric(c: Client, argv: string[], flags: number, key: string, val: 
     }
     return;
   }
-  const ent = storeString(c, key, e, val, (flags & F_KEEPTTL) !== 0);
+  storeString(c, key, val, (flags & F_KEEPTTL) !== 0);
   const s = c.server;
   s.dirty++;
   s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
   if (expireMs >= 0) {
-    c.db.setExpire(ent, expireMs);
+    c.db.setExpire(key, expireMs);
     s.propagation.rewrite(['SET', key, val, 'PXAT', expireText]);
     s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
   }
@@ -297,7 +270,7 @@ function setCommand(c: Client, argv: string[]): void {
   const val = argv[2];
   if (argv.length === 3) {
     // hot path: plain SET
-    storeString(c, key, c.db.lookup(key), val, false);
+    storeString(c, key, val, false);
     const s = c.server;
     s.dirty++;
     s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
@@ -313,7 +286,7 @@ function setCommand(c: Client, argv: string[]): void {
 function getsetCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   getGeneric(c, key);
-  storeString(c, key, c.db.lookup(key), argv[2], false);
+  storeString(c, key, argv[2], false);
   const s = c.server;
   wrote(c, key, '$', 'set');
   s.propagation.rewrite(['SET', key, argv[2]]);
@@ -332,18 +305,17 @@ function getexCommand(c: Client, argv: string[]): void {
   const ms = parsedExpireMs(c, flags, 'getex');
   c.reply.bulk(v);
   const s = c.server;
-  const e = c.db.peek(key)!;
   if (flags & (F_PXAT | F_EXAT) && ms <= s.now() && !s.loading && !s.isReplica()) {
     // an absolute time already in the past deletes the key
     c.db.delete(key);
     s.propagation.rewrite([delVerb(c, 'lazyfree-lazy-expire'), key]);
     wrote(c, key, 'g', 'del');
   } else if (ms >= 0) {
-    c.db.setExpire(e, ms);
+    c.db.setExpire(key, ms);
     s.propagation.rewrite(['PEXPIREAT', key, expireText]);
     wrote(c, key, 'g', 'expire');
   } else if (flags & F_PERSIST) {
-    if (c.db.persist(e)) {
+    if (c.db.persist(key)) {
       s.propagation.rewrite(['PERSIST', key]);
       wrote(c, key, 'g', 'persist');
     }
@@ -367,7 +339,7 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   const db = c.db;
   if (nx) {
     for (let j = 1; j < argv.length; j += 2) {
-      if (db.lookup(argv[j]) !== undefined) {
+      if (db.get(argv[j]) !== undefined) {
         c.reply.int(0);
         return;
       }
@@ -375,7 +347,7 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   }
   const s = c.server;
   for (let j = 1; j < argv.length; j += 2) {
-    storeString(c, argv[j], db.lookup(argv[j]), argv[j + 1], false);
+    storeString(c, argv[j], argv[j + 1], false);
     s.notifyKeyspaceEvent('$', 'set', argv[j], db.id);
   }
   s.dirty += (argv.length - 1) / 2;
@@ -395,7 +367,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const e = lookupStringWrite(c, key);
   let cur: number | bigint = 0;
   if (e !== undefined) {
-    const v = parseInt64(e.value as string);
+    const v = parseInt64(e);
     if (v === null) throw new RedisError(Err.notInt);
     cur = v;
   }
@@ -408,11 +380,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     result = r;
   }
   const text = String(result);
-  if (e === undefined) c.db.set(key, text);
-  else {
-    e.value = text;
-    clearEnc(e);
-  }
+  c.db.set(key, text, true);
   wrote(c, key, '$', 'incrby');
   c.reply.raw(':' + text + '\r\n'); // = reply.int(result), without formatting the number twice
 }
@@ -428,17 +396,12 @@ function incrementArg(s: string): number | bigint {
 function incrbyfloatCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   const e = lookupStringWrite(c, key);
-  const r = incrByFloat(e === undefined ? null : (e.value as string), argv[2]);
+  const r = incrByFloat(e === undefined ? null : e, argv[2]);
   if (!r.ok) throw new RedisError(r.error === 'notfloat' ? Err.notFloat : 'ERR increment would produce NaN or Infinity');
   const v = r.value;
-  let ent: Entry;
-  if (e === undefined) ent = c.db.set(key, v);
-  else {
-    e.value = v;
-    ent = e;
-  }
+  c.db.set(key, v, true);
   // createStringObjectFromLongDouble() builds an embstr even for "3"
-  markEnc(ent, ENC_EMBSTR);
+  markEnc(c.db, key, ENC_EMBSTR);
   const s = c.server;
   wrote(c, key, '$', 'incrbyfloat');
   c.reply.bulk(v);
@@ -458,11 +421,11 @@ function appendCommand(c: Client, argv: string[]): void {
     c.db.set(key, add);
     total = add.length;
   } else {
-    const old = e.value as string;
+    const old = e;
     total = old.length + add.length;
     checkStringLength(c, total);
-    e.value = add.length === 0 ? old : old + add;
-    markEnc(e, ENC_RAW);
+    c.db.set(key, add.length === 0 ? old : old + add, true);
+    markEnc(c.db, key, ENC_RAW);
   }
   wrote(c, key, '$', 'append');
   c.reply.int(total);
@@ -511,28 +474,28 @@ function setrangeCommand(c: Client, argv: string[]): void {
   const offset = int64Number(argv[2]);
   if (offset < 0) throw new RedisError('ERR offset is out of range');
   const e = lookupStringWrite(c, key);
-  let ent: Entry;
+  let result: string;
   if (e === undefined) {
     if (value.length === 0) {
       c.reply.int(0);
       return;
     }
     checkStringLength(c, offset + value.length);
-    ent = c.db.set(key, '\0'.repeat(offset) + value);
+    result = '\0'.repeat(offset) + value;
   } else {
-    const old = e.value as string;
+    const old = e;
     if (value.length === 0) {
       c.reply.int(old.length);
       return;
     }
     checkStringLength(c, offset + value.length);
-    ent = e;
-    if (offset > old.length) e.value = old + '\0'.repeat(offset - old.length) + value;
-    else e.value = old.slice(0, offset) + value + old.slice(offset + value.length);
+    if (offset > old.length) result = old + '\0'.repeat(offset - old.length) + value;
+    else result = old.slice(0, offset) + value + old.slice(offset + value.length);
   }
-  markEnc(ent, ENC_RAW);
+  c.db.set(key, result, true);
+  markEnc(c.db, key, ENC_RAW);
   wrote(c, key, '$', 'setrange');
-  c.reply.int((ent.value as string).length);
+  c.reply.int(result.length);
 }
 
 /** Format: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN] */

@@ -28,8 +28,8 @@ function watchedKeyExpired(c: Client): boolean {
     if (c.watchedStale.has(k)) continue;
     const sep = k.indexOf('\0');
     const db = c.server.dbs[Number(k.slice(0, sep))];
-    const e = db.peek(k.slice(sep + 1));
-    if (e !== undefined && !db.isLive(e)) return true;
+    const key = k.slice(sep + 1);
+    if (db.peek(key) !== undefined && !db.isLive(key)) return true;
   }
   return false;
 }

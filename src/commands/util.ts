@@ -5,7 +5,7 @@
  */
 import { RedisError, Err } from '../protocol/errors';
 import type { Client } from '../server/client';
-import type { DbValue, Entry } from '../keyspace/database';
+import type { DbValue } from '../keyspace/database';
 import { parseLongDouble } from '../keyspace/types/float';
 
 const INT64_MAX = 9223372036854775807n;
@@ -156,26 +156,31 @@ export function timeoutArg(c: Client, s: string): number {
 
 /** Lookup for reading: counts keyspace hits/misses; returns the value or undefined. */
 export function lookupRead(c: Client, key: string): DbValue | undefined {
-  const e = c.db.lookup(key);
-  if (e === undefined) {
+  const db = c.db;
+  const s = db.lookupSlot(key);
+  if (s < 0) {
     c.server.stats.keyspaceMisses++;
     return undefined;
   }
   c.server.stats.keyspaceHits++;
-  touch(c, e);
-  return e.value;
+  if (!c.noTouch) c.server.touchSlot(db, s);
+  return db.table.valueAt(s);
 }
 
 /** A command accessed a key: LRU/LFU as Redis's lookupKey, unless CLIENT NO-TOUCH. */
-export function touch(c: Client, e: Entry): void {
-  if (!c.noTouch) c.server.touchEntry(e);
+export function touch(c: Client, key: string): void {
+  if (c.noTouch) return;
+  const s = c.db.slotOf(key);
+  if (s >= 0) c.server.touchSlot(c.db, s);
 }
 
-/** Lookup an entry for writing (no stats; LRU/LFU touched as lookupKeyWrite). */
-export function lookupWrite(c: Client, key: string): Entry | undefined {
-  const e = c.db.lookup(key);
-  if (e !== undefined) touch(c, e);
-  return e;
+/** Lookup a value for writing (no stats; LRU/LFU touched as lookupKeyWrite). */
+export function lookupWrite(c: Client, key: string): DbValue | undefined {
+  const db = c.db;
+  const s = db.lookupSlot(key);
+  if (s < 0) return undefined;
+  if (!c.noTouch) c.server.touchSlot(db, s);
+  return db.table.valueAt(s);
 }
 
 /** A string value for reading, or null if missing; WRONGTYPE otherwise. */

@@ -10,8 +10,8 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, isOpt, timeoutArg, parseLongLong } from './util';
-import { longArg, positiveLongArg, rangeLongArg, numkeysArg, entryForWrite, scanCursorArg, scanOptions, EMPTY_SCAN, LONG_MAX, MAX_RANDOM_REPLY } from './collection-util';
+import { lookupRead, lookupWrite, isOpt, timeoutArg, parseLongLong } from './util';
+import { longArg, positiveLongArg, rangeLongArg, numkeysArg, scanCursorArg, scanOptions, EMPTY_SCAN, LONG_MAX, MAX_RANDOM_REPLY } from './collection-util';
 import { parseDouble } from '../keyspace/types/float';
 import { formatG17 } from '../util/number-format';
 import { RZSet, parseScoreRange, parseLexRange, type ZEntry, type ZSetLimits } from '../keyspace/types/zset';
@@ -44,9 +44,8 @@ function readZset(c: Client, key: string): RZSet | undefined {
 
 /** lookupKeyWrite + checkType(OBJ_ZSET). */
 function writeZset(c: Client, key: string): RZSet | undefined {
-  const e = entryForWrite(c, key);
-  if (e === undefined) return undefined;
-  const v = e.value;
+  const v = lookupWrite(c, key);
+  if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'zset') throw new RedisError(Err.wrongType);
   return v;
 }
@@ -413,9 +412,8 @@ function blockingZpop(c: Client, argv: string[], keys: string[], max: boolean, t
     tryServe: () => {
       const db = s.dbs[dbIndex];
       for (const k of keys) {
-        const e = db.lookup(k);
-        if (e === undefined) continue;
-        const v = e.value;
+        const v = db.get(k);
+        if (v === undefined) continue;
         if (typeof v === 'string' || v.type !== 'zset' || v.size === 0) continue;
         s.watch.beforeKeyWrite(dbIndex, k);
         const res = zpopGeneric(c, [k], max, true, count, nested, nested);

@@ -369,7 +369,7 @@ function keyspaceSection(s: Server): InfoFields {
   for (const db of s.dbs) {
     const keys = db.size;
     if (keys === 0) continue;
-    out.push([`db${db.id}`, `keys=${keys},expires=${db.expires.size},avg_ttl=${Math.round(db.avgTtl)}`]);
+    out.push([`db${db.id}`, `keys=${keys},expires=${db.expiresSize},avg_ttl=${Math.round(db.avgTtl)}`]);
   }
   return out;
 }

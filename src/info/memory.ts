@@ -21,7 +21,7 @@
  */
 import * as v8 from 'node:v8';
 import type { Server } from '../server/server';
-import { KEY_OVERHEAD, EXPIRE_OVERHEAD, keyDictBytes } from '../keyspace/memory-size';
+import { tableBytes } from '../keyspace/memory-size';
 
 /** What V8 holds right now (live and garbage): heap in use plus external and array buffers. */
 export function heapAllocated(): number {
@@ -50,7 +50,7 @@ export class MemoryTracker {
     let n = 0;
     for (const db of this.server.dbs) {
       if (db.size === 0) continue;
-      n += db.memBytes + keyDictBytes(db.size) + keyDictBytes(db.expires.size);
+      n += db.memBytes + tableBytes(db);
     }
     return n;
   }
@@ -135,8 +135,9 @@ export function memoryStats(s: Server): MemoryFigures {
   for (const db of s.dbs) {
     if (db.size === 0) continue;
     keys += db.size;
-    const main = keyDictBytes(db.size) + db.size * KEY_OVERHEAD;
-    const exp = keyDictBytes(db.expires.size) + db.expires.size * EXPIRE_OVERHEAD;
+    // the key table holds both Redis dicts: its expire column is the "expires" part
+    const exp = db.expiresSize > 0 ? db.table.end * 8 : 0; // the expire column
+    const main = tableBytes(db) - exp;
     keyOverhead += main + exp;
     dbOverheads.push([db.id, main, exp]);
   }

@@ -1,17 +1,22 @@
 /**
- * One logical database: a dict of keys to values plus the expires set.
- * Keys are latin1 strings (binary safe). Expiry is lazy here (lookups) and
- * active in the cron (activeExpireCycle). Policy questions (may this server
- * delete expired keys? what happens when one is deleted?) are answered by the
- * DbHost, i.e. the Server, so the database itself holds no global state.
+ * One logical database: the keys, their values and expire times (a KeyTable,
+ * see key-table.ts). Keys are latin1 strings (binary safe). Expiry is lazy
+ * here (lookups) and active in the cron (activeExpireCycle). Policy questions
+ * (may this server delete expired keys? what happens when one is deleted?)
+ * are answered by the DbHost, i.e. the Server, so the database itself holds no
+ * global state.
+ *
+ * Everything is addressed by key; `table` gives slot-level access to the few
+ * parts that walk or sample the keyspace (snapshots, eviction, access times).
  */
 import type { RList } from './types/list';
 import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
 import type { RStream } from './types/stream';
-import { KeyDict } from './dict';
-import { entryBytes, EXPIRE_OVERHEAD } from './memory-size';
+import { KeyTable } from './key-table';
+import { keyBytes } from './memory-size';
+import { LFU_INIT_VAL } from './lfu';
 
 /** A stored value: strings are latin1 JS strings; the rest are structures. */
 export type DbValue = string | RList | RHash | RSet | RZSet | RStream;
@@ -25,27 +30,14 @@ export const EXPIRE_DELETE = 2;
 export const EXPIRE_HIDE = 1;
 export const EXPIRE_KEEP = 0;
 
-/** A key's slot in the dict. */
-export class Entry {
-  /** absolute unix time in ms, -1 when the key has no TTL */
-  expireAt = -1;
-  /** last access time (ms) for OBJECT IDLETIME / LRU */
+/** A key's columns besides its value. */
+export interface KeyMeta {
+  /** ms, -1 = none */
+  expireAt: number;
+  /** last access, unix seconds */
   lru: number;
-  /** access counter for OBJECT FREQ (LFU, logarithmic as Redis) */
-  lfu = 5;
-  /** index in the database's seq-ordered slots */
-  slot = 0;
-  /** what the key costs (memory-size.ts), as counted in its database's memBytes */
-  mem = 0;
-  constructor(
-    public readonly key: string,
-    public value: DbValue,
-    /** insertion sequence: the SCAN cursor order */
-    public seq: number,
-    now: number,
-  ) {
-    this.lru = now;
-  }
+  lfu: number;
+  flags: number;
 }
 
 /** What a database asks of its server. */
@@ -63,26 +55,17 @@ export interface DbHost {
   onExpired(db: Database, key: string): void;
 }
 
-/**
- * A database. `seq` order plus tombstone-compacted slots give SCAN a cursor
- * that never misses a key present for the whole scan, with O(log n) resume.
- */
+/** A database. */
 export class Database {
-  /** sharded (see dict.ts): no single large rehash, no 2^24-entry limit */
-  readonly dict = new KeyDict<Entry>();
-  readonly expires = new KeyDict<Entry>();
-  /** entries in seq order; deleted ones are null until compaction */
-  private slots: Array<Entry | null> = [];
-  private holes = 0;
-  private nextSeq = 1;
-  /** live iterator over expires for the active expire cycle */
-  private expireIter: IterableIterator<Entry> | null = null;
+  /** keys, values and their per-key columns */
+  table = new KeyTable<DbValue>();
   /** average TTL estimate for INFO keyspace avg_ttl */
   avgTtl = 0;
-  /** sum of the entries' `mem`: this database's share of used_memory */
+  /** sum of the keys' costs (memory-size.ts keyBytes): this database's share of used_memory, without the table itself */
   memBytes = 0;
-  /** live iterator over expires for the eviction sampler (volatile-* policies) */
-  private evictIter: IterableIterator<Entry> | null = null;
+  /** where the active expire cycle and the volatile eviction sampler go on (a slot, walking down) */
+  private expireCursor = 0;
+  private evictCursor = 0;
 
   constructor(
     public id: number,
@@ -91,69 +74,93 @@ export class Database {
 
   /** Number of keys (including logically expired ones not yet reclaimed, as Redis). */
   get size(): number {
-    return this.dict.size;
+    return this.table.size;
   }
 
-  /** The live entry for a key, deleting it first if it expired (on a master). */
-  lookup(key: string): Entry | undefined {
-    const e = this.dict.get(key);
-    if (e === undefined) return undefined;
-    if (e.expireAt >= 0 && e.expireAt <= this.host.now()) {
+  /** Number of keys with a TTL (Redis's expires dict size). */
+  get expiresSize(): number {
+    return this.table.volatileSize;
+  }
+
+  /** The slot of a live key, deleting it first if it expired (on a master); -1 when missing. */
+  lookupSlot(key: string): number {
+    const t = this.table;
+    const s = t.find(key);
+    if (s < 0) return -1;
+    const at = t.expireAt(s);
+    if (at >= 0 && at <= this.host.now()) {
       const mode = this.host.expireMode();
-      if (mode === EXPIRE_KEEP) return e;
+      if (mode === EXPIRE_KEEP) return s;
       if (mode === EXPIRE_DELETE) {
         this.host.onExpired(this, key);
         this.delete(key);
       }
-      return undefined;
+      return -1;
     }
-    return e;
+    return s;
   }
 
-  /** The value of a live key (see lookup). */
+  /** The value of a live key (see lookupSlot). */
   get(key: string): DbValue | undefined {
-    const e = this.lookup(key);
-    return e === undefined ? undefined : e.value;
+    const s = this.lookupSlot(key);
+    return s < 0 ? undefined : this.table.valueAt(s);
   }
 
-  /** The entry without any expiry check (for persistence, DEBUG, replicas' loaders). */
-  peek(key: string): Entry | undefined {
-    return this.dict.get(key);
+  /** The value without any expiry check (for persistence, DEBUG, replicas' loaders). */
+  peek(key: string): DbValue | undefined {
+    const s = this.table.find(key);
+    return s < 0 ? undefined : this.table.valueAt(s);
+  }
+
+  /** The key's slot without any expiry check, -1 when absent. */
+  slotOf(key: string): number {
+    return this.table.find(key);
   }
 
   /** Whether the key exists and has not logically expired (never deletes). */
-  isLive(e: Entry): boolean {
-    return e.expireAt < 0 || e.expireAt > this.host.now();
+  isLive(key: string): boolean {
+    const s = this.table.find(key);
+    if (s < 0) return false;
+    const at = this.table.expireAt(s);
+    return at < 0 || at > this.host.now();
   }
 
-  /**
-   * Set a key's value. Unless keepTtl, any TTL is removed (as SET does).
-   * Returns the entry.
-   */
-  set(key: string, value: DbValue, keepTtl = false): Entry {
-    let e = this.dict.get(key);
-    if (e !== undefined) {
-      e.value = value;
-      if (!keepTtl && e.expireAt >= 0) {
-        e.expireAt = -1;
-        this.expires.delete(key);
-      }
-      this.remeasure(e);
-      return e;
-    }
-    e = new Entry(key, value, this.nextSeq++, this.host.now());
-    e.slot = this.slots.length;
-    this.dict.set(key, e);
-    this.slots.push(e);
-    this.memBytes += e.mem = entryBytes(e);
-    return e;
+  /** A key's expire time in ms, -1 when it has none or does not exist (no expiry check). */
+  expireOf(key: string): number {
+    const s = this.table.find(key);
+    return s < 0 ? -1 : this.table.expireAt(s);
+  }
+
+  /** Set a key's value. Unless keepTtl, any TTL is removed (as SET does). */
+  set(key: string, value: DbValue, keepTtl = false): void {
+    const t = this.table;
+    let s = t.find(key);
+    if (s >= 0) {
+      t.setValueAt(s, value);
+      if (!keepTtl) t.setExpireAt(s, -1);
+    } else s = t.insert(key, value, Math.floor(this.host.now() / 1000), LFU_INIT_VAL);
+    this.remeasureSlot(s);
+  }
+
+  /** set() for a key whose slot the caller just looked up. */
+  setAt(s: number, value: DbValue, keepTtl: boolean): void {
+    const t = this.table;
+    t.setValueAt(s, value);
+    if (!keepTtl) t.setExpireAt(s, -1);
+    this.remeasureSlot(s);
   }
 
   /** Re-cost a key after its value changed in place (the executor calls it for a write command's keys). */
-  remeasure(e: Entry): void {
-    const m = entryBytes(e);
-    this.memBytes += m - e.mem;
-    e.mem = m;
+  remeasure(key: string): void {
+    const s = this.table.find(key);
+    if (s >= 0) this.remeasureSlot(s);
+  }
+
+  private remeasureSlot(s: number): void {
+    const t = this.table;
+    const m = keyBytes(t.keyAt(s)!, t.valueAt(s)!);
+    this.memBytes += m - t.mem(s);
+    t.setMem(s, m);
   }
 
   /**
@@ -161,211 +168,196 @@ export class Database {
    * by setExpire() when expireAt >= 0, with `now` supplied by the caller
    * (one clock read per chunk rather than per key).
    */
-  setNew(key: string, value: DbValue, expireAt: number, now: number): Entry {
-    let e = this.dict.get(key);
-    if (e !== undefined) {
-      // a duplicate key in the input: replace as set() would
-      e.value = value;
-      if (e.expireAt >= 0) {
-        e.expireAt = -1;
-        this.expires.delete(key);
-      }
-    } else {
-      e = new Entry(key, value, this.nextSeq++, now);
-      e.slot = this.slots.length;
-      this.dict.set(key, e);
-      this.slots.push(e);
-    }
-    if (expireAt >= 0) {
-      this.expires.set(key, e);
-      e.expireAt = expireAt;
-    }
-    this.remeasure(e);
-    return e;
+  setNew(key: string, value: DbValue, expireAt: number, now: number): void {
+    const t = this.table;
+    let s = t.find(key);
+    if (s >= 0) t.setValueAt(s, value);
+    else s = t.insert(key, value, Math.floor(now / 1000), LFU_INIT_VAL);
+    t.setExpireAt(s, expireAt);
+    this.remeasureSlot(s);
   }
 
   /** Remove a key; true if it was there. */
   delete(key: string): boolean {
-    const e = this.dict.get(key);
-    if (e === undefined) return false;
-    this.dict.delete(key);
-    if (e.expireAt >= 0) this.expires.delete(key);
-    this.memBytes -= e.mem;
-    e.mem = 0;
-    if (this.slots[e.slot] === e) {
-      this.slots[e.slot] = null;
-      this.holes++;
-      if (this.holes > 1024 && this.holes * 2 > this.slots.length) this.compact();
-    }
+    const t = this.table;
+    const s = t.find(key);
+    if (s < 0) return false;
+    this.memBytes -= t.mem(s);
+    t.removeAt(s);
     return true;
   }
 
   /** Set an absolute expire time in ms on an existing key. */
-  setExpire(e: Entry, at: number): void {
-    if (e.expireAt < 0) {
-      this.expires.set(e.key, e);
-      e.mem += EXPIRE_OVERHEAD;
-      this.memBytes += EXPIRE_OVERHEAD;
-    }
-    e.expireAt = at;
+  setExpire(key: string, at: number): void {
+    const s = this.table.find(key);
+    if (s >= 0) this.table.setExpireAt(s, at);
   }
 
   /** Remove the TTL; true if there was one. */
-  persist(e: Entry): boolean {
-    if (e.expireAt < 0) return false;
-    e.expireAt = -1;
-    this.expires.delete(e.key);
-    e.mem -= EXPIRE_OVERHEAD;
-    this.memBytes -= EXPIRE_OVERHEAD;
+  persist(key: string): boolean {
+    const t = this.table;
+    const s = t.find(key);
+    if (s < 0 || t.expireAt(s) < 0) return false;
+    t.setExpireAt(s, -1);
     return true;
   }
 
-  /** Delete everything. */
+  /** What a key carries besides its value (RENAME/MOVE/COPY), null when absent. */
+  meta(key: string): KeyMeta | null {
+    const t = this.table;
+    const s = t.find(key);
+    if (s < 0) return null;
+    return { expireAt: t.expireAt(s), lru: t.lru(s), lfu: t.lfu(s), flags: t.flags(s) };
+  }
+
+  /** The value owner's flag bits of a key (0 when absent); set() resets them. */
+  flagsOf(key: string): number {
+    const s = this.table.find(key);
+    return s < 0 ? 0 : this.table.flags(s);
+  }
+
+  setFlags(key: string, f: number): void {
+    const s = this.table.find(key);
+    if (s >= 0) this.table.setFlags(s, f);
+  }
+
+  /** Delete everything. A walk pinning the old contents keeps them (it holds the old table). */
   flush(): void {
-    this.dict.clear();
-    this.expires.clear();
-    this.slots = [];
-    this.holes = 0;
-    this.expireIter = null;
-    this.evictIter = null;
+    if (this.table.pinned) this.table = new KeyTable<DbValue>();
+    else this.table.clear();
+    this.expireCursor = 0;
+    this.evictCursor = 0;
     this.avgTtl = 0;
     this.memBytes = 0;
   }
 
   /** Exchange contents with another db (SWAPDB): ids stay, data moves. */
   swapWith(other: Database): void {
-    const fields = ['dict', 'expires', 'slots', 'holes', 'nextSeq', 'expireIter', 'evictIter', 'avgTtl', 'memBytes'] as const;
-    const a = this as unknown as Record<string, unknown>;
-    const b = other as unknown as Record<string, unknown>;
-    for (const f of fields) {
-      const t = a[f];
-      a[f] = b[f];
-      b[f] = t;
+    const t = this.table;
+    this.table = other.table;
+    other.table = t;
+    const f = ['avgTtl', 'memBytes', 'expireCursor', 'evictCursor'] as const;
+    const a = this as unknown as Record<string, number>;
+    const b = other as unknown as Record<string, number>;
+    for (const k of f) {
+      const x = a[k];
+      a[k] = b[k];
+      b[k] = x;
     }
-  }
-
-  private compact(): void {
-    this.slots = this.slots.filter((e) => e !== null);
-    for (let i = 0; i < this.slots.length; i++) this.slots[i]!.slot = i;
-    this.holes = 0;
-  }
-
-  /** First slot index whose seq is > cursor. */
-  private firstAfter(cursor: number): number {
-    let lo = 0;
-    let hi = this.slots.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      let m = mid;
-      while (m < hi && this.slots[m] === null) m++;
-      if (m >= hi) {
-        hi = mid;
-        continue;
-      }
-      if (this.slots[m]!.seq <= cursor) lo = m + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /**
-   * Visit about `count` entries after `cursor`; returns the next cursor (0 = done).
-   * Every key present from the first to the last call is visited at least once.
+   * Visit about `count` keys from `cursor`; returns the next cursor (0 = done).
+   * The cursor counts the slots still to visit, walking from the top slot
+   * down: slots only ever move from the top into a hole below, so every key
+   * present from the first to the last call is visited at least once.
    */
-  scan(cursor: number, count: number, visit: (e: Entry) => void): number {
-    let i = this.firstAfter(cursor);
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    const t = this.table;
+    let c = cursor === 0 || cursor > t.end ? t.end : cursor;
     let seen = 0;
-    let last = 0;
-    while (i < this.slots.length && seen < count) {
-      const e = this.slots[i++];
-      if (e === null) continue;
-      visit(e);
-      last = e.seq;
+    while (c > 0 && seen < count) {
+      const k = t.keyAt(--c);
+      if (k === null) continue;
+      visit(k);
       seen++;
     }
-    while (i < this.slots.length && this.slots[i] === null) i++;
-    return i >= this.slots.length ? 0 : last;
+    return c;
   }
 
   /** A random key, or null when empty (expired keys may be returned as Redis's RANDOMKEY may). */
-  randomEntry(): Entry | null {
-    if (this.dict.size === 0) return null;
-    for (let tries = 0; tries < 100; tries++) {
-      const e = this.slots[Math.floor(Math.random() * this.slots.length)];
-      if (e) return e;
-    }
-    this.compact();
-    return this.slots[Math.floor(Math.random() * this.slots.length)] ?? null;
+  randomKey(): string | null {
+    const s = this.table.randomSlot();
+    return s < 0 ? null : this.table.keyAt(s);
   }
 
   /**
-   * Up to `count` entries for the eviction pool (Redis's dictGetSomeKeys):
-   * random keys for allkeys-* policies; for volatile-* ones, keys with a TTL
-   * taken round robin over the expires set (a walk that starts where the
-   * last one stopped, so every volatile key is eventually looked at).
+   * Up to `count` keys for the eviction pool (Redis's dictGetSomeKeys):
+   * random keys for allkeys-* policies; for volatile-* ones, random keys
+   * that have a TTL, and when those are too sparse for random picks to find
+   * them, the ones found walking the slots round robin (a walk that goes on
+   * where the last one stopped, so every volatile key is eventually looked at).
    */
-  sampleForEviction(count: number, volatileOnly: boolean, out: Entry[]): void {
+  sampleForEviction(count: number, volatileOnly: boolean, out: string[]): void {
+    const t = this.table;
     if (!volatileOnly) {
-      if (this.dict.size === 0) return;
       for (let i = 0; i < count; i++) {
-        const e = this.randomEntry();
-        if (e !== null) out.push(e);
+        const s = t.randomSlot();
+        if (s >= 0) out.push(t.keyAt(s)!);
       }
       return;
     }
-    if (this.expires.size === 0) return;
-    if (this.evictIter === null) this.evictIter = this.expires.values();
-    let wrapped = false;
-    for (let i = 0; i < count && i < this.expires.size; ) {
-      const r = this.evictIter.next();
-      if (r.done === true) {
-        this.evictIter = this.expires.values();
-        if (wrapped) return;
-        wrapped = true;
-        continue;
+    if (t.volatileSize === 0) return;
+    const want = Math.min(count, t.volatileSize);
+    let found = 0;
+    for (let tries = 0; tries < count * 4 && found < want; tries++) {
+      const s = t.randomSlot();
+      if (s >= 0 && t.expireAt(s) >= 0) {
+        out.push(t.keyAt(s)!);
+        found++;
       }
-      out.push(r.value);
-      i++;
+    }
+    for (let visited = 0; visited < t.end && found < want; visited++) {
+      if (this.evictCursor <= 0 || this.evictCursor > t.end) this.evictCursor = t.end;
+      const s = --this.evictCursor;
+      if (t.keyAt(s) !== null && t.expireAt(s) >= 0) {
+        out.push(t.keyAt(s)!);
+        found++;
+      }
     }
   }
 
-  /** Iterate all entries (for SAVE, KEYS, DEBUG DIGEST). */
-  entries(): IterableIterator<Entry> {
-    return this.dict.values();
+  /** Calls fn for every key (SAVE, KEYS, DEBUG DIGEST, AOF rewrite). fn must not add or delete keys. */
+  forEach(fn: (key: string, value: DbValue, expireAt: number) => void): void {
+    const t = this.table;
+    const end = t.end;
+    for (let s = 0; s < end; s++) {
+      const k = t.keyAt(s);
+      if (k !== null) fn(k, t.valueAt(s)!, t.expireAt(s));
+    }
+  }
+
+  /** Every key (a copy: the caller may change the database while going through it). */
+  keyList(): string[] {
+    const out: string[] = [];
+    const t = this.table;
+    for (let s = 0; s < t.end; s++) {
+      const k = t.keyAt(s);
+      if (k !== null) out.push(k);
+    }
+    return out;
   }
 
   /**
    * One step of the active expire cycle: look at up to `sample` keys with a TTL
-   * (round robin over the expires set) and delete the expired ones. Returns
-   * [sampled, expired].
+   * (walking the slots round robin, at most 20 slots per wanted key) and delete
+   * the expired ones. Returns [sampled, expired].
    */
   activeExpireStep(sample: number): [number, number] {
-    if (this.expires.size === 0) return [0, 0];
+    const t = this.table;
+    if (t.volatileSize === 0) return [0, 0];
     const now = this.host.now();
     let sampled = 0;
     let expired = 0;
     let ttlSum = 0;
     let ttlCount = 0;
-    if (this.expireIter === null) this.expireIter = this.expires.values();
     const victims: string[] = [];
-    while (sampled < sample) {
-      const r = this.expireIter.next();
-      if (r.done) {
-        this.expireIter = this.expires.values();
-        if (sampled === 0 || this.expires.size === 0) break;
-        break;
-      }
-      const e = r.value;
+    const budget = Math.min(t.end, sample * 20);
+    for (let visited = 0; visited < budget && sampled < sample; visited++) {
+      if (this.expireCursor <= 0 || this.expireCursor > t.end) this.expireCursor = t.end;
+      const s = --this.expireCursor;
+      const at = t.expireAt(s);
+      if (at < 0 || t.keyAt(s) === null) continue;
       sampled++;
-      if (e.expireAt <= now) victims.push(e.key);
+      if (at <= now) victims.push(t.keyAt(s)!);
       else {
-        ttlSum += e.expireAt - now;
+        ttlSum += at - now;
         ttlCount++;
       }
     }
     for (const k of victims) {
-      const e = this.dict.get(k);
-      if (e && e.expireAt >= 0 && e.expireAt <= now) {
+      const at = this.expireOf(k);
+      if (at >= 0 && at <= now) {
         this.host.onExpired(this, k);
         this.delete(k);
         expired++;

@@ -2,18 +2,18 @@
  * Redis's LFU access counter (evict.c): an 8-bit logarithmic counter that
  * starts at LFU_INIT_VAL, grows with probability 1/((counter-5)*lfu-log-factor+1)
  * on each access and loses one per lfu-decay-time minutes without access.
- * tredis keeps the counter in Entry.lfu and the last access in Entry.lru (ms).
+ * tredis keeps the counter and the last access (unix seconds) in the key
+ * table's lfu and lru columns.
  */
-import type { Entry } from './database';
 
 export const LFU_INIT_VAL = 5;
 
 /** LFUDecrAndReturn: the counter after the decay owed since the last access (minutes, as Redis's 16-bit minute clock). */
-export function lfuDecrAndReturn(e: Entry, now: number, decayTime: number): number {
-  if (decayTime <= 0) return e.lfu;
-  const elapsed = Math.floor(now / 60000) - Math.floor(e.lru / 60000);
+export function lfuDecrAndReturn(counter: number, lastAccessSec: number, now: number, decayTime: number): number {
+  if (decayTime <= 0) return counter;
+  const elapsed = Math.floor(now / 60000) - Math.floor(lastAccessSec / 60);
   const periods = Math.floor(Math.max(0, elapsed) / decayTime);
-  return periods > e.lfu ? 0 : e.lfu - periods;
+  return periods > counter ? 0 : counter - periods;
 }
 
 /** LFULogIncr: one access, counted logarithmically (saturates at 255). */

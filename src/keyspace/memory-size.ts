@@ -15,32 +15,27 @@
  * key after each write stays O(1) in the common case.
  */
 import type { RStream } from './types/stream';
-import type { DbValue, Entry } from './database';
+import type { DbValue, Database } from './database';
 import type { RList } from './types/list';
 import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
-import { SHARDS } from './dict';
 
 /** A one-byte V8 string of n chars: 16-byte header, data, 8-byte aligned; the empty and one-char strings are shared. */
 export function stringBytes(n: number): number {
   return n <= 1 ? 0 : (16 + n + 7) & ~7;
 }
 
-/** Entry object (8 fields, boxed access time) and its slot in the SCAN-order array; the dict slots are costed per database (keyDictBytes). */
-export const KEY_OVERHEAD = 114;
-/** The boxed expire time of a key with a TTL (its expires dict slot: keyDictBytes). */
-export const EXPIRE_OVERHEAD = 16;
-
 /**
- * A KeyDict of n keys: its shards in use (created on first use: about
- * SHARDS * (1 - e^(-n/SHARDS)) of them) each a Map object plus its table at
- * 28 bytes per unit of capacity.
+ * Per key, outside its strings and value: nothing. The key table's columns
+ * (value and key pointers, access time, LFU counter, flags, cost, expire time)
+ * and its index are costed per database (tableBytes).
  */
-export function keyDictBytes(n: number): number {
-  if (n <= 0) return 0;
-  const used = SHARDS * (1 - Math.exp(-n / SHARDS));
-  return Math.round(used * (140 + 28 * mapCapacity(n / used)));
+export const KEY_OVERHEAD = 0;
+
+/** A database's key table: its index and columns, per key in use (KeyTable.usedBytes). */
+export function tableBytes(db: Database): number {
+  return db.table.usedBytes();
 }
 /** Beyond this many elements an aggregate is costed from a sample. */
 export const EXACT_LIMIT = 16;
@@ -212,7 +207,7 @@ function streamBytes(v: RStream, samples: number): number {
   return 200 + n * 96 + Math.round(lp) + groups;
 }
 
-/** Bytes of a whole key without its share of the dicts: its entry, name, value and boxed expire time (what Entry.mem holds). */
-export function entryBytes(e: Entry, samples = SAMPLE): number {
-  return KEY_OVERHEAD + stringBytes(e.key.length) + valueBytes(e.value, samples) + (e.expireAt >= 0 ? EXPIRE_OVERHEAD : 0);
+/** Bytes of a key's name and value (what the key table's mem column holds). */
+export function keyBytes(key: string, value: DbValue, samples = SAMPLE): number {
+  return stringBytes(key.length) + valueBytes(value, samples);
 }

@@ -37,11 +37,11 @@ export function writeDatasetSync(server: Server, fd: number, aux: RdbAuxInfo): n
   let c: Buffer | null;
   for (const db of server.dbs) {
     if (db.size === 0) continue;
-    w.selectDb(db.id, db.size, db.expires.size);
-    for (const e of db.dict.values()) {
-      w.writeKey(e.key, toPlainValue(e.value), e.expireAt);
+    w.selectDb(db.id, db.size, db.expiresSize);
+    db.forEach((key, value, expireAt) => {
+      w.writeKey(key, toPlainValue(value), expireAt);
       while ((c = w.takeChunk()) !== null) writeFully(fd, c);
-    }
+    });
   }
   w.writeEnd();
   while ((c = w.takeChunk()) !== null) writeFully(fd, c);

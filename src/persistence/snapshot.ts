@@ -5,25 +5,25 @@
  * between) and stays consistent with "the dataset at the moment start() was
  * called" through server.watch.snapshotHooks:
  *
+ * - The walk goes over each database's key table slot by slot, up to the
+ *   table's end at start(), with the table pinned: while pinned no slot
+ *   moves (deletions leave holes) and new keys only ever take slots past that
+ *   end, so keys born after the start never appear.
  * - beforeKeyWrite(db, key): a key is about to change. If the walk has not
- *   reached it yet, its current (old) value is serialized now and the key is
- *   remembered in a small `visited` set so the walk skips it later. A key
- *   that does not exist yet is about to be created: it is remembered too, so
- *   keys born after the start never appear.
+ *   reached its slot yet, its current (old) value is serialized now and the
+ *   slot is marked in a bitmap so the walk skips it later.
  * - beforeWriteAll(): FLUSHALL/SWAPDB/MOVE-style writes: the rest of the walk
  *   is done synchronously first.
  *
- * Memory overhead is one live Map iterator per database plus `visited`
- * entries only for keys written ahead of the iterator. The walk relies on
- * a database's Map keeping insertion order, which matches Entry.seq (a key
- * re-created gets a new, higher seq and goes to the end).
+ * Memory overhead is a bitmap of one bit per slot, made only when a key
+ * ahead of the walk is written.
  *
  * The same class serves BGSAVE/SAVE (file sink) and replication full sync
  * (socket sinks). Back-pressure of the sink is respected.
  */
 import type { Server } from '../server/server';
-import type { Entry } from '../keyspace/database';
-import type { KeyDict, KeyDictIterator } from '../keyspace/dict';
+import type { DbValue } from '../keyspace/database';
+import type { KeyTable } from '../keyspace/key-table';
 import { RdbWriter, type RdbAuxInfo, type RdbWriterOptions } from './rdb/writer';
 import { toPlainValue, writerLimits } from './convert';
 import type { PlainValue } from './rdb/model';
@@ -68,22 +68,18 @@ export class SnapshotAbortedError extends Error {
 
 interface DbWalk {
   id: number;
-  dict: KeyDict<Entry>;
-  iter: KeyDictIterator<Entry, Entry>;
+  /** the table walked (pinned until the walk of this db is done) */
+  table: KeyTable<DbValue>;
+  /** the table's end at start(): slots past it hold keys born later */
+  end: number;
+  /** the next slot to walk */
+  cursor: number;
   size: number;
   expiresSize: number;
-  /**
-   * Position of the last entry the walk wrote: its dict shard and seq. The
-   * dict is walked shard by shard, each shard in insertion (= seq) order, so
-   * an entry is behind the walk iff its shard is lower, or the same with a seq
-   * not above lastSeq.
-   */
-  lastShard: number;
-  lastSeq: number;
   begun: boolean;
   done: boolean;
-  /** keys handled ahead of the walk (written early, or created after the start) */
-  visited: Set<string>;
+  /** slots written ahead of the walk (their key changed first), null until one is */
+  written: Uint8Array | null;
   /** old values of keys of a db the walk has not begun yet */
   pending: Array<{ key: string; value: PlainValue; expireAt: number }>;
 }
@@ -158,17 +154,17 @@ export class Snapshot {
     for (let i = 0; i < dbs.length; i++) {
       const db = dbs[i];
       if (db.size === 0) continue;
+      db.table.pin();
       const w: DbWalk = {
         id: i,
-        dict: db.dict,
-        iter: db.dict.values(),
+        table: db.table,
+        end: db.table.end,
+        cursor: 0,
         size: db.size,
-        expiresSize: db.expires.size,
-        lastShard: -1,
-        lastSeq: 0,
+        expiresSize: db.expiresSize,
         begun: false,
         done: false,
-        visited: new Set(),
+        written: null,
         pending: [],
       };
       this.walks.push(w);
@@ -181,6 +177,7 @@ export class Snapshot {
     watch.snapshotHooks.push(this.hook);
     watch.snapshots.add(this);
     return this.run().finally(() => {
+      for (const st of this.walks) this.endWalk(st);
       this.unhook();
       watch.snapshots.delete(this);
     });
@@ -190,6 +187,15 @@ export class Snapshot {
   abort(): void {
     this.aborted = true;
     this.unhook();
+    for (const st of this.walks) this.endWalk(st);
+  }
+
+  /** A database's walk is over: unpin its table. */
+  private endWalk(st: DbWalk): void {
+    if (st.done) return;
+    st.done = true;
+    st.written = null;
+    st.table.unpin();
   }
 
   private unhook(): void {
@@ -244,26 +250,25 @@ export class Snapshot {
         for (const p of st.pending) w.writeKey(p.key, p.value, p.expireAt);
         st.pending = [];
       }
+      const t = st.table;
       for (;;) {
-        const r = st.iter.next();
-        if (r.done) {
-          st.done = true;
-          st.visited.clear();
+        if (st.cursor >= st.end) {
+          this.endWalk(st);
           this.cur++;
           break;
         }
-        const e = r.value;
-        st.lastShard = st.iter.shard;
-        st.lastSeq = e.seq;
-        if (st.visited.size > 0 && st.visited.delete(e.key)) continue;
+        const slot = st.cursor++;
+        const key = t.keyAt(slot);
+        if (key === null) continue; // deleted (after the hook wrote it)
+        if (st.written !== null && (st.written[slot >>> 3] & (1 << (slot & 7))) !== 0) continue;
         // strings (most keys) reuse one wrapper: the writer keeps nothing
-        const v = e.value;
+        const v = t.valueAt(slot)!;
         let pv: PlainValue;
         if (typeof v === 'string') {
           this.strValue.value = v;
           pv = this.strValue;
         } else pv = toPlainValue(v);
-        w.writeKey(e.key, pv, e.expireAt);
+        w.writeKey(key, pv, t.expireAt(slot));
         // finishWalk (deadline Infinity) must not stop early: the dataset is about to change wholesale
         if ((++n & 63) === 0 && deadline !== Infinity && (performance.now() >= deadline || w.pendingBytes >= MAX_QUEUED)) return;
       }
@@ -283,16 +288,15 @@ export class Snapshot {
   private onKeyWrite(db: number, key: string): void {
     const st = this.byId.get(db);
     if (st === undefined || st.done || this.walkDone) return; // empty at start: every key there is new
-    if (st.visited.has(key)) return;
-    const e = st.dict.get(key);
-    if (e === undefined) {
-      st.visited.add(key); // about to be created: not part of the snapshot
-      return;
-    }
-    const sh = st.dict.shardOf(key);
-    if (sh < st.lastShard || (sh === st.lastShard && e.seq <= st.lastSeq)) return; // already written by the walk
-    st.visited.add(key);
-    if (st.begun) this.writer.writeKey(key, toPlainValue(e.value), e.expireAt);
-    else st.pending.push({ key, value: toPlainValue(e.value), expireAt: e.expireAt });
+    const t = st.table;
+    const slot = t.find(key);
+    // about to be created (it will take a slot past the end), or already written by the walk
+    if (slot < st.cursor || slot >= st.end) return;
+    if (st.written === null) st.written = new Uint8Array((st.end >>> 3) + 1);
+    else if ((st.written[slot >>> 3] & (1 << (slot & 7))) !== 0) return;
+    st.written[slot >>> 3] |= 1 << (slot & 7);
+    const value = toPlainValue(t.valueAt(slot)!);
+    if (st.begun) this.writer.writeKey(key, value, t.expireAt(slot));
+    else st.pending.push({ key, value, expireAt: t.expireAt(slot) });
   }
 }

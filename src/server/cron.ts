@@ -95,7 +95,7 @@ export class Cron {
         this.expireDb++;
         let iterations = 0;
         for (;;) {
-          if (db.expires.size === 0) {
+          if (db.expiresSize === 0) {
             db.avgTtl = 0; // as activeExpireCycle: no keys with a TTL, no average
             break;
           }

@@ -23,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Server } from './server';
-import type { Database, Entry } from '../keyspace/database';
+import type { Database } from '../keyspace/database';
 import { lfuDecrAndReturn } from '../keyspace/lfu';
 import { heapFigures } from '../info/memory';
 
@@ -64,7 +64,7 @@ export class Eviction {
   private exceededSince = 0;
   /** total ms over the limit before the current stretch (total_eviction_exceeded_time) */
   private exceededTotal = 0;
-  private readonly sample: Entry[] = [];
+  private readonly sample: string[] = [];
 
   /** the heap is within the margin of V8's limit: denyoom commands are refused */
   heapCritical = false;
@@ -208,7 +208,7 @@ export class Eviction {
       const db = dbs[j];
       this.sample.length = 0;
       db.sampleForEviction(1, !allkeys, this.sample);
-      if (this.sample.length > 0) return { db, key: this.sample[0].key };
+      if (this.sample.length > 0) return { db, key: this.sample[0] };
     }
     return null;
   }
@@ -219,7 +219,7 @@ export class Eviction {
     for (;;) {
       let total = 0;
       for (const db of dbs) {
-        const n = allkeys ? db.size : db.expires.size;
+        const n = allkeys ? db.size : db.expiresSize;
         if (n === 0) continue;
         total += n;
         this.populate(db.id, allkeys);
@@ -228,9 +228,9 @@ export class Eviction {
       while (this.pool.length > 0) {
         const best = this.pool.pop()!;
         const db = dbs[best.db];
-        const e = db.peek(best.key);
+        const slot = db.slotOf(best.key);
         // a ghost (deleted, or no longer volatile) is skipped
-        if (e !== undefined && (allkeys || e.expireAt >= 0)) return { db, key: best.key };
+        if (slot >= 0 && (allkeys || db.table.expireAt(slot) >= 0)) return { db, key: best.key };
       }
     }
   }
@@ -243,18 +243,21 @@ export class Eviction {
     const now = s.now();
     const sample = this.sample;
     sample.length = 0;
-    s.dbs[dbId].sampleForEviction(settings.maxmemorySamples, !allkeys, sample);
+    const db = s.dbs[dbId];
+    const t = db.table;
+    db.sampleForEviction(settings.maxmemorySamples, !allkeys, sample);
     const pool = this.pool;
-    for (const e of sample) {
+    for (const key of sample) {
+      const slot = t.find(key);
       let idle: number;
-      if (policy.endsWith('lru')) idle = now - e.lru;
-      else if (policy.endsWith('lfu')) idle = 255 - lfuDecrAndReturn(e, now, settings.lfuDecayTime);
-      else idle = -e.expireAt; // volatile-ttl: the sooner the expire the better
+      if (policy.endsWith('lru')) idle = now - t.lru(slot) * 1000;
+      else if (policy.endsWith('lfu')) idle = 255 - lfuDecrAndReturn(t.lfu(slot), t.lru(slot), now, settings.lfuDecayTime);
+      else idle = -t.expireAt(slot); // volatile-ttl: the sooner the expire the better
       // pool ascending by idle: find the first entry with idle >= ours
       let k = 0;
       while (k < pool.length && pool[k].idle < idle) k++;
       if (k === 0 && pool.length === EVPOOL_SIZE) continue; // worse than every candidate of a full pool
-      pool.splice(k, 0, { key: e.key, db: dbId, idle });
+      pool.splice(k, 0, { key, db: dbId, idle });
       if (pool.length > EVPOOL_SIZE) pool.shift(); // drop the worst
     }
   }

@@ -330,16 +330,12 @@ export class Executor {
     const db = c.db;
     if (cmd.firstKey > 0 && cmd.firstKey === cmd.lastKey && cmd.getKeysFn === undefined) {
       if (cmd.firstKey < argv.length) {
-        const e = db.peek(argv[cmd.firstKey]);
-        if (e !== undefined) db.remeasure(e);
+        db.remeasure(argv[cmd.firstKey]);
       }
       return;
     }
     if (cmd.firstKey === 0 && cmd.getKeysFn === undefined) return;
-    for (const k of cmd.keys(argv)) {
-      const e = db.peek(k);
-      if (e !== undefined) db.remeasure(e);
-    }
+    for (const k of cmd.keys(argv)) db.remeasure(k);
   }
 
   /** Re-cost the keys a blocked command served from or into (BLMOVE's destination too). */
@@ -347,10 +343,7 @@ export class Executor {
     const cmd = this.lookup(argv);
     if (typeof cmd === 'string') return;
     const db = this.server.dbs[dbId];
-    for (const k of cmd.keys(argv)) {
-      const e = db.peek(k);
-      if (e !== undefined) db.remeasure(e);
-    }
+    for (const k of cmd.keys(argv)) db.remeasure(k);
   }
 
   /** Whether an execution unit is running (propagation waits for its end). */

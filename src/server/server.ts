@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { Config, ConfigRegistry } from '../config/schema';
 import { DIRECTIVES } from '../config/directives';
-import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost, type Entry } from '../keyspace/database';
+import { Database, EXPIRE_DELETE, EXPIRE_HIDE, EXPIRE_KEEP, type DbHost } from '../keyspace/database';
 import { lfuDecrAndReturn, lfuLogIncr } from '../keyspace/lfu';
 import { Logger } from './logger';
 import { HttpDashboard } from '../http/http';
@@ -354,10 +354,10 @@ export class Server implements DbHost {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
     const now = this.now();
     for (let i = 0; i < this.dbs.length; i++) {
-      for (const e of fresh[i].entries()) {
-        this.dbs[i].setNew(e.key, e.value, e.expireAt, now);
-        this.watch.signalModifiedKey(i, e.key);
-      }
+      fresh[i].forEach((key, value, expireAt) => {
+        this.dbs[i].setNew(key, value, expireAt, now);
+        this.watch.signalModifiedKey(i, key);
+      });
     }
   }
 
@@ -383,17 +383,18 @@ export class Server implements DbHost {
    * time for OBJECT IDLETIME, and under an LFU maxmemory-policy the
    * logarithmic access counter of OBJECT FREQ (decayed, then incremented).
    */
-  touchEntry(e: Entry): void {
+  touchSlot(db: Database, s: number): void {
     const settings = this.config.settings;
+    const t = db.table;
     const now = this.now();
     const policy = settings.maxmemoryPolicy;
-    if (policy === 'allkeys-lfu' || policy === 'volatile-lfu') e.lfu = lfuLogIncr(lfuDecrAndReturn(e, now, settings.lfuDecayTime), settings.lfuLogFactor);
-    e.lru = now;
+    if (policy === 'allkeys-lfu' || policy === 'volatile-lfu') t.setLfu(s, lfuLogIncr(lfuDecrAndReturn(t.lfu(s), t.lru(s), now, settings.lfuDecayTime), settings.lfuLogFactor));
+    t.setLru(s, Math.floor(now / 1000));
   }
 
   /** OBJECT FREQ: the LFU counter with the decay owed until now. */
-  lfuFrequency(e: Entry): number {
-    return lfuDecrAndReturn(e, this.now(), this.config.settings.lfuDecayTime);
+  lfuFrequency(db: Database, s: number): number {
+    return lfuDecrAndReturn(db.table.lfu(s), db.table.lru(s), this.now(), this.config.settings.lfuDecayTime);
   }
 
   /** Publish keyspace notifications per notify-keyspace-events. `type` is the class char (g $ l s h z x e t m n). */

@@ -45,8 +45,7 @@ export class KeyWatch {
     if (set === undefined) this.watchedKeys.set(k, (set = new Set()));
     set.add(c);
     c.watched.add(k);
-    const e = c.db.peek(key);
-    if (e !== undefined && !c.db.isLive(e)) c.watchedStale.add(k);
+    if (c.db.peek(key) !== undefined && !c.db.isLive(key)) c.watchedStale.add(k);
     else c.watchedStale.delete(k);
   }
 
@@ -118,8 +117,8 @@ export class KeyWatch {
             c.watchedStale.delete(k); // expired key now deleted: no logical change
             continue;
           }
-          if (!other!.isLive(inOther)) continue; // expired key remains expired
-        } else if (!inEmptied && inOther !== undefined && !other!.isLive(inOther)) {
+          if (!other!.isLive(key)) continue; // expired key remains expired
+        } else if (!inEmptied && inOther !== undefined && !other!.isLive(key)) {
           c.watchedStale.add(k); // a missing key replaced with an expired one
           continue;
         }

@@ -145,7 +145,8 @@ test('allkeys-lru keeps recently used keys, allkeys-lfu frequently used ones, vo
     const { c } = await server({ maxmemorySamples: 10 });
     await fill(c, 'cold', 150);
     await fill(c, 'hot', 50);
-    await new Promise((r) => setTimeout(r, 30));
+    // the LRU clock ticks in seconds, as Redis's (LRU_CLOCK_RESOLUTION 1000 ms)
+    await new Promise((r) => setTimeout(r, 1100));
     for (let i = 0; i < 50; i++) await c.call('GET', `hot:${i}`);
     await limitTo(c, 0, 'allkeys-lru');
     await fill(c, 'new', 60);

@@ -77,7 +77,7 @@ export async function digest(n: Node): Promise<string> {
   const s = n.server;
   return digestDataset((cb) => {
     s.dbs.forEach((db, i) => {
-      for (const e of db.entries()) cb(i, e.key, toPlainValue(e.value), e.expireAt);
+      db.forEach((key, value, expireAt) => cb(i, key, toPlainValue(value), expireAt));
     });
   });
 }

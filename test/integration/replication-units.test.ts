@@ -83,7 +83,7 @@ test('snapshot: the dataset at start(), whatever is written while it streams to 
       s.dbs[db].set('list', new RList(['a', 'b']));
     }
     const expected = new Map<string, string>();
-    for (const db of [0, 2]) for (const e of s.dbs[db].entries()) expected.set(`${db}/${e.key}`, JSON.stringify(toPlainValue(e.value)));
+    for (const db of [0, 2]) s.dbs[db].forEach((key, value) => expected.set(`${db}/${key}`, JSON.stringify(toPlainValue(value))));
     const chunks: Buffer[] = [];
     const snap = new Snapshot(
       s,

@@ -754,10 +754,10 @@ export class Aof implements PropagationSink {
         for (const db of s.dbs) {
           if (db.size === 0) continue;
           w.selectDb(db.id);
-          for (const e of db.dict.values()) {
-            w.key(e.key, toPlainValue(e.value), e.expireAt);
+          db.forEach((key, value, expireAt) => {
+            w.key(key, toPlainValue(value), expireAt);
             if (w.pending >= 1 << 20) for (const b of w.take()) writeFully(fd, b);
-          }
+          });
         }
         for (const b of w.take()) writeFully(fd, b);
       }

@@ -1,10 +1,29 @@
 /**
- * Micro-benchmark: KeyDict (sharded, src/keyspace/dict.ts) against a plain Map.
- *   node dist/bench/dict.js [--keys 1000000] [--grow 3000000]
+ * Micro-benchmark: KeyTable (src/keyspace/key-table.ts, the keyspace's index
+ * and columns) against a plain Map.
+ *   node dist/bench/key-table.js [--keys 1000000] [--grow 3000000]
  * Reports ns/op for get (hit), get (miss) and set (overwrite) over 10-20 char
  * keys, and the max single-set latency while growing to --grow keys.
  */
-import { KeyDict } from '../src/keyspace/dict';
+import { KeyTable } from '../src/keyspace/key-table';
+
+/** KeyTable behind the Map subset measured here. */
+class TableMap {
+  private readonly t = new KeyTable<number>();
+  get size(): number {
+    return this.t.size;
+  }
+  get(k: string): number | undefined {
+    const s = this.t.find(k);
+    return s < 0 ? undefined : this.t.valueAt(s);
+  }
+  set(k: string, v: number): this {
+    const s = this.t.find(k);
+    if (s >= 0) this.t.setValueAt(s, v);
+    else this.t.insert(k, v, 0, 5);
+    return this;
+  }
+}
 
 interface MapLike {
   get(k: string): number | undefined;
@@ -86,7 +105,7 @@ const probe = shuffle(keys.map((k) => k.split('').join(''))); // distinct string
 const miss = makeKeys(N, 'nope:');
 const impls: Array<[string, () => MapLike]> = [
   ['Map', () => new Map<string, number>()],
-  ['KeyDict', () => new KeyDict<number>()],
+  ['KeyTable', () => new TableMap()],
 ];
 const results: Record<string, Record<string, number[]>> = {};
 for (let r = 0; r < ROUNDS; r++) {
@@ -100,8 +119,8 @@ const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >>
 console.log(`${N} keys of ${keys[0].length}-${keys[N - 1].length} chars, median of ${ROUNDS} rounds, ns/op`);
 for (const op of ['insert', 'get', 'getMiss', 'set']) {
   const a = median(results.Map[op]);
-  const b = median(results.KeyDict[op]);
-  console.log(`  ${op.padEnd(8)} Map ${a.toFixed(1).padStart(7)}  KeyDict ${b.toFixed(1).padStart(7)}  (${(((b - a) / a) * 100).toFixed(1)}%)`);
+  const b = median(results.KeyTable[op]);
+  console.log(`  ${op.padEnd(8)} Map ${a.toFixed(1).padStart(7)}  KeyTable ${b.toFixed(1).padStart(7)}  (${(((b - a) / a) * 100).toFixed(1)}%)`);
 }
 for (const [name, make] of impls) {
   const g = grow(make, GROW);
