@@ -1,0 +1,18 @@
+/**
+ * A flat copy of a latin1 string. A concatenation is a rope (a V8 ConsString:
+ * 32 bytes plus its parts, kept alive) until something flattens it; a string
+ * kept for long (a key, a value) should be flat, as those read off a socket
+ * are.
+ */
+interface Latin1Buffer extends Buffer {
+  latin1Write(s: string, offset?: number, length?: number): number;
+  latin1Slice(start: number, end: number): string;
+}
+
+let scratch = Buffer.allocUnsafe(256) as Latin1Buffer;
+
+export function flatString(s: string): string {
+  if (s.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(s.length, scratch.length * 2)) as Latin1Buffer;
+  const n = scratch.latin1Write(s, 0, s.length);
+  return scratch.latin1Slice(0, n);
+}
