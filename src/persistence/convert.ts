@@ -14,6 +14,9 @@ import type { PlainValue } from './rdb/model';
 import type { EncodingLimits } from './rdb/writer';
 import type { Config } from '../config/schema';
 
+/** A view of intset bytes that never converts. */
+const NO_SET_LIMIT: SetLimits = { maxIntsetEntries: Infinity };
+
 /** Encoding thresholds of the structures, from the config. */
 export interface StructureLimits {
   hash: HashLimits;
@@ -56,9 +59,12 @@ export function toPlainValue(v: DbValue): PlainValue {
       return { type: 'hash', value: m };
     }
     case 'set': {
+      const bytes = v.intsetBytes();
+      // an intset is an immutable string: the copy is the same bytes
+      if (bytes !== null) return { type: 'set', value: RSet.fromIntset(bytes, NO_SET_LIMIT), intset: bytes };
       const s = new Set<string>();
       for (const m of v) s.add(m);
-      return { type: 'set', value: s };
+      return { type: 'set', value: s, intset: null };
     }
     case 'zset': {
       const arr: Array<[string, number]> = new Array(v.size);
@@ -81,6 +87,8 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
     case 'hash':
       return RHash.from(p.value, limits.hash);
     case 'set':
+      // intset bytes load as they are (rdbLoadObject converts only past set-max-intset-entries)
+      if (typeof p.intset === 'string') return RSet.fromIntset(p.intset, limits.set);
       return RSet.from(p.value, limits.set);
     case 'zset':
       return RZSet.from(zsetEntries(p.value), limits.zset);

@@ -11,11 +11,22 @@ export type PlainValue =
   | { type: 'string'; value: string }
   | { type: 'list'; value: string[] }
   | { type: 'hash'; value: Map<string, string> }
-  | { type: 'set'; value: Set<string> }
+  /**
+   * `intset`: the set's in-memory intset bytes (latin1), written as they are
+   * (RDB_TYPE_SET_INTSET); null when the set is hashtable-encoded (written as
+   * RDB_TYPE_SET, as Redis writes whatever encoding it holds); absent when
+   * unknown (the writer picks the encoding from the members).
+   */
+  | { type: 'set'; value: SetMembers; intset?: string | null }
   /** member, score; sorted by score then member (byte order), like a Redis skiplist */
   | { type: 'zset'; value: Array<[string, number]> }
   /** the stream structure itself (a copy owned by the codec's caller) */
   | { type: 'stream'; value: RStream };
+
+/** A set's members: a Set, or the set structure itself (iterable, with a size). */
+export interface SetMembers extends Iterable<string> {
+  readonly size: number;
+}
 
 /** The type names of PlainValue (Redis's TYPE reply names). */
 export type PlainValueType = PlainValue['type'];

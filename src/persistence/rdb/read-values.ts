@@ -6,7 +6,8 @@
  */
 import * as C from './constants';
 import { RdbError } from './errors';
-import { decodeIntset } from './intset';
+import { loadIntset } from './intset';
+import { RSet } from '../../keyspace/types/set';
 import { decodeListpack } from './listpack';
 import type { PlainValue } from './model';
 import { strtod } from './numbers';
@@ -42,6 +43,9 @@ export function sortZsetPairs(arr: Array<[string, number]>): void {
   else arr.sort(zsetCmp);
 }
 
+/** An intset view that never converts (the loader applies set-max-intset-entries). */
+const NO_LIMIT = { maxIntsetEntries: Infinity };
+
 /** A RDB CORRUPT error at an absolute offset. */
 function corrupt(detail: string, at: number): never {
   throw new RdbError('CORRUPT', detail, at);
@@ -68,7 +72,11 @@ export function decodeEncodedValue(t: number, blob: Buffer, keyInfo: string, at:
       }
       case C.RDB_TYPE_SET_INTSET:
         label = 'Intset';
-        return { type: 'set', value: new Set(decodeIntset(blob)) };
+        {
+          // kept as the bytes they are (validated); the value iterates them in place
+          const bytes = loadIntset(blob);
+          return { type: 'set', value: RSet.fromIntset(bytes, NO_LIMIT), intset: bytes };
+        }
       case C.RDB_TYPE_ZSET_ZIPLIST:
         label = 'Zset ziplist';
         return pairsToZset(decodeZiplist(blob), at, keyInfo);

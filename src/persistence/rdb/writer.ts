@@ -14,7 +14,7 @@
 import { encodeIdBytes, type RStream } from '../../keyspace/types/stream';
 import * as C from './constants';
 import { Crc64 } from './crc64';
-import { encodeIntset } from './intset';
+import { intsetFrom } from '../../keyspace/intset';
 import { ListpackBuilder, lpEntrySize } from './listpack';
 import { lzfCompressForRdb } from './lzf';
 import type { PlainValue } from './model';
@@ -108,8 +108,8 @@ export class RdbWriter {
   private scratch: Buffer = Buffer.allocUnsafe(1024);
   /** recycled chunk buffers (see recycle()) */
   private readonly spare: Buffer[] = [];
-  /** intset blob prepared by valueType() for the value about to be written */
-  private intsetBlob: Buffer | null = null;
+  /** intset bytes (latin1) prepared by valueType() for the value about to be written */
+  private intsetBlob: string | null = null;
   private ended = false;
   /** bytes produced so far (queued or taken) */
   bytesWritten = 0;
@@ -443,8 +443,13 @@ export class RdbWriter {
       case 'list':
         return C.RDB_TYPE_LIST_QUICKLIST_2;
       case 'set': {
+        // the encoding it has in memory, as rdbSaveObject writes it (a copy of the intset bytes)
+        if (value.intset !== undefined) {
+          this.intsetBlob = value.intset;
+          return value.intset !== null ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
+        }
         const s = value.value;
-        this.intsetBlob = s.size <= L.setMaxIntsetEntries && mayBeIntset(s) ? encodeIntset(s) : null;
+        this.intsetBlob = s.size <= L.setMaxIntsetEntries && mayBeIntset(s) ? intsetFrom(s) : null;
         return this.intsetBlob ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
       }
       case 'hash': {
@@ -535,10 +540,10 @@ export class RdbWriter {
         return;
       case 'set':
         if (t === C.RDB_TYPE_SET_INTSET) {
-          const blob = this.intsetBlob ?? encodeIntset(value.value);
+          const blob = this.intsetBlob ?? intsetFrom(value.value);
           this.intsetBlob = null;
           if (!blob) throw new Error('set is not intset-encodable');
-          this.writeBytes(blob);
+          this.writeString(blob);
           return;
         }
         this.len(value.value.size);
@@ -630,7 +635,7 @@ export class RdbWriter {
 }
 
 /** Cheap pre-check before encodeIntset does the exact one (ranges, leading zeros). */
-function mayBeIntset(s: Set<string>): boolean {
+function mayBeIntset(s: Iterable<string>): boolean {
   for (const m of s) {
     const n = m.length;
     if (n === 0 || n > 20) return false;
