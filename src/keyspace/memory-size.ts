@@ -102,30 +102,14 @@ function iterSample<T>(it: Iterable<T>, limit: number, bytes: (x: T) => number):
   return [total, seen];
 }
 
-function listBytes(l: RList, samples: number): number {
-  const n = l.length;
-  const cap = n <= 8 ? 8 : 2 ** Math.ceil(Math.log2(n));
-  let strings: number;
-  if (n <= EXACT_LIMIT || samples >= n) {
-    strings = 0;
-    for (let i = 0; i < n; i++) strings += stringBytes(l.index(i)!.length);
-  } else {
-    strings =
-      n *
-      sampledAverage(
-        l,
-        n,
-        (limit) => {
-          // evenly spaced: a list's two ends are its busiest part
-          let total = 0;
-          const step = n / limit;
-          for (let k = 0; k < limit; k++) total += stringBytes(l.index(Math.floor(k * step))!.length);
-          return [total, limit];
-        },
-        samples,
-      );
-  }
-  return 120 + 8 * cap + strings;
+/**
+ * A list: the RList object (3 fields: 48 bytes) and its quicklist (RList.heapBytes: the
+ * listpack strings, and for a list of several nodes the node array, the
+ * compressed nodes and the mutable end nodes with their element strings).
+ * Exact: the cost is in a few strings per node, no sampling needed.
+ */
+function listBytes(l: RList, _samples: number): number {
+  return 48 + l.heapBytes(stringBytes);
 }
 
 function hashBytes(h: RHash, samples: number): number {

@@ -6,7 +6,7 @@
  * would give them.
  */
 import type { DbValue } from '../keyspace/database';
-import { RList } from '../keyspace/types/list';
+import { RList, type ListLimits } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
 import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
@@ -22,6 +22,7 @@ export interface StructureLimits {
   hash: HashLimits;
   set: SetLimits;
   zset: ZSetLimits;
+  list: ListLimits;
 }
 
 /** The structures' thresholds as configured (hash-max-listpack-entries & co). */
@@ -30,6 +31,7 @@ export function structureLimits(config: Config): StructureLimits {
   return {
     hash: { maxListpackEntries: s.hashMaxListpackEntries, maxListpackValue: s.hashMaxListpackValue },
     set: { maxIntsetEntries: s.setMaxIntsetEntries },
+    list: { fill: s.listMaxListpackSize, compressDepth: s.listCompressDepth },
     zset: { maxListpackEntries: s.zsetMaxListpackEntries, maxListpackValue: s.zsetMaxListpackValue },
   };
 }
@@ -52,7 +54,11 @@ export function toPlainValue(v: DbValue): PlainValue {
   if (typeof v === 'string') return { type: 'string', value: v };
   switch (v.type) {
     case 'list':
-      return { type: 'list', value: v.toArray() };
+    {
+      // the nodes are immutable strings (mutable end nodes are sealed into new ones): a copy of bytes
+      const nodes = v.rdbNodes();
+      return { type: 'list', value: RList.fromNodes(nodes, v.limits()), nodes };
+    }
     case 'hash': {
       const m = new Map<string, string>();
       for (const [f, val] of v) m.set(f, val);
@@ -83,7 +89,9 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
     case 'string':
       return p.value;
     case 'list':
-      return new RList(p.value);
+      // listpack nodes load as they are (rdbLoadObject appends each node)
+      if (p.nodes !== undefined) return RList.fromNodes(p.nodes, limits.list);
+      return new RList(p.value, limits.list);
     case 'hash':
       return RHash.from(p.value, limits.hash);
     case 'set':

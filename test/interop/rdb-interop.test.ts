@@ -223,7 +223,8 @@ function createCmds(key: string, v: PlainValue): Array<Array<string | number>> {
     case 'string': return [['SET', key, v.value]];
     case 'list': {
       const out: Array<Array<string | number>> = [];
-      for (let i = 0; i < v.value.length; i += 500) out.push(['RPUSH', key, ...v.value.slice(i, i + 500)]);
+      const items = [...v.value];
+      for (let i = 0; i < items.length; i += 500) out.push(['RPUSH', key, ...items.slice(i, i + 500)]);
       return out;
     }
     case 'set': {

@@ -5,11 +5,17 @@
  */
 
 import type { RStream } from '../../keyspace/types/stream';
+import type { QuicklistNodeBytes } from '../../keyspace/types/list';
 
 /** A value as the RDB codec sees it, independent of in-memory encodings. */
 export type PlainValue =
   | { type: 'string'; value: string }
-  | { type: 'list'; value: string[] }
+  /**
+   * `nodes`: the list's quicklist nodes (listpack bytes, or compressed
+   * listpacks), written as they are (RDB_TYPE_LIST_QUICKLIST_2); absent when
+   * unknown (the writer cuts the elements into nodes by the quicklist rule).
+   */
+  | { type: 'list'; value: ListItems; nodes?: readonly QuicklistNodeBytes[] }
   | { type: 'hash'; value: Map<string, string> }
   /**
    * `intset`: the set's in-memory intset bytes (latin1), written as they are
@@ -22,6 +28,11 @@ export type PlainValue =
   | { type: 'zset'; value: Array<[string, number]> }
   /** the stream structure itself (a copy owned by the codec's caller) */
   | { type: 'stream'; value: RStream };
+
+/** A list's elements: an array, or the list structure itself (iterable, with a length). */
+export interface ListItems extends Iterable<string> {
+  readonly length: number;
+}
 
 /** A set's members: a Set, or the set structure itself (iterable, with a size). */
 export interface SetMembers extends Iterable<string> {

@@ -12,11 +12,12 @@
  * the event loop.
  */
 import { encodeIdBytes, type RStream } from '../../keyspace/types/stream';
+import { quicklistAllowInsert, type QuicklistNodeBytes } from '../../keyspace/types/list';
 import * as C from './constants';
 import { Crc64 } from './crc64';
 import { intsetFrom } from '../../keyspace/intset';
 import { ListpackBuilder, lpEntrySize } from './listpack';
-import { lzfCompressForRdb } from './lzf';
+import { lzfCompressForRdb } from '../../util/lzf';
 import type { PlainValue } from './model';
 import { parseCanonicalInt32 } from './numbers';
 import { d2string } from '../../util/number-format';
@@ -69,24 +70,8 @@ export interface RdbKeyExtras {
   lfuFreq?: number;
 }
 
-const QUICKLIST_OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
-const SIZE_SAFETY_LIMIT = 8192;
 const PACKED_THRESHOLD = 1 << 30;
 const TWO32 = 4294967296;
-
-/** Redis 7.0 quicklist.c: estimated per-entry listpack overhead when deciding to grow a node. */
-const SIZE_ESTIMATE_OVERHEAD = 8;
-
-/** Quicklist's _quicklistNodeAllowInsert (7.0) for an element of `sz` bytes into a node of `nodeSz` bytes / `count` entries. */
-function quicklistAllowInsert(nodeSz: number, count: number, fill: number, sz: number): boolean {
-  const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
-  if (fill < 0) {
-    const off = -fill - 1;
-    if (off < QUICKLIST_OPTIMIZATION_LEVEL.length && newSz <= QUICKLIST_OPTIMIZATION_LEVEL[off]) return true;
-  }
-  if (newSz > SIZE_SAFETY_LIMIT) return false;
-  return count < fill;
-}
 
 /**
  * Low-level RDB encoder. Call writeHeader(), then per non-empty db selectDb()
@@ -536,7 +521,8 @@ export class RdbWriter {
         this.writeString(value.value);
         return;
       case 'list':
-        this.writeQuicklist(value.value);
+        if (value.nodes !== undefined) this.writeQuicklistNodes(value.nodes);
+        else this.writeQuicklist(Array.isArray(value.value) ? value.value : [...value.value]);
         return;
       case 'set':
         if (t === C.RDB_TYPE_SET_INTSET) {
@@ -587,6 +573,25 @@ export class RdbWriter {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * A list's own quicklist nodes as QUICKLIST_2, as rdbSaveObject writes them:
+   * a listpack node with rdbSaveRawString, a compressed one as its LZF blob.
+   */
+  private writeQuicklistNodes(nodes: readonly QuicklistNodeBytes[]): void {
+    this.len(nodes.length);
+    for (const x of nodes) {
+      this.len(C.QUICKLIST_NODE_CONTAINER_PACKED);
+      if (typeof x === 'string') {
+        this.writeString(x);
+        continue;
+      }
+      const n = x.lzf.length;
+      if (this.scratch.length < n) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
+      this.scratch.write(x.lzf, 0, n, 'latin1');
+      this.lzfBlob(this.scratch, n, x.sz);
     }
   }
 
