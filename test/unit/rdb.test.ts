@@ -45,7 +45,7 @@ function randBytes(r: () => number, n: number): Buffer {
 function norm(v: PlainValue): unknown {
   switch (v.type) {
     case 'string': return ['string', v.value];
-    case 'list': return ['list', v.value];
+    case 'list': return ['list', [...v.value]];
     case 'set': return ['set', [...v.value].sort()];
     case 'hash': return ['hash', [...v.value].sort((a, b) => (a[0] < b[0] ? -1 : 1))];
     case 'zset': return ['zset', v.value];
@@ -617,7 +617,7 @@ describe('DUMP payloads', () => {
     const crcOnly = Buffer.from(p);
     crcOnly[p.length - 1] ^= 1;
     assert.throws(() => decodeDumpPayload(crcOnly), isRdbError('DUMP_PAYLOAD'));
-    assert.deepEqual(decodeDumpPayload(crcOnly, { skipChecksum: true }), { type: 'list', value: ['a', 'b'] });
+    assert.deepEqual(norm(decodeDumpPayload(crcOnly, { skipChecksum: true })), norm({ type: 'list', value: ['a', 'b'] }));
     // a valid footer around a truncated body
     const body = Buffer.from([18, 1]);
     const tail = Buffer.from([10, 0]);
