@@ -106,10 +106,14 @@ function iterSample<T>(it: Iterable<T>, limit: number, bytes: (x: T) => number):
  * A list: the RList object (3 fields: 48 bytes) and its quicklist (RList.heapBytes: the
  * listpack strings, and for a list of several nodes the node array, the
  * compressed nodes and the mutable end nodes with their element strings).
- * Exact: the cost is in a few strings per node, no sampling needed.
+ * Exact up to EXACT_LIMIT nodes; beyond, the per-element figure is memoized
+ * (refreshed when the length drifts by 1/8 or after 1024 re-costings).
  */
-function listBytes(l: RList, _samples: number): number {
-  return 48 + l.heapBytes(stringBytes);
+function listBytes(l: RList, samples: number): number {
+  if (l.nodeCount() <= EXACT_LIMIT) return 48 + l.heapBytes(stringBytes);
+  // many nodes: the exact figure is O(nodes); memoized per element like the sampled aggregates
+  const n = l.length;
+  return 48 + Math.round(n * sampledAverage(l, n, () => [l.heapBytes(stringBytes), n], samples));
 }
 
 function hashBytes(h: RHash, samples: number): number {

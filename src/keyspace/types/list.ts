@@ -83,12 +83,63 @@ export function quicklistAllowInsert(nodeSz: number, count: number, fill: number
   return count < fill;
 }
 
-/** An end node held as its elements (pushes/pops in O(1)); `bytes` is its listpack size. */
+/**
+ * An end node held as its elements (pushes/pops in O(1) at both ends: the
+ * elements are items[start..], with room kept before them for LPUSH);
+ * `bytes` is the size its listpack would have.
+ */
 class MNode {
+  start = 0;
   constructor(
     public items: string[],
     public bytes: number,
   ) {}
+
+  /** Number of elements. */
+  get n(): number {
+    return this.items.length - this.start;
+  }
+
+  at(i: number): string {
+    return this.items[this.start + i];
+  }
+
+  put(i: number, v: string): void {
+    this.items[this.start + i] = v;
+  }
+
+  /** The elements as a plain array (items[0..]), for the O(n) operations. */
+  flat(): string[] {
+    if (this.start > 0) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
+    }
+    return this.items;
+  }
+
+  unshift(v: string): void {
+    if (this.start === 0) {
+      const old = this.items;
+      const n = old.length;
+      const room = n < 8 ? 8 : n;
+      const a = new Array<string>(room + n);
+      for (let i = 0; i < n; i++) a[room + i] = old[i];
+      this.items = a;
+      this.start = room;
+    }
+    this.items[--this.start] = v;
+  }
+
+  shift(): string {
+    const v = this.items[this.start];
+    this.items[this.start++] = '';
+    if (this.start > 32 && this.start * 2 > this.items.length) this.flat();
+    return v;
+  }
+
+  pop(): string {
+    return this.items.pop() as string;
+  }
 }
 
 /** An LZF-compressed listpack (quicklistLZF): `sz` raw bytes, `count` elements. */
@@ -148,17 +199,17 @@ function decompress(c: CNode): string {
 }
 
 function nodeCount(x: QNode): number {
-  return typeof x === 'string' ? lpCount(x) : x instanceof MNode ? x.items.length : x.count;
+  return typeof x === 'string' ? lpCount(x) : x instanceof MNode ? x.n : x.count;
 }
 
 /** The node's listpack bytes (a new string for mutable/compressed nodes; the node is unchanged). */
 function nodeLp(x: QNode): string {
-  return typeof x === 'string' ? x : x instanceof MNode ? lpFromElements(x.items) : decompress(x);
+  return typeof x === 'string' ? x : x instanceof MNode ? lpFromElements(x.flat()) : decompress(x);
 }
 
 /** The node's elements as strings of their own. */
 function nodeItems(x: QNode): string[] {
-  return x instanceof MNode ? x.items.slice() : lpToOwnedArray(nodeLp(x));
+  return x instanceof MNode ? x.flat().slice() : lpToOwnedArray(nodeLp(x));
 }
 
 function mutable(lp: string): MNode {
@@ -263,10 +314,10 @@ export class RList implements Iterable<string> {
   rdbNodes(): QuicklistNodeBytes[] {
     const q = this.q;
     if (typeof q === 'string') return this.len === 0 ? [] : [q];
-    return q.map((x) => (x instanceof MNode ? lpFromElements(x.items) : x));
+    return q.map((x) => (x instanceof MNode ? lpFromElements(x.flat()) : x));
   }
 
-  /** Bytes of the representation beyond the object: node strings, node array, mutable nodes (memory-size.ts). */
+  /** Bytes of the representation beyond the object: node strings, node array, mutable nodes (memory-size.ts); O(nodes). */
   heapBytes(str: (n: number) => number): number {
     const q = this.q;
     if (typeof q === 'string') return str(q.length);
@@ -275,8 +326,9 @@ export class RList implements Iterable<string> {
       if (typeof x === 'string') b += str(x.length);
       else if (x instanceof CNode) b += 48 + str(x.lzf.length);
       else {
-        b += 40 + 32 + 16 + 8 * Math.ceil(x.items.length * 1.25);
-        for (const v of x.items) b += str(v.length);
+        // the node, its array, and its element strings estimated from the listpack size they make
+        // (a string: 16-byte header + its bytes rounded to 8; an entry: its bytes + 2..3 bytes)
+        b += 48 + 32 + 16 + 8 * x.items.length + x.bytes + 20 * x.n;
       }
     }
     return b;
@@ -287,7 +339,7 @@ export class RList implements Iterable<string> {
     const l = new RList(undefined, this.limits());
     const q = this.q;
     l.len = this.len;
-    l.q = typeof q === 'string' ? q : q.map((x) => (x instanceof MNode ? new MNode(x.items.slice(), x.bytes) : x));
+    l.q = typeof q === 'string' ? q : q.map((x) => (x instanceof MNode ? new MNode(x.flat().slice(), x.bytes) : x));
     return l;
   }
 
@@ -319,7 +371,7 @@ export class RList implements Iterable<string> {
       n = w;
       for (let i = 1; i < n - 1; i++) {
         const x = q[i];
-        if (x instanceof MNode) q[i] = lpFromElements(x.items);
+        if (x instanceof MNode) q[i] = lpFromElements(x.flat());
       }
     }
     if (n === 0) {
@@ -329,7 +381,7 @@ export class RList implements Iterable<string> {
     if (n === 1) {
       const x = q[0];
       if (typeof x === 'string') this.q = x;
-      else if (x instanceof MNode && x.bytes < MUTABLE_MIN) this.q = lpFromElements(x.items);
+      else if (x instanceof MNode && x.bytes < MUTABLE_MIN) this.q = lpFromElements(x.flat());
       else if (x instanceof CNode) this.q = decompress(x);
       return;
     }
@@ -352,7 +404,7 @@ export class RList implements Iterable<string> {
     const x = q[i];
     if (i >= d && i < n - d) {
       if (x instanceof CNode) return;
-      q[i] = compress(x instanceof MNode ? lpFromElements(x.items) : x);
+      q[i] = compress(x instanceof MNode ? lpFromElements(x.flat()) : x);
     } else if (x instanceof CNode) {
       q[i] = decompress(x);
     }
@@ -362,7 +414,7 @@ export class RList implements Iterable<string> {
   private sealInner(q: QNode[], i: number): void {
     if (i <= 0 || i >= q.length - 1) return;
     const x = q[i];
-    if (x instanceof MNode) q[i] = lpFromElements(x.items);
+    if (x instanceof MNode) q[i] = lpFromElements(x.flat());
   }
 
   // ------------------------------------------------------------ pushes and pops
@@ -430,7 +482,7 @@ export class RList implements Iterable<string> {
   }
 
   private pushInto(m: MNode, v: string, front: boolean): void {
-    if (front) m.items.unshift(v);
+    if (front) m.unshift(v);
     else m.items.push(v);
     m.bytes += lpEntrySize(v);
   }
@@ -472,9 +524,9 @@ export class RList implements Iterable<string> {
       }
     }
     const m = x as MNode;
-    v = (front ? m.items.shift() : m.items.pop()) as string;
+    v = front ? m.shift() : m.pop();
     m.bytes -= lpEntrySize(v);
-    if (m.items.length === 0) this.dropEnd(q, front);
+    if (m.n === 0) this.dropEnd(q, front);
     return v;
   }
 
@@ -514,7 +566,7 @@ export class RList implements Iterable<string> {
     if (typeof q === 'string') return lpGet(q, lpSeek(q, i));
     const [k, o] = this.locate(q, i);
     const x = q[k];
-    if (x instanceof MNode) return x.items[o];
+    if (x instanceof MNode) return x.at(o);
     const lp = nodeLp(x);
     return lpGet(lp, lpSeek(lp, o));
   }
@@ -531,8 +583,8 @@ export class RList implements Iterable<string> {
     const [k, o] = this.locate(q, i);
     const x = q[k];
     if (x instanceof MNode) {
-      x.bytes += lpEntrySize(v) - lpEntrySize(x.items[o]);
-      x.items[o] = v;
+      x.bytes += lpEntrySize(v) - lpEntrySize(x.at(o));
+      x.put(o, v);
       return true;
     }
     const lp = nodeLp(x);
@@ -553,8 +605,8 @@ export class RList implements Iterable<string> {
     for (; k < q.length && n > 0; k++, o = 0) {
       const x = q[k];
       if (x instanceof MNode) {
-        const it = x.items;
-        for (let j = o; j < it.length && n > 0; j++, n--) fn(it[j]);
+        const c = x.n;
+        for (let j = o; j < c && n > 0; j++, n--) fn(x.at(j));
       } else walk(nodeLp(x), o);
     }
   }
@@ -579,7 +631,7 @@ export class RList implements Iterable<string> {
       let idx = 0;
       for (const x of nodes) {
         if (x instanceof MNode) {
-          for (const v of x.items) if (!fn(v, idx++)) return;
+          for (let j = 0, c = x.n; j < c; j++) if (!fn(x.at(j), idx++)) return;
         } else {
           const lp = nodeLp(x);
           for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, p)) if (!fn(lpGet(lp, p), idx++)) return;
@@ -590,7 +642,7 @@ export class RList implements Iterable<string> {
       for (let k = nodes.length - 1; k >= 0; k--) {
         const x = nodes[k];
         if (x instanceof MNode) {
-          for (let j = x.items.length - 1; j >= 0; j--) if (!fn(x.items[j], idx--)) return;
+          for (let j = x.n - 1; j >= 0; j--) if (!fn(x.at(j), idx--)) return;
         } else {
           const lp = nodeLp(x);
           for (let p = lpLast(lp); p >= 0; p = lpPrev(lp, p)) if (!fn(lpGet(lp, p), idx--)) return;
@@ -632,7 +684,7 @@ export class RList implements Iterable<string> {
     const sz = x instanceof MNode ? x.bytes : x instanceof CNode ? x.sz : x.length;
     if (quicklistAllowInsert(sz, nodeCount(x), fill, v.length)) {
       if (x instanceof MNode) {
-        x.items.splice(o, 0, v);
+        x.flat().splice(o, 0, v);
         x.bytes += lpEntrySize(v);
       } else {
         const lp = nodeLp(x);
@@ -679,7 +731,7 @@ export class RList implements Iterable<string> {
       const k = fromHead ? step : q.length - 1 - step;
       const x = q[k];
       if (x instanceof MNode) {
-        const it = x.items;
+        const it = x.flat();
         for (let j0 = 0; j0 < it.length && left > 0; j0++) {
           const j = fromHead ? j0 : it.length - 1 - j0;
           if (it[j] !== value) continue;
@@ -736,7 +788,7 @@ export class RList implements Iterable<string> {
       if (o === 0 && take === c) {
         q[k] = LP_EMPTY;
       } else if (x instanceof MNode) {
-        const gone = x.items.splice(o, take);
+        const gone = x.flat().splice(o, take);
         for (const g of gone) x.bytes -= lpEntrySize(g);
       } else {
         const lp = nodeLp(x);
@@ -817,7 +869,7 @@ export class RList implements Iterable<string> {
     const nodes = typeof q === 'string' ? (this.len === 0 ? [] : [q]) : q.slice();
     for (const x of nodes) {
       if (x instanceof MNode) {
-        const it = x.items.slice();
+        const it = x.flat().slice();
         for (const v of it) yield v;
       } else {
         const lp = nodeLp(x);
