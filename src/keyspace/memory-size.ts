@@ -128,7 +128,15 @@ function listBytes(l: RList, samples: number): number {
   return 120 + 8 * cap + strings;
 }
 
+/**
+ * A compact (listpack/intset) aggregate: its wrapper object (one field) and
+ * the one-byte string holding the listpack bytes.
+ */
+export const COMPACT_OVERHEAD = 32;
+
 function hashBytes(h: RHash, samples: number): number {
+  const lp = h.listpack();
+  if (lp !== null) return COMPACT_OVERHEAD + stringBytes(lp.length);
   const n = h.size;
   let exact = 0;
   if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(f.length) + stringBytes(v.length)));

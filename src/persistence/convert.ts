@@ -10,7 +10,7 @@ import { RList } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
 import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
-import type { PlainValue } from './rdb/model';
+import { hashFromListpack, type PlainValue } from './rdb/model';
 import type { EncodingLimits } from './rdb/writer';
 import type { Config } from '../config/schema';
 
@@ -51,6 +51,8 @@ export function toPlainValue(v: DbValue): PlainValue {
     case 'list':
       return { type: 'list', value: v.toArray() };
     case 'hash': {
+      const lp = v.listpack();
+      if (lp !== null) return hashFromListpack(lp);
       const m = new Map<string, string>();
       for (const [f, val] of v) m.set(f, val);
       return { type: 'hash', value: m };
@@ -79,7 +81,7 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
     case 'list':
       return new RList(p.value);
     case 'hash':
-      return RHash.from(p.value, limits.hash);
+      return p.listpack !== undefined ? RHash.fromListpack(p.listpack, limits.hash) : RHash.from(p.value, limits.hash);
     case 'set':
       return RSet.from(p.value, limits.set);
     case 'zset':

@@ -448,6 +448,8 @@ export class RdbWriter {
         return this.intsetBlob ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
       }
       case 'hash': {
+        // a listpack-encoded value is saved as its bytes, whatever the limits (rdbSaveObjectType follows the encoding)
+        if (value.listpack !== undefined) return C.RDB_TYPE_HASH_LISTPACK;
         const h = value.value;
         if (h.size > L.hashMaxListpackEntries) return C.RDB_TYPE_HASH;
         const max = L.hashMaxListpackValue;
@@ -455,6 +457,7 @@ export class RdbWriter {
         return C.RDB_TYPE_HASH_LISTPACK;
       }
       case 'zset': {
+        if (value.listpack !== undefined) return C.RDB_TYPE_ZSET_LISTPACK;
         const z = value.value;
         if (z.length > L.zsetMaxListpackEntries) return C.RDB_TYPE_ZSET_2;
         const max = L.zsetMaxListpackValue;
@@ -545,6 +548,10 @@ export class RdbWriter {
         for (const m of value.value) this.writeString(m);
         return;
       case 'hash':
+        if (t === C.RDB_TYPE_HASH_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         if (t === C.RDB_TYPE_HASH_LISTPACK) {
           const lp = this.lp;
           lp.reset();
@@ -562,6 +569,10 @@ export class RdbWriter {
         }
         return;
       case 'zset': {
+        if (t === C.RDB_TYPE_ZSET_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         const z = value.value;
         if (t === C.RDB_TYPE_ZSET_LISTPACK) {
           const lp = this.lp;
