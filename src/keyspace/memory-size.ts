@@ -167,6 +167,8 @@ function setBytes(s: RSet, samples: number): number {
 }
 
 function zsetBytes(z: RZSet, samples: number): number {
+  const lp = z.listpack();
+  if (lp !== null) return COMPACT_OVERHEAD + stringBytes(lp.length);
   const n = z.size;
   const per = (e: { member: string }) => stringBytes(e.member.length);
   const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z.randomMembers(-limit), limit, per), samples);

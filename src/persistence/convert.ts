@@ -10,7 +10,7 @@ import { RList } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
 import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
-import { hashFromListpack, type PlainValue } from './rdb/model';
+import { hashFromListpack, zsetFromListpack, type PlainValue } from './rdb/model';
 import type { EncodingLimits } from './rdb/writer';
 import type { Config } from '../config/schema';
 
@@ -63,6 +63,8 @@ export function toPlainValue(v: DbValue): PlainValue {
       return { type: 'set', value: s };
     }
     case 'zset': {
+      const lp = v.listpack();
+      if (lp !== null) return zsetFromListpack(lp);
       const arr: Array<[string, number]> = new Array(v.size);
       let i = 0;
       for (const e of v) arr[i++] = [e.member, e.score];
@@ -85,7 +87,9 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
     case 'set':
       return RSet.from(p.value, limits.set);
     case 'zset':
-      return RZSet.from(zsetEntries(p.value), limits.zset);
+      return p.listpack !== undefined
+        ? RZSet.fromListpack(p.listpack, limits.zset)
+        : RZSet.from(zsetEntries(p.value), limits.zset);
     case 'stream':
       return p.value;
   }
