@@ -55,7 +55,7 @@ export function toPlainValue(v: DbValue): PlainValue {
       if (lp !== null) return hashFromListpack(lp);
       const m = new Map<string, string>();
       for (const [f, val] of v) m.set(f, val);
-      return { type: 'hash', value: m };
+      return { type: 'hash', value: m, big: true };
     }
     case 'set': {
       const s = new Set<string>();
@@ -68,7 +68,7 @@ export function toPlainValue(v: DbValue): PlainValue {
       const arr: Array<[string, number]> = new Array(v.size);
       let i = 0;
       for (const e of v) arr[i++] = [e.member, e.score];
-      return { type: 'zset', value: arr };
+      return { type: 'zset', value: arr, big: true };
     }
     case 'stream':
       return { type: 'stream', value: v.clone() };

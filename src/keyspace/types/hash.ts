@@ -113,7 +113,7 @@ export class RHash implements Iterable<[string, string]> {
   static fromListpack(lp: string, limits: HashLimits = DEFAULT_HASH_LIMITS): RHash {
     const h = new RHash();
     h.p = lp;
-    if (!lpFits(lp, limits)) h.convert();
+    if (lpLength(lp) >>> 1 > limits.maxListpackEntries) h.convert();
     return h;
   }
 
@@ -210,14 +210,12 @@ export class RHash implements Iterable<[string, string]> {
       return this.convert().set(field, value);
     }
     const at = lpFind(p, field, 1);
-    if (at >= 0) {
-      this.p = lpReplaceAt(p, lpSkip(p, at), value);
-      return false;
-    }
-    const lp = lpAppend(p, [field, value]);
+    const added = at < 0;
+    const lp = added ? lpAppend(p, [field, value]) : lpReplaceAt(p, lpSkip(p, at), value);
     this.p = lp;
+    // hashTypeSet checks the count after an update too (the limit may have been lowered)
     if (lpLength(lp) >>> 1 > limits.maxListpackEntries) this.convert();
-    return true;
+    return added;
   }
 
   /** HDEL of one field; true when it existed. */

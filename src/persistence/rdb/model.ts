@@ -15,13 +15,16 @@ export type PlainValue =
   /**
    * `listpack`: the value's listpack bytes (field, value...) when it is
    * listpack-encoded, written and loaded as is (RDB_TYPE_HASH_LISTPACK);
-   * `value` is then decoded from it on first use.
+   * `value` is then decoded from it on first use. `big`: the value is
+   * hashtable-encoded and saved as such whatever the limits (Redis's
+   * rdbSaveObjectType follows the encoding); without either, the writer
+   * picks by its limits.
    */
-  | { type: 'hash'; value: Map<string, string>; listpack?: string }
+  | { type: 'hash'; value: Map<string, string>; listpack?: string; big?: boolean }
   | { type: 'set'; value: Set<string> }
   /** member, score; sorted by score then member (byte order), like a Redis skiplist */
   /** `listpack`: member, score... listpack bytes when listpack-encoded (RDB_TYPE_ZSET_LISTPACK), as for hashes */
-  | { type: 'zset'; value: Array<[string, number]>; listpack?: string }
+  | { type: 'zset'; value: Array<[string, number]>; listpack?: string; big?: boolean }
   /** the stream structure itself (a copy owned by the codec's caller) */
   | { type: 'stream'; value: RStream };
 

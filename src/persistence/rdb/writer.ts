@@ -19,7 +19,7 @@ import { ListpackBuilder, lpEntrySize } from './listpack';
 import { lzfCompressForRdb } from './lzf';
 import type { PlainValue } from './model';
 import { parseCanonicalInt32 } from './numbers';
-import { d2string } from '../../util/number-format';
+import { zzlScoreText } from '../../keyspace/types/zset-listpack';
 
 /** Thresholds for the compact encodings (Redis config names in camelCase). */
 export interface EncodingLimits {
@@ -450,6 +450,7 @@ export class RdbWriter {
       case 'hash': {
         // a listpack-encoded value is saved as its bytes, whatever the limits (rdbSaveObjectType follows the encoding)
         if (value.listpack !== undefined) return C.RDB_TYPE_HASH_LISTPACK;
+        if (value.big) return C.RDB_TYPE_HASH;
         const h = value.value;
         if (h.size > L.hashMaxListpackEntries) return C.RDB_TYPE_HASH;
         const max = L.hashMaxListpackValue;
@@ -458,6 +459,7 @@ export class RdbWriter {
       }
       case 'zset': {
         if (value.listpack !== undefined) return C.RDB_TYPE_ZSET_LISTPACK;
+        if (value.big) return C.RDB_TYPE_ZSET_2;
         const z = value.value;
         if (z.length > L.zsetMaxListpackEntries) return C.RDB_TYPE_ZSET_2;
         const max = L.zsetMaxListpackValue;
@@ -579,7 +581,7 @@ export class RdbWriter {
           lp.reset();
           for (let i = 0; i < z.length; i++) {
             lp.append(z[i][0]);
-            lp.append(d2string(z[i][1]));
+            lp.append(zzlScoreText(z[i][1]));
           }
           this.writeBytes(lp.finish());
           return;
