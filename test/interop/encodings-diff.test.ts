@@ -95,6 +95,8 @@ test('hash: listpack bytes and conversions at hash-max-listpack-entries/value', 
   await step(['h4'], 'HMSET', 'h4', 'a', '1', 'b', '2', 'c', '3', 'd', '4');
   await step(['h4'], 'HSET', 'h4', 'b', 'bee', 'a', '-1');
   await step(['h4'], 'HDEL', 'h4', 'b', 'nope');
+  await step(['h4'], 'HSET', 'h4', 'n1', '1', 'c', 'see', 'n1', '2', 'n2', '3'); // a new field repeated in one HSET
+  await step(['h4'], 'HDEL', 'h4', 'n1', 'n2');
   await step(['h4'], 'HSETNX', 'h4', 'e', '5');
   await step(['h4'], 'HSETNX', 'h4', 'a', '5');
   await both('HGETALL', 'h4');

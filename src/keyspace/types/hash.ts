@@ -218,6 +218,52 @@ export class RHash implements Iterable<[string, string]> {
     return added;
   }
 
+  /**
+   * HSET key f1 v1 f2 v2...: the pairs argv[start], argv[start + 1]... set in
+   * order; returns how many fields were new. On a listpack the new fields are
+   * appended in one edit (the result is what setting them one by one gives:
+   * Redis's order, converted iff a length or the final count is over the limits).
+   */
+  setPairs(argv: readonly string[], start: number, limits: HashLimits = DEFAULT_HASH_LIMITS): number {
+    let p = this.p;
+    const max = limits.maxListpackValue;
+    if (typeof p === 'string') {
+      for (let i = start; i < argv.length; i++) {
+        if (argv[i].length > max) {
+          p = this.convert();
+          break;
+        }
+      }
+    }
+    let added = 0;
+    if (typeof p !== 'string') {
+      for (let i = start; i + 1 < argv.length; i += 2) if (p.set(argv[i], argv[i + 1])) added++;
+      return added;
+    }
+    let lp = p;
+    let fresh: string[] | null = null;
+    for (let i = start; i + 1 < argv.length; i += 2) {
+      const f = argv[i];
+      const at = lpFind(lp, f, 1);
+      if (at >= 0) {
+        lp = lpReplaceAt(lp, lpSkip(lp, at), argv[i + 1]);
+        continue;
+      }
+      if (fresh === null) fresh = [];
+      let k = 0;
+      while (k < fresh.length && fresh[k] !== f) k += 2;
+      if (k < fresh.length) fresh[k + 1] = argv[i + 1];
+      else {
+        fresh.push(f, argv[i + 1]);
+        added++;
+      }
+    }
+    if (fresh !== null) lp = lpAppend(lp, fresh);
+    this.p = lp;
+    if (lpLength(lp) >>> 1 > limits.maxListpackEntries) this.convert();
+    return added;
+  }
+
   /** HDEL of one field; true when it existed. */
   delete(field: string): boolean {
     const p = this.p;

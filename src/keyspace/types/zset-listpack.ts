@@ -58,7 +58,18 @@ export function zzlScoreText(score: number): string {
 /** zzlGetScore: the score entry at sp. */
 export function zzlScore(lp: string, sp: number): number {
   if (lpIsInt(lp, sp)) return Number(lpGetInt(lp, sp));
-  return strtod(lpGet(lp, sp)).value;
+  const s = lpGet(lp, sp);
+  // what d2string writes ("1.5", "-2.5e-07", "1e+17") is a JS number literal: parse it natively
+  let plain = s.length > 0;
+  for (let i = 0; i < s.length && plain; i++) {
+    const c = s.charCodeAt(i);
+    plain = (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 45 || c === 43;
+  }
+  if (plain) {
+    const v = +s;
+    if (v === v) return v;
+  }
+  return strtod(s).value;
 }
 
 /** Number of members. */
