@@ -116,7 +116,15 @@ function listBytes(l: RList, samples: number): number {
   return 48 + Math.round(n * sampledAverage(l, n, () => [l.heapBytes(stringBytes), n], samples));
 }
 
+/**
+ * A compact (listpack/intset) aggregate: its wrapper object (one field) and
+ * the one-byte string holding the listpack bytes.
+ */
+export const COMPACT_OVERHEAD = 32;
+
 function hashBytes(h: RHash, samples: number): number {
+  const lp = h.listpack();
+  if (lp !== null) return COMPACT_OVERHEAD + stringBytes(lp.length);
   const n = h.size;
   let exact = 0;
   if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(f.length) + stringBytes(v.length)));
@@ -155,6 +163,8 @@ function setBytes(s: RSet, samples: number): number {
 }
 
 function zsetBytes(z: RZSet, samples: number): number {
+  const lp = z.listpack();
+  if (lp !== null) return COMPACT_OVERHEAD + stringBytes(lp.length);
   const n = z.size;
   const per = (e: { member: string }) => stringBytes(e.member.length);
   const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z.randomMembers(-limit), limit, per), samples);

@@ -10,7 +10,7 @@ import { RList, type ListLimits } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
 import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
-import type { PlainValue } from './rdb/model';
+import { hashFromListpack, zsetFromListpack, type PlainValue } from './rdb/model';
 import type { EncodingLimits } from './rdb/writer';
 import type { Config } from '../config/schema';
 
@@ -60,9 +60,11 @@ export function toPlainValue(v: DbValue): PlainValue {
       return { type: 'list', value: RList.fromNodes(nodes, v.limits()), nodes };
     }
     case 'hash': {
+      const lp = v.listpack();
+      if (lp !== null) return hashFromListpack(lp);
       const m = new Map<string, string>();
       for (const [f, val] of v) m.set(f, val);
-      return { type: 'hash', value: m };
+      return { type: 'hash', value: m, big: true };
     }
     case 'set': {
       const bytes = v.intsetBytes();
@@ -73,10 +75,12 @@ export function toPlainValue(v: DbValue): PlainValue {
       return { type: 'set', value: s, intset: null };
     }
     case 'zset': {
+      const lp = v.listpack();
+      if (lp !== null) return zsetFromListpack(lp);
       const arr: Array<[string, number]> = new Array(v.size);
       let i = 0;
       for (const e of v) arr[i++] = [e.member, e.score];
-      return { type: 'zset', value: arr };
+      return { type: 'zset', value: arr, big: true };
     }
     case 'stream':
       return { type: 'stream', value: v.clone() };
@@ -93,13 +97,15 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
       if (p.nodes !== undefined) return RList.fromNodes(p.nodes, limits.list);
       return new RList(p.value, limits.list);
     case 'hash':
-      return RHash.from(p.value, limits.hash);
+      return p.listpack !== undefined ? RHash.fromListpack(p.listpack, limits.hash) : RHash.from(p.value, limits.hash);
     case 'set':
       // intset bytes load as they are (rdbLoadObject converts only past set-max-intset-entries)
       if (typeof p.intset === 'string') return RSet.fromIntset(p.intset, limits.set);
       return RSet.from(p.value, limits.set);
     case 'zset':
-      return RZSet.from(zsetEntries(p.value), limits.zset);
+      return p.listpack !== undefined
+        ? RZSet.fromListpack(p.listpack, limits.zset)
+        : RZSet.from(zsetEntries(p.value), limits.zset);
     case 'stream':
       return p.value;
   }

@@ -20,7 +20,7 @@ import { ListpackBuilder, lpEntrySize } from './listpack';
 import { lzfCompressForRdb } from '../../util/lzf';
 import type { PlainValue } from './model';
 import { parseCanonicalInt32 } from './numbers';
-import { d2string } from '../../util/number-format';
+import { zzlScoreText } from '../../keyspace/types/zset-listpack';
 
 /** Thresholds for the compact encodings (Redis config names in camelCase). */
 export interface EncodingLimits {
@@ -438,6 +438,9 @@ export class RdbWriter {
         return this.intsetBlob ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
       }
       case 'hash': {
+        // a listpack-encoded value is saved as its bytes, whatever the limits (rdbSaveObjectType follows the encoding)
+        if (value.listpack !== undefined) return C.RDB_TYPE_HASH_LISTPACK;
+        if (value.big) return C.RDB_TYPE_HASH;
         const h = value.value;
         if (h.size > L.hashMaxListpackEntries) return C.RDB_TYPE_HASH;
         const max = L.hashMaxListpackValue;
@@ -445,6 +448,8 @@ export class RdbWriter {
         return C.RDB_TYPE_HASH_LISTPACK;
       }
       case 'zset': {
+        if (value.listpack !== undefined) return C.RDB_TYPE_ZSET_LISTPACK;
+        if (value.big) return C.RDB_TYPE_ZSET_2;
         const z = value.value;
         if (z.length > L.zsetMaxListpackEntries) return C.RDB_TYPE_ZSET_2;
         const max = L.zsetMaxListpackValue;
@@ -536,6 +541,10 @@ export class RdbWriter {
         for (const m of value.value) this.writeString(m);
         return;
       case 'hash':
+        if (t === C.RDB_TYPE_HASH_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         if (t === C.RDB_TYPE_HASH_LISTPACK) {
           const lp = this.lp;
           lp.reset();
@@ -553,13 +562,17 @@ export class RdbWriter {
         }
         return;
       case 'zset': {
+        if (t === C.RDB_TYPE_ZSET_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         const z = value.value;
         if (t === C.RDB_TYPE_ZSET_LISTPACK) {
           const lp = this.lp;
           lp.reset();
           for (let i = 0; i < z.length; i++) {
             lp.append(z[i][0]);
-            lp.append(d2string(z[i][1]));
+            lp.append(zzlScoreText(z[i][1]));
           }
           this.writeBytes(lp.finish());
           return;
