@@ -79,6 +79,77 @@ function largeHash(n: number): Workload {
   };
 }
 
+/** n lists of `items` elements (item:i:j), pushed in one RPUSH each: one listpack node each (quicklist). */
+function smallLists(n: number, items: number): Workload {
+  return {
+    name: `${n} lists of ${items} items`,
+    keys: n,
+    write(out) {
+      for (let i = 0; i < n; i++) {
+        const argv = ['RPUSH', `l:${i}`];
+        for (let j = 0; j < items; j++) argv.push(`item:${i}:${j}`);
+        out(argv);
+      }
+    },
+  };
+}
+
+/** n sets of `members` integers: intset-encoded. */
+function smallIntSets(n: number, members: number): Workload {
+  return {
+    name: `${n} sets of ${members} ints`,
+    keys: n,
+    write(out) {
+      for (let i = 0; i < n; i++) {
+        const argv = ['SADD', `s:${i}`];
+        for (let j = 0; j < members; j++) argv.push(String(i * members + j));
+        out(argv);
+      }
+    },
+  };
+}
+
+/** One set of n string members (hashtable-encoded), 100 members a command. */
+function largeSet(n: number): Workload {
+  return {
+    name: `1 set of ${n} members`,
+    keys: 1,
+    write(out) {
+      for (let i = 0; i < n; i += 100) {
+        const argv = ['SADD', 'bigset'];
+        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`member:${j}`);
+        out(argv);
+      }
+    },
+  };
+}
+
+/** One list of n elements (a quicklist of 8 KB nodes), 100 elements a command. */
+function largeList(n: number): Workload {
+  return {
+    name: `1 list of ${n} items`,
+    keys: 1,
+    write(out) {
+      for (let i = 0; i < n; i += 100) {
+        const argv = ['RPUSH', 'biglist'];
+        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`item:${j}`);
+        out(argv);
+      }
+    },
+  };
+}
+
+/** The issue's mix: 200k 10-field hashes, 100k 20-item lists, 100k 10-member zsets, 100k 10-int sets. */
+function aggregateMix(scale: (n: number) => number): Workload {
+  const parts = [smallHashes(scale(200_000), 10), smallLists(scale(100_000), 20), smallZsets(scale(100_000), 10), smallIntSets(scale(100_000), 10)];
+  return {
+    name: `mix of ${parts.reduce((a, w) => a + w.keys, 0)} small aggregates`,
+    keys: parts.reduce((a, w) => a + w.keys, 0),
+    write(out) {
+      for (const w of parts) w.write(out);
+    },
+  };
+}
 /** One sorted set of n members (skiplist-encoded), written 100 members a command. */
 function largeZset(n: number): Workload {
   return {
@@ -162,6 +233,11 @@ async function main(): Promise<void> {
     smallZsets(k(100_000), 10),
     largeHash(k(100_000)),
     largeZset(k(100_000)),
+    smallLists(k(100_000), 20),
+    smallIntSets(k(100_000), 10),
+    largeSet(k(100_000)),
+    largeList(k(100_000)),
+    aggregateMix(k),
   ];
   const only = arg('only', '');
   const chosen = only
