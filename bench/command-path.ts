@@ -26,6 +26,15 @@ function request(test: string, i: number): string[] {
       return ['INCR', 'counter' + (i % 100)];
     case 'lpush':
       return ['LPUSH', 'list', 'v'];
+    case 'rpush':
+      return ['RPUSH', 'rlist', 'element:' + (i % 1000)];
+    case 'queue':
+      // a queue of about 500 elements: LPUSH in, RPOP out
+      return i % 2 === 0 || i < 1000 ? ['LPUSH', 'queue', 'job:' + i] : ['RPOP', 'queue'];
+    case 'stack':
+      return i % 2 === 0 || i < 1000 ? ['RPUSH', 'stack', 'item:' + i] : ['RPOP', 'stack'];
+    case 'lrange':
+      return i < 100 ? ['RPUSH', 'range', 'el:' + i] : ['LRANGE', 'range', '0', '9'];
     case 'hset':
       return ['HSET', 'h' + (i % 1000), 'f' + (i % 10), 'v'];
     default:

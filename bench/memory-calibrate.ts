@@ -75,6 +75,16 @@ run('set of 10 integers', 40_000, (db, i) => {
   for (let j = 0; j < 10; j++) s.add(flat(String(i * 10 + j)));
   db.set(flat('s:' + i), s);
 });
+run('set of 10 strings', 40_000, (db, i) => {
+  const s = new RSet();
+  for (let j = 0; j < 10; j++) s.add(flat('m:' + (i * 10 + j)));
+  db.set(flat('s:' + i), s);
+});
+run('set of 500 integers', 2_000, (db, i) => {
+  const s = new RSet();
+  for (let j = 0; j < 500; j++) s.add(flat(String(i * 1000 + j * 3)));
+  db.set(flat('s:' + i), s);
+});
 run('hash of 100k fields (one key)', 1, (db) => {
   const h = new RHash();
   for (let j = 0; j < 100_000; j++) h.set(flat('field:' + j), flat('value:' + j), unlimited);

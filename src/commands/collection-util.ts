@@ -9,6 +9,7 @@ import { parseLongLong, parseSafeInt, isOpt } from './util';
 import type { Client } from '../server/client';
 import type { HashLimits } from '../keyspace/types/hash';
 import type { SetLimits } from '../keyspace/types/set';
+import type { ListLimits } from '../keyspace/types/list';
 
 /** LONG_MAX / -LONG_MAX as Redis's range checks print them. */
 export const LONG_MAX = 9223372036854775807n;
@@ -99,6 +100,15 @@ export function setLimits(c: Client): SetLimits {
   return (lastSetLimits = { maxIntsetEntries: entries });
 }
 let lastSetLimits: SetLimits = { maxIntsetEntries: -1 };
+
+/** list-max-listpack-size and list-compress-depth for a list about to be created (quicklistSetOptions). */
+export function listLimits(c: Client): ListLimits {
+  const s = c.server.config.settings;
+  const l = lastListLimits;
+  if (l.fill === s.listMaxListpackSize && l.compressDepth === s.listCompressDepth) return l;
+  return (lastListLimits = { fill: s.listMaxListpackSize, compressDepth: s.listCompressDepth });
+}
+let lastListLimits: ListLimits = { fill: 0, compressDepth: -1 };
 
 // ---------------------------------------------------------------- SCAN family
 

@@ -60,8 +60,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   const key = argv[1];
   const h = hashForUpdate(c, key);
   const limits = hashLimits(c);
-  let created = 0;
-  for (let i = 2; i < n; i += 2) if (h.set(argv[i], argv[i + 1], limits)) created++;
+  const created = h.setPairs(argv, 2, limits);
   if (hmset) c.reply.ok();
   else c.reply.int(created);
   wrote(c, key, 'h', 'hset', (n - 2) / 2);

@@ -9,6 +9,7 @@ import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, lookupWrite, isOpt, timeoutArg, wrote } from './util';
 import {
+  listLimits,
   leftRightArg,
   longArg,
   numkeysArg,
@@ -71,7 +72,7 @@ function pushGeneric(c: Client, argv: string[], left: boolean, onlyIfExists: boo
       c.reply.int(0);
       return;
     }
-    list = new RList();
+    list = new RList(undefined, listLimits(c));
     c.db.set(key, list);
   }
   const n = argv.length;
@@ -119,7 +120,7 @@ function moveOne(c: Client, srcKey: string, src: RList, dstKey: string, dst: RLi
   const value = (fromLeft ? src.popFront() : src.popBack()) as string;
   let d = dst;
   if (d === undefined) {
-    d = new RList();
+    d = new RList(undefined, listLimits(c));
     c.db.set(dstKey, d);
   }
   if (toLeft) d.pushFront(value);
@@ -375,16 +376,15 @@ function lrange(c: Client, argv: string[]): void {
     c.reply.arrayLen(0);
     return;
   }
-  // Built straight from the ring buffer (no intermediate array): LRANGE is hot.
+  // Built straight from the nodes (no intermediate array): LRANGE is hot.
   const r = c.reply;
   if (!r.enabled) return;
   const from = range[0];
   const n = range[1] - from + 1;
   let o = '*' + n + '\r\n';
-  for (let k = 0; k < n; k++) {
-    const v = list.index(from + k) as string;
+  list.forRange(from, n, (v) => {
     o += (v.length < 128 ? BULK_HEADERS[v.length] : '$' + v.length + '\r\n') + v + '\r\n';
-  }
+  });
   r.raw(o);
 }
 

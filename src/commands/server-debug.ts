@@ -169,8 +169,9 @@ function debugObject(c: Client, db: Database, key: string): string {
   let extra = '';
   if (typeof v !== 'string' && v.type === 'list') {
     const len = v.length;
-    const nodes = Math.max(1, Math.ceil(len / 128));
-    extra = ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${c.server.config.settings.listMaxListpackSize} ql_compressed:${c.server.config.settings.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${serializedLength(c, v)}`;
+    const nodes = v.nodeCount();
+    const lim = v.limits();
+    extra = ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${lim.fill} ql_compressed:${lim.compressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${serializedLength(c, v)}`;
   }
   return `Value at:${addr} refcount:${refcount} encoding:${enc} serializedlength:${serializedLength(c, v)} lru:${lru & 0xffffff} lru_seconds_idle:${Math.max(0, Math.floor(now / 1000) - lru)}${extra}`;
 }

@@ -9,7 +9,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { lookupRead, isOpt } from './util';
-import { longArg } from './collection-util';
+import { listLimits, longArg } from './collection-util';
 import { strtod } from '../keyspace/types/float';
 import { RList } from '../keyspace/types/list';
 import type { RZSet } from '../keyspace/types/zset';
@@ -168,7 +168,10 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       if (dontsort) {
         if (end >= start) {
           const len = v.length;
-          for (let k = 0; k < vectorLen; k++) vector.push(item(v.index(desc ? len - start - 1 - k : start + k) as string));
+          const part: string[] = [];
+          v.forRange(desc ? len - start - vectorLen : start, vectorLen, (x) => part.push(x));
+          if (desc) part.reverse();
+          for (let k = 0; k < vectorLen; k++) vector.push(item(part[k]));
           end -= start;
           start = 0;
         }
@@ -239,7 +242,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     return;
   }
 
-  const result = new RList();
+  const result = new RList(undefined, listLimits(c));
   for (let j = start; j <= end; j++) {
     const obj = vector[j].obj;
     if (gets.length === 0) result.pushBack(obj);

@@ -6,19 +6,23 @@
  * would give them.
  */
 import type { DbValue } from '../keyspace/database';
-import { RList } from '../keyspace/types/list';
+import { RList, type ListLimits } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
 import { RZSet, type ZSetLimits, type ZEntry } from '../keyspace/types/zset';
-import type { PlainValue } from './rdb/model';
+import { hashFromListpack, zsetFromListpack, type PlainValue } from './rdb/model';
 import type { EncodingLimits } from './rdb/writer';
 import type { Config } from '../config/schema';
+
+/** A view of intset bytes that never converts. */
+const NO_SET_LIMIT: SetLimits = { maxIntsetEntries: Infinity };
 
 /** Encoding thresholds of the structures, from the config. */
 export interface StructureLimits {
   hash: HashLimits;
   set: SetLimits;
   zset: ZSetLimits;
+  list: ListLimits;
 }
 
 /** The structures' thresholds as configured (hash-max-listpack-entries & co). */
@@ -27,6 +31,7 @@ export function structureLimits(config: Config): StructureLimits {
   return {
     hash: { maxListpackEntries: s.hashMaxListpackEntries, maxListpackValue: s.hashMaxListpackValue },
     set: { maxIntsetEntries: s.setMaxIntsetEntries },
+    list: { fill: s.listMaxListpackSize, compressDepth: s.listCompressDepth },
     zset: { maxListpackEntries: s.zsetMaxListpackEntries, maxListpackValue: s.zsetMaxListpackValue },
   };
 }
@@ -49,22 +54,33 @@ export function toPlainValue(v: DbValue): PlainValue {
   if (typeof v === 'string') return { type: 'string', value: v };
   switch (v.type) {
     case 'list':
-      return { type: 'list', value: v.toArray() };
+    {
+      // the nodes are immutable strings (mutable end nodes are sealed into new ones): a copy of bytes
+      const nodes = v.rdbNodes();
+      return { type: 'list', value: RList.fromNodes(nodes, v.limits()), nodes };
+    }
     case 'hash': {
+      const lp = v.listpack();
+      if (lp !== null) return hashFromListpack(lp);
       const m = new Map<string, string>();
       for (const [f, val] of v) m.set(f, val);
-      return { type: 'hash', value: m };
+      return { type: 'hash', value: m, big: true };
     }
     case 'set': {
+      const bytes = v.intsetBytes();
+      // an intset is an immutable string: the copy is the same bytes
+      if (bytes !== null) return { type: 'set', value: RSet.fromIntset(bytes, NO_SET_LIMIT), intset: bytes };
       const s = new Set<string>();
       for (const m of v) s.add(m);
-      return { type: 'set', value: s };
+      return { type: 'set', value: s, intset: null };
     }
     case 'zset': {
+      const lp = v.listpack();
+      if (lp !== null) return zsetFromListpack(lp);
       const arr: Array<[string, number]> = new Array(v.size);
       let i = 0;
       for (const e of v) arr[i++] = [e.member, e.score];
-      return { type: 'zset', value: arr };
+      return { type: 'zset', value: arr, big: true };
     }
     case 'stream':
       return { type: 'stream', value: v.clone() };
@@ -77,13 +93,19 @@ export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
     case 'string':
       return p.value;
     case 'list':
-      return new RList(p.value);
+      // listpack nodes load as they are (rdbLoadObject appends each node)
+      if (p.nodes !== undefined) return RList.fromNodes(p.nodes, limits.list);
+      return new RList(p.value, limits.list);
     case 'hash':
-      return RHash.from(p.value, limits.hash);
+      return p.listpack !== undefined ? RHash.fromListpack(p.listpack, limits.hash) : RHash.from(p.value, limits.hash);
     case 'set':
+      // intset bytes load as they are (rdbLoadObject converts only past set-max-intset-entries)
+      if (typeof p.intset === 'string') return RSet.fromIntset(p.intset, limits.set);
       return RSet.from(p.value, limits.set);
     case 'zset':
-      return RZSet.from(zsetEntries(p.value), limits.zset);
+      return p.listpack !== undefined
+        ? RZSet.fromListpack(p.listpack, limits.zset)
+        : RZSet.from(zsetEntries(p.value), limits.zset);
     case 'stream':
       return p.value;
   }

@@ -45,7 +45,7 @@ function randBytes(r: () => number, n: number): Buffer {
 function norm(v: PlainValue): unknown {
   switch (v.type) {
     case 'string': return ['string', v.value];
-    case 'list': return ['list', v.value];
+    case 'list': return ['list', [...v.value]];
     case 'set': return ['set', [...v.value].sort()];
     case 'hash': return ['hash', [...v.value].sort((a, b) => (a[0] < b[0] ? -1 : 1))];
     case 'zset': return ['zset', v.value];
@@ -617,7 +617,7 @@ describe('DUMP payloads', () => {
     const crcOnly = Buffer.from(p);
     crcOnly[p.length - 1] ^= 1;
     assert.throws(() => decodeDumpPayload(crcOnly), isRdbError('DUMP_PAYLOAD'));
-    assert.deepEqual(decodeDumpPayload(crcOnly, { skipChecksum: true }), { type: 'list', value: ['a', 'b'] });
+    assert.deepEqual(norm(decodeDumpPayload(crcOnly, { skipChecksum: true })), norm({ type: 'list', value: ['a', 'b'] }));
     // a valid footer around a truncated body
     const body = Buffer.from([18, 1]);
     const tail = Buffer.from([10, 0]);
@@ -707,7 +707,7 @@ describe('performance', () => {
     for (let p = 0; p < buf.length; p += 65536) r.push(buf.subarray(p, p + 65536));
     r.end();
     const ms = performance.now() - t;
-    assert.equal((got[0] as { value: string[] }).value.length, 500000);
+    assert.equal((got[0] as unknown as { value: string[] }).value.length, 500000);
     assert.equal((got[1] as { value: string }).value.length, str.length);
     assert.ok(ms < 10000, `took ${ms.toFixed(0)} ms`);
   });

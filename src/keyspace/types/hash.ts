@@ -1,17 +1,31 @@
 /**
- * The Redis hash value: field -> value map with O(1) get/set/delete, O(1)
- * random field (HRANDFIELD) and a SCAN cursor that never misses a field present
- * for the whole scan.
- *
- * Layout: parallel dense arrays `fields`/`vals` plus a Map field -> index.
- * While the hash is small (Redis's listpack encoding) deletions keep insertion
- * order, so HGETALL order matches Redis's listpack order exactly; once it is a
- * hashtable, deletions swap the last entry into the hole (Redis's order is
- * arbitrary there).
+ * The Redis hash value. While small (Redis's listpack encoding) it is one
+ * latin1 string holding Redis's listpack bytes field, value, field, value...
+ * in Redis's order (HSET appends, HDEL removes in place), so HGETALL order,
+ * OBJECT ENCODING, RDB and DUMP bytes are Redis's. Past
+ * hash-max-listpack-entries / hash-max-listpack-value it converts for good
+ * (as Redis) to a HashTable: field -> value with O(1) get/set/delete, O(1)
+ * random field (HRANDFIELD) and a SCAN cursor that never misses a field
+ * present for the whole scan.
  */
 
 import { randomIndex, sampleDistinct } from './random';
-
+import {
+  LP_EMPTY,
+  LpBuilder,
+  lpAppend,
+  lpDeleteAt,
+  lpFind,
+  lpFirst,
+  lpGet,
+  lpGetLength,
+  lpLength,
+  lpNext,
+  lpReplaceAt,
+  lpSkip,
+  lpToArray,
+  lpToOwnedArray,
+} from '../listpack';
 /** hash-max-listpack-entries / hash-max-listpack-value. */
 export interface HashLimits {
   readonly maxListpackEntries: number;
@@ -24,31 +38,128 @@ export interface HashLimits {
  */
 export const DEFAULT_HASH_LIMITS: HashLimits = { maxListpackEntries: 512, maxListpackValue: 64 };
 
+/**
+ * The hashtable encoding: parallel dense arrays `fields`/`vals` plus a Map
+ * field -> index; deletions swap the last entry into the hole (Redis's order
+ * is arbitrary there).
+ */
+export class HashTable {
+  readonly idx = new Map<string, number>();
+  readonly fields: string[] = [];
+  readonly vals: string[] = [];
+
+  /** Sets a field; true when it is new. */
+  set(field: string, value: string): boolean {
+    const i = this.idx.get(field);
+    if (i !== undefined) {
+      this.vals[i] = value;
+      return false;
+    }
+    this.idx.set(field, this.fields.length);
+    this.fields.push(field);
+    this.vals.push(value);
+    return true;
+  }
+
+  /** Deletes a field; true when it existed. */
+  delete(field: string): boolean {
+    const i = this.idx.get(field);
+    if (i === undefined) return false;
+    this.idx.delete(field);
+    const fields = this.fields;
+    const vals = this.vals;
+    const last = fields.length - 1;
+    if (i !== last) {
+      fields[i] = fields[last];
+      vals[i] = vals[last];
+      this.idx.set(fields[i], i);
+    }
+    fields.pop();
+    vals.pop();
+    return true;
+  }
+}
+
+const builder = new LpBuilder(1024);
+
+/** True when a listpack of field, value... fits the limits (entries and every element's length). */
+function lpFits(lp: string, limits: HashLimits): boolean {
+  if (lpLength(lp) / 2 > limits.maxListpackEntries) return false;
+  const max = limits.maxListpackValue;
+  for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, p)) if (lpGetLength(lp, p) > max) return false;
+  return true;
+}
+
 /** A Redis hash (HSET/HGET/HDEL/HRANDFIELD/HSCAN...). */
 export class RHash implements Iterable<[string, string]> {
-  /** Redis type name, as TYPE reports it. */
-  readonly type = 'hash' as const;
-  private idx = new Map<string, number>();
-  private fields: string[] = [];
-  private vals: string[] = [];
-  private compact = true;
+  /** The listpack string while compact (listpack encoding), else the hashtable. */
+  private p: string | HashTable = LP_EMPTY;
 
   /** Builds a hash from (field, value) pairs with the encoding an RDB load would give. */
   static from(entries: Iterable<readonly [string, string]>, limits: HashLimits = DEFAULT_HASH_LIMITS): RHash {
     const h = new RHash();
-    for (const [f, v] of entries) h.set(f, v, limits);
+    const t = new HashTable();
+    for (const [f, v] of entries) t.set(f, v);
+    h.p = t;
     h.resetEncoding(limits);
+    return h;
+  }
+
+  /**
+   * A hash holding a listpack of field, value... as loaded from an RDB file or
+   * a DUMP payload (already validated, no duplicate fields), converted when it
+   * does not fit the limits as rdbLoadObject does.
+   */
+  static fromListpack(lp: string, limits: HashLimits = DEFAULT_HASH_LIMITS): RHash {
+    const h = new RHash();
+    h.p = lp;
+    if (lpLength(lp) >>> 1 > limits.maxListpackEntries) h.convert();
+    return h;
+  }
+
+  /** Redis type name, as TYPE reports it (on the prototype: no per-value field). */
+  get type(): 'hash' {
+    return 'hash';
+  }
+
+  /** The listpack bytes while listpack-encoded (what RDB/DUMP write as is), else null. */
+  listpack(): string | null {
+    return typeof this.p === 'string' ? this.p : null;
+  }
+
+  /** COPY: a deep copy with the same encoding (a listpack string is immutable: shared). */
+  clone(): RHash {
+    const h = new RHash();
+    if (typeof this.p === 'string') h.p = this.p;
+    else {
+      const t = new HashTable();
+      const src = this.p;
+      for (let i = 0; i < src.fields.length; i++) t.set(src.fields[i], src.vals[i]);
+      h.p = t;
+    }
     return h;
   }
 
   /** Number of fields (HLEN). */
   get size(): number {
-    return this.fields.length;
+    const p = this.p;
+    return typeof p === 'string' ? lpLength(p) >>> 1 : p.fields.length;
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "hashtable" for good. */
   encoding(): 'listpack' | 'hashtable' {
-    return this.compact ? 'listpack' : 'hashtable';
+    return typeof this.p === 'string' ? 'listpack' : 'hashtable';
+  }
+
+  /** hashTypeConvert to the hashtable, keeping listpack order. */
+  private convert(): HashTable {
+    const p = this.p;
+    if (typeof p !== 'string') return p;
+    const t = new HashTable();
+    const a = lpToOwnedArray(p);
+    for (let i = 0; i + 1 < a.length; i += 2) t.set(a[i], a[i + 1]);
+    this.p = t;
+    return t;
   }
 
   /**
@@ -56,29 +167,34 @@ export class RHash implements Iterable<[string, string]> {
    * file (or DEBUG RELOAD) does: listpack iff it fits the limits.
    */
   resetEncoding(limits: HashLimits = DEFAULT_HASH_LIMITS): void {
-    if (this.fields.length > limits.maxListpackEntries) {
-      this.compact = false;
+    const p = this.p;
+    if (typeof p === 'string') {
+      if (!lpFits(p, limits)) this.convert();
       return;
     }
+    if (p.fields.length > limits.maxListpackEntries) return;
     const max = limits.maxListpackValue;
-    for (let i = 0; i < this.fields.length; i++) {
-      if (this.fields[i].length > max || this.vals[i].length > max) {
-        this.compact = false;
-        return;
-      }
-    }
-    this.compact = true;
+    for (let i = 0; i < p.fields.length; i++) if (p.fields[i].length > max || p.vals[i].length > max) return;
+    const b = builder.reset();
+    for (let i = 0; i < p.fields.length; i++) b.add(p.fields[i]).add(p.vals[i]);
+    this.p = b.toString();
   }
 
   /** HGET. */
   get(field: string): string | undefined {
-    const i = this.idx.get(field);
-    return i === undefined ? undefined : this.vals[i];
+    const p = this.p;
+    if (typeof p !== 'string') {
+      const i = p.idx.get(field);
+      return i === undefined ? undefined : p.vals[i];
+    }
+    const at = lpFind(p, field, 1);
+    return at < 0 ? undefined : lpGet(p, lpSkip(p, at));
   }
 
   /** HEXISTS. */
   has(field: string): boolean {
-    return this.idx.has(field);
+    const p = this.p;
+    return typeof p === 'string' ? lpFind(p, field, 1) >= 0 : p.idx.has(field);
   }
 
   /**
@@ -88,82 +204,131 @@ export class RHash implements Iterable<[string, string]> {
    * which is where Redis 7.0 converts too (HINCRBYFLOAT results included).
    */
   set(field: string, value: string, limits: HashLimits = DEFAULT_HASH_LIMITS): boolean {
-    const i = this.idx.get(field);
-    let added = false;
-    if (i === undefined) {
-      this.idx.set(field, this.fields.length);
-      this.fields.push(field);
-      this.vals.push(value);
-      added = true;
-    } else {
-      this.vals[i] = value;
+    const p = this.p;
+    if (typeof p !== 'string') return p.set(field, value);
+    if (field.length > limits.maxListpackValue || value.length > limits.maxListpackValue) {
+      return this.convert().set(field, value);
     }
-    if (
-      this.compact &&
-      (this.fields.length > limits.maxListpackEntries ||
-        field.length > limits.maxListpackValue ||
-        value.length > limits.maxListpackValue)
-    ) {
-      this.compact = false;
+    const at = lpFind(p, field, 1);
+    const added = at < 0;
+    const lp = added ? lpAppend(p, [field, value]) : lpReplaceAt(p, lpSkip(p, at), value);
+    this.p = lp;
+    // hashTypeSet checks the count after an update too (the limit may have been lowered)
+    if (lpLength(lp) >>> 1 > limits.maxListpackEntries) this.convert();
+    return added;
+  }
+
+  /**
+   * HSET key f1 v1 f2 v2...: the pairs argv[start], argv[start + 1]... set in
+   * order; returns how many fields were new. On a listpack the new fields are
+   * appended in one edit (the result is what setting them one by one gives:
+   * Redis's order, converted iff a length or the final count is over the limits).
+   */
+  setPairs(argv: readonly string[], start: number, limits: HashLimits = DEFAULT_HASH_LIMITS): number {
+    let p = this.p;
+    const max = limits.maxListpackValue;
+    if (typeof p === 'string') {
+      for (let i = start; i < argv.length; i++) {
+        if (argv[i].length > max) {
+          p = this.convert();
+          break;
+        }
+      }
     }
+    let added = 0;
+    if (typeof p !== 'string') {
+      for (let i = start; i + 1 < argv.length; i += 2) if (p.set(argv[i], argv[i + 1])) added++;
+      return added;
+    }
+    let lp = p;
+    let fresh: string[] | null = null;
+    for (let i = start; i + 1 < argv.length; i += 2) {
+      const f = argv[i];
+      const at = lpFind(lp, f, 1);
+      if (at >= 0) {
+        lp = lpReplaceAt(lp, lpSkip(lp, at), argv[i + 1]);
+        continue;
+      }
+      if (fresh === null) fresh = [];
+      let k = 0;
+      while (k < fresh.length && fresh[k] !== f) k += 2;
+      if (k < fresh.length) fresh[k + 1] = argv[i + 1];
+      else {
+        fresh.push(f, argv[i + 1]);
+        added++;
+      }
+    }
+    if (fresh !== null) lp = lpAppend(lp, fresh);
+    this.p = lp;
+    if (lpLength(lp) >>> 1 > limits.maxListpackEntries) this.convert();
     return added;
   }
 
   /** HDEL of one field; true when it existed. */
   delete(field: string): boolean {
-    const i = this.idx.get(field);
-    if (i === undefined) return false;
-    this.idx.delete(field);
-    const fields = this.fields;
-    const vals = this.vals;
-    const last = fields.length - 1;
-    if (this.compact) {
-      // Keep listpack order.
-      for (let j = i; j < last; j++) {
-        fields[j] = fields[j + 1];
-        vals[j] = vals[j + 1];
-        this.idx.set(fields[j], j);
-      }
-    } else if (i !== last) {
-      fields[i] = fields[last];
-      vals[i] = vals[last];
-      this.idx.set(fields[i], i);
-    }
-    fields.pop();
-    vals.pop();
+    const p = this.p;
+    if (typeof p !== 'string') return p.delete(field);
+    const at = lpFind(p, field, 1);
+    if (at < 0) return false;
+    this.p = lpDeleteAt(p, at, 2);
     return true;
   }
 
   /** Fields in iteration order (HKEYS). */
   keys(): string[] {
-    return this.fields.slice();
+    const p = this.p;
+    if (typeof p !== 'string') return p.fields.slice();
+    const out: string[] = [];
+    for (let q = lpFirst(p); q >= 0; q = lpNext(p, lpSkip(p, q))) out.push(lpGet(p, q));
+    return out;
   }
 
   /** Values in iteration order (HVALS). */
   values(): string[] {
-    return this.vals.slice();
+    const p = this.p;
+    if (typeof p !== 'string') return p.vals.slice();
+    const out: string[] = [];
+    for (let q = lpFirst(p); q >= 0; q = lpNext(p, lpSkip(p, q))) out.push(lpGet(p, lpSkip(p, q)));
+    return out;
   }
 
   /** field, value, field, value... in iteration order (HGETALL). */
   flat(): string[] {
-    const n = this.fields.length;
+    const p = this.p;
+    if (typeof p === 'string') return lpToArray(p);
+    const n = p.fields.length;
     const out = new Array<string>(n * 2);
     for (let i = 0; i < n; i++) {
-      out[2 * i] = this.fields[i];
-      out[2 * i + 1] = this.vals[i];
+      out[2 * i] = p.fields[i];
+      out[2 * i + 1] = p.vals[i];
     }
     return out;
   }
 
-  /** Calls `fn` for each field in iteration order (no per-entry allocation). */
+  /** Calls `fn` for each field in iteration order. */
   forEach(fn: (field: string, value: string) => void): void {
-    const n = this.fields.length;
-    for (let i = 0; i < n; i++) fn(this.fields[i], this.vals[i]);
+    const p = this.p;
+    if (typeof p === 'string') {
+      for (let q = lpFirst(p); q >= 0; ) {
+        const v = lpSkip(p, q);
+        fn(lpGet(p, q), lpGet(p, v));
+        q = lpNext(p, v);
+      }
+      return;
+    }
+    const n = p.fields.length;
+    for (let i = 0; i < n; i++) fn(p.fields[i], p.vals[i]);
   }
 
   /** Iterates [field, value] pairs. */
   *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.fields.length; i++) yield [this.fields[i], this.vals[i]];
+    const p = this.p;
+    if (typeof p === 'string') {
+      const a = lpToArray(p);
+      for (let i = 0; i + 1 < a.length; i += 2) yield [a[i], a[i + 1]];
+      return;
+    }
+    for (let i = 0; i < p.fields.length; i++) yield [p.fields[i], p.vals[i]];
   }
 
   /** Iterates [field, value] pairs. */
@@ -178,12 +343,16 @@ export class RHash implements Iterable<[string, string]> {
    * field, value, field, value... with `withValues`.
    */
   randomFields(count: number, withValues: boolean): string[] {
-    const n = this.fields.length;
+    const p = this.p;
+    const fields = typeof p === 'string' ? null : p.fields;
+    const vals = typeof p === 'string' ? null : p.vals;
+    const flat = typeof p === 'string' ? lpToArray(p) : null;
+    const n = this.size;
     const out: string[] = [];
     if (n === 0 || count === 0) return out;
     const push = (i: number): void => {
-      out.push(this.fields[i]);
-      if (withValues) out.push(this.vals[i]);
+      out.push(flat ? flat[2 * i] : fields![i]);
+      if (withValues) out.push(flat ? flat[2 * i + 1] : vals![i]);
     };
     if (count < 0) {
       for (let k = -count; k > 0; k--) push(randomIndex(n));
@@ -198,8 +367,13 @@ export class RHash implements Iterable<[string, string]> {
 
   /** One random field (HRANDFIELD key), undefined when empty. */
   randomField(): string | undefined {
-    const n = this.fields.length;
-    return n === 0 ? undefined : this.fields[randomIndex(n)];
+    const p = this.p;
+    const n = this.size;
+    if (n === 0) return undefined;
+    if (typeof p !== 'string') return p.fields[randomIndex(n)];
+    let q = lpFirst(p);
+    for (let k = 2 * randomIndex(n); k > 0; k--) q = lpNext(p, q);
+    return lpGet(p, q);
   }
 
   /**
@@ -211,17 +385,18 @@ export class RHash implements Iterable<[string, string]> {
    * always reported (possibly twice), like Redis's SCAN guarantee.
    */
   scan(cursor: number, count: number, out: string[]): number {
-    const n = this.fields.length;
-    if (this.compact) {
-      for (let i = 0; i < n; i++) out.push(this.fields[i], this.vals[i]);
+    const p = this.p;
+    if (typeof p === 'string') {
+      for (let q = lpFirst(p); q >= 0; q = lpNext(p, q)) out.push(lpGet(p, q));
       return 0;
     }
+    const n = p.fields.length;
     let c = cursor === 0 || cursor > n ? n : cursor;
     let k = count > 0 ? count : 1;
     while (c > 0 && k > 0) {
       c--;
       k--;
-      out.push(this.fields[c], this.vals[c]);
+      out.push(p.fields[c], p.vals[c]);
     }
     return c;
   }

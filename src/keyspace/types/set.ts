@@ -1,17 +1,36 @@
 /**
- * The Redis set value: O(1) add/remove/membership, O(1) random member
- * (SRANDMEMBER/SPOP) and a SCAN cursor that never misses a member present for
- * the whole scan. Dense array + Map member -> index; removals swap the last
- * member into the hole.
+ * The Redis set value, in Redis 7.0's two encodings:
  *
- * Encoding, as Redis 7.0 reports it: "intset" while every member is a
- * canonical int64 and the count is <= set-max-intset-entries, otherwise
- * "hashtable" (sticky; 7.0 has no listpack sets). An intset iterates in
- * ascending numeric order (SMEMBERS of {3,1,2} is 1 2 3 in Redis), so this
- * class does too.
+ * - "intset" while every member is a canonical int64 and the count is <=
+ *   set-max-intset-entries: one latin1 string holding exactly Redis's intset
+ *   bytes (src/keyspace/intset.ts), binary-searched; it iterates in ascending
+ *   numeric order (SMEMBERS of {3,1,2} is 1 2 3 in Redis), and RDB/DUMP
+ *   write it as a copy of its bytes.
+ * - "hashtable" otherwise (one-way while the value lives, as in Redis; 7.0
+ *   has no listpack sets): a dense array of members + a Map member -> index,
+ *   for O(1) add/remove/membership, O(1) random member (SRANDMEMBER/SPOP) and
+ *   a SCAN cursor that never misses a member present for the whole scan;
+ *   removals swap the last member into the hole.
+ *
+ * The object has one own field (the intset string or the table) and its
+ * `type` lives on the prototype, so a small set costs a 32-byte object plus
+ * its intset string.
  */
 
 import { randomIndex, sampleDistinct } from './random';
+import {
+  EMPTY_INTSET,
+  intsetAdd,
+  intsetFind,
+  intsetFrom,
+  intsetGet,
+  intsetLen,
+  intsetMembers,
+  intsetRemoveAt,
+  isIntsetMember,
+} from '../intset';
+
+export { isIntsetMember } from '../intset';
 
 /** set-max-intset-entries. */
 export interface SetLimits {
@@ -21,54 +40,18 @@ export interface SetLimits {
 /** Redis 7.0's default set-max-intset-entries (512). */
 export const DEFAULT_SET_LIMITS: SetLimits = { maxIntsetEntries: 512 };
 
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN_ABS = '9223372036854775808';
-
-/**
- * True when `s` is what Redis's string2ll accepts: a canonical base-10 int64
- * (no '+', no leading zeros, no "-0", no blanks, within range). Such members
- * are the ones an intset can hold.
- */
-export function isIntsetMember(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 20) return false;
-  if (n === 1) return s.charCodeAt(0) >= 48 && s.charCodeAt(0) <= 57;
-  let i = 0;
-  const neg = s.charCodeAt(0) === 45;
-  if (neg) i = 1;
-  const first = s.charCodeAt(i);
-  if (first < 49 || first > 57) return false;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return false;
-  }
-  const digits = n - i;
-  if (digits < 19) return true;
-  if (digits > 19) return false;
-  const mag = i === 0 ? s : s.slice(1);
-  return mag <= (neg ? INT64_MIN_ABS : INT64_MAX);
-}
-
-/** Numeric comparison of two canonical int64 strings. */
-function compareIntStrings(a: string, b: string): number {
-  const an = a.charCodeAt(0) === 45;
-  const bn = b.charCodeAt(0) === 45;
-  if (an !== bn) return an ? -1 : 1;
-  let r: number;
-  if (a.length !== b.length) r = a.length < b.length ? -1 : 1;
-  else r = a < b ? -1 : a > b ? 1 : 0;
-  return an ? -r : r;
+/** The hashtable encoding: members in a dense array, each one's index in a Map. */
+class SetTable {
+  readonly idx = new Map<string, number>();
+  items: string[] = [];
 }
 
 /** A Redis set (SADD/SREM/SISMEMBER/SPOP/SRANDMEMBER/SSCAN...). */
 export class RSet implements Iterable<string> {
-  /** Redis type name, as TYPE reports it. */
-  readonly type = 'set' as const;
-  private idx = new Map<string, number>();
-  private items: string[] = [];
-  private intset = true;
-  /** Sorted copy of `items` while intset-encoded; null when stale. */
-  private sorted: string[] | null = null;
+  /** Redis type name, as TYPE reports it (on the prototype: no per-value cost). */
+  declare readonly type: 'set';
+  /** the intset bytes, or the hashtable */
+  private d: string | SetTable = EMPTY_INTSET;
 
   /** Builds a set from members (as SINTERSTORE/SUNIONSTORE/an RDB load do). */
   static from(members: Iterable<string>, limits: SetLimits = DEFAULT_SET_LIMITS): RSet {
@@ -77,14 +60,57 @@ export class RSet implements Iterable<string> {
     return s;
   }
 
+  /**
+   * A set over intset bytes that are already valid (intsetValidate), as an
+   * RDB/RESTORE load makes it: kept as they are, converted to a hashtable
+   * when longer than set-max-intset-entries (rdbLoadObject does the same).
+   */
+  static fromIntset(bytes: string, limits: SetLimits = DEFAULT_SET_LIMITS): RSet {
+    const s = new RSet();
+    s.d = bytes;
+    if (intsetLen(bytes) > limits.maxIntsetEntries) s.toTable();
+    return s;
+  }
+
   /** Number of members (SCARD). */
   get size(): number {
-    return this.items.length;
+    const d = this.d;
+    return typeof d === 'string' ? intsetLen(d) : d.items.length;
   }
 
   /** OBJECT ENCODING: "intset" or (sticky) "hashtable". */
   encoding(): 'intset' | 'hashtable' {
-    return this.intset ? 'intset' : 'hashtable';
+    return typeof this.d === 'string' ? 'intset' : 'hashtable';
+  }
+
+  /** The intset bytes (a latin1 string) while intset-encoded, else null: what RDB/DUMP write as they are. */
+  intsetBytes(): string | null {
+    return typeof this.d === 'string' ? this.d : null;
+  }
+
+  /** A copy keeping the encoding (COPY, snapshots): the intset string is shared, it is immutable. */
+  clone(): RSet {
+    const s = new RSet();
+    const d = this.d;
+    if (typeof d === 'string') s.d = d;
+    else {
+      const t = new SetTable();
+      t.items = d.items.slice();
+      for (let i = 0; i < t.items.length; i++) t.idx.set(t.items[i], i);
+      s.d = t;
+    }
+    return s;
+  }
+
+  /** Converts to the hashtable encoding (setTypeConvert), members in ascending order. */
+  private toTable(): SetTable {
+    const d = this.d;
+    if (typeof d !== 'string') return d;
+    const t = new SetTable();
+    t.items = intsetMembers(d);
+    for (let i = 0; i < t.items.length; i++) t.idx.set(t.items[i], i);
+    this.d = t;
+    return t;
   }
 
   /**
@@ -93,85 +119,111 @@ export class RSet implements Iterable<string> {
    * are integers and they fit set-max-intset-entries.
    */
   resetEncoding(limits: SetLimits = DEFAULT_SET_LIMITS): void {
-    this.sorted = null;
-    if (this.items.length > limits.maxIntsetEntries) {
-      this.intset = false;
+    const d = this.d;
+    if (typeof d === 'string') {
+      if (intsetLen(d) > limits.maxIntsetEntries) this.toTable();
       return;
     }
-    for (let i = 0; i < this.items.length; i++) {
-      if (!isIntsetMember(this.items[i])) {
-        this.intset = false;
-        return;
-      }
-    }
-    this.intset = true;
+    if (d.items.length > limits.maxIntsetEntries) return;
+    const bytes = intsetFrom(d.items);
+    if (bytes !== null) this.d = bytes;
   }
 
   /** SISMEMBER. */
   has(member: string): boolean {
-    return this.idx.has(member);
+    const d = this.d;
+    return typeof d === 'string' ? intsetFind(d, member) >= 0 : d.idx.has(member);
   }
 
   /** SADD of one member; true when it was not there yet. */
   add(member: string, limits: SetLimits = DEFAULT_SET_LIMITS): boolean {
-    if (this.idx.has(member)) return false;
-    this.idx.set(member, this.items.length);
-    this.items.push(member);
-    if (this.intset) {
-      this.sorted = null;
-      if (this.items.length > limits.maxIntsetEntries || !isIntsetMember(member)) this.intset = false;
+    const d = this.d;
+    if (typeof d === 'string') {
+      if (isIntsetMember(member)) {
+        const next = intsetAdd(d, member);
+        if (next === null) return false;
+        this.d = next;
+        if (intsetLen(next) > limits.maxIntsetEntries) this.toTable();
+        return true;
+      }
+      return this.addToTable(this.toTable(), member);
     }
+    return this.addToTable(d, member);
+  }
+
+  private addToTable(t: SetTable, member: string): boolean {
+    if (t.idx.has(member)) return false;
+    t.idx.set(member, t.items.length);
+    t.items.push(member);
     return true;
   }
 
   /** SREM of one member; true when it was there. */
   remove(member: string): boolean {
-    const i = this.idx.get(member);
+    const d = this.d;
+    if (typeof d === 'string') {
+      const i = intsetFind(d, member);
+      if (i < 0) return false;
+      this.d = intsetRemoveAt(d, i);
+      return true;
+    }
+    const i = d.idx.get(member);
     if (i === undefined) return false;
-    this.removeAt(i);
+    this.removeAt(d, i);
     return true;
   }
 
-  private removeAt(i: number): void {
-    const items = this.items;
+  private removeAt(t: SetTable, i: number): void {
+    const items = t.items;
     const last = items.length - 1;
-    this.idx.delete(items[i]);
+    t.idx.delete(items[i]);
     if (i !== last) {
       items[i] = items[last];
-      this.idx.set(items[i], i);
+      t.idx.set(items[i], i);
     }
     items.pop();
-    this.sorted = null;
+  }
+
+  /** The member at position i of the encoding's own order. */
+  private at(i: number): string {
+    const d = this.d;
+    return typeof d === 'string' ? intsetGet(d, i) : d.items[i];
   }
 
   /** Members in iteration order (SMEMBERS): ascending numbers while intset. A fresh array. */
   members(): string[] {
-    return this.ordered().slice();
-  }
-
-  /** Iteration order without copying (do not mutate the result). */
-  private ordered(): string[] {
-    if (!this.intset) return this.items;
-    if (this.sorted === null) this.sorted = this.items.slice().sort(compareIntStrings);
-    return this.sorted;
+    const d = this.d;
+    return typeof d === 'string' ? intsetMembers(d) : d.items.slice();
   }
 
   /** Iterates members (ascending numbers while intset). */
   *[Symbol.iterator](): Iterator<string> {
-    const arr = this.ordered();
-    for (let i = 0; i < arr.length; i++) yield arr[i];
+    const d = this.d;
+    if (typeof d === 'string') {
+      const n = intsetLen(d);
+      for (let i = 0; i < n; i++) yield intsetGet(d, i);
+    } else {
+      const arr = d.items;
+      for (let i = 0; i < arr.length; i++) yield arr[i];
+    }
   }
 
   /** Calls `fn` for every member in iteration order. */
   forEach(fn: (member: string) => void): void {
-    const arr = this.ordered();
-    for (let i = 0; i < arr.length; i++) fn(arr[i]);
+    const d = this.d;
+    if (typeof d === 'string') {
+      const n = intsetLen(d);
+      for (let i = 0; i < n; i++) fn(intsetGet(d, i));
+    } else {
+      const arr = d.items;
+      for (let i = 0; i < arr.length; i++) fn(arr[i]);
+    }
   }
 
   /** One random member (SRANDMEMBER key), undefined when empty. */
   randomMember(): string | undefined {
-    const n = this.items.length;
-    return n === 0 ? undefined : this.items[randomIndex(n)];
+    const n = this.size;
+    return n === 0 ? undefined : this.at(randomIndex(n));
   }
 
   /**
@@ -180,28 +232,34 @@ export class RSet implements Iterable<string> {
    * with repetition, 0 gives nothing.
    */
   randomMembers(count: number): string[] {
-    const n = this.items.length;
+    const n = this.size;
     if (n === 0 || count === 0) return [];
     if (count < 0) {
       const k = -count;
       const out = new Array<string>(k);
-      for (let i = 0; i < k; i++) out[i] = this.items[randomIndex(n)];
+      for (let i = 0; i < k; i++) out[i] = this.at(randomIndex(n));
       return out;
     }
     if (count >= n) return this.members();
     const picks = sampleDistinct(n, count);
     const out = new Array<string>(count);
-    for (let i = 0; i < count; i++) out[i] = this.items[picks[i]];
+    for (let i = 0; i < count; i++) out[i] = this.at(picks[i]);
     return out;
   }
 
   /** SPOP key: removes and returns one random member. */
   popOne(): string | undefined {
-    const n = this.items.length;
+    const n = this.size;
     if (n === 0) return undefined;
     const i = randomIndex(n);
-    const m = this.items[i];
-    this.removeAt(i);
+    const d = this.d;
+    if (typeof d === 'string') {
+      const m = intsetGet(d, i);
+      this.d = intsetRemoveAt(d, i);
+      return m;
+    }
+    const m = d.items[i];
+    this.removeAt(d, i);
     return m;
   }
 
@@ -213,13 +271,11 @@ export class RSet implements Iterable<string> {
    * can come back as an intset.
    */
   pop(count: number, limits: SetLimits = DEFAULT_SET_LIMITS): string[] {
-    const n = this.items.length;
+    const n = this.size;
     if (count <= 0 || n === 0) return [];
     if (count >= n) {
       const all = this.members();
-      this.idx.clear();
-      this.items = [];
-      this.sorted = null;
+      this.d = EMPTY_INTSET;
       return all;
     }
     const remaining = n - count;
@@ -229,19 +285,18 @@ export class RSet implements Iterable<string> {
       return out;
     }
     // Keep `remaining` random survivors, return the rest.
+    const all = this.members();
     const keepIdx = sampleDistinct(n, remaining);
     const keep = new Set<number>(keepIdx);
     const out: string[] = [];
-    for (let i = 0; i < n; i++) if (!keep.has(i)) out.push(this.items[i]);
-    const survivors = keepIdx.map((i) => this.items[i]);
-    this.idx.clear();
-    this.items = [];
-    this.sorted = null;
-    this.intset = true;
-    for (let i = 0; i < survivors.length; i++) {
-      this.idx.set(survivors[i], i);
-      this.items.push(survivors[i]);
+    for (let i = 0; i < n; i++) if (!keep.has(i)) out.push(all[i]);
+    const t = new SetTable();
+    for (let i = 0; i < keepIdx.length; i++) {
+      const m = all[keepIdx[i]];
+      t.idx.set(m, i);
+      t.items.push(m);
     }
+    this.d = t;
     this.resetEncoding(limits);
     return out;
   }
@@ -252,22 +307,24 @@ export class RSet implements Iterable<string> {
    * see RHash.scan for the cursor's meaning and guarantee.
    */
   scan(cursor: number, count: number, out: string[]): number {
-    const n = this.items.length;
-    if (this.intset) {
-      const arr = this.ordered();
-      for (let i = 0; i < arr.length; i++) out.push(arr[i]);
+    const d = this.d;
+    if (typeof d === 'string') {
+      const n = intsetLen(d);
+      for (let i = 0; i < n; i++) out.push(intsetGet(d, i));
       return 0;
     }
+    const n = d.items.length;
     let c = cursor === 0 || cursor > n ? n : cursor;
     let k = count > 0 ? count : 1;
     while (c > 0 && k > 0) {
       c--;
       k--;
-      out.push(this.items[c]);
+      out.push(d.items[c]);
     }
     return c;
   }
 }
+Object.defineProperty(RSet.prototype, 'type', { value: 'set', writable: false, enumerable: false, configurable: false });
 
 /** A missing key behaves as an empty set in set algebra. */
 export type SetOperand = RSet | null | undefined;

@@ -1,287 +1,153 @@
 /**
- * The Redis sorted set: Redis's skiplist with spans (t_zset.c: max level 32,
- * p = 0.25) ordered by (score, member bytes), plus a Map member -> node for
- * O(1) ZSCORE, plus a dense node array for O(1) random members and a SCAN
- * cursor that never misses a member present for the whole scan.
+ * The Redis sorted set. While small (Redis's listpack encoding) it is one
+ * latin1 string of Redis's listpack bytes, member, score... sorted by
+ * (score, member) (zset-listpack.ts); past zset-max-listpack-entries /
+ * zset-max-listpack-value it converts for good, as Redis does, to the
+ * skiplist (zset-skiplist.ts). The wrapper holds one field, so a small
+ * sorted set costs an object header, one slot and its listpack bytes.
  *
- * Latin1 strings compare by code unit, which is byte order, so `<` on members
- * is Redis's memcmp-then-length order.
- *
- * Entries handed out (ZEntry) are the live nodes: read them before the next
- * write to the same sorted set.
+ * Entries handed out (ZEntry) may be live skiplist nodes: read them before
+ * the next write to the same sorted set.
  */
 
-import { parseScoreBound } from './float';
 import { randomIndex, sampleDistinct } from './random';
+import { lpFirst, lpGet, lpSkip, lpToOwnedArray } from '../listpack';
+import { ZSkipList } from './zset-skiplist';
+import {
+  DEFAULT_ZSET_LIMITS,
+  type LexRange,
+  type ScoreRange,
+  type ZAddResult,
+  type ZEntry,
+  type ZSetLimits,
+} from './zset-range';
+import {
+  ZZL_EMPTY,
+  zzlCountInLex,
+  zzlDelete,
+  zzlDeleteRange,
+  zzlEntry,
+  zzlFind,
+  zzlFirstInLex,
+  zzlFromSorted,
+  zzlInsert,
+  zzlLast,
+  zzlLength,
+  zzlMaxMemberLength,
+  zzlNext,
+  zzlRangeByLex,
+  zzlRangeByRank,
+  zzlRangeByScore,
+  zzlRankOf,
+  zzlScore,
+  zzlScoreSpan,
+  zzlSeekRank,
+  zzlToArray,
+} from './zset-listpack';
 
-const MAXLEVEL = 32;
-const P = 0.25;
+export {
+  DEFAULT_ZSET_LIMITS,
+  parseLexBound,
+  parseLexRange,
+  parseScoreRange,
+  type LexBound,
+  type LexRange,
+  type ScoreRange,
+  type ZAddResult,
+  type ZEntry,
+  type ZSetLimits,
+} from './zset-range';
 
-/** A member with its score, in sorted order. */
-export interface ZEntry {
-  readonly member: string;
-  readonly score: number;
+/** Redis's index normalisation of [start, stop] over len: [start, count], count 0 when empty. */
+function normRange(start: number, stop: number, len: number): [number, number] {
+  if (start < 0) start += len;
+  if (stop < 0) stop += len;
+  if (start < 0) start = 0;
+  if (start > stop || start >= len) return [0, 0];
+  if (stop >= len) stop = len - 1;
+  return [start, stop - start + 1];
 }
 
-/** zset-max-listpack-entries / zset-max-listpack-value. */
-export interface ZSetLimits {
-  readonly maxListpackEntries: number;
-  readonly maxListpackValue: number;
-}
-
-/** Redis 7.0 defaults: zset-max-listpack-entries 128, zset-max-listpack-value 64. */
-export const DEFAULT_ZSET_LIMITS: ZSetLimits = { maxListpackEntries: 128, maxListpackValue: 64 };
-
-/** A score interval as zslParseRange produces it ('(' = exclusive). */
-export interface ScoreRange {
-  min: number;
-  max: number;
-  minex: boolean;
-  maxex: boolean;
-}
-
-/** One end of a lex interval: `[a` {a, false, 0}, `(a` {a, true, 0}, `-` {.., inf -1}, `+` {.., inf 1}. */
-export interface LexBound {
-  value: string;
-  exclusive: boolean;
-  inf: -1 | 0 | 1;
-}
-
-/** A lex interval (ZRANGEBYLEX, ZLEXCOUNT, ZREMRANGEBYLEX). */
-export interface LexRange {
-  min: LexBound;
-  max: LexBound;
-}
-
-/** What ZADD did to one member. */
-export type ZAddResult = 'added' | 'updated' | 'unchanged';
-
-/**
- * ZRANGEBYSCORE/ZCOUNT/... min and max parsing (zslParseRange); null means
- * "ERR min or max is not a float".
- */
-export function parseScoreRange(min: string, max: string): ScoreRange | null {
-  const a = parseScoreBound(min);
-  if (a === null) return null;
-  const b = parseScoreBound(max);
-  if (b === null) return null;
-  return { min: a.value, max: b.value, minex: a.exclusive, maxex: b.exclusive };
-}
-
-/**
- * One lex bound as zslParseLexRangeItem reads it: "-", "+", "(value",
- * "[value"; null means "ERR min or max not valid string range item".
- */
-export function parseLexBound(s: string): LexBound | null {
-  const c = s.charCodeAt(0);
-  if (c === 43 /* + */ || c === 45 /* - */) {
-    // C-string check: the byte after the sign must be the terminator.
-    if (s.length > 1 && s.charCodeAt(1) !== 0) return null;
-    return { value: '', exclusive: true, inf: c === 43 ? 1 : -1 };
-  }
-  if (c === 40 /* ( */) return { value: s.slice(1), exclusive: true, inf: 0 };
-  if (c === 91 /* [ */) return { value: s.slice(1), exclusive: false, inf: 0 };
-  return null;
-}
-
-/** Both lex bounds (zslParseLexRange); null when either is invalid. */
-export function parseLexRange(min: string, max: string): LexRange | null {
-  const a = parseLexBound(min);
-  if (a === null) return null;
-  const b = parseLexBound(max);
-  if (b === null) return null;
-  return { min: a, max: b };
-}
-
-function scoreGteMin(v: number, r: ScoreRange): boolean {
-  return r.minex ? v > r.min : v >= r.min;
-}
-
-function scoreLteMax(v: number, r: ScoreRange): boolean {
-  return r.maxex ? v < r.max : v <= r.max;
-}
-
-/** sdscmplex: -inf < any string < +inf; equal infinities compare equal. */
-function cmpLex(a: LexBound, b: LexBound): number {
-  if (a.inf !== 0 && a.inf === b.inf) return 0;
-  if (a.inf === -1 || b.inf === 1) return -1;
-  if (a.inf === 1 || b.inf === -1) return 1;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-}
-
-function lexGteMin(v: string, b: LexBound): boolean {
-  if (b.inf !== 0) return b.inf < 0;
-  return b.exclusive ? v > b.value : v >= b.value;
-}
-
-function lexLteMax(v: string, b: LexBound): boolean {
-  if (b.inf !== 0) return b.inf > 0;
-  return b.exclusive ? v < b.value : v <= b.value;
-}
-
-function scoreRangeEmpty(r: ScoreRange): boolean {
-  return r.min > r.max || (r.min === r.max && (r.minex || r.maxex));
-}
-
-function lexRangeEmpty(r: LexRange): boolean {
-  const c = cmpLex(r.min, r.max);
-  return c > 0 || (c === 0 && (r.min.exclusive || r.max.exclusive));
-}
-
-/**
- * A skiplist node. Levels 0-3 (99.6% of all links) live in the object itself so
- * a traversal step costs one pointer chase, like Redis's inline level array;
- * higher levels spill into two small arrays.
- */
-class ZNode implements ZEntry {
-  member: string;
-  score: number;
-  backward: ZNode | null = null;
-  /** Number of levels. */
-  readonly lvl: number;
-  /** Index in the dense node array. */
-  pos = -1;
-  f0: ZNode | null = null;
-  f1: ZNode | null = null;
-  f2: ZNode | null = null;
-  f3: ZNode | null = null;
-  s0 = 0;
-  s1 = 0;
-  s2 = 0;
-  s3 = 0;
-  /** Forward links of levels >= 4. */
-  upF: (ZNode | null)[] | null = null;
-  /** Spans of levels >= 4. */
-  upS: number[] | null = null;
-
-  constructor(member: string, score: number, level: number) {
-    this.member = member;
-    this.score = score;
-    this.lvl = level;
-    if (level > 4) {
-      const nx: (ZNode | null)[] = [];
-      const sp: number[] = [];
-      for (let i = 4; i < level; i++) {
-        nx.push(null);
-        sp.push(0);
-      }
-      this.upF = nx;
-      this.upS = sp;
-    }
-  }
-}
-
-function getF(x: ZNode, i: number): ZNode | null {
-  switch (i) {
-    case 0:
-      return x.f0;
-    case 1:
-      return x.f1;
-    case 2:
-      return x.f2;
-    case 3:
-      return x.f3;
-    default:
-      return (x.upF as (ZNode | null)[])[i - 4];
-  }
-}
-
-function setF(x: ZNode, i: number, v: ZNode | null): void {
-  switch (i) {
-    case 0:
-      x.f0 = v;
-      break;
-    case 1:
-      x.f1 = v;
-      break;
-    case 2:
-      x.f2 = v;
-      break;
-    case 3:
-      x.f3 = v;
-      break;
-    default:
-      (x.upF as (ZNode | null)[])[i - 4] = v;
-  }
-}
-
-function getS(x: ZNode, i: number): number {
-  switch (i) {
-    case 0:
-      return x.s0;
-    case 1:
-      return x.s1;
-    case 2:
-      return x.s2;
-    case 3:
-      return x.s3;
-    default:
-      return (x.upS as number[])[i - 4];
-  }
-}
-
-function setS(x: ZNode, i: number, v: number): void {
-  switch (i) {
-    case 0:
-      x.s0 = v;
-      break;
-    case 1:
-      x.s1 = v;
-      break;
-    case 2:
-      x.s2 = v;
-      break;
-    case 3:
-      x.s3 = v;
-      break;
-    default:
-      (x.upS as number[])[i - 4] = v;
-  }
-}
-
-function randomLevel(): number {
-  let level = 1;
-  while (level < MAXLEVEL && Math.random() < P) level++;
-  return level;
-}
-
-// Scratch arrays shared by all sorted sets (single-threaded, never re-entered).
-const update: ZNode[] = new Array<ZNode>(MAXLEVEL);
-const rankv: number[] = new Array<number>(MAXLEVEL).fill(0);
-
-/** A Redis sorted set (ZADD, ZRANGE, ZRANK, ZCOUNT, ZREM..., ZPOP..., ZRANDMEMBER, ZSCAN...). */
+/** A Redis sorted set (ZADD/ZRANGE/ZPOPMIN...). */
 export class RZSet implements Iterable<ZEntry> {
-  /** Redis type name, as TYPE reports it. */
-  readonly type = 'zset' as const;
-  private readonly header = new ZNode('', -Infinity, MAXLEVEL);
-  private tail: ZNode | null = null;
-  private level = 1;
-  private dict = new Map<string, ZNode>();
-  private nodes: ZNode[] = [];
-  private compact = true;
+  /** The listpack string while compact, else the skiplist. */
+  private p: string | ZSkipList = ZZL_EMPTY;
 
   /** Builds a sorted set from entries with the encoding zsetConvertToListpackIfNeeded would give. */
   static from(entries: Iterable<ZEntry>, limits: ZSetLimits = DEFAULT_ZSET_LIMITS): RZSet {
     const z = new RZSet();
-    z.compact = false;
-    for (const e of entries) z.add(e.member, e.score, limits);
+    const sl = new ZSkipList();
+    for (const e of entries) sl.add(e.member, e.score);
+    z.p = sl;
     z.resetEncoding(limits);
+    return z;
+  }
+
+  /**
+   * A sorted set holding a listpack of member, score... (sorted, validated) as
+   * loaded from an RDB file or a DUMP payload; converted only when it has
+   * more than zset-max-listpack-entries members, as rdbLoadObject does.
+   */
+  static fromListpack(lp: string, limits: ZSetLimits = DEFAULT_ZSET_LIMITS): RZSet {
+    const z = new RZSet();
+    z.p = lp;
+    if (zzlLength(lp) > limits.maxListpackEntries) z.convert();
+    return z;
+  }
+
+  /** Redis type name, as TYPE reports it (on the prototype: no per-value field). */
+  get type(): 'zset' {
+    return 'zset';
+  }
+
+  /** The listpack bytes while listpack-encoded (what RDB/DUMP write as is), else null. */
+  listpack(): string | null {
+    return typeof this.p === 'string' ? this.p : null;
+  }
+
+  /** COPY: a deep copy with the same encoding (a listpack string is immutable: shared). */
+  clone(): RZSet {
+    const z = new RZSet();
+    const p = this.p;
+    if (typeof p === 'string') z.p = p;
+    else {
+      const sl = new ZSkipList();
+      for (const e of p) sl.add(e.member, e.score);
+      z.p = sl;
+    }
     return z;
   }
 
   /** Number of members (ZCARD). */
   get length(): number {
-    return this.nodes.length;
+    const p = this.p;
+    return typeof p === 'string' ? zzlLength(p) : p.size;
   }
 
   /** Number of members (ZCARD). */
   get size(): number {
-    return this.nodes.length;
+    return this.length;
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "skiplist" for good. */
   encoding(): 'listpack' | 'skiplist' {
-    return this.compact ? 'listpack' : 'skiplist';
+    return typeof this.p === 'string' ? 'listpack' : 'skiplist';
+  }
+
+  /** zsetConvert to the skiplist. */
+  private convert(): ZSkipList {
+    const p = this.p;
+    if (typeof p !== 'string') return p;
+    const sl = new ZSkipList();
+    // member strings of their own: substrings of the listpack would keep it alive
+    const owned = lpToOwnedArray(p);
+    let i = 0;
+    for (const e of zzlToArray(p)) {
+      sl.add(owned[i], e.score);
+      i += 2;
+    }
+    this.p = sl;
+    return sl;
   }
 
   /**
@@ -289,355 +155,89 @@ export class RZSet implements Iterable<ZEntry> {
    * ZRANGESTORE results): listpack iff count and member lengths fit.
    */
   resetEncoding(limits: ZSetLimits = DEFAULT_ZSET_LIMITS): void {
-    let fits = this.nodes.length <= limits.maxListpackEntries;
-    if (fits) {
-      for (let i = 0; i < this.nodes.length; i++) {
-        if (this.nodes[i].member.length > limits.maxListpackValue) {
-          fits = false;
-          break;
-        }
-      }
+    const p = this.p;
+    if (typeof p === 'string') {
+      if (zzlLength(p) > limits.maxListpackEntries || zzlMaxMemberLength(p) > limits.maxListpackValue) this.convert();
+      return;
     }
-    this.compact = fits;
-    if (fits) this.normalizeZeros();
-  }
-
-  /** A listpack stores an integral score as an integer, so -0 reads back as 0. */
-  private normalizeZeros(): void {
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.nodes[i];
-      if (n.score === 0) n.score = 0;
-    }
+    if (p.size > limits.maxListpackEntries) return;
+    for (const e of p) if (e.member.length > limits.maxListpackValue) return;
+    this.p = zzlFromSorted(p);
   }
 
   /** ZSCORE: the member's score, undefined when absent. */
   score(member: string): number | undefined {
-    const n = this.dict.get(member);
-    return n === undefined ? undefined : n.score;
+    const p = this.p;
+    if (typeof p !== 'string') return p.score(member);
+    const at = zzlFind(p, member);
+    return at < 0 ? undefined : zzlScore(p, lpSkip(p, at));
   }
 
   /** True when the member is present. */
   has(member: string): boolean {
-    return this.dict.has(member);
+    const p = this.p;
+    return typeof p === 'string' ? zzlFind(p, member) >= 0 : p.has(member);
   }
 
   /**
    * ZADD of one member (no flags: the caller applies NX/XX/GT/LT/INCR/CH using
    * score()). Adds or moves the member; 'unchanged' when the score is equal.
-   * `score` must not be NaN.
+   * A new member converts the listpack when it would exceed the limits
+   * (zsetAdd). `score` must not be NaN.
    */
   add(member: string, score: number, limits: ZSetLimits = DEFAULT_ZSET_LIMITS): ZAddResult {
-    const node = this.dict.get(member);
-    if (node !== undefined) {
-      if (node.score === score) return 'unchanged';
-      if (this.compact && score === 0) score = 0;
-      this.updateScore(node, score);
+    const p = this.p;
+    if (typeof p !== 'string') return p.add(member, score);
+    const at = zzlFind(p, member);
+    if (at >= 0) {
+      const cur = zzlScore(p, lpSkip(p, at));
+      if (cur === score) return 'unchanged';
+      this.p = zzlInsert(zzlDelete(p, at), member, score);
       return 'updated';
     }
-    if (
-      this.compact &&
-      (this.nodes.length + 1 > limits.maxListpackEntries || member.length > limits.maxListpackValue)
-    ) {
-      this.compact = false;
+    if (zzlLength(p) + 1 > limits.maxListpackEntries || member.length > limits.maxListpackValue) {
+      return this.convert().add(member, score);
     }
-    if (this.compact && score === 0) score = 0;
-    const x = new ZNode(member, score, randomLevel());
-    this.insertNode(x);
-    this.dict.set(member, x);
-    x.pos = this.nodes.length;
-    this.nodes.push(x);
+    this.p = zzlInsert(p, member, score);
     return 'added';
   }
 
   /** ZREM of one member; true when it was present. */
   remove(member: string): boolean {
-    const x = this.dict.get(member);
-    if (x === undefined) return false;
-    this.findUpdate(x.score, x.member);
-    this.unlink(x);
-    this.forget(x);
+    const p = this.p;
+    if (typeof p !== 'string') return p.remove(member);
+    const at = zzlFind(p, member);
+    if (at < 0) return false;
+    this.p = zzlDelete(p, at);
     return true;
   }
 
-  // --- skiplist internals -------------------------------------------------
-
-  /** Fills `update` with the last node before (score, member) on every level. */
-  private findUpdate(score: number, member: string): void {
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(x, i);
-      while (nx !== null && (nx.score < score || (nx.score === score && nx.member < member))) {
-        x = nx;
-        nx = getF(x, i);
-      }
-      update[i] = x;
-    }
-  }
-
-  /** zslInsert with an existing, unlinked node. */
-  private insertNode(x: ZNode): void {
-    const score = x.score;
-    const member = x.member;
-    const header = this.header;
-    let n = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let r = i === this.level - 1 ? 0 : rankv[i + 1];
-      let nx = getF(n, i);
-      while (nx !== null && (nx.score < score || (nx.score === score && nx.member < member))) {
-        r += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-      rankv[i] = r;
-      update[i] = n;
-    }
-    const lvl = x.lvl;
-    const len = this.nodes.length - (x.pos >= 0 ? 1 : 0);
-    if (lvl > this.level) {
-      for (let i = this.level; i < lvl; i++) {
-        rankv[i] = 0;
-        update[i] = header;
-        setS(header, i, len);
-      }
-      this.level = lvl;
-    }
-    const r0 = rankv[0];
-    for (let i = 0; i < lvl; i++) {
-      const u = update[i];
-      setF(x, i, getF(u, i));
-      setF(u, i, x);
-      setS(x, i, getS(u, i) - (r0 - rankv[i]));
-      setS(u, i, r0 - rankv[i] + 1);
-    }
-    for (let i = lvl; i < this.level; i++) {
-      const u = update[i];
-      setS(u, i, getS(u, i) + 1);
-    }
-    x.backward = update[0] === header ? null : update[0];
-    const f = x.f0;
-    if (f !== null) f.backward = x;
-    else this.tail = x;
-  }
-
-  /** zslDeleteNode: unlinks `x` using the `update` path already computed. */
-  private unlink(x: ZNode): void {
-    for (let i = 0; i < this.level; i++) {
-      const u = update[i];
-      if (getF(u, i) === x) {
-        setS(u, i, getS(u, i) + getS(x, i) - 1);
-        setF(u, i, getF(x, i));
-      } else {
-        setS(u, i, getS(u, i) - 1);
-      }
-    }
-    const f = x.f0;
-    if (f !== null) f.backward = x.backward;
-    else this.tail = x.backward;
-    const header = this.header;
-    while (this.level > 1 && getF(header, this.level - 1) === null) this.level--;
-  }
-
-  /** Drops an unlinked node from the dict and the dense array. */
-  private forget(x: ZNode): void {
-    this.dict.delete(x.member);
-    const nodes = this.nodes;
-    const last = nodes.length - 1;
-    const i = x.pos;
-    if (i !== last) {
-      const m = nodes[last];
-      nodes[i] = m;
-      m.pos = i;
-    }
-    nodes.pop();
-    x.pos = -1;
-  }
-
-  /** zslUpdateScore: in place when the order is kept, otherwise unlink + reinsert. */
-  private updateScore(x: ZNode, score: number): void {
-    const b = x.backward;
-    const f = x.f0;
-    if ((b === null || b.score < score) && (f === null || f.score > score)) {
-      x.score = score;
-      return;
-    }
-    this.findUpdate(x.score, x.member);
-    this.unlink(x);
-    x.score = score;
-    for (let i = 0; i < x.lvl; i++) {
-      setF(x, i, null);
-      setS(x, i, 0);
-    }
-    x.backward = null;
-    this.insertNode(x);
-  }
-
-  /** 1-based rank of a present node. */
-  private rankOf(x: ZNode): number {
-    const score = x.score;
-    const member = x.member;
-    let n = this.header;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && (nx.score < score || (nx.score === score && nx.member <= member))) {
-        rank += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-      if (n === x) return rank;
-    }
-    return 0;
-  }
-
-  /** zslGetElementByRank (1-based); null when out of range. */
-  private nodeAt(rank: number): ZNode | null {
-    if (rank < 1 || rank > this.nodes.length) return null;
-    let n = this.header;
-    let traversed = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && traversed + getS(n, i) <= rank) {
-        traversed += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-      if (traversed === rank) return n;
-    }
-    return null;
-  }
-
-  /** Number of nodes whose score fails the min side (all come first). */
-  private countBelowScore(r: ScoreRange): number {
-    let n = this.header;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && !scoreGteMin(nx.score, r)) {
-        rank += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-    }
-    return rank;
-  }
-
-  /** Number of nodes whose score passes the max side (a prefix). */
-  private countUpToScore(r: ScoreRange): number {
-    let n = this.header;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && scoreLteMax(nx.score, r)) {
-        rank += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-    }
-    return rank;
-  }
-
-  /** zslIsInLexRange: non-empty range that overlaps [first, last] member. */
-  private lexInRange(r: LexRange): boolean {
-    const first = this.header.f0;
-    const last = this.tail;
-    if (first === null || last === null || lexRangeEmpty(r)) return false;
-    return lexGteMin(last.member, r.min) && lexLteMax(first.member, r.max);
-  }
-
-  /**
-   * Rank (1-based) of the first node at or after the lex min, or 0. Small
-   * (listpack) sets scan linearly like Redis's zzlFirstInLexRange, so mixed
-   * scores give Redis's answer there too.
-   */
-  private firstLexRank(r: LexRange): number {
-    if (!this.lexInRange(r)) return 0;
-    if (this.compact) {
-      let k = 1;
-      for (let x = this.header.f0; x !== null; x = x.f0, k++) {
-        if (lexGteMin(x.member, r.min)) return lexLteMax(x.member, r.max) ? k : 0;
-      }
-      return 0;
-    }
-    let n = this.header;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && !lexGteMin(nx.member, r.min)) {
-        rank += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-    }
-    const f = n.f0;
-    if (f === null || !lexLteMax(f.member, r.max)) return 0;
-    return rank + 1;
-  }
-
-  /** Rank (1-based) of the last node at or before the lex max, or 0. */
-  private lastLexRank(r: LexRange): number {
-    if (!this.lexInRange(r)) return 0;
-    if (this.compact) {
-      let k = this.nodes.length;
-      for (let x = this.tail; x !== null; x = x.backward, k--) {
-        if (lexLteMax(x.member, r.max)) return lexGteMin(x.member, r.min) ? k : 0;
-      }
-      return 0;
-    }
-    let n = this.header;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let nx = getF(n, i);
-      while (nx !== null && lexLteMax(nx.member, r.max)) {
-        rank += getS(n, i);
-        n = nx;
-        nx = getF(n, i);
-      }
-    }
-    if (rank === 0 || !lexGteMin(n.member, r.min)) return 0;
-    return rank;
-  }
-
-  // --- queries -----------------------------------------------------------
-
   /** ZRANK / ZREVRANK: 0-based rank, undefined when absent. */
   rank(member: string, reverse = false): number | undefined {
-    const x = this.dict.get(member);
-    if (x === undefined) return undefined;
-    const r = this.rankOf(x) - 1;
-    return reverse ? this.nodes.length - 1 - r : r;
+    const p = this.p;
+    if (typeof p !== 'string') return p.rank(member, reverse);
+    const at = zzlFind(p, member);
+    if (at < 0) return undefined;
+    const r = zzlRankOf(p, at);
+    return reverse ? zzlLength(p) - 1 - r : r;
   }
 
   /** The entry at 0-based rank (negative counts from the end), undefined when out of range. */
   getByRank(rank: number, reverse = false): ZEntry | undefined {
-    const len = this.nodes.length;
+    const p = this.p;
+    if (typeof p !== 'string') return p.getByRank(rank, reverse);
+    const len = zzlLength(p);
     if (rank < 0) rank += len;
     if (rank < 0 || rank >= len) return undefined;
-    const n = this.nodeAt(reverse ? len - rank : rank + 1);
-    return n === null ? undefined : n;
+    return zzlEntry(p, zzlSeekRank(p, reverse ? len - 1 - rank : rank));
   }
 
-  /**
-   * ZRANGE key start stop [REV] (by index): inclusive, with Redis's index
-   * normalisation; `reverse` counts ranks from the highest score.
-   */
+  /** ZRANGE key start stop [REV] (by index), with Redis's index normalisation. */
   rangeByRank(start: number, stop: number, reverse = false): ZEntry[] {
-    const len = this.nodes.length;
-    if (start < 0) start += len;
-    if (stop < 0) stop += len;
-    if (start < 0) start = 0;
-    if (start > stop || start >= len) return [];
-    if (stop >= len) stop = len - 1;
-    const cnt = stop - start + 1;
-    const out = new Array<ZEntry>(cnt);
-    let x: ZNode | null;
-    if (reverse) {
-      x = start === 0 ? this.tail : this.nodeAt(len - start);
-      for (let k = 0; k < cnt && x !== null; k++, x = x.backward) out[k] = x;
-    } else {
-      x = start === 0 ? this.header.f0 : this.nodeAt(start + 1);
-      for (let k = 0; k < cnt && x !== null; k++, x = x.f0) out[k] = x;
-    }
-    return out;
+    const p = this.p;
+    if (typeof p !== 'string') return p.rangeByRank(start, stop, reverse);
+    const [s, cnt] = normRange(start, stop, zzlLength(p));
+    return cnt === 0 ? [] : zzlRangeByRank(p, s, cnt, reverse);
   }
 
   /**
@@ -646,145 +246,97 @@ export class RZSet implements Iterable<ZEntry> {
    * returned), at most `count` (negative = no limit). Reverse walks from max.
    */
   rangeByScore(range: ScoreRange, offset = 0, count = -1, reverse = false): ZEntry[] {
-    const out: ZEntry[] = [];
-    if (offset < 0 || count === 0 || this.nodes.length === 0 || scoreRangeEmpty(range)) return out;
-    const lo = this.countBelowScore(range); // ranks lo+1 .. hi are in range
-    const hi = this.countUpToScore(range);
-    if (hi <= lo) return out;
-    const avail = hi - lo - offset;
-    if (avail <= 0) return out;
-    const n = count < 0 || count > avail ? avail : count;
-    let x = this.nodeAt(reverse ? hi - offset : lo + 1 + offset);
-    for (let k = 0; k < n && x !== null; k++) {
-      out.push(x);
-      x = reverse ? x.backward : x.f0;
-    }
-    return out;
+    const p = this.p;
+    if (typeof p !== 'string') return p.rangeByScore(range, offset, count, reverse);
+    if (offset < 0 || count === 0) return [];
+    return zzlRangeByScore(p, range, offset, count, reverse);
   }
 
-  /** ZCOUNT key min max, in O(log n). */
+  /** ZCOUNT key min max. */
   countInScoreRange(range: ScoreRange): number {
-    if (this.nodes.length === 0 || scoreRangeEmpty(range)) return 0;
-    const d = this.countUpToScore(range) - this.countBelowScore(range);
-    return d > 0 ? d : 0;
+    const p = this.p;
+    return typeof p === 'string' ? zzlScoreSpan(p, range)[1] : p.countInScoreRange(range);
   }
 
-  /**
-   * ZRANGEBYLEX / ZREVRANGEBYLEX / ZRANGE BYLEX [REV] [LIMIT offset count]
-   * (meaningful when all scores are equal, as in Redis).
-   */
+  /** ZRANGEBYLEX / ZREVRANGEBYLEX / ZRANGE BYLEX [REV] [LIMIT offset count]. */
   rangeByLex(range: LexRange, offset = 0, count = -1, reverse = false): ZEntry[] {
-    const out: ZEntry[] = [];
-    if (offset < 0 || count === 0) return out;
-    const start = reverse ? this.lastLexRank(range) : this.firstLexRank(range);
-    if (start === 0) return out;
-    const s = reverse ? start - offset : start + offset;
-    let x = s >= 1 && s <= this.nodes.length ? this.nodeAt(s) : null;
-    let left = count < 0 ? Infinity : count;
-    while (x !== null && left > 0) {
-      if (reverse ? !lexGteMin(x.member, range.min) : !lexLteMax(x.member, range.max)) break;
-      out.push(x);
-      left--;
-      x = reverse ? x.backward : x.f0;
-    }
-    return out;
+    const p = this.p;
+    if (typeof p !== 'string') return p.rangeByLex(range, offset, count, reverse);
+    if (offset < 0 || count === 0) return [];
+    return zzlRangeByLex(p, range, offset, count, reverse);
   }
 
-  /** ZLEXCOUNT key min max, in O(log n). */
+  /** ZLEXCOUNT key min max. */
   countInLexRange(range: LexRange): number {
-    const a = this.firstLexRank(range);
-    if (a === 0) return 0;
-    const b = this.lastLexRank(range);
-    return b >= a ? b - a + 1 : 0;
-  }
-
-  // --- range deletions ---------------------------------------------------
-
-  /** Deletes the run of nodes starting at rank `first` (1-based) while `keep` is true; returns the count. */
-  private deleteRun(first: number, max: number, inRange: (x: ZNode) => boolean): number {
-    if (first < 1 || first > this.nodes.length || max <= 0) return 0;
-    const start = this.nodeAt(first);
-    if (start === null) return 0;
-    this.findUpdate(start.score, start.member);
-    let x: ZNode | null = start;
-    let removed = 0;
-    while (x !== null && removed < max && inRange(x)) {
-      const nx: ZNode | null = x.f0;
-      this.unlink(x);
-      this.forget(x);
-      removed++;
-      x = nx;
-    }
-    return removed;
+    const p = this.p;
+    return typeof p === 'string' ? zzlCountInLex(p, range) : p.countInLexRange(range);
   }
 
   /** ZREMRANGEBYSCORE key min max: returns the number removed. */
   deleteRangeByScore(range: ScoreRange): number {
-    if (this.nodes.length === 0 || scoreRangeEmpty(range)) return 0;
-    const lo = this.countBelowScore(range);
-    const hi = this.countUpToScore(range);
-    if (hi <= lo) return 0;
-    return this.deleteRun(lo + 1, hi - lo, () => true);
+    const p = this.p;
+    if (typeof p !== 'string') return p.deleteRangeByScore(range);
+    const [first, n] = zzlScoreSpan(p, range);
+    if (n > 0) this.p = zzlDeleteRange(p, first, n);
+    return n;
   }
 
   /** ZREMRANGEBYLEX key min max: returns the number removed. */
   deleteRangeByLex(range: LexRange): number {
-    const first = this.firstLexRank(range);
-    if (first === 0) return 0;
-    return this.deleteRun(first, Infinity, (x) => lexLteMax(x.member, range.max));
+    const p = this.p;
+    if (typeof p !== 'string') return p.deleteRangeByLex(range);
+    const n = zzlCountInLex(p, range);
+    if (n > 0) this.p = zzlDeleteRange(p, zzlFirstInLex(p, range), n);
+    return n;
   }
 
   /** ZREMRANGEBYRANK key start stop (0-based, Redis index normalisation): returns the number removed. */
   deleteRangeByRank(start: number, stop: number): number {
-    const len = this.nodes.length;
-    if (start < 0) start += len;
-    if (stop < 0) stop += len;
-    if (start < 0) start = 0;
-    if (start > stop || start >= len) return 0;
-    if (stop >= len) stop = len - 1;
-    return this.deleteRun(start + 1, stop - start + 1, () => true);
+    const p = this.p;
+    if (typeof p !== 'string') return p.deleteRangeByRank(start, stop);
+    const [s, cnt] = normRange(start, stop, zzlLength(p));
+    if (cnt > 0) this.p = zzlDeleteRange(p, zzlSeekRank(p, s), cnt);
+    return cnt;
   }
 
   /** ZPOPMIN key [count]: removes and returns up to `count` lowest entries, lowest first. */
   popMin(count = 1): ZEntry[] {
-    const out: ZEntry[] = [];
-    const header = this.header;
-    while (count-- > 0) {
-      const x = header.f0;
-      if (x === null) break;
-      for (let i = 0; i < this.level; i++) update[i] = header;
-      this.unlink(x);
-      this.forget(x);
-      out.push(x);
-    }
+    const p = this.p;
+    if (typeof p !== 'string') return p.popMin(count);
+    const n = Math.min(count, zzlLength(p));
+    if (n <= 0) return [];
+    const out = zzlRangeByRank(p, 0, n, false);
+    this.p = zzlDeleteRange(p, lpFirst(p), n);
     return out;
   }
 
   /** ZPOPMAX key [count]: removes and returns up to `count` highest entries, highest first. */
   popMax(count = 1): ZEntry[] {
-    const out: ZEntry[] = [];
-    while (count-- > 0) {
-      const x = this.tail;
-      if (x === null) break;
-      this.findUpdate(x.score, x.member);
-      this.unlink(x);
-      this.forget(x);
-      out.push(x);
-    }
+    const p = this.p;
+    if (typeof p !== 'string') return p.popMax(count);
+    const len = zzlLength(p);
+    const n = Math.min(count, len);
+    if (n <= 0) return [];
+    const out = zzlRangeByRank(p, 0, n, true);
+    this.p = zzlDeleteRange(p, zzlSeekRank(p, len - n), n);
     return out;
   }
 
   /** Lowest entry, undefined when empty. */
   first(): ZEntry | undefined {
-    return this.header.f0 ?? undefined;
+    const p = this.p;
+    if (typeof p !== 'string') return p.first();
+    const f = lpFirst(p);
+    return f < 0 ? undefined : zzlEntry(p, f);
   }
 
   /** Highest entry, undefined when empty. */
   last(): ZEntry | undefined {
-    return this.tail ?? undefined;
+    const p = this.p;
+    if (typeof p !== 'string') return p.last();
+    const l = zzlLast(p);
+    return l < 0 ? undefined : zzlEntry(p, l);
   }
-
-  // --- random / scan / iteration ------------------------------------------
 
   /**
    * ZRANDMEMBER key count [WITHSCORES]: count > 0 gives min(count, size)
@@ -792,25 +344,29 @@ export class RZSet implements Iterable<ZEntry> {
    * gives |count| entries drawn with repetition, 0 gives nothing.
    */
   randomMembers(count: number): ZEntry[] {
-    const n = this.nodes.length;
+    const p = this.p;
+    if (typeof p !== 'string') return p.randomMembers(count);
+    const all = zzlToArray(p);
+    const n = all.length;
     if (n === 0 || count === 0) return [];
     if (count < 0) {
-      const k = -count;
-      const out = new Array<ZEntry>(k);
-      for (let i = 0; i < k; i++) out[i] = this.nodes[randomIndex(n)];
+      const out = new Array<ZEntry>(-count);
+      for (let i = 0; i < out.length; i++) out[i] = all[randomIndex(n)];
       return out;
     }
-    if (count >= n) return this.toArray();
+    if (count >= n) return all;
     const picks = sampleDistinct(n, count);
     const out = new Array<ZEntry>(count);
-    for (let i = 0; i < count; i++) out[i] = this.nodes[picks[i]];
+    for (let i = 0; i < count; i++) out[i] = all[picks[i]];
     return out;
   }
 
   /** ZRANDMEMBER key: one random entry, undefined when empty. */
   randomMember(): ZEntry | undefined {
-    const n = this.nodes.length;
-    return n === 0 ? undefined : this.nodes[randomIndex(n)];
+    const p = this.p;
+    if (typeof p !== 'string') return p.randomMember();
+    const n = zzlLength(p);
+    return n === 0 ? undefined : zzlEntry(p, zzlSeekRank(p, randomIndex(n)));
   }
 
   /**
@@ -819,80 +375,45 @@ export class RZSet implements Iterable<ZEntry> {
    * otherwise see RHash.scan for the cursor's meaning and guarantee.
    */
   scan(cursor: number, count: number, out: ZEntry[]): number {
-    if (this.compact) {
-      for (let x = this.header.f0; x !== null; x = x.f0) out.push(x);
-      return 0;
-    }
-    const n = this.nodes.length;
-    let c = cursor === 0 || cursor > n ? n : cursor;
-    let k = count > 0 ? count : 1;
-    while (c > 0 && k > 0) {
-      c--;
-      k--;
-      out.push(this.nodes[c]);
-    }
-    return c;
+    const p = this.p;
+    if (typeof p !== 'string') return p.scan(cursor, count, out);
+    for (let q = lpFirst(p); q >= 0; q = zzlNext(p, q)) out.push(zzlEntry(p, q));
+    return 0;
   }
 
   /** All entries in order. */
   toArray(): ZEntry[] {
-    const out = new Array<ZEntry>(this.nodes.length);
-    let k = 0;
-    for (let x = this.header.f0; x !== null; x = x.f0) out[k++] = x;
-    return out;
+    const p = this.p;
+    return typeof p === 'string' ? zzlToArray(p) : p.toArray();
   }
 
   /** Iterates entries lowest to highest. */
-  *[Symbol.iterator](): Iterator<ZEntry> {
-    for (let x = this.header.f0; x !== null; x = x.f0) yield x;
+  [Symbol.iterator](): Iterator<ZEntry> {
+    const p = this.p;
+    return typeof p === 'string' ? zzlToArray(p)[Symbol.iterator]() : p[Symbol.iterator]();
   }
 
   /** Iterates entries highest to lowest. */
-  *reversed(): IterableIterator<ZEntry> {
-    for (let x = this.tail; x !== null; x = x.backward) yield x;
+  reversed(): IterableIterator<ZEntry> {
+    const p = this.p;
+    return typeof p === 'string' ? zzlToArray(p).reverse()[Symbol.iterator]() : p.reversed();
   }
 
-  /** Self-check of the skiplist invariants (spans, order, backward links, dict); throws on corruption. For tests. */
+  /** Self-check of the invariants (listpack order and distinct members, or the skiplist's); throws on corruption. For tests. */
   verify(): void {
-    const h = this.header;
-    const len = this.nodes.length;
-    // level 0: order, backward, count
-    let cnt = 0;
-    let prev: ZNode | null = null;
-    for (let x = h.f0; x !== null; x = x.f0) {
-      cnt++;
-      if (x.backward !== prev) throw new Error('bad backward');
-      if (prev !== null && !(prev.score < x.score || (prev.score === x.score && prev.member < x.member)))
+    const p = this.p;
+    if (typeof p !== 'string') return p.verify();
+    const seen = new Set<string>();
+    let prev: ZEntry | null = null;
+    for (let q = lpFirst(p); q >= 0; q = zzlNext(p, q)) {
+      const e = zzlEntry(p, q);
+      if (lpGet(p, q) !== e.member) throw new Error('bad member');
+      if (prev !== null && !(prev.score < e.score || (prev.score === e.score && prev.member < e.member))) {
         throw new Error('bad order');
-      if (this.dict.get(x.member) !== x) throw new Error('dict mismatch');
-      if (this.nodes[x.pos] !== x) throw new Error('pos mismatch');
-      prev = x;
-    }
-    if (prev !== this.tail) throw new Error('bad tail');
-    if (cnt !== len || this.dict.size !== len) throw new Error('bad length');
-    // spans: walk each level, accumulate spans, compare with level-0 ranks
-    const rankOf = new Map<ZNode, number>();
-    let r = 0;
-    for (let x = h.f0; x !== null; x = x.f0) rankOf.set(x, ++r);
-    for (let i = 0; i < MAXLEVEL; i++) {
-      let x: ZNode = h;
-      let rank = 0;
-      if (i >= this.level) {
-        if (getF(h, i) !== null) throw new Error('level above this.level in use');
-        continue;
       }
-      while (true) {
-        const nx: ZNode | null = getF(x, i);
-        if (nx === null) {
-          // The last node of a level spans the rest of the list.
-          if (rank + getS(x, i) !== len) throw new Error(`bad tail span at level ${i}`);
-          break;
-        }
-        rank += getS(x, i);
-        if (rankOf.get(nx) !== rank) throw new Error(`bad span at level ${i}`);
-        x = nx;
-      }
+      seen.add(e.member);
+      prev = e;
     }
-    if (this.level > 1 && getF(h, this.level - 1) === null) throw new Error('level not trimmed');
+    if (seen.size !== zzlLength(p)) throw new Error('bad length');
   }
 }

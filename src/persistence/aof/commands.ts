@@ -61,7 +61,7 @@ export class AofCommandWriter {
         this.push('*3\r\n$3\r\nSET\r\n' + bulk(key) + bulk(v.value));
         break;
       case 'list':
-        this.variadic('RPUSH', key, v.value, 1);
+        this.variadic('RPUSH', key, Array.isArray(v.value) ? v.value : [...v.value], 1);
         break;
       case 'set':
         this.variadic('SADD', key, [...v.value], 1);

@@ -4,7 +4,7 @@ export { Crc64, crc64 } from './crc64';
 export { RdbError, type RdbErrorCode } from './errors';
 export { decodeIntset, encodeIntset } from './intset';
 export { ListpackBuilder, decodeListpack, encodeListpack } from './listpack';
-export { lzfCompress, lzfCompressForRdb, lzfDecompress } from './lzf';
+export { lzfCompress, lzfCompressForRdb, lzfDecompress } from '../../util/lzf';
 export type { KeyMeta, PlainValue, PlainValueType } from './model';
 export { parseCanonicalInt, strtod } from './numbers';
 export { RdbReader, type RdbHandlers, type RdbReaderOptions, type RdbSummary } from './reader';

@@ -4,37 +4,9 @@
  * The "%.17g" / d2string side is src/util/number-format.ts.
  */
 
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/**
- * Redis's string2ll in strict form: returns the value when `s` is exactly the
- * canonical decimal form of a signed 64-bit integer ("0", "-12", no '+', no
- * leading zeros, no spaces, no "-0"), else null. Values beyond 2^53 come back
- * as bigint so they stay exact.
- */
-export function parseCanonicalInt(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  let c = s.charCodeAt(0);
-  if (c === 45 /* - */) {
-    if (n === 1) return null;
-    i = 1;
-    c = s.charCodeAt(1);
-  }
-  if (c < 49 || c > 57) return n === 1 && c === 48 ? 0 : null;
-  for (let j = i + 1; j < n; j++) {
-    const d = s.charCodeAt(j);
-    if (d < 48 || d > 57) return null;
-  }
-  if (n - i <= 15) return +s;
-  const b = BigInt(s);
-  if (b > INT64_MAX || b < INT64_MIN) return null;
-  if (b <= SAFE && b >= -SAFE) return Number(b);
-  return b;
-}
+/** Redis's string2ll in strict form (canonical int64 decimal), from the listpack codec. */
+export { lpStringToInt as parseCanonicalInt } from '../../keyspace/listpack';
 
 /**
  * Fast check used by the RDB writer: the int value of `s` when it is a

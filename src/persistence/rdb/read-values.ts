@@ -6,9 +6,11 @@
  */
 import * as C from './constants';
 import { RdbError } from './errors';
-import { decodeIntset } from './intset';
-import { decodeListpack } from './listpack';
-import type { PlainValue } from './model';
+import { loadIntset } from './intset';
+import { RSet } from '../../keyspace/types/set';
+import { validateListpack } from './listpack';
+import { lpFirst, lpGet, lpNext, lpToArray } from '../../keyspace/listpack';
+import { hashFromListpack, zsetFromListpack, type PlainValue } from './model';
 import { strtod } from './numbers';
 import { decodeZiplist } from './ziplist';
 import { decodeZipmap } from './zipmap';
@@ -42,6 +44,9 @@ export function sortZsetPairs(arr: Array<[string, number]>): void {
   else arr.sort(zsetCmp);
 }
 
+/** An intset view that never converts (the loader applies set-max-intset-entries). */
+const NO_LIMIT = { maxIntsetEntries: Infinity };
+
 /** A RDB CORRUPT error at an absolute offset. */
 function corrupt(detail: string, at: number): never {
   throw new RdbError('CORRUPT', detail, at);
@@ -68,7 +73,11 @@ export function decodeEncodedValue(t: number, blob: Buffer, keyInfo: string, at:
       }
       case C.RDB_TYPE_SET_INTSET:
         label = 'Intset';
-        return { type: 'set', value: new Set(decodeIntset(blob)) };
+        {
+          // kept as the bytes they are (validated); the value iterates them in place
+          const bytes = loadIntset(blob);
+          return { type: 'set', value: RSet.fromIntset(bytes, NO_LIMIT), intset: bytes };
+        }
       case C.RDB_TYPE_ZSET_ZIPLIST:
         label = 'Zset ziplist';
         return pairsToZset(decodeZiplist(blob), at, keyInfo);
@@ -77,10 +86,10 @@ export function decodeEncodedValue(t: number, blob: Buffer, keyInfo: string, at:
         return pairsToHash(decodeZiplist(blob), 'Hash ziplist with dup elements', at, keyInfo);
       case C.RDB_TYPE_HASH_LISTPACK:
         label = 'Hash listpack';
-        return pairsToHash(decodeListpack(blob), 'Hash listpack with dup elements', at, keyInfo);
+        return hashListpack(blob, at, keyInfo);
       case C.RDB_TYPE_ZSET_LISTPACK:
         label = 'Zset listpack';
-        return pairsToZset(decodeListpack(blob), at, keyInfo);
+        return zsetListpack(blob, at, keyInfo);
       default:
         return corrupt(`Unknown RDB encoding type ${t}`, at);
     }
@@ -118,4 +127,49 @@ function pairsToZset(flat: string[], at: number, keyInfo: string): PlainValue | 
   if (seen.size !== arr.length) corrupt(`Duplicate zset fields detected${keyInfo}`, at);
   sortZsetPairs(arr);
   return { type: 'zset', value: arr };
+}
+
+/**
+ * RDB_TYPE_HASH_LISTPACK: validated deeply (lpPairsValidateIntegrityAndDups:
+ * entries, even count, no duplicate field) and kept as the same bytes; null
+ * when empty.
+ */
+function hashListpack(blob: Buffer, at: number, keyInfo: string): PlainValue | null {
+  const n = validateListpack(blob);
+  if (n & 1) corrupt(`Odd number of elements in an encoded hash${keyInfo}`, at);
+  if (n === 0) return null;
+  const lp = blob.latin1Slice(0, blob.length);
+  if (n > 2) {
+    const seen = new Set<string>();
+    for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, lpNext(lp, p))) seen.add(lpGet(lp, p));
+    if (seen.size * 2 !== n) corrupt(`Hash listpack with dup elements${keyInfo}`, at);
+  }
+  return hashFromListpack(lp);
+}
+
+/**
+ * RDB_TYPE_ZSET_LISTPACK: validated like a hash listpack, every score a
+ * number; kept as the same bytes when sorted by (score, member) as Redis
+ * keeps it, else (a foreign writer's bug) sorted into a new zset.
+ */
+function zsetListpack(blob: Buffer, at: number, keyInfo: string): PlainValue | null {
+  const n = validateListpack(blob);
+  if (n & 1) corrupt(`Odd number of elements in an encoded zset${keyInfo}`, at);
+  if (n === 0) return null;
+  const lp = blob.latin1Slice(0, blob.length);
+  const a = lpToArray(lp);
+  const seen = new Set<string>();
+  let sorted = true;
+  let prevScore = -Infinity;
+  let prevMember = '';
+  for (let i = 0; i < a.length; i += 2) {
+    const score = strtod(a[i + 1]);
+    if (score !== score) corrupt(`Zset with NAN score detected${keyInfo}`, at);
+    seen.add(a[i]);
+    if (i > 0 && (score < prevScore || (score === prevScore && a[i] <= prevMember))) sorted = false;
+    prevScore = score;
+    prevMember = a[i];
+  }
+  if (seen.size * 2 !== n) corrupt(`Duplicate zset fields detected${keyInfo}`, at);
+  return sorted ? zsetFromListpack(lp) : pairsToZset(a, at, keyInfo);
 }

@@ -14,8 +14,10 @@
 import * as C from './constants';
 import { Crc64 } from './crc64';
 import { RdbError, printableKey } from './errors';
-import { decodeListpack } from './listpack';
-import { lzfDecompress } from './lzf';
+import { decodeListpack, validateListpack } from './listpack';
+import { RList } from '../../keyspace/types/list';
+import { lpFromElements } from '../../keyspace/listpack';
+import { lzfDecompress } from '../../util/lzf';
 import type { PlainValue } from './model';
 import { strtod } from './numbers';
 import { decodeEncodedValue, sortZsetPairs } from './read-values';
@@ -754,17 +756,17 @@ export class RdbReader {
           }
           const blob = this.bytes('quicklist node');
           if (blob.length === 0) this.corrupt(`Empty quicklist node${this.keyInfo(this.curKey)}`, at);
+          // nodes are kept as the listpack bytes they are (validated), a PLAIN node as a one-element listpack
           if (container === C.QUICKLIST_NODE_CONTAINER_PLAIN) {
-            l.push(blob.toString('latin1'));
+            l.push(lpFromElements([blob.toString('latin1')]));
           } else {
-            let items: string[];
             try {
-              items = decodeListpack(blob);
+              validateListpack(blob);
             } catch (e) {
               if (e instanceof RdbError) this.corrupt(`Listpack integrity check failed: ${e.detail}${this.keyInfo(this.curKey)}`, at);
               throw e;
             }
-            for (let i = 0; i < items.length; i++) l.push(items[i]);
+            l.push(blob.toString('latin1'));
           }
           this.curLeft--;
           this.mark = this.pos;
@@ -779,6 +781,12 @@ export class RdbReader {
       case C.RDB_TYPE_HASH: v = { type: 'hash', value: this.curHash as Map<string, string> }; break;
       case C.RDB_TYPE_ZSET:
       case C.RDB_TYPE_ZSET_2: v = { type: 'zset', value: this.curZset as Array<[string, number]> }; break;
+      case C.RDB_TYPE_LIST_QUICKLIST_2: {
+        // curList holds listpack nodes here; a list of empty nodes is an empty key
+        const list = RList.fromNodes(this.curList as string[]);
+        v = list.length ? { type: 'list', value: list, nodes: list.rdbNodes() } : null;
+        break;
+      }
       default: {
         const l = this.curList as string[];
         v = l.length ? { type: 'list', value: l } : null;

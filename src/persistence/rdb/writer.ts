@@ -12,14 +12,15 @@
  * the event loop.
  */
 import { encodeIdBytes, type RStream } from '../../keyspace/types/stream';
+import { quicklistAllowInsert, type QuicklistNodeBytes } from '../../keyspace/types/list';
 import * as C from './constants';
 import { Crc64 } from './crc64';
-import { encodeIntset } from './intset';
+import { intsetFrom } from '../../keyspace/intset';
 import { ListpackBuilder, lpEntrySize } from './listpack';
-import { lzfCompressForRdb } from './lzf';
+import { lzfCompressForRdb } from '../../util/lzf';
 import type { PlainValue } from './model';
 import { parseCanonicalInt32 } from './numbers';
-import { d2string } from '../../util/number-format';
+import { zzlScoreText } from '../../keyspace/types/zset-listpack';
 
 /** Thresholds for the compact encodings (Redis config names in camelCase). */
 export interface EncodingLimits {
@@ -69,24 +70,8 @@ export interface RdbKeyExtras {
   lfuFreq?: number;
 }
 
-const QUICKLIST_OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
-const SIZE_SAFETY_LIMIT = 8192;
 const PACKED_THRESHOLD = 1 << 30;
 const TWO32 = 4294967296;
-
-/** Redis 7.0 quicklist.c: estimated per-entry listpack overhead when deciding to grow a node. */
-const SIZE_ESTIMATE_OVERHEAD = 8;
-
-/** Quicklist's _quicklistNodeAllowInsert (7.0) for an element of `sz` bytes into a node of `nodeSz` bytes / `count` entries. */
-function quicklistAllowInsert(nodeSz: number, count: number, fill: number, sz: number): boolean {
-  const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
-  if (fill < 0) {
-    const off = -fill - 1;
-    if (off < QUICKLIST_OPTIMIZATION_LEVEL.length && newSz <= QUICKLIST_OPTIMIZATION_LEVEL[off]) return true;
-  }
-  if (newSz > SIZE_SAFETY_LIMIT) return false;
-  return count < fill;
-}
 
 /**
  * Low-level RDB encoder. Call writeHeader(), then per non-empty db selectDb()
@@ -108,8 +93,8 @@ export class RdbWriter {
   private scratch: Buffer = Buffer.allocUnsafe(1024);
   /** recycled chunk buffers (see recycle()) */
   private readonly spare: Buffer[] = [];
-  /** intset blob prepared by valueType() for the value about to be written */
-  private intsetBlob: Buffer | null = null;
+  /** intset bytes (latin1) prepared by valueType() for the value about to be written */
+  private intsetBlob: string | null = null;
   private ended = false;
   /** bytes produced so far (queued or taken) */
   bytesWritten = 0;
@@ -443,11 +428,19 @@ export class RdbWriter {
       case 'list':
         return C.RDB_TYPE_LIST_QUICKLIST_2;
       case 'set': {
+        // the encoding it has in memory, as rdbSaveObject writes it (a copy of the intset bytes)
+        if (value.intset !== undefined) {
+          this.intsetBlob = value.intset;
+          return value.intset !== null ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
+        }
         const s = value.value;
-        this.intsetBlob = s.size <= L.setMaxIntsetEntries && mayBeIntset(s) ? encodeIntset(s) : null;
+        this.intsetBlob = s.size <= L.setMaxIntsetEntries && mayBeIntset(s) ? intsetFrom(s) : null;
         return this.intsetBlob ? C.RDB_TYPE_SET_INTSET : C.RDB_TYPE_SET;
       }
       case 'hash': {
+        // a listpack-encoded value is saved as its bytes, whatever the limits (rdbSaveObjectType follows the encoding)
+        if (value.listpack !== undefined) return C.RDB_TYPE_HASH_LISTPACK;
+        if (value.big) return C.RDB_TYPE_HASH;
         const h = value.value;
         if (h.size > L.hashMaxListpackEntries) return C.RDB_TYPE_HASH;
         const max = L.hashMaxListpackValue;
@@ -455,6 +448,8 @@ export class RdbWriter {
         return C.RDB_TYPE_HASH_LISTPACK;
       }
       case 'zset': {
+        if (value.listpack !== undefined) return C.RDB_TYPE_ZSET_LISTPACK;
+        if (value.big) return C.RDB_TYPE_ZSET_2;
         const z = value.value;
         if (z.length > L.zsetMaxListpackEntries) return C.RDB_TYPE_ZSET_2;
         const max = L.zsetMaxListpackValue;
@@ -531,20 +526,25 @@ export class RdbWriter {
         this.writeString(value.value);
         return;
       case 'list':
-        this.writeQuicklist(value.value);
+        if (value.nodes !== undefined) this.writeQuicklistNodes(value.nodes);
+        else this.writeQuicklist(Array.isArray(value.value) ? value.value : [...value.value]);
         return;
       case 'set':
         if (t === C.RDB_TYPE_SET_INTSET) {
-          const blob = this.intsetBlob ?? encodeIntset(value.value);
+          const blob = this.intsetBlob ?? intsetFrom(value.value);
           this.intsetBlob = null;
           if (!blob) throw new Error('set is not intset-encodable');
-          this.writeBytes(blob);
+          this.writeString(blob);
           return;
         }
         this.len(value.value.size);
         for (const m of value.value) this.writeString(m);
         return;
       case 'hash':
+        if (t === C.RDB_TYPE_HASH_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         if (t === C.RDB_TYPE_HASH_LISTPACK) {
           const lp = this.lp;
           lp.reset();
@@ -562,13 +562,17 @@ export class RdbWriter {
         }
         return;
       case 'zset': {
+        if (t === C.RDB_TYPE_ZSET_LISTPACK && value.listpack !== undefined) {
+          this.writeString(value.listpack);
+          return;
+        }
         const z = value.value;
         if (t === C.RDB_TYPE_ZSET_LISTPACK) {
           const lp = this.lp;
           lp.reset();
           for (let i = 0; i < z.length; i++) {
             lp.append(z[i][0]);
-            lp.append(d2string(z[i][1]));
+            lp.append(zzlScoreText(z[i][1]));
           }
           this.writeBytes(lp.finish());
           return;
@@ -582,6 +586,25 @@ export class RdbWriter {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * A list's own quicklist nodes as QUICKLIST_2, as rdbSaveObject writes them:
+   * a listpack node with rdbSaveRawString, a compressed one as its LZF blob.
+   */
+  private writeQuicklistNodes(nodes: readonly QuicklistNodeBytes[]): void {
+    this.len(nodes.length);
+    for (const x of nodes) {
+      this.len(C.QUICKLIST_NODE_CONTAINER_PACKED);
+      if (typeof x === 'string') {
+        this.writeString(x);
+        continue;
+      }
+      const n = x.lzf.length;
+      if (this.scratch.length < n) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
+      this.scratch.write(x.lzf, 0, n, 'latin1');
+      this.lzfBlob(this.scratch, n, x.sz);
     }
   }
 
@@ -630,7 +653,7 @@ export class RdbWriter {
 }
 
 /** Cheap pre-check before encodeIntset does the exact one (ranges, leading zeros). */
-function mayBeIntset(s: Set<string>): boolean {
+function mayBeIntset(s: Iterable<string>): boolean {
   for (const m of s) {
     const n = m.length;
     if (n === 0 || n > 20) return false;
