@@ -139,6 +139,21 @@ function largeList(n: number): Workload {
   };
 }
 
+/** n string keys as DEBUG POPULATE makes them (key:i -> value:i), written 100 keys an MSET. */
+function smallStrings(n: number): Workload {
+  return {
+    name: `${n} strings`,
+    keys: n,
+    write(out) {
+      for (let i = 0; i < n; i += 100) {
+        const argv = ['MSET'];
+        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`key:${j}`, `value:${j}`);
+        out(argv);
+      }
+    },
+  };
+}
+
 /** The issue's mix: 200k 10-field hashes, 100k 20-item lists, 100k 10-member zsets, 100k 10-int sets. */
 function aggregateMix(scale: (n: number) => number): Workload {
   const parts = [smallHashes(scale(200_000), 10), smallLists(scale(100_000), 20), smallZsets(scale(100_000), 10), smallIntSets(scale(100_000), 10)];
@@ -229,6 +244,7 @@ async function main(): Promise<void> {
   const scale = Number(arg('scale', '1'));
   const k = (n: number): number => Math.max(1, Math.round(n * scale));
   const all: Workload[] = [
+    smallStrings(k(2_000_000)),
     smallHashes(k(200_000), 10),
     smallZsets(k(100_000), 10),
     largeHash(k(100_000)),
