@@ -153,6 +153,8 @@ export class Client {
       this.reply.out = '';
       return;
     }
+    // what the reply acknowledges reaches the AOF first (Redis's beforeSleep order)
+    this.server.persistence.aof.flushBeforeReply();
     const out = this.reply.take();
     this.socket.write(out, 'latin1');
     this.server.stats.netOutputBytes += out.length;

@@ -2,11 +2,14 @@
  * The append-only file at run time, as Redis 7.0's aof.c (multi-part AOF):
  *
  * - feed(): every propagated command (SELECT inserted when the db changes,
- *   `#TS:` annotations with aof-timestamp-enabled) is written to the current
- *   incr file synchronously, before the command's reply can reach the socket
- *   (a MULTI/EXEC block is written whole at its EXEC). `appendfsync always`
- *   also fdatasyncs there; `everysec` fsyncs in the thread pool once a
- *   second; `no` leaves it to the OS.
+ *   `#TS:` annotations with aof-timestamp-enabled) is appended to a buffer
+ *   that is written to the current incr file once per event-loop turn, as
+ *   Redis's beforeSleep does: before any reply leaves (Client.flush calls
+ *   flushBeforeReply), else at the end of the turn (setImmediate). So a
+ *   pipeline of 16 writes is one write(2), and no reply reaches a client
+ *   before what it acknowledges is in the file (a MULTI/EXEC block is
+ *   buffered whole). `appendfsync always` also fdatasyncs there; `everysec`
+ *   fsyncs in the thread pool once a second; `no` leaves it to the OS.
  * - rewrite (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes):
  *   a new incr file is opened and recorded in the manifest at once, a
  *   fork-less Snapshot writes the new base (RDB with aof-use-rdb-preamble,
@@ -64,6 +67,12 @@ export class Aof implements PropagationSink {
   selectedDb = -1;
   private buf = '';
   private inMulti = false;
+  /** a flush is scheduled for the end of this event-loop turn */
+  private flushScheduled = false;
+  private readonly turnFlush = (): void => {
+    this.flushScheduled = false;
+    if (!this.inMulti && this.buf.length > 0) this.flush();
+  };
   /** aof_current_size, aof_last_incr_size, aof_rewrite_base_size, aof_fsync_offset */
   currentSize = 0;
   lastIncrSize = 0;
@@ -148,9 +157,19 @@ export class Aof implements PropagationSink {
     else if (name.length === 4 && name.toLowerCase() === 'exec') this.inMulti = false;
     // a transaction is written whole, at its EXEC (it is fed in one go)
     if (this.inMulti) return;
-    // write(2) before the reply can leave: a reply may wake the client (and a
-    // kill -9) before any later tick of ours runs; fsync depends on appendfsync
-    this.flush();
+    // written before any reply leaves (flushBeforeReply), at the latest at the end of this turn
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.turnFlush);
+    }
+  }
+
+  /**
+   * A reply is about to be written to a socket: write what is buffered first
+   * (a reply may wake the client, and a kill -9, before our next tick).
+   */
+  flushBeforeReply(): void {
+    if (this.buf.length > 0 && !this.inMulti) this.flush();
   }
 
   /** Bytes buffered, not written yet (aof_buffer_length). */
