@@ -76,8 +76,7 @@ function pushGeneric(c: Client, argv: string[], left: boolean, onlyIfExists: boo
     c.db.set(key, list);
   }
   const n = argv.length;
-  if (left) for (let i = 2; i < n; i++) list.pushFront(argv[i]);
-  else for (let i = 2; i < n; i++) list.pushBack(argv[i]);
+  list.pushAll(argv, 2, left);
   c.reply.int(list.length);
   wrote(c, key, 'l', left ? 'lpush' : 'rpush', n - 2);
 }

@@ -150,6 +150,29 @@ function zaddGeneric(c: Client, argv: string[], incrCmd: boolean): void {
   }
   const key = argv[1];
   let z = writeZset(c, key);
+  if (z === undefined && !nx && !xx && !gt && !lt && !incr && !ch) {
+    // a new key without flags (what loading a dataset does) that stays a listpack: built in one go
+    // instead of n sorted inserts (one that converts is built one by one: members added before the
+    // conversion went through the listpack, which keeps -0 as 0)
+    const lim = zsetLimits(c);
+    const last = new Map<string, number>();
+    let updated = 0;
+    let fits = n <= lim.maxListpackEntries * 2;
+    for (let j = 0; j < n && fits; j++) {
+      const member = argv[i + 2 * j + 1];
+      if (member.length > lim.maxListpackValue) fits = false;
+      const prev = last.get(member);
+      if (prev !== undefined && prev !== scores[j]) updated++;
+      last.set(member, scores[j]);
+    }
+    if (fits && last.size <= lim.maxListpackEntries) {
+      z = RZSet.listpackFromScores(last);
+      c.db.set(key, z);
+      changed(c, key, 'z', 'zadd', last.size + updated);
+      c.reply.int(last.size);
+      return;
+    }
+  }
   if (z === undefined) {
     if (xx) {
       if (incr) c.reply.nullBulk();

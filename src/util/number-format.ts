@@ -101,6 +101,38 @@ function gFormat(neg: boolean, digits: string, exp: number): string {
 const TWO53 = 9007199254740992;
 
 /**
+ * A short binary fraction (1.5, 0.25, 7.125: at most 10 fractional bits, at
+ * most 15 significant digits, 1e-4 <= |d| < 1e15) printed by String(), which
+ * is then its exact decimal expansion, hence what %.17g prints; null for any
+ * other number. With k fractional bits the exact expansion has k fractional
+ * digits; when String() shows k fractional digits and at most 15 significant
+ * ones it is that expansion (two decimals of <= 15 digits never name the
+ * same double).
+ */
+function shortDyadic(d: number): string | null {
+  const a = d < 0 ? -d : d;
+  if (a < 1e-4 || a >= 1e15) return null;
+  let k = 0;
+  let t = a;
+  while (Math.floor(t) !== t) {
+    if (++k > 10) return null;
+    t *= 2;
+  }
+  const s = String(d);
+  const dot = s.indexOf('.');
+  if (dot < 0 || s.length - dot - 1 !== k) return null;
+  let sig = 0;
+  let started = false;
+  for (let i = d < 0 ? 1 : 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) continue;
+    if (c !== 48) started = true;
+    if (started) sig++;
+  }
+  return sig <= 15 ? s : null;
+}
+
+/**
  * C's `printf("%.17g", d)` as glibc prints it (exact value, round-half-even),
  * with `inf`, `-inf`, `nan`, and `-0` for negative zero.
  */
@@ -111,6 +143,8 @@ export function formatG17(d: number): string {
   if (d === 0) return 1 / d < 0 ? '-0' : '0';
   // Integers below 2^53 have at most 16 digits: printed exactly by String().
   if (d > -TWO53 && d < TWO53 && Math.floor(d) === d) return String(d);
+  const short = shortDyadic(d);
+  if (short !== null) return short;
   const neg = d < 0;
   const s17 = d.toPrecision(17);
   const sp = splitDigits(s17);

@@ -419,6 +419,33 @@ export class RList implements Iterable<string> {
 
   // ------------------------------------------------------------ pushes and pops
 
+  /**
+   * LPUSH/RPUSH of argv[from..]: into an empty list whose elements all fit
+   * its first node (as pushing them one by one would decide), the node's
+   * listpack is built once instead of once per element.
+   */
+  pushAll(argv: readonly string[], from: number, front: boolean): void {
+    if (this.len === 0 && typeof this.q === 'string') {
+      const fill = this.fill();
+      let bytes = 7;
+      let k = from;
+      for (; k < argv.length; k++) {
+        const v = argv[k];
+        if (k > from && !quicklistAllowInsert(bytes, k - from, fill, v.length)) break;
+        bytes += lpEntrySize(v);
+      }
+      if (k === argv.length && bytes < MUTABLE_MIN) {
+        const items = argv.slice(from);
+        if (front) items.reverse();
+        this.q = lpFromElements(items);
+        this.len = items.length;
+        return;
+      }
+    }
+    if (front) for (let i = from; i < argv.length; i++) this.pushFront(argv[i]);
+    else for (let i = from; i < argv.length; i++) this.pushBack(argv[i]);
+  }
+
   /** Appends at the tail (RPUSH). */
   pushBack(v: string): void {
     this.push(v, false);

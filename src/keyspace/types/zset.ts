@@ -84,6 +84,21 @@ export class RZSet implements Iterable<ZEntry> {
   }
 
   /**
+   * ZADD without flags on a new key in one go, from member -> score (each
+   * member's last score), when the members fit the listpack limits (the
+   * caller checks): the listpack is built once instead of once per member.
+   * Scores must not be NaN.
+   */
+  static listpackFromScores(scores: ReadonlyMap<string, number>): RZSet {
+    const entries: ZEntry[] = [];
+    for (const [member, score] of scores) entries.push({ member, score });
+    entries.sort((x, y) => (x.score !== y.score ? (x.score < y.score ? -1 : 1) : x.member < y.member ? -1 : x.member > y.member ? 1 : 0));
+    const z = new RZSet();
+    z.p = zzlFromSorted(entries);
+    return z;
+  }
+
+  /**
    * A sorted set holding a listpack of member, score... (sorted, validated) as
    * loaded from an RDB file or a DUMP payload; converted only when it has
    * more than zset-max-listpack-entries members, as rdbLoadObject does.
