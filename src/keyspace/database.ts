@@ -134,11 +134,8 @@ export class Database {
   /** Set a key's value. Unless keepTtl, any TTL is removed (as SET does). */
   set(key: string, value: DbValue, keepTtl = false): void {
     const t = this.table;
-    let s = t.find(key);
-    if (s >= 0) {
-      t.setValueAt(s, value);
-      if (!keepTtl) t.setExpireAt(s, -1);
-    } else s = t.insert(key, value, Math.floor(this.host.now() / 1000), LFU_INIT_VAL);
+    const s = t.upsert(key, value, Math.floor(this.host.now() / 1000), LFU_INIT_VAL);
+    if (!t.upserted && !keepTtl) t.setExpireAt(s, -1);
     this.remeasureSlot(s);
   }
 
@@ -170,9 +167,7 @@ export class Database {
    */
   setNew(key: string, value: DbValue, expireAt: number, now: number): void {
     const t = this.table;
-    let s = t.find(key);
-    if (s >= 0) t.setValueAt(s, value);
-    else s = t.insert(key, value, Math.floor(now / 1000), LFU_INIT_VAL);
+    const s = t.upsert(key, value, Math.floor(now / 1000), LFU_INIT_VAL);
     t.setExpireAt(s, expireAt);
     this.remeasureSlot(s);
   }
