@@ -483,7 +483,7 @@ export class Scripting {
     sc.db = caller.db;
     sc.reply.proto = 2;
     sc.reply.out = '';
-    sc.user = caller.user;
+    sc.aclUser = caller.aclUser;
     const readOnly = ro || (!(flags & SF_EVAL_COMPAT) && (flags & SF_NO_WRITES) !== 0);
     const allowOom = !(flags & SF_EVAL_COMPAT) && (flags & SF_ALLOW_OOM) !== 0;
     return new RunCtx(caller, sc, funcname, evalMode, readOnly, allowOom, server.now());
