@@ -280,6 +280,10 @@ test('AUTH, HELLO AUTH and the NOPERM replies of the gate, MULTI/EXEC and script
       ['EVAL', "return redis.call('flushall')", '0'],
       ['EVAL', "return redis.pcall('flushall')", '0'],
       ['EVAL', "return redis.call('publish', 'other', 'x')", '0'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'z1', 'v')", '0'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'k1', 'v')", '0'],
+      ['EVAL', "return redis.acl_check_cmd('flushall')", '0'],
+      ['EVAL', "return redis.acl_check_cmd('nosuch')", '0'],
       ['ACL', 'LOG', 'RESET'],
       ['AUTH', 'n3', 'anything'],
       ['ACL', 'WHOAMI'],
@@ -301,6 +305,10 @@ test('AUTH, HELLO AUTH and the NOPERM replies of the gate, MULTI/EXEC and script
     await both(a, b, ['SET', 'q1', 'v']);
     await both(ra, rb, ['ACL', 'SETUSER', 'n3', 'resetkeys']);
     await both(a, b, ['EXEC']);
+    // a user set off keeps its connections (Redis 7.0 disconnects only on DELUSER); AUTH as it fails
+    await both(ra, rb, ['ACL', 'SETUSER', 'n3', 'off', '~*']);
+    await both(a, b, ['GET', 'k1']);
+    await both(a, b, ['AUTH', 'n3', 'x']);
     await both(a, b, ['AUTH', 'default', 'x']);
     // the log: same entries (client-info and ages differ by nature)
     const la = (await ra.call('ACL', 'LOG')) as unknown[][];
