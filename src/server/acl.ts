@@ -457,7 +457,6 @@ export class Acl {
       u.copyFrom(temp);
       this.users.set(name, u);
     }
-    this.authChanged();
     return null;
   }
 
@@ -465,16 +464,11 @@ export class Acl {
   updateDefaultUserPassword(pass: string): void {
     this.applyRule(this.defaultUser, 'resetpass');
     this.applyRule(this.defaultUser, pass === '' ? 'nopass' : '>' + pass);
-    this.authChanged();
   }
 
   /** Whether a new connection must AUTH (the default user has a password or is off). */
   requiresAuth(): boolean {
     return !this.defaultUser.nopass || !this.defaultUser.enabled;
-  }
-
-  private authChanged(): void {
-    /* the parser's pre-AUTH limits of new clients follow requiresAuth() */
   }
 
   /** ACL DELUSER of existing users: their clients are disconnected (ACLFreeUserAndKillClients). */
@@ -722,11 +716,6 @@ export class Acl {
     if (this.log.length > max) this.log.length = max;
   }
 
-  /** The denial of a command: its log entry (object = the command, key or channel). */
-  logDenial(c: Client, cmd: Command, argv: string[], result: number, pos: number, context: AclContext): void {
-    this.addLogEntry(c, result, context, result === DENIED_CMD ? cmd.fullName : argv[pos]);
-  }
-
   /** The newest `count` log entries. */
   logEntries(count: number): readonly LogEntry[] {
     return this.log.slice(0, count);
@@ -776,7 +765,6 @@ export class Acl {
       const err = this.loadFromFile();
       if (err !== null) return [`Aborting Redis startup because of ACL errors: ${err}`];
     }
-    this.authChanged();
     return null;
   }
 
@@ -840,14 +828,8 @@ export class Acl {
     const def = fresh.get('default') ?? this.createDefaultUser();
     this.defaultUser.copyFrom(def);
     fresh.set('default', this.defaultUser);
-    const old = this.users;
-    for (const [n, u] of old) {
-      if (n === 'default') continue;
-      this.deleteUser(n);
-      void u;
-    }
+    for (const n of [...this.users.keys()]) if (n !== 'default') this.deleteUser(n);
     for (const [n, u] of fresh) this.users.set(n, u);
-    this.authChanged();
     return null;
   }
 
