@@ -30,14 +30,24 @@ export interface CommandMeta {
 
 let META: Record<string, CommandMeta> | null = null;
 
-/** The metadata of a command by full name (`get`, `config|get`), if Redis has it. */
-export function commandMeta(fullName: string): CommandMeta | undefined {
-  // the 200 KB data module is only read on the first COMMAND INFO / DOCS (process start stays lean)
+function meta(): Record<string, CommandMeta> {
+  // the 200 KB data module is only read on the first COMMAND INFO / DOCS / ACL rule (process start stays lean)
   if (META === null) {
     const data = require('./command-meta-data') as typeof import('./command-meta-data');
     META = JSON.parse(data.COMMAND_META_JSON) as Record<string, CommandMeta>;
   }
-  return Object.prototype.hasOwnProperty.call(META, fullName) ? META[fullName] : undefined;
+  return META;
+}
+
+/** The metadata of a command by full name (`get`, `config|get`), if Redis has it. */
+export function commandMeta(fullName: string): CommandMeta | undefined {
+  const m = meta();
+  return Object.prototype.hasOwnProperty.call(m, fullName) ? m[fullName] : undefined;
+}
+
+/** Every command and subcommand name Redis 7.0.15 has (containers before their subcommands). */
+export function commandMetaNames(): string[] {
+  return Object.keys(meta());
 }
 
 /** Write a metadata tree with Redis's types (RESP2 flattening is the writer's job). */

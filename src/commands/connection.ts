@@ -6,14 +6,6 @@ import { RedisError, Err } from '../protocol/errors';
 import { intArg } from './util';
 import type { Client } from '../server/client';
 
-/** Check a password against requirepass the way the default user does. */
-export function checkPassword(c: Client, user: string, pass: string): boolean {
-  const req = c.server.config.settings.requirepass;
-  if (user !== 'default') return false;
-  if (req === '') return true; // nopass: any password is accepted, as Redis's default user
-  return pass === req;
-}
-
 function helloReply(c: Client): void {
   const s = c.server;
   const r = c.reply;
@@ -84,20 +76,19 @@ export const connectionCommands: CommandSpec[] = [
     c.reply.enabled = true;
     c.noEvict = false;
     c.noTouch = false;
+    // clientSetDefaultAuth
+    c.aclUser = s.acl.defaultUser;
     c.authenticated = !s.requiresAuth();
-    c.user = 'default';
     c.reply.simple('RESET');
   }),
   cmd('auth', -2, 'noscript loading stale fast no_auth sentinel allow_busy', 0, 0, 0, (c, argv) => {
     if (argv.length > 3) throw new RedisError(Err.syntax);
     const user = argv.length === 3 ? argv[1] : 'default';
     const pass = argv[argv.length - 1];
-    if (argv.length === 2 && c.server.config.settings.requirepass === '') {
+    if (argv.length === 2 && c.server.acl.defaultUser.nopass) {
       throw new RedisError('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
     }
-    if (!checkPassword(c, user, pass)) throw new RedisError(Err.wrongPass);
-    c.authenticated = true;
-    c.user = user;
+    if (!c.server.acl.authenticate(c, user, pass, argv[0])) throw new RedisError(Err.wrongPass);
     c.reply.ok();
   }),
   cmd('hello', -1, 'noscript loading stale fast no_auth sentinel allow_busy', 0, 0, 0, (c, argv) => {
@@ -111,14 +102,11 @@ export const connectionCommands: CommandSpec[] = [
       i = 2;
     }
     let name: string | null = null;
-    let authed = false;
     for (; i < argv.length; i++) {
       const opt = argv[i].toLowerCase();
       const more = argv.length - 1 - i;
       if (opt === 'auth' && more >= 2) {
-        if (!checkPassword(c, argv[i + 1], argv[i + 2])) throw new RedisError(Err.wrongPass);
-        authed = true;
-        c.user = argv[i + 1];
+        if (!c.server.acl.authenticate(c, argv[i + 1], argv[i + 2], argv[0])) throw new RedisError(Err.wrongPass);
         i += 2;
       } else if (opt === 'setname' && more >= 1) {
         if (/[\s]/.test(argv[i + 1]) || /[^\x21-\x7e]/.test(argv[i + 1])) throw new RedisError('ERR Client names cannot contain spaces, newlines or special characters.');
@@ -128,7 +116,6 @@ export const connectionCommands: CommandSpec[] = [
         throw new RedisError(`ERR Syntax error in HELLO option '${argv[i]}'`);
       }
     }
-    if (authed) c.authenticated = true;
     if (!c.authenticated) throw new RedisError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     if (name !== null) c.name = name;
     if (ver) c.reply.proto = ver;

@@ -192,8 +192,7 @@ export const clientCommand: CommandSpec = cmd(
             } else if (opt === 'addr' && more) addr = argv[i + 1];
             else if (opt === 'laddr' && more) laddr = argv[i + 1];
             else if (opt === 'user' && more) {
-              // only the default user exists without ACL support
-              if (argv[i + 1] !== 'default') throw new RedisError(`ERR No such user '${argv[i + 1]}'`);
+              if (!s.acl.users.has(argv[i + 1])) throw new RedisError(`ERR No such user '${argv[i + 1]}'`);
               user = argv[i + 1];
             } else if (opt === 'skipme' && more) {
               const v = argv[i + 1].toLowerCase();

@@ -363,7 +363,7 @@ function debugHandler(c: Client, argv: string[]): void {
       if (argc !== 2) throw bad();
       if (s.config.file === null) throw new RedisError('ERR The server is running without a config file');
       try {
-        rewriteConfigFile(s.config, s.config.file, true);
+        rewriteConfigFile(s.config, s.config.file, true, s.acl.userLines());
       } catch (e) {
         throw new RedisError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
       }

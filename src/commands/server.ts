@@ -168,7 +168,7 @@ const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {
       if (s.config.file === null) throw new RedisError('ERR The server is running without a config file');
       syncReplicaOf(s);
       try {
-        rewriteConfigFile(s.config, s.config.file);
+        rewriteConfigFile(s.config, s.config.file, false, s.acl.userLines());
       } catch (e) {
         s.logger.warning(`CONFIG REWRITE failed: ${strerror(e)}`);
         throw new RedisError(`ERR Rewriting config file: ${strerror(e)}`);

@@ -76,6 +76,8 @@ export class Command {
   readonly mayReplicate: boolean;
   readonly allowBusy: boolean;
   readonly stats = new CommandStats();
+  /** the command's bit in ACL selectors (assigned by server/acl.ts when it first needs the table) */
+  aclId = -1;
 
   constructor(spec: CommandSpec, parent: Command | null) {
     this.spec = spec;

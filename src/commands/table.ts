@@ -22,6 +22,7 @@ import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
 import { scriptingCommands } from './scripting';
 import { functionCommands } from './functions';
+import { aclCommands } from './acl';
 
 /** All specs, in family order. */
 export const ALL_SPECS: CommandSpec[] = [
@@ -44,6 +45,7 @@ export const ALL_SPECS: CommandSpec[] = [
   ...persistenceCommands,
   ...scriptingCommands,
   ...functionCommands,
+  ...aclCommands,
 ];
 
 /** Build a fresh table (per server). */

@@ -65,7 +65,14 @@ export const transactionCommands: CommandSpec[] = [
     c.denyBlocking = true;
     c.reply.arrayLen(queue.length);
     try {
-      for (const q of queue) s.executor.call(c, q.cmd, q.argv);
+      for (const q of queue) {
+        // ACL rules may have changed since the command was queued
+        const denied = s.executor.execAclError(c, q.cmd, q.argv);
+        if (denied !== null) {
+          s.countError(denied);
+          c.reply.error(denied);
+        } else s.executor.call(c, q.cmd, q.argv);
+      }
     } finally {
       c.denyBlocking = denied;
     }

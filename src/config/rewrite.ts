@@ -100,20 +100,14 @@ export class RewriteState implements RewriteSink {
   }
 }
 
-/** The `user` lines: without ACL support, the default user as ACLDescribeUser prints it. */
-function rewriteUsers(config: Config, st: RewriteState): void {
-  if (config.str('aclfile') !== '') {
-    st.markProcessed('user');
-    return;
-  }
-  const pass = config.str('requirepass');
-  const auth = pass === '' ? 'nopass' : '#' + crypto.createHash('sha256').update(Buffer.from(pass, 'latin1')).digest('hex');
-  st.line('user', `user default on ${auth} ~* &* +@all`, true);
+/** rewriteConfigUserOption: the `user` lines of the ACL users (none when an aclfile holds them). */
+function rewriteUsers(config: Config, st: RewriteState, users: readonly string[]): void {
+  if (config.str('aclfile') === '') for (const line of users) st.line('user', line, true);
   st.markProcessed('user');
 }
 
 /** Build the new content of a config file from its old content and the current config. */
-export function rewriteConfigContent(config: Config, oldContent: string, forceAll = false): string {
+export function rewriteConfigContent(config: Config, oldContent: string, forceAll = false, users: readonly string[] = []): string {
   const st = new RewriteState();
   st.forceWrite = forceAll;
   st.readOld(oldContent, (name) => {
@@ -127,7 +121,7 @@ export function rewriteConfigContent(config: Config, oldContent: string, forceAl
     if (d.rewrite) d.rewrite(v, st, d);
     else rewritePlain(d, v, Config.defaultValue(d), st);
   }
-  rewriteUsers(config, st);
+  rewriteUsers(config, st, users);
   st.markProcessed('loadmodule');
   st.removeOrphaned();
   return st.content();
@@ -137,14 +131,14 @@ export function rewriteConfigContent(config: Config, oldContent: string, forceAl
  * Format: CONFIG REWRITE. Rewrites `file` in place (created when missing).
  * Throws the fs error (its code maps to Redis's strerror text in the reply).
  */
-export function rewriteConfigFile(config: Config, file: string, forceAll = false): void {
+export function rewriteConfigFile(config: Config, file: string, forceAll = false, users: readonly string[] = []): void {
   let old = '';
   try {
     old = fs.readFileSync(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const content = rewriteConfigContent(config, old, forceAll);
+  const content = rewriteConfigContent(config, old, forceAll, users);
   const tmp = `${file}.${crypto.randomBytes(3).toString('hex')}`;
   let fd: number | null = null;
   try {

@@ -483,7 +483,7 @@ export class Scripting {
     sc.db = caller.db;
     sc.reply.proto = 2;
     sc.reply.out = '';
-    sc.user = caller.user;
+    sc.aclUser = caller.aclUser;
     const readOnly = ro || (!(flags & SF_EVAL_COMPAT) && (flags & SF_NO_WRITES) !== 0);
     const allowOom = !(flags & SF_EVAL_COMPAT) && (flags & SF_ALLOW_OOM) !== 0;
     return new RunCtx(caller, sc, funcname, evalMode, readOnly, allowOom, server.now());
@@ -754,8 +754,11 @@ export class Scripting {
         if (this.running === null) return this.raise(L, 'redis.acl_check_cmd can only be called inside a script invocation');
         const argv = this.luaArgs(L);
         if (argv === null) return -1;
-        if (typeof this.server.executor.lookup(argv) === 'string') return this.raise(L, 'Invalid command passed to redis.acl_check_cmd()');
-        m._lua_pushboolean(L, 1);
+        const found = this.server.executor.lookup(argv);
+        if (typeof found === 'string') return this.raise(L, 'Invalid command passed to redis.acl_check_cmd()');
+        // the caller's user, without logging (ACLCheckAllUserCommandPerm)
+        const user = this.running.caller.aclUser;
+        m._lua_pushboolean(L, user === null || this.server.acl.check(user, found, argv).result === 0 ? 1 : 0);
         return 1;
       }
       case B.Breakpoint:

@@ -9,6 +9,7 @@ import { RequestParser } from '../protocol/parser';
 import type { Database } from '../keyspace/database';
 import type { Command } from '../commands/spec';
 import type { Server } from './server';
+import type { AclUser } from './acl';
 
 /** Client kinds for CLIENT LIST / KILL TYPE and output buffer limits. */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
@@ -54,7 +55,12 @@ export class Client {
   set authenticated(v: boolean) {
     this.parser.limits.unauthenticated = !v;
   }
-  user = 'default';
+  /** the ACL user (null: the master link, the AOF loader: no checks, "(superuser)" in CLIENT LIST) */
+  aclUser: AclUser | null;
+  /** the user's name as CLIENT LIST shows it */
+  get user(): string {
+    return this.aclUser === null ? '(superuser)' : this.aclUser.name;
+  }
   /** the replication link from our master (its commands apply without replies) */
   isMaster = false;
   /** a replica attached to us (after SYNC/PSYNC) */
@@ -119,6 +125,7 @@ export class Client {
     this.id = server.nextClientId++;
     this.db = server.dbs[0];
     this.isFake = opts.fake ?? socket === null;
+    this.aclUser = server.acl.defaultUser;
     this.createdAt = server.now();
     this.lastInteraction = this.createdAt;
     this.parser = new RequestParser({

@@ -18,6 +18,7 @@ import type { RunCtx } from '../scripting/engine';
 const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 import { EVICT_FAIL } from './eviction';
+import { ACL_OK, DENIED_CMD, DENIED_KEY, type AclContext } from './acl';
 
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -116,6 +117,18 @@ export class Executor {
 
     if (!c.authenticated && !cmd.noAuth) return this.reject(c, Err.noAuth, cmd);
     if (c.multi !== null && cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction', cmd);
+    if (c.aclUser !== null && !c.aclUser.unrestricted) {
+      const denied = this.aclDenied(c, cmd, argv, c.multi !== null ? 'multi' : 'toplevel');
+      if (denied !== ACL_OK) {
+        const text =
+          denied === DENIED_CMD
+            ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+            : denied === DENIED_KEY
+              ? 'NOPERM this user has no permissions to access one of the keys used as arguments'
+              : 'NOPERM this user has no permissions to access one of the channels used as arguments';
+        return this.reject(c, text, cmd);
+      }
+    }
 
     let isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite));
     let okStale = cmd.okStale;
@@ -169,6 +182,33 @@ export class Executor {
     }
     this.callUnit(c, cmd, argv);
     return true;
+  }
+
+  /**
+   * The ACL check (ACLCheckAllPerm) of client c's user for argv: ACL_OK, or
+   * the denial, logged in ACL LOG with its context. `logAs` is the client the
+   * log entry describes (a script's caller).
+   */
+  aclDenied(c: Client, cmd: Command, argv: string[], context: AclContext, logAs: Client = c): number {
+    const user = c.aclUser;
+    if (user === null || user.unrestricted) return ACL_OK;
+    const acl = this.server.acl;
+    const r = acl.check(user, cmd, argv);
+    if (r.result !== ACL_OK) acl.addLogEntry(logAs, r.result, context, r.result === DENIED_CMD ? cmd.fullName : argv[r.pos], user.name);
+    return r.result;
+  }
+
+  /** A queued command the user may no longer run when EXEC runs it: the error it gets in EXEC's reply, else null. */
+  execAclError(c: Client, cmd: Command, argv: string[]): string | null {
+    const denied = this.aclDenied(c, cmd, argv, 'multi');
+    if (denied === ACL_OK) return null;
+    const reason =
+      denied === DENIED_CMD
+        ? 'no permission to execute the command or subcommand'
+        : denied === DENIED_KEY
+          ? 'no permission to touch the specified keys'
+          : 'no permission to access one of the channels used as arguments';
+    return `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${reason}`;
   }
 
   private reject(c: Client, msg: string, cmd: Command | null): true {
@@ -276,9 +316,12 @@ export class Executor {
     } else {
       cmd = found;
       const obey = ctx.caller.isMaster || ctx.caller.isFake;
+      let denied = ACL_OK;
       if (cmd.flags.includes('noscript')) err = 'This Redis command is not allowed from script';
       else if (server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData && !cmd.okStale) {
         err = 'Can not execute the command on a stale replica';
+      } else if ((denied = this.aclDenied(sc, cmd, argv, 'lua', ctx.caller)) !== ACL_OK) {
+        err = 'The user executing the script ' + (denied === DENIED_CMD ? "can't run this command or subcommand" : denied === DENIED_KEY ? "can't access at least one of the keys mentioned in the command arguments" : "can't publish to the channel mentioned in the command");
       } else if (ctx.readOnly && (cmd.isWrite || cmd.mayReplicate)) err = 'Write commands are not allowed from read-only scripts.';
       else if (cmd.isWrite && !ctx.writeDirty) {
         const misconf = server.persistence.writeDeniedByDiskError();

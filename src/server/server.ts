@@ -40,6 +40,7 @@ import { MemoryTracker } from '../info/memory';
 import { Eviction } from './eviction';
 import { Replication } from '../replication/replication';
 import { Persistence } from '../persistence/persistence';
+import { Acl } from './acl';
 
 export { Stats } from './stats';
 export type { PropagationSink } from './propagation';
@@ -106,6 +107,8 @@ export class Server implements DbHost {
   readonly persistence: Persistence;
   /** Lua: EVAL script cache, the VM, the running script */
   readonly scripting: Scripting;
+  /** ACL users, the permission check the gate calls, the ACL log */
+  readonly acl: Acl;
 
   private readonly clock: () => number;
   /** while a command runs, the time read first is kept for the rest of it (-1: not read yet) */
@@ -123,6 +126,7 @@ export class Server implements DbHost {
     this.logger.quiet = !options.logToStdout;
     this.logger.role = () => (this.isReplica() ? 'S' : 'M');
 
+    this.acl = new Acl(this);
     this.cron = new Cron(this);
     this.executor = new Executor(this);
     this.propagation = new Propagation(() => !this.isReplica());
@@ -219,6 +223,7 @@ export class Server implements DbHost {
     this.dataDir = path.resolve(dir === '' ? '.' : dir);
     cfg.setRaw('dir', textToBytes(this.dataDir));
     this.registerConfigHooks();
+    this.loadUsers();
     this.replication.configureFromConfig();
     this.memory.recordStartup();
     // Redis prints these from main() before the server exists: role C, warning level
@@ -257,8 +262,20 @@ export class Server implements DbHost {
     if (adj.maxclients !== this.config.settings.maxclients) this.config.setRaw('maxclients', adj.maxclients);
   }
 
+  /** requirepass as the default user's password, then the config's `user` lines or the aclfile (ACLLoadUsersAtStartup). */
+  private loadUsers(): void {
+    this.acl.updateDefaultUserPassword(this.config.settings.requirepass);
+    const users = this.config.extras.filter((e) => e.name === 'user').map((e) => e.args);
+    const fatal = this.acl.loadAtStartup(users);
+    if (fatal !== null) {
+      for (const line of fatal) this.logger.warning(line);
+      throw new StartupExit();
+    }
+  }
+
   private registerConfigHooks(): void {
     const cfg = this.config;
+    cfg.onSettingChange('requirepass', (v) => this.acl.updateDefaultUserPassword(v));
     cfg.onSettingChange('loglevel', (v) => this.logger.setLevel(v));
     cfg.onSettingChange('dir', (v) => {
       const d = path.resolve(this.dataDir, bytesToText(v));
@@ -419,9 +436,9 @@ export class Server implements DbHost {
     return this.replication.replica.state === 'connected';
   }
 
-  /** Whether new clients must AUTH (requirepass set). */
+  /** Whether new clients must AUTH (the default user has a password or is off). */
   requiresAuth(): boolean {
-    return this.config.settings.requirepass !== '';
+    return this.acl.requiresAuth();
   }
 
   /** Count an error reply in INFO errorstats. */

@@ -106,6 +106,7 @@ class FileReader {
 function createAofClient(server: Server): Client {
   const c = new Client(server, null, { fake: true });
   c.authenticated = true;
+  c.aclUser = null; // Redis's AOF client has no user: no ACL checks
   c.denyBlocking = true;
   c.reply.enabled = false;
   return c;

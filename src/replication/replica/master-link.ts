@@ -194,7 +194,7 @@ function createMasterClient(side: ReplicaSide, socket: net.Socket, dbid: number,
   const c = new Client(s, socket);
   c.isMaster = true;
   c.authenticated = true;
-  c.user = '(superuser)'; // the master link has no ACL user: CLIENT LIST shows user=(superuser), as Redis
+  c.aclUser = null; // the master link has no ACL user: no checks, CLIENT LIST shows user=(superuser), as Redis
   // the master's stream is limited neither by client-query-buffer-limit nor by proto-max-bulk-len
   c.parser.limits.master = true;
   if (dbid >= 0 && dbid < s.dbs.length) c.db = s.dbs[dbid];
