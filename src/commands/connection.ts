@@ -73,6 +73,7 @@ export const connectionCommands: CommandSpec[] = [
     s.watch.unwatchAll(c);
     c.casDirty = false;
     s.pubsub.unsubscribeAll(c);
+    s.tracking.disable(c);
     if (c.isMonitor) {
       s.monitors.delete(c);
       c.isMonitor = false;
@@ -81,7 +82,7 @@ export const connectionCommands: CommandSpec[] = [
     c.reply.proto = 2;
     c.name = '';
     c.replyMode = 'on';
-    c.reply.enabled = true;
+    c.reply.setMuted(false);
     c.noEvict = false;
     c.noTouch = false;
     c.authenticated = !s.requiresAuth();

@@ -385,7 +385,7 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       const db = c.db;
-      s.watch.touchWatchedKeysInDb(db.id);
+      s.watch.signalFlushedDb(db.id);
       const removed = db.size;
       db.flush();
       s.dirty += removed;
@@ -407,7 +407,7 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       let removed = 0;
-      s.watch.touchWatchedKeysInDb(-1);
+      s.watch.signalFlushedDb(-1);
       for (const db of s.dbs) {
         removed += db.size;
         db.flush();

@@ -27,6 +27,7 @@ import { Executor } from './executor';
 import { Scripting } from '../scripting/engine';
 import { Propagation } from './propagation';
 import { KeyWatch } from './watch';
+import { Tracking } from './tracking';
 import { Blocking } from './blocking';
 import { ClientPause } from './pause';
 import { Connections } from './connection';
@@ -92,6 +93,8 @@ export class Server implements DbHost {
   readonly propagation: Propagation;
   readonly blocking: Blocking;
   readonly watch: KeyWatch;
+  /** client-side caching: the tracking table, BCAST prefixes, invalidations */
+  readonly tracking: Tracking;
   readonly pause: ClientPause;
   readonly connections: Connections;
   readonly listeners: Listeners;
@@ -127,7 +130,8 @@ export class Server implements DbHost {
     this.executor = new Executor(this);
     this.propagation = new Propagation(() => !this.isReplica());
     this.blocking = new Blocking(this);
-    this.watch = new KeyWatch(() => this.dbs, this.blocking);
+    this.tracking = new Tracking(this);
+    this.watch = new KeyWatch(() => this.dbs, this.blocking, this.tracking);
     this.pause = new ClientPause(this);
     this.connections = new Connections(this);
     this.listeners = new Listeners(this);
@@ -333,7 +337,7 @@ export class Server implements DbHost {
    */
   emptyData(): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
-    this.watch.touchWatchedKeysInDb(-1);
+    this.watch.signalFlushedDb(-1);
     for (const db of this.dbs) db.flush();
     this.scripting.functions.flush();
   }
@@ -345,7 +349,7 @@ export class Server implements DbHost {
    */
   replaceData(fresh: Database[]): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
-    for (let i = 0; i < this.dbs.length; i++) this.watch.touchWatchedKeysInDb(i, fresh[i]);
+    this.watch.signalFlushedDb(-1, fresh);
     for (let i = 0; i < this.dbs.length; i++) this.dbs[i].swapWith(fresh[i]);
   }
 
