@@ -5,6 +5,7 @@
  * backpressure, and unlinking a client from every index when it goes.
  */
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { Client } from './client';
 import type { Server } from './server';
 import { ProtocolError, QueryBufferLimitError } from '../protocol/parser';
@@ -16,17 +17,31 @@ const DENIED_PROTECTED_MODE =
 export class Connections {
   constructor(private readonly server: Server) {}
 
-  /** A listener accepted a (paused) socket. */
-  accept(accepted: net.Socket, srv: net.Server): void {
+  /**
+   * A listener accepted a socket: a paused TCP or unix socket, or (`secure`)
+   * a TLS socket whose handshake is done.
+   */
+  accept(accepted: net.Socket, srv: net.Server, secure = false): void {
     const server = this.server;
     if (server.shuttingDown) {
       accepted.destroy();
       return;
     }
+    if (secure) {
+      const refused = server.tls.refuseClient(accepted as tls.TLSSocket);
+      if (refused !== null) {
+        server.logger.verbose(`Error accepting a client connection: ${refused}`);
+        accepted.destroy();
+        return;
+      }
+    }
     let c: Client | null = null;
-    const adopted = adoptWithSharedReadBuffer(accepted, srv, (n) => {
-      if (c !== null) this.onData(c, SHARED_READ.subarray(0, n), true);
-    });
+    // TLS sockets read through their TLS layer ('data' events); plain ones into the shared buffer
+    const adopted = secure
+      ? null
+      : adoptWithSharedReadBuffer(accepted, srv, (n) => {
+          if (c !== null) this.onData(c, SHARED_READ.subarray(0, n), true);
+        });
     const socket = adopted ?? accepted;
     if (adopted === null) socket.resume();
     socket.on('error', () => {

@@ -32,6 +32,7 @@ import { Blocking } from './blocking';
 import { ClientPause } from './pause';
 import { Connections } from './connection';
 import { Listeners } from './listeners';
+import { Tls, TLS_DIRECTIVES } from './tls';
 import { Latency, Slowlog } from './latency';
 import { adjustOpenFilesLimit } from './fd-limit';
 import { StartupExit } from '../util/startup-exit';
@@ -98,6 +99,8 @@ export class Server implements DbHost {
   readonly pause: ClientPause;
   readonly connections: Connections;
   readonly listeners: Listeners;
+  /** TLS contexts of the tls-port listeners and of outgoing TLS connections */
+  readonly tls: Tls;
   readonly latency: Latency;
   /** the optional http-port: dashboard, /metrics, /api/topology (src/http) */
   readonly http: HttpDashboard;
@@ -134,6 +137,7 @@ export class Server implements DbHost {
     this.watch = new KeyWatch(() => this.dbs, this.blocking, this.tracking);
     this.pause = new ClientPause(this);
     this.connections = new Connections(this);
+    this.tls = new Tls(this);
     this.listeners = new Listeners(this);
     const now = () => this.now();
     this.latency = new Latency(this.config, now);
@@ -234,6 +238,15 @@ export class Server implements DbHost {
     this.logger.role = role;
     this.fitMaxclientsToFileLimit();
     this.logger.notice('monotonic clock: POSIX clock_gettime');
+    if (this.tls.wanted) {
+      try {
+        this.tls.configure();
+      } catch (e) {
+        this.logger.warning((e as Error).message);
+        this.logger.warning('Failed to configure TLS. Check logs for more info.');
+        throw new StartupExit(`Failed to configure TLS: ${(e as Error).message}`);
+      }
+    }
     // Redis's main(): initServer() listens, then the data loads while clients get -LOADING
     await this.listeners.listen();
     this.config.setRaw('port', this.port);
@@ -270,7 +283,8 @@ export class Server implements DbHost {
       this.dataDir = d;
       cfg.setRaw('dir', textToBytes(d));
     });
-    // port and bind are applied by CONFIG SET through listeners.relisten() (binding is asynchronous)
+    // port, tls-port and bind are applied by CONFIG SET through listeners.relisten() (binding is asynchronous)
+    for (const name of TLS_DIRECTIVES) cfg.onChange(name, () => this.tls.reconfigure());
     cfg.onSettingChange('hz', () => this.cron.reschedule());
     cfg.onSettingChange('protoMaxBulkLen', (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxBulkLen = v;
