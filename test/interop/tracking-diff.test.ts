@@ -131,7 +131,7 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
   let tredis: TredisServer;
   let redis: ChildServer;
   before(async () => {
-    tredis = await startTredis();
+    tredis = await startTredis({ 'enable-debug-command': 'yes' });
     redis = await startRedis();
   });
   after(async () => {
@@ -215,6 +215,20 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
       [1, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'],
       [1, 'CONFIG', 'SET', 'maxmemory', '1'],
       [1, 'CONFIG', 'SET', 'maxmemory', '0'],
+    ]);
+  });
+
+  test('SWAPDB does not invalidate, DEBUG RELOAD sends the null invalidation', async () => {
+    await same('swapdb/reload', 2, [
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKING', 'on'],
+      [1, 'SET', 'k', 'v'],
+      [0, 'GET', 'k'],
+      [1, 'SWAPDB', '0', '1'],
+      [0, 'SELECT', '1'],
+      [0, 'GET', 'k'],
+      [1, 'DEBUG', 'RELOAD'],
+      [0, 'GET', 'k'],
     ]);
   });
 
