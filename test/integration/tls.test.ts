@@ -183,6 +183,25 @@ describe('TLS', { skip }, () => {
     }
   });
 
+  test('a tredis replica of a tredis TLS master', async () => {
+    const m = await tredisNode(srv);
+    const replica = await startTredis({ ...tlsConfig(certs), 'tls-replication': 'yes' });
+    const r = await tredisNode(replica);
+    try {
+      await m.c.call('SET', 'rep:k', 'v');
+      assert.equal(await r.c.call('REPLICAOF', '127.0.0.1', String(tlsPort)), 'OK');
+      await waitInSync(m, r);
+      await m.c.call('INCR', 'rep:n');
+      await waitInSync(m, r);
+      assert.equal(await digest(r), await digest(m));
+      assert.equal(await r.c.call('GET', 'rep:n'), '1');
+    } finally {
+      r.c.close();
+      await replica.close();
+      m.c.close();
+    }
+  });
+
   test('start-up fails with Redis\'s lines when the TLS configuration is broken', async () => {
     const p = await freePort();
     await assert.rejects(startTredis({ 'tls-cert-file': certs.serverCert, 'tls-key-file': certs.serverKey, 'tls-port': p }), /Either tls-ca-cert-file or tls-ca-cert-dir must be specified/);

@@ -218,6 +218,21 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
     ]);
   });
 
+  test("scripts: a script's reads track the keys its EVAL declared (EVAL_RO too), not the names it read", async () => {
+    await same('scripts', 2, [
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKING', 'on'],
+      [0, 'EVAL', "redis.call('get','other'); return redis.call('get',KEYS[1])", '1', 'sk'],
+      [1, 'SET', 'sk', '1'],
+      [1, 'SET', 'other', '1'],
+      [0, 'EVAL_RO', "return redis.call('get',KEYS[1])", '1', 'rk'],
+      [1, 'SET', 'rk', '1'],
+      [0, 'EVAL', 'return 1', '1', 'nk'],
+      [1, 'SET', 'nk', '1'],
+      [0, 'EVAL', "return redis.call('set',KEYS[1],'x')", '1', 'sk'],
+    ]);
+  });
+
   test('SWAPDB does not invalidate, DEBUG RELOAD sends the null invalidation', async () => {
     await same('swapdb/reload', 2, [
       [0, 'HELLO', '3'],
