@@ -107,22 +107,34 @@ export class Listeners {
     this.port = r.port;
   }
 
-  /** CONFIG SET tls-port (and a new bind list): the TLS listeners move; 0 closes them. */
-  async relistenTls(port: number, binds: string[], force = false): Promise<void> {
-    if (port === this.tlsPort && !force) return;
+  /**
+   * CONFIG SET tls-port: the TLS listeners move (the new port is bound before
+   * the old listeners close); 0 closes them. `closeFirst`: a new bind list,
+   * the old listeners go first (same port).
+   */
+  async relistenTls(port: number, binds: string[], closeFirst = false): Promise<void> {
+    if (port === this.tlsPort && !closeFirst) return;
+    const old = this.tlsServers.splice(0);
+    const closeOld = async (): Promise<void> => {
+      for (const l of old) this.server.tls.servers.delete(l);
+      await closeNow(old);
+    };
+    if (closeFirst) await closeOld();
     let fresh: tls.Server[] = [];
     let bound = 0;
-    if (port !== 0) {
-      if (this.server.tls.serverContext === null) this.server.tls.configure();
-      const r = await this.bindAll(port, binds, true).catch((e: BindError) => {
-        throw e.cause;
-      });
-      fresh = r.servers as tls.Server[];
-      bound = r.port;
+    try {
+      if (port !== 0) {
+        if (this.server.tls.serverContext === null) this.server.tls.configure();
+        const r = await this.bindAll(port, binds, true);
+        fresh = r.servers as tls.Server[];
+        bound = r.port;
+      }
+    } catch (e) {
+      if (!closeFirst) this.tlsServers.push(...old);
+      else this.tlsPort = 0;
+      throw e instanceof BindError ? e.cause : e;
     }
-    const old = this.tlsServers.splice(0);
-    for (const l of old) this.server.tls.servers.delete(l);
-    await closeNow(old);
+    if (!closeFirst) await closeOld();
     this.tlsServers.push(...fresh);
     this.tlsPort = bound;
   }

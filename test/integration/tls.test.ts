@@ -177,7 +177,12 @@ describe('TLS', { skip }, () => {
       const c2 = await TestClient.connectTls(p2, clientOpts);
       assert.equal(await c2.call('PING'), 'PONG');
       assert.deepEqual(await c2.call('CONFIG', 'GET', 'tls-port'), ['tls-port', String(p2)]);
+      // a new bind list moves the TLS listeners too (closed first, then bound on the same port)
+      assert.equal(await c2.call('CONFIG', 'SET', 'bind', '127.0.0.1 -::1'), 'OK');
       c2.close();
+      const c3 = await TestClient.connectTls(p2, clientOpts);
+      assert.equal(await c3.call('PING'), 'PONG');
+      c3.close();
     } finally {
       await only.close();
     }
