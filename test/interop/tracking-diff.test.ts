@@ -191,6 +191,19 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
     assert.ok(out[0].includes('>2\r\n$10\r\ninvalidate\r\n_\r\n'), 'FLUSHALL: a null invalidation');
   });
 
+  test('NOLOOP without BCAST: no invalidation for the client\'s own writes', async () => {
+    await same('noloop', 2, [
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKING', 'on', 'NOLOOP'],
+      [0, 'GET', 'n'],
+      [0, 'SET', 'n', '1'],
+      [1, 'SET', 'n', '2'],
+      [0, 'GET', 'n'],
+      [1, 'SET', 'n', '3'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+    ]);
+  });
+
   test('pipelined: GET, SET, PING in one write', async () => {
     await same('pipeline', 1, [
       [0, 'HELLO', '3'],
