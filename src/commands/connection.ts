@@ -65,6 +65,7 @@ export const connectionCommands: CommandSpec[] = [
     s.watch.unwatchAll(c);
     c.casDirty = false;
     s.pubsub.unsubscribeAll(c);
+    s.tracking.disable(c);
     if (c.isMonitor) {
       s.monitors.delete(c);
       c.isMonitor = false;
@@ -73,7 +74,7 @@ export const connectionCommands: CommandSpec[] = [
     c.reply.proto = 2;
     c.name = '';
     c.replyMode = 'on';
-    c.reply.enabled = true;
+    c.reply.setMuted(false);
     c.noEvict = false;
     c.noTouch = false;
     // clientSetDefaultAuth

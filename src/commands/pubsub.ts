@@ -14,11 +14,14 @@ import type { Client } from '../server/client';
 /** `*3 / >3 kind name count`, the confirmation of each (un)subscription. */
 function confirm(c: Client, kind: SubscriptionKind, name: string | null, count: number): void {
   const r = c.reply;
-  r.pushLen(3);
-  r.bulk(kind);
-  if (name === null) r.nullBulk();
-  else r.bulk(name);
-  r.int(count);
+  // a push: written even when CLIENT REPLY OFF/SKIP muted the replies
+  r.asPush(() => {
+    r.pushLen(3);
+    r.bulk(kind);
+    if (name === null) r.nullBulk();
+    else r.bulk(name);
+    r.int(count);
+  });
 }
 
 /** Channels + patterns: the count SUBSCRIBE/UNSUBSCRIBE/PSUBSCRIBE/PUNSUBSCRIBE report. */

@@ -2,14 +2,14 @@
  * CLIENT: ID, INFO, LIST, KILL, SETNAME, GETNAME, SETINFO, PAUSE, UNPAUSE,
  * REPLY, NO-EVICT, NO-TOUCH, UNBLOCK, TRACKING, CACHING, GETREDIR,
  * TRACKINGINFO, HELP, with Redis 7.0's replies and error texts
- * (networking.c clientCommand). Client-side caching (TRACKING ON) is not
- * supported and says so.
+ * (networking.c clientCommand). The tracking tables are src/server/tracking.ts.
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
+import type { TrackingOptions } from '../server/tracking';
 import { replyHelp, subcommandSyntaxError } from './server-util';
 
 const CLIENT_HELP = [
@@ -94,6 +94,7 @@ export function clientInfoLine(s: Server, c: Client): string {
   if (c.channels.size + c.patterns.size + c.shardChannels.size > 0) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (c.blocked !== null) flags += 'b';
+  if (c.tracking !== null) flags += 't' + (c.tracking.brokenRedir ? 'R' : '') + (c.tracking.bcast ? 'B' : '');
   if (c.casDirty && c.watched.size > 0) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (c.socket !== null && c.socket.remoteAddress === undefined) flags += 'U';
@@ -110,7 +111,7 @@ export function clientInfoLine(s: Server, c: Client): string {
     `age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)} flags=${flags} db=${c.db.id} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.length : -1} ` +
     `qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : 16384} argv-mem=0 multi-mem=${multiMem} rbs=1024 rbp=0 obl=${obl} oll=0 omem=${omem} ` +
-    `tot-mem=${qbuf + omem + multiMem + 1024} events=r cmd=${c.lastCmd ? c.lastCmd.fullName : 'NULL'} user=${c.user} redir=-1 resp=${c.reply.proto}`
+    `tot-mem=${qbuf + omem + multiMem + 1024} events=r cmd=${c.lastCmd ? c.lastCmd.fullName : 'NULL'} user=${c.user} redir=${c.tracking !== null ? c.tracking.redirect : -1} resp=${c.reply.proto}`
   );
 }
 
@@ -263,11 +264,11 @@ export const clientCommand: CommandSpec = cmd(
         const m = argv[2].toLowerCase();
         if (m === 'on') {
           c.replyMode = 'on';
-          c.reply.enabled = true;
+          c.reply.setMuted(false);
           c.reply.ok();
         } else if (m === 'off') {
           c.replyMode = 'off';
-          c.reply.enabled = false;
+          c.reply.setMuted(true);
         } else if (m === 'skip') {
           if (c.replyMode !== 'off') c.replyMode = 'skip-next';
         } else throw new RedisError(Err.syntax);
@@ -312,32 +313,87 @@ export const clientCommand: CommandSpec = cmd(
         s.blocking.unblock(target, true);
         c.reply.int(1);
       }),
-      /** Format: CLIENT TRACKING ON|OFF [...]: server-assisted client side caching is not supported. */
+      /** Format: CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX prefix [PREFIX prefix ...]] [OPTIN] [OPTOUT] [NOLOOP] */
       cmd('tracking', -3, 'noscript loading stale', 0, 0, 0, (c, argv) => {
-        const m = argv[2].toLowerCase();
-        if (m === 'off') {
-          c.reply.ok();
-          return;
+        const s = c.server;
+        const o: TrackingOptions = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, prefixes: [] };
+        for (let j = 3; j < argv.length; j++) {
+          const opt = argv[j].toLowerCase();
+          const more = j < argv.length - 1;
+          if (opt === 'redirect' && more) {
+            j++;
+            if (o.redirect !== 0) throw new RedisError('ERR A client can only redirect to a single other client');
+            const id = parseLongLong(argv[j]);
+            if (id === null) throw new RedisError(Err.notInt);
+            // the client must exist now, even if it may go later
+            if (!s.clients.has(Number(id))) throw new RedisError('ERR The client ID you want redirect to does not exist');
+            o.redirect = Number(id);
+          } else if (opt === 'bcast') o.bcast = true;
+          else if (opt === 'optin') o.optin = true;
+          else if (opt === 'optout') o.optout = true;
+          else if (opt === 'noloop') o.noloop = true;
+          else if (opt === 'prefix' && more) o.prefixes.push(argv[++j]);
+          else throw new RedisError(Err.syntax);
         }
-        if (m !== 'on') throw new RedisError(Err.syntax);
-        throw new RedisError('ERR client side caching (CLIENT TRACKING) is not supported by this server');
+        const mode = argv[2].toLowerCase();
+        if (mode === 'on') {
+          const t = c.tracking;
+          if (!o.bcast && o.prefixes.length > 0) throw new RedisError('ERR PREFIX option requires BCAST mode to be enabled');
+          if (t !== null && t.bcast !== o.bcast) {
+            throw new RedisError("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+          }
+          if (o.bcast && (o.optin || o.optout)) throw new RedisError('ERR OPTIN and OPTOUT are not compatible with BCAST');
+          if (o.optin && o.optout) throw new RedisError("ERR You can't specify both OPTIN mode and OPTOUT mode");
+          if (t !== null && ((o.optin && t.optout) || (o.optout && t.optin))) {
+            throw new RedisError("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+          }
+          if (o.bcast) {
+            const collision = s.tracking.prefixCollision(c, o.prefixes);
+            if (collision !== null) throw new RedisError(collision);
+          }
+          s.tracking.enable(c, o);
+        } else if (mode === 'off') s.tracking.disable(c);
+        else throw new RedisError(Err.syntax);
+        c.reply.ok();
       }),
-      /** Format: CLIENT CACHING YES|NO */
-      cmd('caching', 3, 'noscript loading stale', 0, 0, 0, () => {
-        throw new RedisError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+      /** Format: CLIENT CACHING YES|NO (for the next command, in OPTIN / OPTOUT mode) */
+      cmd('caching', 3, 'noscript loading stale', 0, 0, 0, (c, argv) => {
+        const t = c.tracking;
+        if (t === null) throw new RedisError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+        const opt = argv[2].toLowerCase();
+        if (opt === 'yes') {
+          if (!t.optin) throw new RedisError('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+        } else if (opt === 'no') {
+          if (!t.optout) throw new RedisError('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+        } else throw new RedisError(Err.syntax);
+        t.caching = true;
+        c.reply.ok();
       }),
       /** Format: CLIENT GETREDIR */
-      cmd('getredir', 2, 'noscript loading stale', 0, 0, 0, (c) => c.reply.int(-1)),
+      cmd('getredir', 2, 'noscript loading stale', 0, 0, 0, (c) => c.reply.int(c.tracking !== null ? c.tracking.redirect : -1)),
       /** Format: CLIENT TRACKINGINFO */
       cmd('trackinginfo', 2, 'noscript loading stale', 0, 0, 0, (c) => {
+        const t = c.tracking;
+        const flags: string[] = [t !== null ? 'on' : 'off'];
+        if (t !== null) {
+          if (t.bcast) flags.push('bcast');
+          if (t.optin) flags.push('optin');
+          if (t.optin && t.caching) flags.push('caching-yes');
+          if (t.optout) flags.push('optout');
+          if (t.optout && t.caching) flags.push('caching-no');
+          if (t.noloop) flags.push('noloop');
+          if (t.brokenRedir) flags.push('broken_redirect');
+        }
         c.reply.mapLen(3);
         c.reply.bulk('flags');
-        c.reply.setLen(1);
-        c.reply.bulk('off');
+        c.reply.setLen(flags.length);
+        for (const f of flags) c.reply.bulk(f);
         c.reply.bulk('redirect');
-        c.reply.int(-1);
+        c.reply.int(t !== null ? t.redirect : -1);
         c.reply.bulk('prefixes');
-        c.reply.arrayLen(0);
+        const prefixes = t !== null ? [...t.prefixes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+        c.reply.arrayLen(prefixes.length);
+        for (const p of prefixes) c.reply.bulk(p);
       }),
       /** Format: CLIENT HELP */
       cmd('help', 2, 'loading stale', 0, 0, 0, (c) => replyHelp(c, 'CLIENT', CLIENT_HELP)),

@@ -91,8 +91,11 @@ function configSet(c: Client, argv: string[]): void {
   const bindItem = prepared.items.find((it) => it.def.name === 'bind');
   const newPort = portItem ? (portItem.value as number) : s.port;
   const newBind = bindItem ? (bindItem.value as string[]) : s.config.settings.bind;
+  const tlsPortItem = prepared.items.find((it) => it.def.name === 'tls-port');
+  const newTlsPort = tlsPortItem ? (tlsPortItem.value as number) : s.listeners.tlsPort;
   const portChanged = portItem !== undefined && newPort !== s.port;
   const bindChanged = bindItem !== undefined && newBind.join(' ') !== s.config.settings.bind.join(' ');
+  const tlsPortChanged = tlsPortItem !== undefined && newTlsPort !== s.listeners.tlsPort;
   const commit = (): void => {
     try {
       s.config.commitSet(prepared);
@@ -100,16 +103,22 @@ function configSet(c: Client, argv: string[]): void {
       throw new RedisError((e as Error).message);
     }
     if (portChanged || bindChanged) s.config.setRaw('port', s.port);
+    if (tlsPortChanged) s.config.setRaw('tls-port', s.listeners.tlsPort);
   };
-  if (!portChanged && !bindChanged) {
+  if (!portChanged && !bindChanged && !tlsPortChanged) {
     commit();
     c.reply.ok();
     return;
   }
   const failText = bindChanged
     ? "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."
-    : "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.";
-  const rebind = s.listeners.relisten(newPort, newBind, bindChanged);
+    : portChanged
+      ? "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."
+      : "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs.";
+  const rebind = (async () => {
+    if (portChanged || bindChanged) await s.listeners.relisten(newPort, newBind, bindChanged);
+    if (tlsPortChanged) await s.listeners.relistenTls(newTlsPort, newBind);
+  })();
   if (c.socket === null || c.lastCmd?.fullName !== 'config|set') {
     // inside EXEC or a script the client cannot wait: apply now, report a failed rebind in the log
     commit();
@@ -384,7 +393,7 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       const db = c.db;
-      s.watch.touchWatchedKeysInDb(db.id);
+      s.watch.signalFlushedDb(db.id);
       const removed = db.size;
       db.flush();
       s.dirty += removed;
@@ -406,7 +415,7 @@ const keyspaceCommands: CommandSpec[] = [
       checkFlushArgs(argv);
       const s = c.server;
       let removed = 0;
-      s.watch.touchWatchedKeysInDb(-1);
+      s.watch.signalFlushedDb(-1);
       for (const db of s.dbs) {
         removed += db.size;
         db.flush();

@@ -15,6 +15,37 @@ export class ReplyWriter {
   proto = 2;
   /** When false every reply is dropped (master link, AOF loader, CLIENT REPLY OFF). */
   enabled = true;
+  /**
+   * Replies are off because the client asked (CLIENT REPLY OFF/SKIP), not
+   * because it is a fake client: push messages (subscription confirmations,
+   * messages, invalidations) are still written, as Redis's CLIENT_PUSHING.
+   */
+  muted = false;
+
+  /** Turn replies on or off for CLIENT REPLY ON/OFF/SKIP (pushes keep flowing while off). */
+  setMuted(off: boolean): void {
+    this.muted = off;
+    this.enabled = !off;
+  }
+
+  /** Write a push (already encoded) even while muted by CLIENT REPLY. */
+  pushRaw(s: string): void {
+    if (this.enabled || this.muted) this.out += s;
+  }
+
+  /** Run fn's writes as a push: written even while muted by CLIENT REPLY (Redis's CLIENT_PUSHING). */
+  asPush(fn: () => void): void {
+    if (!this.muted) {
+      fn();
+      return;
+    }
+    this.enabled = true;
+    try {
+      fn();
+    } finally {
+      this.enabled = false;
+    }
+  }
 
   /** +OK */
   ok(): void {

@@ -10,6 +10,7 @@ import type { Database } from '../keyspace/database';
 import type { Command } from '../commands/spec';
 import type { Server } from './server';
 import type { AclUser } from './acl';
+import type { ClientTracking } from './tracking';
 
 /** Client kinds for CLIENT LIST / KILL TYPE and output buffer limits. */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
@@ -115,7 +116,8 @@ export class Client {
   onDrain: (() => void) | null = null;
   /** number of commands executed (for tests and CLIENT INFO) */
   commandsProcessed = 0;
-  /** RESP3 tracking etc. are not implemented */
+  /** CLIENT TRACKING state (null: off) */
+  tracking: ClientTracking | null = null;
 
   constructor(
     readonly server: Server,

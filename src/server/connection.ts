@@ -5,6 +5,7 @@
  * backpressure, and unlinking a client from every index when it goes.
  */
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { Client } from './client';
 import type { Server } from './server';
 import { ProtocolError, QueryBufferLimitError } from '../protocol/parser';
@@ -16,17 +17,31 @@ const DENIED_PROTECTED_MODE =
 export class Connections {
   constructor(private readonly server: Server) {}
 
-  /** A listener accepted a (paused) socket. */
-  accept(accepted: net.Socket, srv: net.Server): void {
+  /**
+   * A listener accepted a socket: a paused TCP or unix socket, or (`secure`)
+   * a TLS socket whose handshake is done.
+   */
+  accept(accepted: net.Socket, srv: net.Server, secure = false): void {
     const server = this.server;
     if (server.shuttingDown) {
       accepted.destroy();
       return;
     }
+    if (secure) {
+      const refused = server.tls.refuseClient(accepted as tls.TLSSocket);
+      if (refused !== null) {
+        server.logger.verbose(`Error accepting a client connection: ${refused}`);
+        accepted.destroy();
+        return;
+      }
+    }
     let c: Client | null = null;
-    const adopted = adoptWithSharedReadBuffer(accepted, srv, (n) => {
-      if (c !== null) this.onData(c, SHARED_READ.subarray(0, n), true);
-    });
+    // TLS sockets read through their TLS layer ('data' events); plain ones into the shared buffer
+    const adopted = secure
+      ? null
+      : adoptWithSharedReadBuffer(accepted, srv, (n) => {
+          if (c !== null) this.onData(c, SHARED_READ.subarray(0, n), true);
+        });
     const socket = adopted ?? accepted;
     if (adopted === null) socket.resume();
     socket.on('error', () => {
@@ -106,10 +121,10 @@ export class Connections {
         // CLIENT REPLY SKIP arms 'skip-next': the next command runs with replies off
         if (c.replyMode === 'skip-next') {
           c.replyMode = 'skip';
-          c.reply.enabled = false;
+          c.reply.setMuted(true);
         } else if (c.replyMode === 'skip') {
           c.replyMode = 'on';
-          c.reply.enabled = true;
+          c.reply.setMuted(false);
         }
         if (c.reply.out.length > 64 * 1024 * 1024) c.flush();
       }
@@ -132,6 +147,20 @@ export class Connections {
     c.flush();
     if (c.closeAfterReply) c.close();
     else this.checkOutputLimits(c);
+  }
+
+  /**
+   * Deliver a push message (pub/sub, invalidation) to a client, also while
+   * CLIENT REPLY OFF/SKIP mutes its replies. The running client's output
+   * goes out with its own reply, in order; any other client is flushed at
+   * once and checked against client-output-buffer-limit.
+   */
+  push(c: Client, bytes: string): void {
+    if (c.closed) return;
+    c.reply.pushRaw(bytes);
+    if (c === this.server.executor.currentClient) return;
+    c.flush();
+    this.checkOutputLimits(c);
   }
 
   /** client-output-buffer-limit enforcement (normal/replica/pubsub). */
@@ -167,6 +196,7 @@ export class Connections {
     if (c.blocked) server.blocking.unblock(c, false);
     server.watch.unwatchAll(c);
     server.pubsub.unsubscribeAll(c);
+    server.tracking.disable(c);
     for (const f of c.onClose) f();
   }
 
@@ -179,6 +209,7 @@ export class Connections {
       (c.isMonitor ? 'O' : '') +
       (c.multi ? 'x' : '') +
       (c.blocked ? 'b' : '') +
+      (c.tracking !== null ? 't' + (c.tracking.brokenRedir ? 'R' : '') + (c.tracking.bcast ? 'B' : '') : '') +
       (c.closeAfterReply ? 'c' : '') +
       (c.noEvict ? 'e' : '') +
       (c.noTouch ? 'T' : '') +
@@ -186,7 +217,7 @@ export class Connections {
     const cmdName = c.lastCmd ? c.lastCmd.fullName : 'NULL';
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags || 'N'} db=${c.db.id} ` +
-      `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.length : -1} qbuf=${c.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${c.outputBytes} tot-mem=${c.parser.pending + c.outputBytes + 1024} events=r cmd=${cmdName} user=${c.user} redir=-1 resp=${c.reply.proto}`
+      `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.length : -1} qbuf=${c.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${c.outputBytes} tot-mem=${c.parser.pending + c.outputBytes + 1024} events=r cmd=${cmdName} user=${c.user} redir=${c.tracking !== null ? c.tracking.redirect : -1} resp=${c.reply.proto}`
     );
   }
 }

@@ -189,7 +189,7 @@ export class Eviction {
       this.latencySample('eviction-del', performance.now() - t0);
     } else db.delete(key);
     s.stats.evictedKeys++;
-    s.watch.signalModifiedKey(dbId, key);
+    s.watch.signalModifiedKey(dbId, key, false, null);
     s.notifyKeyspaceEvent('e', 'evicted', key, dbId);
     s.propagation.also(dbId, ['DEL', key]);
   }

@@ -20,6 +20,8 @@ const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FU
 import { EVICT_FAIL } from './eviction';
 import { ACL_OK, DENIED_CMD, DENIED_KEY, type AclContext } from './acl';
 
+/** read-only commands whose keys are not remembered for client tracking (the script's own commands are) */
+const NOT_TRACKED = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** inside MULTI every command but these is refused on OOM (queuing costs memory too) */
@@ -94,6 +96,9 @@ export class Executor {
     this.currentClient = c;
     const done = this.gate(c, argv);
     this.currentClient = prev;
+    // CLIENT CACHING YES/NO lasts for the next command (or transaction): Redis's resetClient
+    const t = c.tracking;
+    if (t !== null && t.caching && c.multi === null && (c.lastCmd === null || c.lastCmd.parent === null || c.lastCmd.parent.name !== 'client')) t.caching = false;
     return done;
   }
 
@@ -175,6 +180,8 @@ export class Executor {
       return this.reject(c, this.busyScript.evalMode ? BUSY_EVAL : BUSY_FUNCTION, cmd);
     }
 
+    // keep the client-side caching table within tracking-table-max-keys
+    if (server.tracking.clients > 0) server.tracking.limitUsedSlots();
     if (c.multi !== null && !MULTI_CONTROL.has(cmd.name)) {
       c.multi.push({ cmd, argv });
       c.reply.simple('QUEUED');
@@ -272,12 +279,14 @@ export class Executor {
     c.commandsProcessed++;
     server.latency.record(c, cmd, usec);
     server.slowlog.add(c, cmd, argv, usec);
+    // client-side caching: remember what a tracking client read
+    if (cmd.isReadonly && c.tracking !== null && !c.tracking.bcast && !cmd.isPubsub && !NOT_TRACKED.has(cmd.name)) server.tracking.rememberKeys(c, cmd.keys(argv));
     const dirty = server.dirty - dirtyBefore;
     if (dirty > 0) {
       this.remeasureKeys(c, cmd, argv);
       const watch = server.watch;
-      // with nothing WATCHed or blocked, signalling keys is a no-op: skip building the key lists
-      if (watch.watchedKeys.size === 0 && server.blocking.blockingKeys.size === 0) {
+      // with nothing WATCHed, blocked or tracked, signalling keys is a no-op: skip building the key lists
+      if (watch.watchedKeys.size === 0 && server.blocking.blockingKeys.size === 0 && server.tracking.idle) {
         /* nothing to signal */
       } else if (cmd.writeKeysFn) {
         for (const i of cmd.writeKeysFn(argv)) watch.signalModifiedKey(dbId, argv[i]);
@@ -344,6 +353,12 @@ export class Executor {
       this.call(sc, command, argv);
     } finally {
       prop.targets = prevTargets;
+    }
+    // a read by a script counts as a read of the keys its caller declared (Redis 7.0: the caller's command's keys)
+    const caller = ctx.caller;
+    if (command.isReadonly && caller.tracking !== null && !caller.tracking.bcast && ctx.argv.length > 0) {
+      const callerCmd = this.lookup(ctx.argv);
+      if (typeof callerCmd !== 'string') server.tracking.rememberKeys(caller, callerCmd.keys(ctx.argv));
     }
     return null;
   }
@@ -433,6 +448,7 @@ export class Executor {
       this.currentClient = prev;
       this.execDepth--;
       this.server.propagation.flush();
+      this.server.tracking.flushPending();
     }
   }
 
@@ -440,6 +456,8 @@ export class Executor {
     // Redis 7.0 propagates the command (or EXEC) first, then each blocked
     // client it served as its own unit (never wrapped together).
     this.server.propagation.flush();
+    // invalidations for the running client go after its reply (and after EXEC's whole reply)
+    this.server.tracking.flushPending();
     this.server.blocking.handleClientsBlockedOnKeys();
   }
 

@@ -84,14 +84,9 @@ export class PubSub {
     return receivers;
   }
 
-  /** Write a message to a subscriber; other clients are flushed at once and checked against client-output-buffer-limit. */
+  /** Write a message to a subscriber (Connections.push: the running client's goes out with its reply). */
   private deliver(c: Client, bytes: string): void {
-    if (c.closed) return;
-    c.reply.raw(bytes);
-    // The running client's output goes out with its own reply, in order.
-    if (c === this.server.executor.currentClient) return;
-    c.flush();
-    this.server.connections.checkOutputLimits(c);
+    this.server.connections.push(c, bytes);
   }
 
   /** Drop every subscription of a client silently (disconnect, RESET). */

@@ -27,10 +27,12 @@ import { Executor } from './executor';
 import { Scripting } from '../scripting/engine';
 import { Propagation } from './propagation';
 import { KeyWatch } from './watch';
+import { Tracking } from './tracking';
 import { Blocking } from './blocking';
 import { ClientPause } from './pause';
 import { Connections } from './connection';
 import { Listeners } from './listeners';
+import { Tls, TLS_DIRECTIVES } from './tls';
 import { Latency, Slowlog } from './latency';
 import { adjustOpenFilesLimit } from './fd-limit';
 import { StartupExit } from '../util/startup-exit';
@@ -93,9 +95,13 @@ export class Server implements DbHost {
   readonly propagation: Propagation;
   readonly blocking: Blocking;
   readonly watch: KeyWatch;
+  /** client-side caching: the tracking table, BCAST prefixes, invalidations */
+  readonly tracking: Tracking;
   readonly pause: ClientPause;
   readonly connections: Connections;
   readonly listeners: Listeners;
+  /** TLS contexts of the tls-port listeners and of outgoing TLS connections */
+  readonly tls: Tls;
   readonly latency: Latency;
   /** the optional http-port: dashboard, /metrics, /api/topology (src/http) */
   readonly http: HttpDashboard;
@@ -131,9 +137,11 @@ export class Server implements DbHost {
     this.executor = new Executor(this);
     this.propagation = new Propagation(() => !this.isReplica());
     this.blocking = new Blocking(this);
-    this.watch = new KeyWatch(() => this.dbs, this.blocking);
+    this.tracking = new Tracking(this);
+    this.watch = new KeyWatch(() => this.dbs, this.blocking, this.tracking);
     this.pause = new ClientPause(this);
     this.connections = new Connections(this);
+    this.tls = new Tls(this);
     this.listeners = new Listeners(this);
     const now = () => this.now();
     this.latency = new Latency(this.config, now);
@@ -235,6 +243,15 @@ export class Server implements DbHost {
     this.logger.role = role;
     this.fitMaxclientsToFileLimit();
     this.logger.notice('monotonic clock: POSIX clock_gettime');
+    if (this.tls.wanted) {
+      try {
+        this.tls.configure();
+      } catch (e) {
+        this.logger.warning((e as Error).message);
+        this.logger.warning('Failed to configure TLS. Check logs for more info.');
+        throw new StartupExit(`Failed to configure TLS: ${(e as Error).message}`);
+      }
+    }
     // Redis's main(): initServer() listens, then the data loads while clients get -LOADING
     await this.listeners.listen();
     this.config.setRaw('port', this.port);
@@ -283,7 +300,8 @@ export class Server implements DbHost {
       this.dataDir = d;
       cfg.setRaw('dir', textToBytes(d));
     });
-    // port and bind are applied by CONFIG SET through listeners.relisten() (binding is asynchronous)
+    // port, tls-port and bind are applied by CONFIG SET through listeners.relisten() (binding is asynchronous)
+    for (const name of TLS_DIRECTIVES) cfg.onChange(name, () => this.tls.reconfigure());
     cfg.onSettingChange('hz', () => this.cron.reschedule());
     cfg.onSettingChange('protoMaxBulkLen', (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxBulkLen = v;
@@ -350,7 +368,7 @@ export class Server implements DbHost {
    */
   emptyData(): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
-    this.watch.touchWatchedKeysInDb(-1);
+    this.watch.signalFlushedDb(-1);
     for (const db of this.dbs) db.flush();
     this.scripting.functions.flush();
   }
@@ -362,7 +380,7 @@ export class Server implements DbHost {
    */
   replaceData(fresh: Database[]): void {
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
-    for (let i = 0; i < this.dbs.length; i++) this.watch.touchWatchedKeysInDb(i, fresh[i]);
+    this.watch.signalFlushedDb(-1, fresh);
     for (let i = 0; i < this.dbs.length; i++) this.dbs[i].swapWith(fresh[i]);
   }
 

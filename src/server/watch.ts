@@ -1,7 +1,8 @@
 /**
  * Key change signals. After a key changed (Redis's signalModifiedKey) WATCHes
- * on it break and clients blocked on it become ready; client tracking will
- * hang off the same signal. Before a key changes, a running fork-less
+ * on it break, clients blocked on it become ready and clients tracking it
+ * (client-side caching) are sent an invalidation; a flushed db
+ * (signalFlushedDb) does the same for all its keys. Before a key changes, a running fork-less
  * snapshot is told so it can save the old value first.
  */
 import type { Client } from './client';
@@ -9,6 +10,7 @@ import type { Command } from '../commands/spec';
 import type { Database } from '../keyspace/database';
 import type { Blocking } from './blocking';
 import type { Snapshot } from '../persistence/snapshot';
+import type { Tracking } from './tracking';
 
 /** A running snapshot's interest in keys about to change. */
 export interface SnapshotHook {
@@ -31,6 +33,7 @@ export class KeyWatch {
   constructor(
     private readonly dbs: () => Database[],
     private readonly blocking: Blocking,
+    private readonly tracking: Tracking,
   ) {}
 
   /**
@@ -50,14 +53,30 @@ export class KeyWatch {
   }
 
   /**
-   * A key changed: break WATCHes on it and wake clients blocked on it.
+   * A key changed: break WATCHes on it, wake clients blocked on it and
+   * invalidate it for clients tracking it.
    * `deleted`: the key is being removed by expiry (still in the dict right now).
+   * `by`: who changed it (BCAST NOLOOP): the running client unless given; null for expiry and eviction.
    */
-  signalModifiedKey(db: number, key: string, deleted = false): void {
+  signalModifiedKey(db: number, key: string, deleted = false, by?: Client | null): void {
     const k = db + '\0' + key;
     const w = this.watchedKeys.get(k);
     if (w !== undefined) this.touchWatchedKey(w, k, db, key, deleted);
     this.blocking.signalKeyReady(k);
+    if (!this.tracking.idle) this.tracking.invalidateKey(key, deleted ? null : by);
+  }
+
+  /**
+   * FLUSHDB / FLUSHALL (db < 0) / a dataset replaced by a sync or a reload
+   * (Redis's signalFlushedDb): WATCHes break as touchWatchedKeysInDb says, and
+   * every tracking client gets a null invalidation ("every key"). Call it
+   * BEFORE the data changes. `replacedWith`: the databases taking the place
+   * of every db (db must be -1).
+   */
+  signalFlushedDb(db: number, replacedWith: Database[] | null = null): void {
+    if (replacedWith === null) this.touchWatchedKeysInDb(db);
+    else for (let i = 0; i < replacedWith.length; i++) this.touchWatchedKeysInDb(i, replacedWith[i]);
+    this.tracking.invalidateAll();
   }
 
   /** Redis 7.0's touchWatchedKey, including its handling of keys already expired at WATCH time. */

@@ -3,6 +3,7 @@
  * replies, and can return the exact reply bytes for byte-for-byte comparisons.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 /** A parsed reply. Errors are ReplyError values (not thrown). */
 export type Reply = string | number | bigint | null | boolean | ReplyError | Reply[] | Map<Reply, Reply> | Set<Reply> | PushReply;
@@ -114,6 +115,14 @@ export class TestClient {
   static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const s = net.createConnection({ port, host }, () => resolve(new TestClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connect over TLS (options as tls.connect takes them: ca, cert, key...). */
+  static connectTls(port: number, opts: tls.ConnectionOptions = {}, host = '127.0.0.1'): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, ...opts }, () => resolve(new TestClient(s)));
       s.once('error', reject);
     });
   }

@@ -6,6 +6,7 @@
  * socket at once, so whatever a step awaits rejects with the abort reason.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import * as fs from 'node:fs';
 import type { Server } from '../../server/server';
 import type { ReplicaSide } from './replica-side';
@@ -26,13 +27,22 @@ export class SyncAttempt {
   private readonly controller = new AbortController();
   private readonly onRunAbort = (): void => this.abort(this.run.reason as SyncCancelled);
 
+  /** The link is TLS (tls-replication yes): the connect step waits for the handshake. */
+  readonly secure: boolean;
+
   /** Connects to side.masterHost:masterPort (net.connect does not block; the connect step awaits it). */
   constructor(
     readonly side: ReplicaSide,
     private readonly run: AbortSignal,
   ) {
     const s = side.server;
-    this.socket = net.connect({ host: side.masterHost as string, port: side.masterPort, noDelay: true });
+    const tlsOptions = s.config.settings.tlsReplication ? s.tls.clientOptions : null;
+    this.secure = tlsOptions !== null;
+    this.socket =
+      tlsOptions !== null
+        ? tls.connect({ ...tlsOptions, host: side.masterHost as string, port: side.masterPort })
+        : net.connect({ host: side.masterHost as string, port: side.masterPort, noDelay: true });
+    this.socket.setNoDelay(true);
     this.reader = new StreamReader(this.socket, (n) => (s.stats.netReplInputBytes += n));
     this.signal.addEventListener('abort', () => {
       if (!this.handedOver) this.socket.destroy();

@@ -38,8 +38,10 @@ export async function connect(att: SyncAttempt, signal: AbortSignal): Promise<vo
   s.logger.notice('MASTER <-> REPLICA sync started');
   await new Promise<void>((resolve, reject) => {
     const socket = att.socket;
+    // a TLS link is up once its handshake is done
+    const ready = att.secure ? 'secureConnect' : 'connect';
     const settle = (): void => {
-      socket.off('connect', onConnect);
+      socket.off(ready, onConnect);
       socket.off('error', onError);
       socket.off('close', onClose);
       signal.removeEventListener('abort', onAbort);
@@ -60,7 +62,7 @@ export async function connect(att: SyncAttempt, signal: AbortSignal): Promise<vo
       settle();
       reject(signal.reason);
     };
-    socket.once('connect', onConnect);
+    socket.once(ready, onConnect);
     socket.once('error', onError);
     socket.once('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
