@@ -63,7 +63,7 @@ _lua_gettable,_lua_getfield,_lua_rawget,_lua_rawgeti,_lua_createtable,_lua_getme
 _lua_settable,_lua_setfield,_lua_rawset,_lua_rawseti,_lua_setmetatable,\
 _lua_pcall,_lua_resume,_lua_status,_lua_next,_lua_concat,\
 _lua_enablereadonlytable,_lua_isreadonlytable,\
-_tl_newstate,_tl_pushbridge,_tl_sethook,_tl_can_yield,_tl_errinfo,_tl_srand48,_tl_protect_recursively,\
+_tl_newstate,_tl_pushbridge,_tl_sethook,_tl_sethook_line,_tl_can_yield,_tl_errinfo,_tl_srand48,_tl_protect_recursively,\
 _tl_load,_tl_tolstring,_tl_lastlen,_tl_tonumber,_tl_newthread,_tl_gccount,_tl_gcstep,_tl_gcfull"
 
 cat > "$WORK/library.js" <<'JS'

@@ -13,9 +13,10 @@
  * (what the script propagates is flushed once, at its end) and the script is
  * resumed on the next turn (setImmediate). Fast scripts never yield and pay
  * only the hook call every 100000 instructions, as Redis does. A yield is
- * impossible while a C function is on the Lua stack (inside pcall, a
- * metamethod, a sort comparator): the script then runs on without turns
- * until it leaves it. Scripts run from MULTI/EXEC, the AOF or a master never
+ * impossible while a C function is on the Lua stack (a metamethod, a sort
+ * comparator): the script then runs on without turns until it leaves it;
+ * pcall is written in Lua over a coroutine (PCALL_WRAPPER) so that a loop
+ * inside a pcall does yield. Scripts run from MULTI/EXEC, the AOF or a master never
  * yield (their unit cannot be left open).
  */
 import { performance } from 'node:perf_hooks';
@@ -72,7 +73,53 @@ const enum B {
   ReplicateCommands,
   ProtectedTable,
   RegisterFunction,
+  HookYielded, // the pcall wrapper: did the count hook just yield the coroutine it resumed?
+  CanYield, // the pcall wrapper: may the script's own coroutine yield a turn now?
+  Killed, // the pcall wrapper: when the script is being stopped (SCRIPT KILL, FUNCTION KILL, a load timeout), the every-line hook
 }
+
+/**
+ * The global pcall, in Lua: the function runs in a coroutine of its own, so
+ * the count hook can yield it even inside a pcall (Lua 5.1 cannot yield
+ * across the C pcall), and a yield the hook made there is passed up to the
+ * script's coroutine: a script looping inside pcall still gives the event
+ * loop turns (-BUSY for others, SCRIPT KILL). Errors come back as Redis's
+ * pcall gives them (an error table's err string); a C function (redis.call,
+ * ...) is called through the C pcall; a coroutine.yield of the script's own
+ * inside the pcall fails as in Lua 5.1. When the function was stopped
+ * (SCRIPT KILL), the caller's coroutine gets the every-line hook the C hook
+ * gave the inner one (raise_stop), as its last act before returning, so that
+ * the error is raised again from the caller's next line exactly as Redis
+ * does. Arguments: the C pcall and the three bridges.
+ */
+const PCALL_WRAPPER = `local cpcall, hookYielded, canYield, killed = ...
+local create, resume, yield, status, type, select = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status, type, select
+local MARK = {}
+local function errval(e)
+  if type(e) == 'table' and type(e.err) == 'string' then return e.err end
+  return e
+end
+local step
+step = function(co, ok, ...)
+  if status(co) ~= 'suspended' then
+    if ok then return true, ... end
+    return false, errval((...)), killed()
+  end
+  if (select('#', ...) > 0 and (...) == MARK) or (select('#', ...) == 0 and hookYielded()) then
+    if canYield() then yield(MARK) end
+    return step(co, resume(co))
+  end
+  return false, 'attempt to yield across metamethod/C-call boundary'
+end
+local function run(f, ...)
+  local made, co = cpcall(create, f)
+  if not made then return cpcall(f, ...) end
+  return step(co, resume(co, ...))
+end
+pcall = function(...)
+  if type((...)) ~= 'function' then return cpcall(...) end
+  return run(...)
+end`;
 
 const ERR_HANDLER = `local dbg = debug
 debug = nil
@@ -128,7 +175,7 @@ export class Scripting {
 
   /** The wasm module with the EVAL state as vm.L, created on first use (a server that runs no script pays nothing). */
   get vm(): LuaVM {
-    if (this.vmInst === null) this.vmInst = new LuaVM({ bridge: (L, id) => this.bridge(L, id), hook: () => this.hook() });
+    if (this.vmInst === null) this.vmInst = new LuaVM({ bridge: (L, id) => this.bridge(L, id), hook: (L) => this.hook(L) });
     if (this.evalL === 0) {
       this.evalL = this.vmInst.m._tl_newstate();
       this.vmInst.L = this.evalL;
@@ -167,9 +214,13 @@ export class Scripting {
       m._lua_pushnil(L);
       vm.setField(L, LUA_GLOBALSINDEX, g);
     }
-    // pcall that turns a redis error table back into the table (luaRedisPcall)
+    // pcall that turns a redis error table back into the table (luaRedisPcall), run in a coroutine (PCALL_WRAPPER)
+    if (vm.load(L, PCALL_WRAPPER, '@pcall') !== 0) throw new Error(`pcall wrapper: ${vm.toString(L, -1)}`);
     m._tl_pushbridge(L, B.Pcall);
-    vm.setField(L, LUA_GLOBALSINDEX, 'pcall');
+    m._tl_pushbridge(L, B.HookYielded);
+    m._tl_pushbridge(L, B.CanYield);
+    m._tl_pushbridge(L, B.Killed);
+    if (m._lua_pcall(L, 4, 0, 0) !== 0) throw new Error('pcall wrapper: install failed');
     m._lua_createtable(L, 0, 32);
     const fn = (name: string, id: B): void => {
       m._tl_pushbridge(L, id);
@@ -549,6 +600,7 @@ export class Scripting {
   private step(ctx: RunCtx, base: number, nargs: number): void {
     const m = this.vm.m;
     let status: number;
+    this.hookYield = false;
     try {
       status = m._lua_resume(ctx.co, nargs);
     } catch (e) {
@@ -644,7 +696,7 @@ export class Scripting {
   }
 
   /** The count hook: 0 go on, 1 yield a turn to the event loop, 2 raise the SCRIPT KILL error. */
-  private hook(): number {
+  private hook(L: number): number {
     const load = this.loading;
     if (load !== null) return load.deadline > 0 && performance.now() > load.deadline ? 3 : 0;
     const ctx = this.running;
@@ -659,8 +711,14 @@ export class Scripting {
       if (ctx.canYield) this.server.executor.busyScript = ctx;
     }
     if (ctx.killed) return 2;
-    return ctx.canYield ? 1 : 0;
+    if (!ctx.canYield) return 0;
+    // the C hook yields only where no C call is in between: tell the pcall wrapper when it did
+    this.hookYield = this.vm.m._tl_can_yield(L) !== 0;
+    return 1;
   }
+
+  /** The count hook's last yield, until the pcall wrapper asks (B.HookYielded). */
+  private hookYield = false;
 
   /** SCRIPT KILL / FUNCTION KILL (scriptKill); throws Redis's refusals. */
   kill(isEval: boolean): void {
@@ -704,6 +762,22 @@ export class Scripting {
           m._lua_insert(L, 1);
         }
         return m._lua_gettop(L);
+      }
+      case B.HookYielded: {
+        m._lua_pushboolean(L, this.hookYield ? 1 : 0);
+        this.hookYield = false;
+        return 1;
+      }
+      case B.Killed: {
+        // a stopped script: from the next line on, every line raises again (as after raise_stop); no results
+        const ctx = this.running;
+        if ((ctx !== null && ctx.killed) || (this.loading !== null && this.loading.deadline > 0 && performance.now() > this.loading.deadline)) m._tl_sethook_line(L);
+        return 0;
+      }
+      case B.CanYield: {
+        const ctx = this.running;
+        m._lua_pushboolean(L, ctx !== null && ctx.canYield && m._tl_can_yield(L) !== 0 ? 1 : 0);
+        return 1;
       }
       case B.Log:
         return this.redisLog(L);

@@ -23,6 +23,24 @@ const skip = redisAvailable() ? false : SKIP_NO_REDIS;
 
 /** Scripts and SCRIPT commands replayed on both servers (fresh, in this order: math.random's sequence is shared). */
 const CASES: string[][] = [
+  // pcall (a coroutine-based pcall in tredis, the C one in Redis): results, errors, odd calls
+  ["EVAL", "return {pcall(function(x) return x*2 end, 21)}", "0"],
+  ["EVAL", "return {pcall(function() error('boom') end)}", "0"],
+  ["EVAL", "return {pcall(function() return redis.call('nosuch') end)}", "0"],
+  ["EVAL", "return {pcall(redis.call, 'nosuch')}", "0"],
+  ["EVAL", "local ok, e = pcall(error, {err='X'}); return e", "0"],
+  ["EVAL", "local co = coroutine.create(function() return {pcall(function() coroutine.yield(1) end)} end); local ok, r = coroutine.resume(co) return r", "0"],
+  ["EVAL", "return {pcall(pcall, function() return 5 end)}", "0"],
+  ["EVAL", "return {pcall(function() return nil, 3 end)}", "0"],
+  ["EVAL", "return {pcall(function() error({err='E1', x=1}) end)}", "0"],
+  ["EVAL", "return {pcall(function() local t = nil; return t.x end)}", "0"],
+  ["EVAL", "return {pcall(1)}", "0"],
+  ["EVAL", "return {pcall()}", "0"],
+  ["EVAL", "return {pcall(function(...) return select('#', ...) end, nil, nil)}", "0"],
+  ["EVAL", "return {pcall(setmetatable({}, {__call=function(self, a) return a end}), 7)}", "0"],
+  ["EVAL", "return {pcall(function() error('x', 2) end)}", "0"],
+  ["EVAL", "return {pcall(function() error() end)}", "0"],
+  ["EVAL", "return {xpcall(function() error('e') end, function(m) return 'h:'..m end)}", "0"],
   ["EVAL", "return tostring(10/2)", "0"],
   ["EVAL", "return tostring(2^53)", "0"],
   ["EVAL", "redis.call('set','x',10/4) return redis.call('get','x')", "0"],
@@ -454,6 +472,18 @@ async function busyScenario(port: number): Promise<string[]> {
     const p5 = a.callRaw('EVAL', 'while true do pcall(function() local x = 1 end) end', '0');
     await pause(400);
     out.push(await b.callRaw('SCRIPT', 'KILL'), await p5, await b.callRaw('INFO', 'errorstats'));
+    // a loop inside pcall (nested too) still gives turns: others get -BUSY, SCRIPT KILL stops it, raised again
+    // from the caller's next line (a return on the same line still returns, as Redis's line hook decides)
+    for (const script of [
+      'pcall(function() while true do end end) return 1',
+      'pcall(function() while true do end end)\nreturn 1',
+      'local ok = pcall(function() pcall(function() while true do end end) end) while true do end',
+      'local ok, e = pcall(function() local t = {} while true do t[1] = 1 end end) if not ok then return e end',
+    ]) {
+      const p = a.callRaw('EVAL', script, '0');
+      await pause(400);
+      out.push(await b.callRaw('PING'), await b.callRaw('SCRIPT', 'KILL'), await p);
+    }
   } finally {
     a.close();
     b.close();

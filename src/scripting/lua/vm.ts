@@ -52,6 +52,7 @@ export interface LuaModule {
   _tl_newstate(): number;
   _tl_pushbridge(L: number, id: number): void;
   _tl_sethook(L: number, count: number): void;
+  _tl_sethook_line(L: number): void;
   _tl_can_yield(L: number): number;
   _tl_errinfo(L: number, co: number): void;
   _tl_srand48(seed: number): void;

@@ -79,6 +79,15 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   else if (action == 1 && tl_can_yield(L)) lua_yield(L, 0);
 }
 
+/*
+ * The hook a killed script gets (raise_stop): every new line raises again.
+ * The pcall wrapper (engine.ts) sets it on the coroutine it returns into when
+ * the function it ran was stopped, as raise_stop set it on the inner one.
+ */
+void tl_sethook_line(lua_State *L) {
+  lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+}
+
 void tl_sethook(lua_State *L, int count) {
   if (count > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, count);
   else lua_sethook(L, NULL, 0, 0);
@@ -89,17 +98,27 @@ void tl_sethook(lua_State *L, int count) {
  * After lua_resume(co) failed: move the error value to L and turn it into
  * Redis's error table: non-tables become {err='ERR '..tostring(e)}, and the
  * failing frame's source and line are added (level 0, or 1 when level 0 is a
- * C function such as error() or redis.call).
+ * C function such as error() or redis.call; frames of the pcall wrapper are
+ * skipped).
  */
 void tl_errinfo(lua_State *L, lua_State *co) {
   lua_Debug ar;
   int have = 0;
+  int level = 0;
   memset(&ar, 0, sizeof(ar));
   if (lua_getstack(co, 0, &ar) && lua_getinfo(co, "nSl", &ar)) {
     have = 1;
     if (strcmp(ar.what, "C") == 0) {
       memset(&ar, 0, sizeof(ar));
+      level = 1;
       have = lua_getstack(co, 1, &ar) && lua_getinfo(co, "nSl", &ar);
+    }
+    /* the pcall wrapper (engine.ts, chunk "@pcall") and tail-call marks are
+       not the script: report the script's frame that called pcall */
+    while (have && level < 64 && (strcmp(ar.source, "@pcall") == 0 || strcmp(ar.what, "tail") == 0)) {
+      memset(&ar, 0, sizeof(ar));
+      level++;
+      have = lua_getstack(co, level, &ar) && lua_getinfo(co, "nSl", &ar);
     }
   }
   lua_xmove(co, L, 1);
