@@ -174,6 +174,8 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
         detail = v.name;
       }
       if (o.injectDivergence && cycle === o.cycles) {
+        // once settled (a full sync in progress would wipe it), a write on a replica only
+        await settle(cl, o.settleMs);
         const v = nodes[cl.replicas()[0]];
         await v.c.call('CONFIG', 'SET', 'replica-read-only', 'no');
         await v.c.call('SET', 'chaos:injected', '1');

@@ -2,7 +2,9 @@
  * Random commands with random arguments, differential: the same command goes
  * to tredis and to redis-server (same dataset, same order) and the reply
  * kinds must agree (simple/bulk/integer/array/nil, and for an error its
- * prefix: ERR, WRONGTYPE, NOSCRIPT...). Arguments follow the command's
+ * prefix: ERR, WRONGTYPE, NOSCRIPT...), and so must the datasets after it
+ * (the keys of the db and DEBUG DIGEST-VALUE of each; on a difference both
+ * are reset, so one defect is reported once, at the command that caused it). Arguments follow the command's
  * COMMAND DOCS argument tree from redis-server (tokens, keys, integers,
  * doubles, optional and repeated parts), with a share of mutations (an
  * argument dropped, a random one added, edge numbers), over a small keyspace
@@ -146,6 +148,20 @@ export const SEED_DATA: string[][] = [
   ['SADD', 'bt', ...Array.from({ length: 300 }, (_, i) => `m${i}`)],
 ];
 
+/**
+ * The keys of the connection's db and their value digests (DEBUG DIGEST-VALUE
+ * leaves TTLs out). Keys expiring within 5 s are deleted first, on both
+ * servers alike: otherwise one server may expire one a millisecond before the other.
+ */
+async function stateOf(c: TestClient): Promise<string> {
+  const keys = (await c.call('EVAL', "local o = {} for _, k in ipairs(redis.call('KEYS', '*')) do local t = redis.call('PTTL', k) if t < 0 or t > 5000 then o[#o + 1] = k else redis.call('DEL', k) end end return o", 0)) as string[];
+  if (!Array.isArray(keys)) return `KEYS: ${String(keys)}`;
+  keys.sort();
+  if (keys.length === 0) return '';
+  const d = await c.call('DEBUG', 'DIGEST-VALUE', ...keys);
+  return keys.map((k, i) => `${k}=${Array.isArray(d) ? String(d[i]) : String(d)}`).join(' ');
+}
+
 /** Run `cases` random commands on both servers; failures are crashes, hangs, RSS over the bound and reply kinds that differ. */
 export async function runCommandFuzz(o: { cases: number; seconds: number; seed: number; hangMs: number; maxRssMb: number }): Promise<Report> {
   const rep = new Report(`command fuzz (seed ${o.seed})`);
@@ -155,6 +171,7 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
   const probe = new Prober(t.port, o.hangMs);
   const diverged = new Map<string, string>();
   const errText = new Map<string, string>();
+  const stateDiff = new Map<string, string>();
   try {
     const table = await commandTable(r.c);
     rep.set('commands in the table', table.length);
@@ -203,12 +220,21 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
         rep.fail(`after ${JSON.stringify(argv)}: ${why}`);
         break;
       }
+      // the datasets must stay the same (keys and value digests of the connection's db; TTLs aside)
+      const [sa, sb] = await Promise.all([stateOf(tc), stateOf(rc)]);
+      if (sa !== sb) {
+        rep.add('cases that left another dataset');
+        const name = argv.slice(0, 2).join(' ');
+        if (!stateDiff.has(name)) stateDiff.set(name, `${JSON.stringify(argv).slice(0, 200)} (replies: tredis ${a.slice(0, 60).trim()} | redis ${b.slice(0, 60).trim()})`);
+        for (const x of SEED_DATA) await Promise.all([tc.call(...x), rc.call(...x)]);
+      }
       if (i % 200 === 0) rep.max('tredis max RSS (MB)', Math.round(rssKb(t.pid) / 1024));
     }
     rep.max('tredis max RSS (MB)', Math.round(rssKb(t.pid) / 1024));
     if ((rep.counts.get('tredis max RSS (MB)') ?? 0) > o.maxRssMb) rep.fail(`tredis RSS over ${o.maxRssMb} MB`);
     rep.set('slowest probe PING (ms)', Math.round(probe.worst));
     for (const [k, v] of diverged) rep.fail(`reply kind differs (${k}): ${v}`);
+    for (const [k, v] of stateDiff) rep.fail(`dataset differs after ${k}: ${v}`);
     for (const [, v] of [...errText].slice(0, 8)) rep.note(`error text differs: ${v}`);
   } finally {
     probe.close();
