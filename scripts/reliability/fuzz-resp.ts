@@ -90,15 +90,33 @@ function batch(rng: Rng, pfx: string): [string, number] {
   return [out, n];
 }
 
-/** Send one batch on a fresh connection (random chunks, then FIN); the reply bytes, or 'timeout' when not closed in time. */
-function exchange(port: number, bytes: string, rng: Rng, ms: number): Promise<Buffer | 'timeout'> {
+/**
+ * Send one batch on a fresh connection (random chunks, then FIN); the reply
+ * bytes, or 'timeout' when not closed in time. With `idleMs` (the
+ * differential batches) no FIN is sent: the replies are those that came until
+ * the connection was closed or quiet for idleMs, since Redis frees a client
+ * at EOF with replies still unwritten, which would cut its side short.
+ */
+function exchange(port: number, bytes: string, rng: Rng, ms: number, idleMs = 0): Promise<Buffer | 'timeout'> {
   return within(
     new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
       const s = net.connect(port, '127.0.0.1');
-      s.on('data', (d) => chunks.push(d));
+      let idle: NodeJS.Timeout | undefined;
+      const quiet = (): void => {
+        if (idleMs === 0) return;
+        clearTimeout(idle);
+        idle = setTimeout(() => s.destroy(), idleMs);
+      };
+      s.on('data', (d) => {
+        chunks.push(d);
+        quiet();
+      });
       s.on('error', () => {});
-      s.on('close', () => resolve(Buffer.concat(chunks)));
+      s.on('close', () => {
+        clearTimeout(idle);
+        resolve(Buffer.concat(chunks));
+      });
       s.on('connect', () => {
         const buf = Buffer.from(bytes, 'latin1');
         let p = 0;
@@ -107,7 +125,8 @@ function exchange(port: number, bytes: string, rng: Rng, ms: number): Promise<Bu
           s.write(buf.subarray(p, p + n));
           p += n;
         }
-        s.end();
+        if (idleMs === 0) s.end();
+        else quiet();
       });
       setTimeout(() => s.destroy(), ms + 100).unref();
     }),
@@ -160,7 +179,7 @@ export async function runRespFuzz(o: { frames: number; seconds: number; seed: nu
         const seedA = rng.int(2 ** 31);
         round.push(
           (async () => {
-            const [a, b] = await Promise.all([exchange(t.port, bytes, new Rng(seedA), o.hangMs), diff ? exchange(r.port, bytes, new Rng(seedA), o.hangMs) : Promise.resolve(null)]);
+            const [a, b] = await Promise.all([exchange(t.port, bytes, new Rng(seedA), o.hangMs, diff ? 150 : 0), diff ? exchange(r.port, bytes, new Rng(seedA), o.hangMs, 150) : Promise.resolve(null)]);
             if (a === 'timeout') {
               rep.fail(`connection not closed within ${o.hangMs} ms after EOF: ${JSON.stringify(bytes.slice(0, 200))}`);
               return;
