@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc64 } from '../../src/persistence/rdb/crc64';
-import { Node, Prober, Report, Rng, rssKb, within, ReplyError, type Reply } from './common';
+import { Node, Prober, Report, Rng, rssKb, within, ReplyError, TestClient, type Reply } from './common';
 
 /** Fill a server with every type and encoding (a few keys each, dbs 0, 1, 2). */
 async function populate(n: Node): Promise<void> {
@@ -98,8 +98,8 @@ function withCrc(body: Buffer, rng: Rng, stale: Buffer): Buffer {
   return Buffer.concat([body, crc]);
 }
 
-/** Read a value whole and write to it: what a client would do with a restored key. */
-async function exercise(n: Node, key: string): Promise<void> {
+/** Read a value whole and write to it: what a client would do with a restored key. '' or the command left without a (complete) reply. */
+async function exercise(n: Node, key: string, ms: number): Promise<string> {
   const c = n.c;
   const type = String(await c.call('TYPE', key));
   const cmds: Record<string, Array<Array<string | number>>> = {
@@ -110,7 +110,15 @@ async function exercise(n: Node, key: string): Promise<void> {
     zset: [['ZRANGE', key, 0, -1, 'WITHSCORES'], ['ZADD', key, 1, 'newm'], ['ZRANGEBYLEX', key, '-', '+'], ['ZREM', key, 'a']],
     stream: [['XRANGE', key, '-', '+'], ['XINFO', 'STREAM', key, 'FULL'], ['XADD', key, '*', 'a', 'b'], ['XINFO', 'GROUPS', key], ['XTRIM', key, 'MAXLEN', 2]],
   };
-  for (const a of [...(cmds[type] ?? []), ['DUMP', key], ['OBJECT', 'ENCODING', key], ['PFCOUNT', key], ['DEL', key]]) await c.call(...a);
+  for (const a of [...(cmds[type] ?? []), ['DUMP', key], ['OBJECT', 'ENCODING', key], ['PFCOUNT', key], ['DEL', key]]) {
+    const r = await within(c.call(...a).catch((e: Error) => e), ms);
+    if (r === 'timeout' || r instanceof Error) {
+      c.close();
+      n.c = await TestClient.connect(n.port);
+      return `${a.join(' ')} on the restored ${type}: ${r === 'timeout' ? `no complete reply within ${ms} ms` : r.message}`;
+    }
+  }
+  return '';
 }
 
 interface PayloadOpts {
@@ -178,7 +186,13 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
         const [da, db] = await Promise.all([t.c.call('DEBUG', 'DIGEST-VALUE', 'fz'), r.c.call('DEBUG', 'DIGEST-VALUE', 'fz')]);
         if (String(da) !== String(db)) differ('value digest after RESTORE', `payload ${payload.toString('hex').slice(0, 300)}`);
       }
-      if (aOk) await exercise(t, 'fz');
+      if (aOk) {
+        const bad = await exercise(t, 'fz', o.hangMs);
+        if (bad) {
+          rep.fail(`${bad}; payload ${payload.toString('hex').slice(0, 400)}\n${t.logTail(800)}`);
+          break;
+        }
+      }
       const why = await probe.ping();
       if (why || !t.alive) {
         rep.fail(`after RESTORE of ${payload.toString('hex').slice(0, 300)}: ${why || 'tredis died'}\n${t.logTail(1500)}`);
