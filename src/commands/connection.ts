@@ -3,7 +3,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { intArg } from './util';
+import { rangeLongArg } from './collection-util';
 import type { Client } from '../server/client';
 
 function helloReply(c: Client): void {
@@ -123,7 +123,8 @@ export const connectionCommands: CommandSpec[] = [
     helloReply(c);
   }),
   cmd('select', 2, 'loading stale fast', 0, 0, 0, (c, argv) => {
-    const id = intArg(argv[1], 'ERR value is not an integer or out of range');
+    // getIntFromObjectOrReply: a C int first (its own error text), then the db range
+    const id = rangeLongArg(argv[1], -2147483648n, 2147483647n);
     if (id < 0 || id >= c.server.dbs.length) throw new RedisError(Err.dbIndex);
     c.db = c.server.dbs[id];
     c.reply.ok();

@@ -146,13 +146,10 @@ export class RequestParser {
           this.cmdStart = this.pos;
           return r;
         }
-        const nl = buf.indexOf(LF, this.pos);
+        const nl = headerEnd(buf, this.pos);
         if (nl < 0) {
-          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big mbulk count string');
+          if (nl === -1 && buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big mbulk count string');
           return null;
-        }
-        if (nl === 0 || buf[nl - 1] !== CR) {
-          if (nl - this.pos > INLINE_MAX) throw new ProtocolError('too big mbulk count string');
         }
         const n = parseIntStrict(buf, this.pos + 1, nl - 1);
         if (n === null || n > MULTIBULK_MAX) throw new ProtocolError('invalid multibulk length');
@@ -174,9 +171,9 @@ export class RequestParser {
         if (this.big !== null) return null;
         if (this.bulkLen < 0) {
           if (this.pos >= buf.length) return null;
-          const nl = buf.indexOf(LF, this.pos);
+          const nl = headerEnd(buf, this.pos);
           if (nl < 0) {
-            if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big bulk count string');
+            if (nl === -1 && buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big bulk count string');
             return null;
           }
           if (buf[this.pos] !== 36 /* '$' */) {
@@ -372,6 +369,20 @@ function shortLatin1(b: Buffer, s: number, n: number): string {
 
 /** Raised when a client's pending input exceeds client-query-buffer-limit. */
 export class QueryBufferLimitError extends Error {}
+
+/**
+ * Where a `*`/`$` header line ends, as Redis's processMultibulkBuffer finds
+ * it: at the first CR (strchr on the query buffer, so a NUL byte before it
+ * means none), the byte after it taken as the LF whatever it is. Returns the
+ * index of that byte (the "LF"), -1 when there is no CR, -2 when the CR is
+ * the last byte buffered (wait for one more).
+ */
+function headerEnd(buf: Buffer, pos: number): number {
+  const cr = buf.indexOf(CR, pos);
+  if (cr < 0) return -1;
+  if (buf.subarray(pos, cr).indexOf(0) >= 0) return -1;
+  return cr + 1 < buf.length ? cr + 1 : -2;
+}
 
 function parseIntStrict(buf: Buffer, start: number, end: number): number | null {
   // digits in [start, end) ; end points at CR

@@ -1,16 +1,18 @@
 /**
  * Start and stop servers for tests: embedded tredis (createServer), tredis as
  * a child process (bin/tredis-server), and the real redis-server 7.0 from
- * Debian. Free loopback ports, temp dirs, and every process stopped.
+ * Debian. Free loopback ports, temp dirs, and every process stopped (children
+ * are bench/util's owned processes: killed on exit, Ctrl-C and SIGTERM).
  */
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type TredisServer } from '../../src/index';
 import type { ServerOptions } from '../../src/server/server';
 import { TestClient } from './resp';
+import { spawnOwned } from '../../bench/util';
 
 /** Repo root (works from dist/test/helpers too). */
 export const ROOT = (() => {
@@ -87,25 +89,13 @@ async function waitReady(port: number, proc: ChildProcess, logf: () => string, t
   throw new Error(`server on ${port} not ready: ${logf()}`);
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const p of children) {
-    try {
-      p.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
-
 async function startChild(bin: string, args: string[], port: number, dir: string, nofile?: number): Promise<ChildServer> {
   let out = '';
   // with `nofile`, the server starts under `ulimit -n nofile` (bash execs it: same pid)
   const proc =
     nofile === undefined
-      ? spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(proc);
+      ? spawnOwned(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawnOwned('bash', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
   const logf = () => {
@@ -119,7 +109,6 @@ async function startChild(bin: string, args: string[], port: number, dir: string
     const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
     await done;
     clearTimeout(t);
-    children.delete(proc);
   };
   try {
     await waitReady(port, proc, logf);

@@ -70,6 +70,8 @@ const MALFORMED = [
   '*1\r\n$00\r\n\r\n',
   '*2\r\n$4\r\nECHO\r\n$01\r\nx\r\n',
   '*+1\r\n$4\r\nPING\r\n',
+  // a header line ends at its CR, the next byte skipped whatever it is (found by npm run fuzz)
+  '*2\r*3\r\n$4\r\nPING\r\n',
 ];
 
 test('malformed multibulk and bulk lengths: the same protocol error and close as redis-server', { skip }, async () => {
@@ -82,6 +84,11 @@ test('malformed multibulk and bulk lengths: the same protocol error and close as
   // lengths that are fine stay fine
   const ok = await exchange(tredis.port, '*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n', '', 300);
   assert.equal(ok.data, '+PONG\r\n$0\r\n\r\n');
+  // "$4\rX" is a whole bulk header to Redis (CR, then any byte): the same reply here
+  const quirk = '*2\r\n$4\rXECHO\r\n$2\r\nhi\r\n*1\r\n$4\r\x00PING\r\n';
+  const [rq, tq] = await Promise.all([exchange(redis.port, quirk, '', 300), exchange(tredis.port, quirk, '', 300)]);
+  assert.equal(tq.data, rq.data);
+  assert.equal(tq.data, '$2\r\nhi\r\n+PONG\r\n');
 });
 
 test('after a protocol error the connection ends even if the client keeps writing', { skip }, async () => {

@@ -44,12 +44,14 @@ export function verifyDumpPayload(payload: Buffer, skipChecksum = false): number
  * Format: RESTORE key ttl payload -> the value. Verifies the footer first
  * (RdbError code DUMP_PAYLOAD: reply "ERR DUMP payload version or checksum are
  * wrong"), then decodes; any other RdbError means Redis's "ERR Bad data format".
- * Like Redis, bytes between the value and the footer are ignored.
+ * Like Redis, bytes between the value and the footer are ignored, and the
+ * value is read from the whole payload (Redis's rio covers the footer too, so
+ * a value that runs into the version/CRC bytes loads there as well).
  */
 export function decodeDumpPayload(payload: Buffer, options?: { skipChecksum?: boolean }): PlainValue {
   verifyDumpPayload(payload, options?.skipChecksum ?? false);
   const r = new RdbReader({ onKey: () => undefined }, {}, true);
-  r.push(payload.subarray(0, payload.length - 10));
+  r.push(payload);
   r.end();
   if (!r.dumpValue) throw new RdbError('CORRUPT', 'Bad data format');
   return r.dumpValue;
