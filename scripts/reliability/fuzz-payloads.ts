@@ -181,7 +181,7 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
       } else bOk = b === 'OK';
       const aOk = a === 'OK';
       rep.add(aOk ? 'DUMP accepted by tredis' : 'DUMP rejected by tredis');
-      if (bOk !== null && aOk !== bOk) differ(`RESTORE ${aOk ? 'accepted by tredis only' : 'rejected by tredis only'}`, `payload ${payload.toString('hex').slice(0, 300)}: tredis ${String(a)} | redis ${String(b)}`);
+      if (bOk !== null && aOk !== bOk) differ(`RESTORE ${aOk ? 'accepted by tredis only' : 'rejected by tredis only'}`, `payload ${payload.toString('hex').slice(0, Number(process.env.FUZZ_HEX_MAX ?? 300))}: tredis ${String(a)} | redis ${String(b)}`);
       if (aOk && bOk) {
         const [da, db] = await Promise.all([t.c.call('DEBUG', 'DIGEST-VALUE', 'fz'), r.c.call('DEBUG', 'DIGEST-VALUE', 'fz')]);
         if (String(da) !== String(db)) differ('value digest after RESTORE', `payload ${payload.toString('hex').slice(0, 300)}`);

@@ -157,7 +157,22 @@ export class ReplyWriter {
   take(): string {
     const o = this.out;
     this.out = '';
+    this.taken++;
     return o;
+  }
+
+  /** How many times the output was taken (a reply begun before a take cannot be withdrawn). */
+  taken = 0;
+
+  /**
+   * Withdraw what was written since `mark` (out.length then) if it is all
+   * still here (`taken` unchanged): a command that failed half way through
+   * its reply leaves no half reply. False when part of it already left.
+   */
+  rollback(mark: number, taken: number): boolean {
+    if (this.taken !== taken || this.out.length < mark) return false;
+    this.out = this.out.slice(0, mark);
+    return true;
   }
 }
 

@@ -254,11 +254,16 @@ export class Executor {
     let failed = false;
     const prevFailed = this.callFailed;
     this.callFailed = false;
+    const replyMark = c.reply.out.length;
+    const replyTaken = c.reply.taken;
     try {
       cmd.handler!(c, argv);
       failed = this.callFailed;
     } catch (e) {
       failed = true;
+      // a reply begun before the error is withdrawn (an error inside an unfinished array would hang the client);
+      // if part of it already left, the connection cannot be trusted any more: close it after the error
+      if (c.reply.out.length !== replyMark && !c.reply.rollback(replyMark, replyTaken)) c.closeAfterReply = true;
       if (e instanceof RedisError) {
         server.countError(e.message);
         c.reply.error(e.message);

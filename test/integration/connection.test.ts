@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTredis } from '../helpers/servers';
 import { TestClient, ReplyError } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
+import type { Client } from '../../src/server/client';
 
 let srv: TredisServer;
 before(async () => {
@@ -106,5 +107,37 @@ test('before AUTH a frame may have at most 10 arguments of 16 KB; after AUTH up 
     assert.equal(await d.waitClose(), true);
   } finally {
     await p.close();
+  }
+});
+
+test('a command that fails half way through its reply leaves no half reply (the client gets the error and stays in step)', async () => {
+  const c = await TestClient.connect(srv.port);
+  const cmd = srv.server.executor.lookup(['ECHO', 'x']);
+  assert.ok(typeof cmd !== 'string');
+  const patchable = cmd as unknown as { handler: (cl: Client, argv: string[]) => void };
+  const real = patchable.handler;
+  // a bug stand-in: an array header and one element written, then an exception
+  patchable.handler = (cl) => {
+    cl.reply.arrayLen(3);
+    cl.reply.bulk('partial');
+    throw new TypeError('boom');
+  };
+  try {
+    const r = await c.call('ECHO', 'x');
+    assert.ok(r instanceof ReplyError);
+    assert.equal(r.message, "ERR internal error executing 'echo': boom");
+    // the connection is still in step: the next reply is the next command's
+    assert.equal(await c.call('PING'), 'PONG');
+    // inside MULTI too: EXEC's array holds exactly one reply per command
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.equal(await c.call('ECHO', 'x'), 'QUEUED');
+    assert.equal(await c.call('PING'), 'QUEUED');
+    const exec = (await c.call('EXEC')) as unknown[];
+    assert.equal(exec.length, 2);
+    assert.ok(exec[0] instanceof ReplyError);
+    assert.equal(exec[1], 'PONG');
+  } finally {
+    patchable.handler = real;
+    c.close();
   }
 });

@@ -12,6 +12,7 @@ import { WRONGTYPE, bulks, expectRaw, startRecording } from '../helpers/compare'
 import { TestClient } from '../helpers/resp';
 import { waitFor } from '../helpers/servers';
 import type { TredisServer } from '../../src/index';
+import { crc64 } from '../../src/persistence/rdb/crc64';
 
 let srv: TredisServer;
 let c: TestClient;
@@ -263,4 +264,25 @@ test('blocked XREADGROUP: a destroyed group and a deleted key unblock with error
   } finally {
     r1.close();
   }
+});
+
+test('RESTORE refuses a stream whose group has a pending entry no consumer owns (Redis checks it under sanitize-dump-payload yes and crashes on XINFO FULL without)', async () => {
+  await c.call('DEL', 'pst', 'bad');
+  await c.call('XADD', 'pst', '1-1', 'f', 'v');
+  await c.call('XGROUP', 'CREATE', 'pst', 'g', '0');
+  await c.call('XREADGROUP', 'GROUP', 'g', 'consumerXYZ', 'STREAMS', 'pst', '>');
+  const raw = Buffer.from((await c.call('DUMP', 'pst')) as string, 'latin1');
+  // the consumer's PEL: count 1 and one 16-byte id after its name and 8-byte seen time -> count 0
+  const at = raw.indexOf('consumerXYZ') + 'consumerXYZ'.length + 8;
+  assert.equal(raw[at], 1);
+  const body = Buffer.concat([raw.subarray(0, at), Buffer.from([0]), raw.subarray(at + 17, raw.length - 8)]);
+  const crc = Buffer.alloc(8);
+  crc.writeBigUInt64LE(crc64(body));
+  const bad = Buffer.concat([body, crc]).toString('latin1');
+  for (const sanitize of ['yes', 'no']) {
+    await c.call('CONFIG', 'SET', 'sanitize-dump-payload', sanitize);
+    await expectRaw(c, ['RESTORE', 'bad', '0', bad], '-ERR Bad data format\r\n');
+  }
+  await c.call('CONFIG', 'SET', 'sanitize-dump-payload', 'no');
+  assert.equal(await c.call('EXISTS', 'bad'), 0);
 });

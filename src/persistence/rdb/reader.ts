@@ -643,6 +643,9 @@ export class RdbReader {
           if (!cons.pel.insert(nack)) this.corrupt(`Duplicated consumer PEL entry loading a stream consumer group${this.keyInfo(key)}`);
         }
       }
+      // every pending entry must belong to a consumer (Redis checks it under deep sanitization; without
+      // it Redis keeps a consumer-less entry and crashes on XINFO STREAM FULL / XPENDING: always check)
+      for (const nack of cg.pel.items) if (nack.consumer === null) this.corrupt(`Stream CG PEL entry without consumer${this.keyInfo(key)}`);
       groups.push({ name, cg });
     }
     // committed: apply
