@@ -46,8 +46,14 @@ async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
 export interface ReplicationAux {
   /** rdbPopulateSaveInfo: repl-stream-db / repl-id / repl-offset, or null outside a replication chain */
   saveInfo(): { streamDb: number; id: string; offset: number } | null;
-  /** loadDataFromDisk: restore the replication ID and offset from a loaded file's AUX fields */
-  restoreFromAux(aux: Map<string, string> | Record<string, string>): void;
+  /**
+   * loadDataFromDisk before the RDB load: a master creates its backlog and
+   * returns where the DELs of the keys found expired go (Redis's
+   * RDBFLAGS_FEED_REPL); a replica returns undefined.
+   */
+  beginStartupLoad(): ((db: number, key: string) => void) | undefined;
+  /** loadDataFromDisk after it: restore the replication ID and offset from a loaded file's AUX fields (null: no file) */
+  restoreFromAux(aux: Map<string, string> | Record<string, string> | null): void;
 }
 
 export class Persistence {
@@ -146,13 +152,19 @@ export class Persistence {
    * processEventsWhileBlocked while loading): clients that connect meanwhile
    * get -LOADING and INFO shows the progress.
    */
-  loadRdbFileYielding(file: string, keepExpired: boolean): Promise<RdbLoader> {
-    return runYielding(this.rdbLoadSteps(file, keepExpired));
+  loadRdbFileYielding(file: string, keepExpired: boolean, onExpired?: (db: number, key: string) => void): Promise<RdbLoader> {
+    return runYielding(this.rdbLoadSteps(file, keepExpired, undefined, undefined, onExpired));
   }
 
   /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
-  private *rdbLoadSteps(file: string, keepExpired: boolean, dbs?: Database[], functions?: string[]): Generator<void, RdbLoader> {
-    const loader = new RdbLoader(this.server, { keepExpired, dbs, functions });
+  private *rdbLoadSteps(
+    file: string,
+    keepExpired: boolean,
+    dbs?: Database[],
+    functions?: string[],
+    onExpired?: (db: number, key: string) => void,
+  ): Generator<void, RdbLoader> {
+    const loader = new RdbLoader(this.server, { keepExpired, dbs, functions, onExpired });
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
@@ -249,18 +261,17 @@ export class Persistence {
     } else {
       const file = this.rdb.filename;
       let loader: RdbLoader | null = null;
+      const feedExpired = this.repl.beginStartupLoad();
       try {
-        loader = await this.loadRdbFileYielding(file, s.isReplica());
+        loader = await this.loadRdbFileYielding(file, s.isReplica(), feedExpired);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || e instanceof RdbError) {
           const msg = this.reportRdbError(e);
           throw new Error(msg);
         }
       }
-      if (loader !== null) {
-        log.notice(`DB loaded from disk: ${secs()} seconds`);
-        this.repl.restoreFromAux(loader.aux);
-      }
+      if (loader !== null) log.notice(`DB loaded from disk: ${secs()} seconds`);
+      this.repl.restoreFromAux(loader === null ? null : loader.aux);
     }
     if (cfg.settings.appendonly) {
       try {

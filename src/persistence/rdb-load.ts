@@ -26,6 +26,8 @@ export interface RdbLoadOptions {
   log?: boolean;
   /** collect the function libraries' code here instead of creating them as they are read (a load swapped in only once whole) */
   functions?: string[];
+  /** a key dropped because its TTL passed (a master's start-up load propagates its DEL: Redis's RDBFLAGS_FEED_REPL) */
+  onExpired?: (db: number, key: string) => void;
 }
 
 /** Replication info found in an RDB's AUX fields (Redis's rdbSaveInfo). */
@@ -47,6 +49,7 @@ export class RdbLoader {
   private readonly dbs: Database[];
   private readonly limits: StructureLimits;
   private readonly log: boolean;
+  private readonly onExpired: ((db: number, key: string) => void) | undefined;
   /** the clock read once per pushed chunk (keys' LRU time) */
   private now = 0;
 
@@ -57,6 +60,7 @@ export class RdbLoader {
     this.dbs = opts.dbs ?? server.dbs;
     this.limits = structureLimits(server.config);
     this.log = opts.log ?? true;
+    this.onExpired = opts.onExpired;
     const keepExpired = opts.keepExpired;
     this.reader = new RdbReader(
       {
@@ -154,6 +158,7 @@ export class RdbLoader {
   private onKey(dbIndex: number, key: string, value: PlainValue, expireAt: number, keepExpired: boolean): void {
     if (!keepExpired && expireAt >= 0 && expireAt < this.server.now()) {
       this.keysExpired++;
+      this.onExpired?.(dbIndex, key);
       return;
     }
     this.dbs[dbIndex].setNew(key, toDbValue(value, this.limits), expireAt, this.now);
@@ -164,6 +169,7 @@ export class RdbLoader {
   private onString(dbIndex: number, key: string, value: string, expireAt: number, keepExpired: boolean): void {
     if (expireAt >= 0 && !keepExpired && expireAt < this.server.now()) {
       this.keysExpired++;
+      this.onExpired?.(dbIndex, key);
       return;
     }
     this.dbs[dbIndex].setNew(key, value, expireAt, this.now);
