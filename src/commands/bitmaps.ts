@@ -9,6 +9,7 @@ import { RedisError, Err } from '../protocol/errors';
 import { readString, wrote } from './util';
 import type { Client } from '../server/client';
 import { int64Number, lookupStringWrite, markRaw, optName, parseInt64, storeString } from './strings';
+import { MAX_STRING_BYTES, STRING_TOO_LONG_FOR_V8 } from '../util/string-limit';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -42,6 +43,7 @@ function bitOffsetArg(c: Client, arg: string, bits: number): number {
 function stringForBits(c: Client, key: string, maxbit: number): { value: string; grew: number } {
   const byte = Math.floor(maxbit / 8);
   const e = lookupStringWrite(c, key);
+  if (byte + 1 > MAX_STRING_BYTES && (e === undefined || e.length < byte + 1)) throw new RedisError(STRING_TOO_LONG_FOR_V8);
   let value: string;
   let grew = 0;
   if (e === undefined) {

@@ -329,6 +329,8 @@ function debugHandler(c: Client, argv: string[]): void {
       }
       return s.persistence.debugReload(c, argv.slice(2));
     }
+    case 'loadaof':
+      return s.persistence.debugLoadAof(c);
     case 'change-repl-id': {
       if (argc !== 2) throw bad();
       s.replication.changeReplicationId();

@@ -352,14 +352,17 @@ function checkFlushArgs(argv: string[]): void {
   throw new RedisError(Err.syntax);
 }
 
-/** Wake clients blocked on keys of these dbs that now exist (scanDatabaseForReadyKeys after SWAPDB). */
+/**
+ * Wake clients blocked on keys of these dbs that now exist (scanDatabaseForReadyKeys after SWAPDB).
+ * A key already expired counts, as in Redis: the woken client's lookup deletes it (DEL propagated) and it blocks on.
+ */
 function signalReadyKeys(s: Server, dbIds: number[]): void {
   for (const k of s.blocking.blockingKeys.keys()) {
     const sep = k.indexOf('\0');
     const id = Number(k.slice(0, sep));
     if (!dbIds.includes(id)) continue;
     const key = k.slice(sep + 1);
-    if (s.dbs[id].isLive(key)) s.watch.signalModifiedKey(id, key);
+    if (s.dbs[id].peek(key) !== undefined) s.watch.signalModifiedKey(id, key);
   }
 }
 

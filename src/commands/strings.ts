@@ -18,6 +18,7 @@ import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, wrote
 import type { Client } from '../server/client';
 import type { Database } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
+import { MAX_STRING_BYTES, STRING_TOO_LONG_FOR_V8 } from '../util/string-limit';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -53,6 +54,8 @@ export function optName(a: string): string {
 /** Redis's checkStringLength: the master link may exceed proto-max-bulk-len, clients may not. */
 function checkStringLength(c: Client, size: number): void {
   if (!c.isMaster && size > c.server.config.settings.protoMaxBulkLen) throw new RedisError(Err.stringTooLong);
+  // within Redis's limits but past V8's: refused, also from the master link (which logs and counts it)
+  if (size > MAX_STRING_BYTES) throw new RedisError(STRING_TOO_LONG_FOR_V8);
 }
 
 /** A string value for writing (LRU/LFU touched), WRONGTYPE for other types. */

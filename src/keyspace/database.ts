@@ -53,6 +53,8 @@ export interface DbHost {
   expireMode(): number;
   /** an expired key is about to be deleted: propagate DEL, notify, count */
   onExpired(db: Database, key: string): void;
+  /** a TTL was set on a key by a command (a writable replica tracks the keys its own clients gave a TTL) */
+  onExpireSet?(db: Database, key: string): void;
 }
 
 /** A database. */
@@ -185,7 +187,9 @@ export class Database {
   /** Set an absolute expire time in ms on an existing key. */
   setExpire(key: string, at: number): void {
     const s = this.table.find(key);
-    if (s >= 0) this.table.setExpireAt(s, at);
+    if (s < 0) return;
+    this.table.setExpireAt(s, at);
+    if (at >= 0) this.host.onExpireSet?.(this, key);
   }
 
   /** Remove the TTL; true if there was one. */

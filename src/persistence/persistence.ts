@@ -46,8 +46,14 @@ async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
 export interface ReplicationAux {
   /** rdbPopulateSaveInfo: repl-stream-db / repl-id / repl-offset, or null outside a replication chain */
   saveInfo(): { streamDb: number; id: string; offset: number } | null;
-  /** loadDataFromDisk: restore the replication ID and offset from a loaded file's AUX fields */
-  restoreFromAux(aux: Map<string, string> | Record<string, string>): void;
+  /**
+   * loadDataFromDisk before the RDB load: a master creates its backlog and
+   * returns where the DELs of the keys found expired go (Redis's
+   * RDBFLAGS_FEED_REPL); a replica returns undefined.
+   */
+  beginStartupLoad(): ((db: number, key: string) => void) | undefined;
+  /** loadDataFromDisk after it: restore the replication ID and offset from a loaded file's AUX fields (null: no file) */
+  restoreFromAux(aux: Map<string, string> | Record<string, string> | null): void;
 }
 
 export class Persistence {
@@ -146,13 +152,19 @@ export class Persistence {
    * processEventsWhileBlocked while loading): clients that connect meanwhile
    * get -LOADING and INFO shows the progress.
    */
-  loadRdbFileYielding(file: string, keepExpired: boolean): Promise<RdbLoader> {
-    return runYielding(this.rdbLoadSteps(file, keepExpired));
+  loadRdbFileYielding(file: string, keepExpired: boolean, onExpired?: (db: number, key: string) => void): Promise<RdbLoader> {
+    return runYielding(this.rdbLoadSteps(file, keepExpired, undefined, undefined, onExpired));
   }
 
   /** rdbLoad in steps: each step reads and parses loading-process-events-interval-bytes (at most 1 MB). */
-  private *rdbLoadSteps(file: string, keepExpired: boolean, dbs?: Database[], functions?: string[]): Generator<void, RdbLoader> {
-    const loader = new RdbLoader(this.server, { keepExpired, dbs, functions });
+  private *rdbLoadSteps(
+    file: string,
+    keepExpired: boolean,
+    dbs?: Database[],
+    functions?: string[],
+    onExpired?: (db: number, key: string) => void,
+  ): Generator<void, RdbLoader> {
+    const loader = new RdbLoader(this.server, { keepExpired, dbs, functions, onExpired });
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
@@ -249,18 +261,17 @@ export class Persistence {
     } else {
       const file = this.rdb.filename;
       let loader: RdbLoader | null = null;
+      const feedExpired = this.repl.beginStartupLoad();
       try {
-        loader = await this.loadRdbFileYielding(file, s.isReplica());
+        loader = await this.loadRdbFileYielding(file, s.isReplica(), feedExpired);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || e instanceof RdbError) {
           const msg = this.reportRdbError(e);
           throw new Error(msg);
         }
       }
-      if (loader !== null) {
-        log.notice(`DB loaded from disk: ${secs()} seconds`);
-        this.repl.restoreFromAux(loader.aux);
-      }
+      if (loader !== null) log.notice(`DB loaded from disk: ${secs()} seconds`);
+      this.repl.restoreFromAux(loader === null ? null : loader.aux);
     }
     if (cfg.settings.appendonly) {
       try {
@@ -391,6 +402,71 @@ export class Persistence {
     c.reply.ok();
   }
 
+  /**
+   * Format: DEBUG LOADAOF. Flushes the AOF buffer, empties the data and loads
+   * the AOF files back (aofLoadManifestFromDisk, aofDelHistoryFiles,
+   * loadAppendOnlyFiles), as Redis 7.0.15; writes the reply. The files load
+   * into empty databases while the dataset is held aside, and it comes back
+   * whole when the load fails (Redis exits then): `ERR Error trying to load
+   * the AOF files`. The replayed commands are neither propagated nor counted
+   * (Redis runs them with cmd->proc).
+   */
+  debugLoadAof(c: Client): void {
+    const s = this.server;
+    const aof = this.aof;
+    if (aof.state !== 'off') aof.flush();
+    for (const h of s.watch.snapshotHooks.slice()) h.beforeWriteAll();
+    const held = s.dbs.map((db) => new Database(db.id, s));
+    for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(held[i]);
+    const fn = s.scripting.functions;
+    const libraries = fn.codes();
+    fn.flush();
+    const prop = s.propagation;
+    const targets = prop.targets;
+    prop.targets = 0;
+    const restoreStats = saveCommandStats(s);
+    let status = 'failed';
+    let sizes: [number, number] = [0, 0];
+    this.beginLoading(0);
+    try {
+      aof.loadManifestFromDisk();
+      aof.deleteHistoryFiles();
+      const steps = aof.loadFiles(
+        () => undefined,
+        (l) => {
+          this.lastLoadKeysLoaded = l.keysLoaded;
+          this.lastLoadKeysExpired = l.keysExpired;
+        },
+      );
+      let r = steps.next();
+      while (r.done !== true) r = steps.next();
+      status = r.value.status;
+      sizes = [r.value.totalSize, r.value.baseSize];
+    } catch (e) {
+      if (!(e instanceof AofStartupError)) s.logger.warning(`DEBUG LOADAOF: ${strerror(e)}`);
+    } finally {
+      this.endLoading();
+      prop.targets = targets;
+      restoreStats();
+    }
+    // Redis goes on only after AOF_OK / AOF_EMPTY; a file cut by aof-load-truncated loads as at start-up
+    if (status !== 'ok' && status !== 'empty' && status !== 'truncated') {
+      for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(held[i]);
+      fn.flush();
+      for (const code of libraries) fn.create(code, false, 0);
+      s.logger.warning('DEBUG LOADAOF failed: the dataset was kept as it was');
+      c.reply.error('ERR Error trying to load the AOF files');
+      return;
+    }
+    if (status !== 'empty') aof.setLoadedSizes(sizes[0], sizes[1]);
+    // the loaded data in `held`, the old back in place for replaceData (WATCH, snapshots, a writable replica's TTL keys)
+    for (let i = 0; i < s.dbs.length; i++) s.dbs[i].swapWith(held[i]);
+    s.replaceData(held);
+    s.dirty = 0;
+    s.logger.warning('Append Only File loaded by DEBUG LOADAOF');
+    c.reply.ok();
+  }
+
   // ------------------------------------------------------------ INFO
 
   /** The `# Persistence` section, in Redis 7.0's order. */
@@ -474,6 +550,36 @@ export class Persistence {
     }
     return out;
   }
+}
+
+/** The command statistics as they are now; the returned function puts them back (DEBUG LOADAOF replays without counting). */
+function saveCommandStats(s: Server): () => void {
+  const saved: Array<[import('../commands/spec').Command['stats'], number, number, number, number]> = [];
+  const seen = new Set<object>();
+  const walk = (cmds: Iterable<import('../commands/spec').Command>): void => {
+    for (const c of cmds) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      saved.push([c.stats, c.stats.calls, c.stats.usec, c.stats.failed, c.stats.rejected]);
+      if (c.subcommands) walk(c.subcommands.values());
+    }
+  };
+  walk(s.commands.values());
+  const total = s.stats.totalCommands;
+  const errors = new Map(s.stats.errors);
+  const errorReplies = s.stats.totalErrorReplies;
+  return () => {
+    for (const [st, calls, usec, failed, rejected] of saved) {
+      st.calls = calls;
+      st.usec = usec;
+      st.failed = failed;
+      st.rejected = rejected;
+    }
+    s.stats.totalCommands = total;
+    s.stats.errors.clear();
+    for (const [k, v] of errors) s.stats.errors.set(k, v);
+    s.stats.totalErrorReplies = errorReplies;
+  };
 }
 
 /** AOF loading runs commands without counting them (Redis calls cmd->proc directly). */

@@ -14,6 +14,7 @@ import { RdbError } from './rdb/errors';
 import type { RdbSummary } from './rdb/reader';
 import type { PlainValue } from './rdb/model';
 import { HeapLimitError } from '../server/eviction';
+import { MAX_STRING_BYTES } from '../util/string-limit';
 import { structureLimits, toDbValue, type StructureLimits } from './convert';
 
 /** Options of an RdbLoader. */
@@ -26,6 +27,14 @@ export interface RdbLoadOptions {
   log?: boolean;
   /** collect the function libraries' code here instead of creating them as they are read (a load swapped in only once whole) */
   functions?: string[];
+  /** a key dropped because its TTL passed (a master's start-up load propagates its DEL: Redis's RDBFLAGS_FEED_REPL) */
+  onExpired?: (db: number, key: string) => void;
+  /**
+   * A replica's full sync: a string longer than any JS string is skipped,
+   * logged and counted (its master still holds it) instead of failing the
+   * load, which would only repeat the full sync. Elsewhere such a file fails to load.
+   */
+  skipTooLong?: boolean;
 }
 
 /** Replication info found in an RDB's AUX fields (Redis's rdbSaveInfo). */
@@ -43,10 +52,13 @@ export class RdbLoader {
   readonly aux = new Map<string, string>();
   keysLoaded = 0;
   keysExpired = 0;
+  /** keys skipped because their value is longer than any JS string (skipTooLong) */
+  keysSkipped = 0;
   private readonly reader: RdbReader;
   private readonly dbs: Database[];
   private readonly limits: StructureLimits;
   private readonly log: boolean;
+  private readonly onExpired: ((db: number, key: string) => void) | undefined;
   /** the clock read once per pushed chunk (keys' LRU time) */
   private now = 0;
 
@@ -57,6 +69,7 @@ export class RdbLoader {
     this.dbs = opts.dbs ?? server.dbs;
     this.limits = structureLimits(server.config);
     this.log = opts.log ?? true;
+    this.onExpired = opts.onExpired;
     const keepExpired = opts.keepExpired;
     this.reader = new RdbReader(
       {
@@ -73,6 +86,7 @@ export class RdbLoader {
           }
         },
         onWarning: (m) => server.logger.warning(m),
+        onTooLongString: opts.skipTooLong === true ? (db, key, bytes) => this.onTooLong(db, key, bytes) : undefined,
       },
       { databases: this.dbs.length },
     );
@@ -117,6 +131,16 @@ export class RdbLoader {
     return { id, offset: Number(off), streamDb: sdb === undefined ? -1 : Number(sdb) };
   }
 
+  /** A string this replica cannot hold: never in silence (logged, unexpected_error_replies). */
+  private onTooLong(db: number, key: string, bytes: number): void {
+    this.keysSkipped++;
+    const s = this.server;
+    s.stats.unexpectedErrorReplies++;
+    s.logger.warning(
+      `== CRITICAL == This replica cannot load the key '${key.slice(0, 128)}' (db ${db}) of its master: a string of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes). The key is missing on this replica.`,
+    );
+  }
+
   private onAux(k: string, v: string): void {
     this.aux.set(k, v);
     if (!this.log) return;
@@ -154,6 +178,7 @@ export class RdbLoader {
   private onKey(dbIndex: number, key: string, value: PlainValue, expireAt: number, keepExpired: boolean): void {
     if (!keepExpired && expireAt >= 0 && expireAt < this.server.now()) {
       this.keysExpired++;
+      this.onExpired?.(dbIndex, key);
       return;
     }
     this.dbs[dbIndex].setNew(key, toDbValue(value, this.limits), expireAt, this.now);
@@ -164,6 +189,7 @@ export class RdbLoader {
   private onString(dbIndex: number, key: string, value: string, expireAt: number, keepExpired: boolean): void {
     if (expireAt >= 0 && !keepExpired && expireAt < this.server.now()) {
       this.keysExpired++;
+      this.onExpired?.(dbIndex, key);
       return;
     }
     this.dbs[dbIndex].setNew(key, value, expireAt, this.now);

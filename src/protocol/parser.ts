@@ -23,6 +23,7 @@ export interface ParserLimits {
 
 import './buffer-ext';
 import { splitArgs } from '../util/split-args';
+import { MAX_STRING_BYTES } from '../util/string-limit';
 
 const CR = 13;
 const LF = 10;
@@ -58,12 +59,37 @@ export class RequestParser {
   private bigFill = 0;
   /** set by push() when a large argument being filled passed client-query-buffer-limit: next() throws */
   private overLimit = false;
+  /** bytes of an argument too long for a JS string still to skip (its `\r\n` included) */
+  private discardLeft = 0;
+  /**
+   * Length of an argument of the command last returned by next() that was
+   * too long for a JS string (over MAX_STRING_BYTES): it was read and dropped,
+   * '' stands in its place, and the caller must not run the command; the
+   * caller resets it to 0 (the hot path never writes it). 0 when none.
+   */
+  tooLong = 0;
+  private tooLongSeen = 0;
 
   constructor(public limits: ParserLimits) {}
 
   /** Append bytes read from the socket. */
   push(chunk: Buffer): void {
     if (this.overLimit) return;
+    if (this.discardLeft > 0) {
+      if (this.consumedBefore + chunk.length > this.limits.maxQueryBuffer && this.limits.master !== true) {
+        this.overLimit = true;
+        return;
+      }
+      const take = Math.min(chunk.length, this.discardLeft);
+      this.discardLeft -= take;
+      this.consumedBefore += take;
+      chunk = chunk.subarray(take);
+      if (this.discardLeft === 0) {
+        this.args.push('');
+        this.mbLeft--;
+      }
+      if (chunk.length === 0) return;
+    }
     if (this.big !== null) {
       // a large bulk argument is being filled in place (no repeated concat);
       // what the command holds so far counts against client-query-buffer-limit, as Redis's querybuf + argv
@@ -168,7 +194,7 @@ export class RequestParser {
       }
       // read bulk args
       while (this.mbLeft > 0) {
-        if (this.big !== null) return null;
+        if (this.big !== null || this.discardLeft > 0) return null;
         if (this.bulkLen < 0) {
           if (this.pos >= buf.length) return null;
           const nl = headerEnd(buf, this.pos);
@@ -182,8 +208,25 @@ export class RequestParser {
           const len = parseIntStrict(buf, this.pos + 1, nl - 1);
           if (len === null || len < 0 || (len > this.limits.maxBulkLen && this.limits.master !== true)) throw new ProtocolError('invalid bulk length');
           if (len > UNAUTH_BULK_MAX && this.limits.unauthenticated === true) throw new ProtocolError('unauthenticated bulk length');
-          this.bulkLen = len;
           this.pos = nl + 1;
+          if (len > MAX_STRING_BYTES) {
+            // no JS string can hold it: read past it without keeping it, the caller answers an error
+            this.tooLongSeen = len;
+            const take = Math.min(buf.length - this.pos, len + 2);
+            this.pos += take;
+            if (take < len + 2) {
+              this.discardLeft = len + 2 - take;
+              this.consumedBefore += this.pos - this.cmdStart;
+              this.buf = EMPTY;
+              this.pos = 0;
+              this.cmdStart = 0;
+              return null;
+            }
+            this.args.push('');
+            this.mbLeft--;
+            continue;
+          }
+          this.bulkLen = len;
         }
         if (buf.length - this.pos < this.bulkLen + 2) {
           if (this.pending + this.consumedBefore > this.limits.maxQueryBuffer && this.limits.master !== true) throw new QueryBufferLimitError();
@@ -205,6 +248,8 @@ export class RequestParser {
       const args = this.args;
       this.args = [];
       this.inCommand = false;
+      this.tooLong = this.tooLongSeen;
+      this.tooLongSeen = 0;
       this.lastSize = this.pos - this.cmdStart + this.consumedBefore + this.skipped;
       this.skipped = 0;
       this.consumedBefore = 0;
@@ -251,7 +296,7 @@ export class RequestParser {
         len = len * 10 + d;
         p++;
       }
-      if (p === start || len > maxBulk || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
+      if (p === start || len > maxBulk || len > MAX_STRING_BYTES || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
       p += 2;
       if (end - p < len + 2) return null;
       args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);

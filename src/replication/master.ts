@@ -778,7 +778,9 @@ export class MasterSide {
     const cfg = s.config;
     const now = s.now();
     const nowSec = Math.floor(now / 1000);
-    if (this.cronLoops % cfg.settings.replPingReplicaPeriod === 0 && this.links.length > 0) {
+    // Redis's loop 0 runs as the server starts, before any replica can attach: no PING
+    // then, so a master with replicas and no writes stays at offset 0
+    if (this.cronLoops % cfg.settings.replPingReplicaPeriod === 0 && this.cronLoops > 0 && this.links.length > 0) {
       const failingOver = this.repl.failover.endTime !== 0 && s.pause.until !== 0;
       if (!failingOver) this.feedCommand(this.slaveSelDb, ['PING']);
     }

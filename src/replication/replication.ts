@@ -150,17 +150,31 @@ export class Replication {
    * can PSYNC with its master and a restarted master can accept its
    * replicas' PSYNC.
    */
-  restoreFromAux(aux: Map<string, string> | Record<string, string>): void {
-    const get = (k: string): string | undefined => (aux instanceof Map ? aux.get(k) : aux[k]);
+  restoreFromAux(aux: Map<string, string> | Record<string, string> | null): void {
+    const get = (k: string): string | undefined => (aux === null ? undefined : aux instanceof Map ? aux.get(k) : aux[k]);
     const id = get('repl-id');
     const off = get('repl-offset');
     const db = get('repl-stream-db');
-    if (id === undefined || off === undefined || db === undefined) return;
-    this.restoreFromRdb({ id, offset: Number(off), streamDb: Number(db) });
+    const restored = id !== undefined && off !== undefined && db !== undefined && this.restoreFromRdb({ id, offset: Number(off), streamDb: Number(db) });
+    // without a replication history in the file no PSYNC can continue it: the backlog that
+    // took the load's DELs goes (master_repl_offset keeps counting them, as Redis 7.0)
+    if (!restored && !this.isReplica() && this.master.links.length === 0) this.freeBacklog();
   }
 
-  private restoreFromRdb(info: { id: string; offset: number; streamDb: number }): void {
-    if (info.offset < 0 || info.streamDb < 0 || info.id.length !== 40) return;
+  /**
+   * loadDataFromDisk before an RDB load: a master creates its backlog so the
+   * DELs of keys found expired in the file enter the stream (rdbLoad with
+   * RDBFLAGS_FEED_REPL), and a replica that resyncs partially after the
+   * restart gets them.
+   */
+  beginStartupLoad(): ((db: number, key: string) => void) | undefined {
+    if (this.isReplica()) return undefined;
+    if (this.backlog === null) this.createBacklog();
+    return (db, key) => this.master.feedCommand(db, ['DEL', key]);
+  }
+
+  private restoreFromRdb(info: { id: string; offset: number; streamDb: number }): boolean {
+    if (info.offset < 0 || info.streamDb < 0 || info.id.length !== 40) return false;
     if (this.isReplica()) {
       this.replid = info.id;
       this.masterReplOffset = info.offset;
@@ -174,6 +188,7 @@ export class Replication {
       else this.backlog.rebase(info.offset);
       this.master.replNoSlavesSince = this.server.now();
     }
+    return true;
   }
 
   /** Lines of INFO replication, in Redis's order. */

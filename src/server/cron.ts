@@ -6,6 +6,7 @@
  * save points, AOF fsync).
  */
 import type { Server } from './server';
+import { ReplicaKeysWithExpire } from './replica-expire';
 
 const ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP = 20;
 const ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC = 25;
@@ -27,6 +28,8 @@ export class Cron {
   activeExpireEnabled = true;
   private expireDb = 0;
   cronLoops = 0;
+  /** on a writable replica: the keys its own clients gave a TTL (Redis's slaveKeysWithExpire) */
+  readonly replicaKeys = new ReplicaKeysWithExpire();
 
   constructor(private readonly server: Server) {}
 
@@ -64,7 +67,10 @@ export class Cron {
     const now = s.now();
     this.cronLoops++;
     try {
-      if (this.activeExpireEnabled && !s.isReplica() && !s.loading) this.activeExpireCycle(now);
+      if (this.activeExpireEnabled && !s.loading) {
+        if (!s.isReplica()) this.activeExpireCycle(now);
+        else if (this.replicaKeys.size > 0) this.replicaKeys.expire(s, now);
+      }
       this.sampleStats(now);
       this.clientsCron(now);
       for (const t of this.tasks) {

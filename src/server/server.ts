@@ -367,6 +367,7 @@ export class Server implements DbHost {
    * and the function libraries (an RDB load brings its own; FLUSHALL keeps them and does not come here).
    */
   emptyData(): void {
+    this.cron.replicaKeys.clear();
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
     this.watch.signalFlushedDb(-1);
     for (const db of this.dbs) db.flush();
@@ -379,6 +380,7 @@ export class Server implements DbHost {
    * finish their walk, WATCHes break as Redis's touchAllWatchedKeysInDb.
    */
   replaceData(fresh: Database[]): void {
+    this.cron.replicaKeys.clear();
     for (const h of this.watch.snapshotHooks.slice()) h.beforeWriteAll();
     this.watch.signalFlushedDb(-1, fresh);
     for (let i = 0; i < this.dbs.length; i++) this.dbs[i].swapWith(fresh[i]);
@@ -401,6 +403,13 @@ export class Server implements DbHost {
     if (this.loading) return EXPIRE_KEEP;
     if (this.isReplica()) return this.executor.currentClient?.isMaster === true ? EXPIRE_KEEP : EXPIRE_HIDE;
     return EXPIRE_DELETE;
+  }
+
+  /** DbHost: a writable replica remembers the keys its own clients gave a TTL (Redis's rememberSlaveKeyWithExpire) to expire them itself. */
+  onExpireSet(db: Database, key: string): void {
+    if (!this.isReplica()) return;
+    const c = this.executor.currentClient;
+    if (c !== null && !c.isMaster) this.cron.replicaKeys.remember(db.id, key);
   }
 
   /** DbHost: an expired key was reclaimed: propagate DEL, notify, count. */

@@ -14,6 +14,7 @@ import { RdbLoader } from '../rdb-load';
 import { RdbError } from '../rdb/errors';
 import type { AofManifest } from './manifest';
 import { strerror } from '../../util/strerror';
+import { MAX_STRING_BYTES } from '../../util/string-limit';
 
 /** Outcome of loading one file or the whole set (Redis's AOF_* codes). */
 export type AofLoadStatus = 'ok' | 'not_exist' | 'empty' | 'open_err' | 'failed' | 'truncated';
@@ -224,6 +225,13 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
           break outer;
         }
         const len = parseInt(l.slice(1), 10) || 0;
+        if (len > MAX_STRING_BYTES) {
+          // Redis loads it; tredis cannot hold it, and dropping it would lose data: the load fails, saying why
+          log.warning(
+            `The append only file ${name} holds an argument of ${len} bytes (offset ${r.offset}): it exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes). AOF loading aborted.`,
+          );
+          return 'failed';
+        }
         const arg = len > 0 ? r.exact(len) : '';
         if (arg === null) {
           status = 'readerr';

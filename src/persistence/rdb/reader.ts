@@ -31,6 +31,7 @@ interface Latin1Sliceable {
 
 export type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
 import type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
+import { MAX_STRING_BYTES } from '../../util/string-limit';
 
 /** Thrown internally when the buffered bytes end in the middle of a unit. */
 class NeedMore {
@@ -51,6 +52,11 @@ const S_DONE = 5;
 
 const EMPTY = Buffer.alloc(0);
 const MAX_BUFFER = 0x7fffffff;
+
+/** The RdbError text for a string no JS string can hold. */
+function tooLongText(bytes: number): string {
+  return `String of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes)`;
+}
 const TWO32 = 4294967296;
 
 function isObjectType(t: number): boolean {
@@ -297,18 +303,52 @@ export class RdbReader {
           if (p + 5 > b.length) this.short(p, p + 5, what);
           this.pos = p + 5;
           return String(b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16) | (b[p + 4] << 24));
-        case C.RDB_ENC_LZF:
-          return this.lzf(what).toString('latin1');
+        case C.RDB_ENC_LZF: {
+          const out = this.lzf(what);
+          if (out.length > MAX_STRING_BYTES) this.corrupt(`${tooLongText(out.length)} (${what})`, p);
+          return out.toString('latin1');
+        }
         default:
           return this.corrupt(`Unknown RDB string encoding type ${c & 0x3f} (${what})`, p);
       }
     }
     const len = this.len(what);
+    if (len > MAX_STRING_BYTES) this.corrupt(`${tooLongText(len)} (${what})`, p);
     const s = this.pos;
     if (s + len > b.length) this.short(p, s + len, what);
     this.pos = s + len;
     // Buffer's own latin1Slice: what toString('latin1', s, e) ends in, without its argument handling
     return (b as unknown as Latin1Sliceable).latin1Slice(s, s + len);
+  }
+
+  /**
+   * At a string: when it is longer than any JS string, read past it and
+   * return its length; else return -1 having consumed nothing.
+   */
+  private tooLongString(what: string): number {
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= b.length) this.short(p, p + 1, what);
+    const c = b[p];
+    let skipTo: number;
+    let n: number;
+    if (c >= 0xc0) {
+      if ((c & 0x3f) !== C.RDB_ENC_LZF) return -1;
+      this.pos = p + 1;
+      const clen = this.len(`${what} (LZF compressed length)`);
+      n = this.len(`${what} (LZF uncompressed length)`);
+      skipTo = this.pos + clen;
+    } else {
+      n = this.len(what);
+      skipTo = this.pos + n;
+    }
+    if (n <= MAX_STRING_BYTES) {
+      this.pos = p;
+      return -1;
+    }
+    if (skipTo > b.length) this.short(p, skipTo, what);
+    this.pos = skipTo;
+    return n;
   }
 
   /**
@@ -488,6 +528,16 @@ export class RdbReader {
   private beginValue(t: number, key: string, typePos: number): void {
     switch (t) {
       case C.RDB_TYPE_STRING: {
+        const big = this.tooLongString('string value');
+        if (big >= 0) {
+          if (this.handlers.onTooLongString === undefined || this.dumpMode) this.corrupt(`${tooLongText(big)}${this.keyInfo(key)}`, typePos);
+          this.expire = -1;
+          this.lruIdle = -1;
+          this.lfuFreq = -1;
+          this.state = S_OP;
+          this.handlers.onTooLongString(this.db, key, big);
+          return;
+        }
         const v = this.str('string value');
         if (this.handlers.onString !== undefined && !this.dumpMode) this.emitString(key, v);
         else this.emit(key, { type: 'string', value: v });
