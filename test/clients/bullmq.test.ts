@@ -10,7 +10,7 @@ import { Queue, Worker, QueueEvents } from 'bullmq';
 import { redisAvailable, startRedis, startTredis, SKIP_NO_REDIS, waitFor } from '../helpers/servers';
 
 const skip = redisAvailable() ? false : SKIP_NO_REDIS;
-const JOBS = 300;
+const JOBS = 1000;
 
 interface Outcome {
   results: string[];
