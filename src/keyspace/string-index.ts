@@ -77,7 +77,10 @@ export interface SlotColumns {
   resizePage(p: number, n: number): void;
   /** The last page is gone. */
   dropPage(): void;
-  /** Slot `from`'s entries move to the hole at `to`; `from` becomes free (drop what it references). */
+  /**
+   * Slot `from`'s entries move to the hole at `to`; `from` becomes free (drop
+   * what it references). Both slots read as the moving string meanwhile.
+   */
   moveSlot(from: number, to: number): void;
 }
 
@@ -301,8 +304,9 @@ export class StringIndex {
       while (t[2 * i] !== last + 1) i = (i + 1) & m;
       t[2 * i] = s + 1;
       this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = key;
-      this.keyPages[last >>> PAGE_BITS][last & PAGE_MASK] = null;
+      // the owner may still read the string at `last` while it moves its entries
       this.cols?.moveSlot(last, s);
+      this.keyPages[last >>> PAGE_BITS][last & PAGE_MASK] = null;
     }
     this.top = last;
     // trailing holes (left by a pin) go too
