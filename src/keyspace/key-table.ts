@@ -44,7 +44,7 @@ const MEM_CAP = 0xffffffff;
 /** The columns of a KeyTable. V is the value type (DbValue for a Database). */
 export class KeyTable<V> implements SlotColumns {
   /** key -> slot, and the key column */
-  private readonly ix = new StringIndex(this, SHARD_BITS);
+  private readonly ix = new StringIndex(this, SHARD_BITS, SHARD_BITS);
   private valPages: Array<Array<V | undefined>> = [];
   /** last access, unix seconds (OBJECT IDLETIME, LRU) */
   private lruPages: Uint32Array[] = [];

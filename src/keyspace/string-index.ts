@@ -30,6 +30,8 @@ export const PAGE_MASK = PAGE - 1;
 /** The first page's first capacity (it doubles up to PAGE). */
 const FIRST_PAGE = 16;
 const MIN_TABLE = 8;
+/** Strings at which an index started with fewer shards splits into its full count. */
+export const RESHARD_AT = 1 << 15;
 
 /**
  * A per-process seed mixed into every hash: tables are probed linearly, so
@@ -105,11 +107,13 @@ export function resizeTypedPage<A extends Float64Array | Int32Array | Uint32Arra
 
 /** The string -> slot index (see the file comment). */
 export class StringIndex {
-  private readonly shardBits: number;
-  private readonly shardMask: number;
+  private shardBits: number;
+  private shardMask: number;
+  private readonly maxShardBits: number;
   /** Per shard an Int32Array of cells (slot+1, hash); null until the shard's first string. */
-  private readonly index: Array<Int32Array | null>;
-  private readonly used: Int32Array;
+  private index: Array<Int32Array | null>;
+  /** strings per shard (a plain array: a typed array costs ~250 bytes of objects, too much for a small set) */
+  private used: number[];
   private keyPages: Array<Array<string | null>> = [];
   /** capacity of the first page */
   private cap0 = 0;
@@ -118,16 +122,25 @@ export class StringIndex {
   private live = 0;
   private holes = 0;
   private pins = 0;
+  /** ints in the index tables (for bytes()) */
+  private cellInts = 0;
 
-  /** `cols` hears about pages and moves (null: the index alone, as a set uses it). */
+  /**
+   * `cols` hears about pages and moves (null: the index alone, as a set uses
+   * it). The index is split in 2^shardBits tables; with `startBits` below it
+   * starts as 2^startBits tables (a small aggregate pays for one small table,
+   * not sixteen) and splits into 2^shardBits at its first growth past RESHARD_AT strings.
+   */
   constructor(
     private readonly cols: SlotColumns | null,
     shardBits = 4,
+    startBits = 0,
   ) {
-    this.shardBits = shardBits;
-    this.shardMask = (1 << shardBits) - 1;
-    this.index = new Array<Int32Array | null>(1 << shardBits).fill(null);
-    this.used = new Int32Array(1 << shardBits);
+    this.maxShardBits = shardBits;
+    this.shardBits = Math.min(startBits, shardBits);
+    this.shardMask = (1 << this.shardBits) - 1;
+    this.index = new Array<Int32Array | null>(1 << this.shardBits).fill(null);
+    this.used = new Array<number>(1 << this.shardBits).fill(0);
   }
 
   /** Number of strings. */
@@ -166,9 +179,16 @@ export class StringIndex {
   /** Add a string known to be absent; returns its slot (the owner then fills its columns there). */
   insert(key: string): number {
     const h = keyHash(key);
-    const sh = h & this.shardMask;
+    let sh = h & this.shardMask;
     let t = this.index[sh];
-    if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
+    if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) {
+      if (this.shardBits < this.maxShardBits && this.live >= RESHARD_AT) {
+        this.reshard(this.maxShardBits);
+        sh = h & this.shardMask;
+        t = this.index[sh];
+      }
+      if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
+    }
     const s = this.top++;
     if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
     else if (s === this.cap0 && s < PAGE) this.growFirstPage();
@@ -231,6 +251,7 @@ export class StringIndex {
     this.index.fill(null);
     this.used.fill(0);
     this.keyPages = [];
+    this.cellInts = 0;
     this.cap0 = 0;
     this.top = 0;
     this.live = 0;
@@ -262,6 +283,24 @@ export class StringIndex {
     let max = 0;
     for (let i = 0; i < this.used.length; i++) if (this.used[i] > max) max = this.used[i];
     return max;
+  }
+
+  /** Slots the pages hold (what each parallel column of the owner holds too). */
+  get capacity(): number {
+    const n = this.keyPages.length;
+    return n === 0 ? 0 : (n - 1) * PAGE + this.keyPages[0].length;
+  }
+
+  /**
+   * Heap bytes of the index and the key column as allocated (tables and
+   * pages with their slack, ~250 bytes of objects per typed array);
+   * the strings themselves are not counted. For an aggregate's MEMORY USAGE:
+   * the keyspace's own table is costed per key instead (BYTES_PER_STRING).
+   */
+  bytes(): number {
+    let tables = 0;
+    for (let i = 0; i < this.index.length; i++) if (this.index[i] !== null) tables++;
+    return 4 * this.cellInts + 250 * tables + 8 * this.capacity + 32 * this.keyPages.length + 16 * this.index.length + 350;
   }
 
   /**
@@ -346,8 +385,51 @@ export class StringIndex {
       }
     }
     this.used[sh]--;
-    if (this.used[sh] === 0) this.index[sh] = null;
+    if (this.used[sh] === 0) {
+      this.index[sh] = null;
+      this.cellInts -= t.length;
+    }
     else if (t.length > 2 * MIN_TABLE && this.used[sh] * 16 < t.length) this.rebuild(sh, t.length >>> 2);
+  }
+
+  /** Split the index into 2^bits shards (cells keep their hash: no string is rehashed). */
+  private reshard(bits: number): void {
+    const old = this.index;
+    const n = 1 << bits;
+    const mask = n - 1;
+    const used = new Array<number>(n).fill(0);
+    for (const t of old) {
+      if (t === null) continue;
+      for (let k = 0; k < t.length; k += 2) if (t[k] !== 0) used[t[k + 1] & mask]++;
+    }
+    const index = new Array<Int32Array | null>(n).fill(null);
+    let ints = 0;
+    for (let sh = 0; sh < n; sh++) {
+      if (used[sh] === 0) continue;
+      let cells = MIN_TABLE;
+      while (used[sh] * 8 > cells * 2 * 3) cells *= 2;
+      index[sh] = new Int32Array(2 * cells);
+      ints += 2 * cells;
+    }
+    for (const t of old) {
+      if (t === null) continue;
+      for (let k = 0; k < t.length; k += 2) {
+        const c = t[k];
+        if (c === 0) continue;
+        const h = t[k + 1];
+        const nt = index[h & mask]!;
+        const m = (nt.length >>> 1) - 1;
+        let i = (h >>> bits) & m;
+        while (nt[2 * i] !== 0) i = (i + 1) & m;
+        nt[2 * i] = c;
+        nt[2 * i + 1] = h;
+      }
+    }
+    this.index = index;
+    this.used = used;
+    this.shardBits = bits;
+    this.shardMask = mask;
+    this.cellInts = ints;
   }
 
   private grow(sh: number): Int32Array {
@@ -373,6 +455,7 @@ export class StringIndex {
       }
     }
     this.index[sh] = t;
+    this.cellInts += t.length - (old === null ? 0 : old.length);
     return t;
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StringIndex, PAGE, type SlotColumns } from '../../src/keyspace/string-index';
+import { StringIndex, PAGE, RESHARD_AT, type SlotColumns } from '../../src/keyspace/string-index';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -19,8 +19,8 @@ class Owner implements SlotColumns {
   pages: Array<Array<string | null>> = [];
   moves = 0;
   readonly ix: StringIndex;
-  constructor(shardBits: number) {
-    this.ix = new StringIndex(this, shardBits);
+  constructor(shardBits: number, startBits = shardBits) {
+    this.ix = new StringIndex(this, shardBits, startBits);
   }
   resizePage(p: number, n: number): void {
     assert.ok(p <= this.pages.length, 'pages come in order');
@@ -97,6 +97,32 @@ for (const bits of [0, 4, 8]) {
     assert.equal(o.ix.find('absent'), -1);
   });
 }
+
+test('StringIndex: an index started with one table splits into its shards when it grows past RESHARD_AT strings, losing nothing', () => {
+  const o = new Owner(4, 0);
+  const ref = new Map<string, string>();
+  const r = rng(5);
+  for (let i = 0; i < RESHARD_AT - 10; i++) {
+    o.add('a' + i, 'v' + i);
+    ref.set('a' + i, 'v' + i);
+  }
+  assert.equal(o.ix.largestShard(), ref.size, 'one table so far');
+  for (let i = 0; i < 25000; i++) {
+    o.add('b' + i, 'x' + i);
+    ref.set('b' + i, 'x' + i);
+  }
+  for (let i = 0; i < 60000; i++) {
+    const k = 'a' + Math.floor(r() * (2 * RESHARD_AT));
+    if (r() < 0.8) {
+      if (!ref.has(k)) {
+        o.add(k, 'w' + i);
+        ref.set(k, 'w' + i);
+      }
+    } else assert.equal(o.remove(k), ref.delete(k));
+  }
+  assert.ok(o.ix.largestShard() < ref.size / 8, 'split into shards: ' + o.ix.largestShard());
+  check(o, ref, true);
+});
 
 test('StringIndex: while pinned removals leave holes, nothing moves; the last unpin refills from the tail', () => {
   const o = new Owner(4);

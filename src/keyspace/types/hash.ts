@@ -89,6 +89,11 @@ export class HashTable implements SlotColumns {
     return true;
   }
 
+  /** Heap bytes outside the strings: the index, the key and value columns (see StringIndex.bytes). */
+  bytes(): number {
+    return 48 + this.ix.bytes() + 8 * this.ix.capacity + 32 * this.vals.length;
+  }
+
   /** @internal SlotColumns */
   resizePage(p: number, n: number): void {
     resizeArrayPage(this.vals, p, n, '');
@@ -171,6 +176,12 @@ export class RHash implements Iterable<[string, string]> {
   get size(): number {
     const p = this.p;
     return typeof p === 'string' ? lpLength(p) >>> 1 : p.size;
+  }
+
+  /** Heap bytes of the hashtable outside its strings (0 while listpack-encoded). */
+  tableBytes(): number {
+    const p = this.p;
+    return typeof p === 'string' ? 0 : p.bytes();
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "hashtable" for good. */

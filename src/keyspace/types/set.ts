@@ -104,6 +104,12 @@ export class RSet implements Iterable<string> {
     return typeof d === 'string' ? intsetLen(d) : d.size;
   }
 
+  /** Heap bytes of the hashtable outside its strings (0 while intset-encoded). */
+  tableBytes(): number {
+    const d = this.d;
+    return typeof d === 'string' ? 0 : d.bytes();
+  }
+
   /** OBJECT ENCODING: "intset" or (sticky) "hashtable". */
   encoding(): 'intset' | 'hashtable' {
     return typeof this.d === 'string' ? 'intset' : 'hashtable';

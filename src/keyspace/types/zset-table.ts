@@ -612,9 +612,10 @@ export class ZTable implements SlotColumns, Iterable<ZEntry> {
     }
   }
 
-  /** Chunks in the order (for the memory model and tests). */
-  get chunkCount(): number {
-    return this.chunks.length;
+  /** Heap bytes outside the member strings: index, key and score columns, the chunks (~250 bytes of objects each), the Fenwick tree. */
+  bytes(): number {
+    const nc = this.chunks.length;
+    return 96 + this.ix.bytes() + 8 * this.ix.capacity + 32 * this.scores.length + nc * (4 * CHUNK + 250 + 16) + 4 * this.fw.length;
   }
 
   /** Self-check: order strictly increasing, every slot once, chunk lengths and the Fenwick tree agree; throws on corruption. For tests. */

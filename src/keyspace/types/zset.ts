@@ -129,6 +129,12 @@ export class RZSet implements Iterable<ZEntry> {
     return this.length;
   }
 
+  /** Heap bytes of the big encoding outside its member strings (0 while listpack-encoded). */
+  tableBytes(): number {
+    const p = this.p;
+    return typeof p === 'string' ? 0 : p.bytes();
+  }
+
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "skiplist" for good. */
   encoding(): 'listpack' | 'skiplist' {
     return typeof this.p === 'string' ? 'listpack' : 'skiplist';
