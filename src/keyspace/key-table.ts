@@ -1,9 +1,10 @@
 /**
  * The keyspace of one database as columns: a key is a slot number, and what
  * Redis keeps in a dictEntry + robj (the key, the value, the LRU/LFU bits, the
- * expire time, the encoding) lives in paged columns indexed by slot. Lookup is
- * an open-addressing hash index (linear probing, backward-shift deletion)
- * whose cells hold slot numbers in Int32Arrays.
+ * expire time, the encoding) lives in paged columns indexed by slot. Lookup,
+ * the key column, slot moves and pins are a StringIndex (string-index.ts: an
+ * open-addressing index in Int32Arrays, the same one the big hashes, sets and
+ * sorted sets use); this class adds the other columns (SlotColumns).
  *
  * Why not a `Map<string, Entry>`: per key that cost an Entry object (~104
  * bytes with its boxed access time) plus a Map entry (~30 bytes), ~208 bytes
