@@ -9,6 +9,7 @@
  *   node dist/bench/command-path.js                             # this build: set get incr lpush
  *   node dist/bench/command-path.js --other old=/tmp/old/dist   # side by side with another build
  *   node dist/bench/command-path.js --tests set,get --n 300000 --runs 3
+ *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -38,6 +39,85 @@ function request(test: string, i: number): string[] {
     case 'hset':
       return ['HSET', 'h' + (i % 1000), 'f' + (i % 10), 'v'];
     default:
+      return bigRequest(test, i);
+  }
+}
+
+/** Members of the big aggregates a setup() fills (hashtable/skiplist encodings). */
+const BIG = 50000;
+
+/** Commands run once before the passes of a test (untimed). */
+function setup(test: string): string[][] {
+  const out: string[][] = [];
+  const fill = (cmd: string, key: string, item: (j: number) => string[]): void => {
+    for (let i = 0; i < BIG; i += 100) {
+      const argv = [cmd, key];
+      for (let j = i; j < i + 100; j++) argv.push(...item(j));
+      out.push(argv);
+    }
+  };
+  if (test.startsWith('h')) fill('HSET', 'bh', (j) => ['field:' + j, 'value:' + j]);
+  if (test.startsWith('s')) {
+    fill('SADD', 'bs', (j) => ['member:' + j]);
+    out.push(['SADD', 'small', ...Array.from({ length: 100 }, (_, j) => 'member:' + j * 7)]);
+  }
+  if (test.startsWith('z')) {
+    fill('ZADD', 'bz', (j) => [String(j * 1.5), 'member:' + j]);
+    fill('ZADD', 'bl', (j) => ['0', 'm:' + String(j).padStart(6, '0')]);
+  }
+  return out;
+}
+
+/** The big-aggregate tests (after setup()): each keeps its aggregate's size steady. */
+function bigRequest(test: string, i: number): string[] {
+  const k = (i * 7919) % BIG;
+  const odd = (i & 1) === 1;
+  switch (test) {
+    case 'hsetbig':
+      return ['HSET', 'bh', 'field:' + k, 'v' + (i & 7)];
+    case 'hget':
+      return ['HGET', 'bh', 'field:' + k];
+    case 'hdel':
+      return odd ? ['HSET', 'bh', 'field:' + ((i - 1) * 7919) % BIG, 'x'] : ['HDEL', 'bh', 'field:' + k];
+    case 'hrandfield':
+      return ['HRANDFIELD', 'bh', '5', 'WITHVALUES'];
+    case 'hscan':
+      return ['HSCAN', 'bh', String(k + 1), 'COUNT', '10'];
+    case 'sadd':
+      return ['SADD', 'bs', 'member:' + ((i * 7919) % (BIG + 5000))];
+    case 'sismember':
+      return ['SISMEMBER', 'bs', 'member:' + k];
+    case 'srem':
+      return odd ? ['SADD', 'bs', 'member:' + ((i - 1) * 7919) % BIG] : ['SREM', 'bs', 'member:' + k];
+    case 'spop':
+      return odd ? ['SADD', 'bs', 'new:' + i] : ['SPOP', 'bs'];
+    case 'srandmember':
+      return ['SRANDMEMBER', 'bs', '5'];
+    case 'sscan':
+      return ['SSCAN', 'bs', String(k + 1), 'COUNT', '10'];
+    case 'sinter':
+      return ['SINTER', 'small', 'bs'];
+    case 'zadd':
+      return ['ZADD', 'bz', String(k * 1.5 + (i % 3)), 'member:' + k];
+    case 'zscore':
+      return ['ZSCORE', 'bz', 'member:' + k];
+    case 'zrank':
+      return ['ZRANK', 'bz', 'member:' + k];
+    case 'zrange':
+      return ['ZRANGE', 'bz', String(k), String(k + 9)];
+    case 'zrangebyscore':
+      return ['ZRANGE', 'bz', String(k), String(k + 15), 'BYSCORE'];
+    case 'zrangebylex':
+      return ['ZRANGE', 'bl', '[m:' + String(k).padStart(6, '0'), '+', 'BYLEX', 'LIMIT', '0', '10'];
+    case 'zrem':
+      return odd ? ['ZADD', 'bz', String(((i - 1) * 7919) % BIG * 1.5), 'member:' + ((i - 1) * 7919) % BIG] : ['ZREM', 'bz', 'member:' + k];
+    case 'zpopmin':
+      return odd ? ['ZADD', 'bz', String(k * 1.5), 'member:' + k] : ['ZPOPMIN', 'bz'];
+    case 'zrandmember':
+      return ['ZRANDMEMBER', 'bz', '5', 'WITHSCORES'];
+    case 'zscan':
+      return ['ZSCAN', 'bz', String(k + 1), 'COUNT', '10'];
+    default:
       throw new Error(`unknown test ${test}`);
   }
 }
@@ -50,17 +130,24 @@ async function measure(dist: string, test: string, n: number): Promise<void> {
   const s = t.server;
   const c = new Client(s, null, { fake: false });
   s.clients.set(c.id, c);
-  let text = '';
-  for (let i = 0; i < n; i++) {
-    const argv = request(test, i);
-    text += `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
-  }
-  const buf = Buffer.from(text, 'latin1');
   // builds before the Server was split into parts read on the server itself
   const old = s as unknown as { onData?: (c: unknown, b: Buffer) => void; connections?: { onData(c: unknown, b: Buffer): void } };
   const feed = old.connections !== undefined ? (b: Buffer) => old.connections!.onData(c, b) : (b: Buffer) => old.onData!(c, b);
+  const feedAll = (b: Buffer): void => {
+    for (let o = 0; o < b.length; o += 65536) feed(b.subarray(o, Math.min(b.length, o + 65536)));
+  };
+  const toResp = (argv: string[]): string => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
+  let text = '';
+  for (const argv of setup(test)) text += toResp(argv);
+  if (text !== '') feedAll(Buffer.from(text, 'latin1'));
+  text = '';
+  for (let i = 0; i < n; i++) {
+    const argv = request(test, i);
+    text += toResp(argv);
+  }
+  const buf = Buffer.from(text, 'latin1');
   const pass = (): void => {
-    for (let o = 0; o < buf.length; o += 65536) feed(buf.subarray(o, Math.min(buf.length, o + 65536)));
+    feedAll(buf);
   };
   pass();
   pass();

@@ -27,7 +27,8 @@ function heap(): number {
   gc!();
   gc!();
   const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
+  // external already includes arrayBuffers (typed arrays, Buffers)
+  return m.heapUsed + m.external;
 }
 
 const host: DbHost = { now: () => Date.now(), expireMode: () => 2, onExpired: () => {} };
@@ -98,6 +99,21 @@ run('set of 100k members (one key)', 1, (db) => {
 run('zset of 100k members (one key)', 1, (db) => {
   const z = new RZSet();
   for (let j = 0; j < 100_000; j++) z.add(flat('member:' + j), j + 0.5, unlimited);
+  db.set('z', z);
+});
+run('hash of 1M fields (one key)', 1, (db) => {
+  const h = new RHash();
+  for (let j = 0; j < 1_000_000; j++) h.set(flat('field:' + j), flat('value:' + j), unlimited);
+  db.set('h', h);
+});
+run('set of 1M members (one key)', 1, (db) => {
+  const s = new RSet();
+  for (let j = 0; j < 1_000_000; j++) s.add(flat('member:' + j));
+  db.set('s', s);
+});
+run('zset of 1M members, random scores (one key)', 1, (db) => {
+  const z = new RZSet();
+  for (let j = 0; j < 1_000_000; j++) z.add(flat('member:' + j), (j * 7919) % 1_000_003, unlimited);
   db.set('z', z);
 });
 run('list of 100k items (one key)', 1, (db) => {

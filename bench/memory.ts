@@ -9,6 +9,8 @@
  *   node dist/bench/memory.js --only hash10,zset10     # some of them
  *   node dist/bench/memory.js --scale 0.1              # fewer keys
  *   node dist/bench/memory.js --tredis-dist /tmp/main-dist   # tredis from another build
+ *   node dist/bench/memory.js --settle 8000            # wait 8 s (default 1.5) before reading RSS: V8 shrinks
+ *                                                      # the young generation a load grew once idle a few seconds
  *
  * A workload is a function writing its commands in RESP: add one per data
  * type (keep them separate so parallel branches merge without conflicts).

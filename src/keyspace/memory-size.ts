@@ -42,22 +42,6 @@ export const EXACT_LIMIT = 16;
 /** Elements sampled in a big aggregate. */
 const SAMPLE = 32;
 
-/** Capacity of a V8 hash table (Map) holding n entries. */
-function mapCapacity(n: number): number {
-  if (n <= 4) return 4;
-  return 2 ** Math.ceil(Math.log2(Math.ceil(n)));
-}
-
-/** A Map slot: key, value and chain words plus its share of the buckets (28 bytes per unit of capacity). */
-function mapBytes(n: number): number {
-  return 28 * mapCapacity(n);
-}
-
-/** A JS array grown by push: 8 bytes a slot, about a quarter of slack. */
-function arrayBytes(n: number): number {
-  return 8 * Math.ceil(n * 1.25);
-}
-
 interface SampleMemo {
   /** element count when sampled */
   n: number;
@@ -139,14 +123,13 @@ function hashBytes(h: RHash, samples: number): number {
           },
           samples,
         );
-  return 300 + mapBytes(n) + 2 * arrayBytes(n) + strings;
+  return 32 + h.tableBytes() + strings;
 }
 
 /**
  * A set. Intset: the RSet object (one field: 32 bytes) and its intset string.
- * Hashtable: that object, the table object, the Map and the members array
- * (280 bytes measured with bench/memory-calibrate), the Map's slots, the
- * array's and the members' strings.
+ * Hashtable: that object, its StringIndex as allocated (RSet.tableBytes) and
+ * the members' strings.
  */
 function setBytes(s: RSet, samples: number): number {
   const bytes = s.intsetBytes();
@@ -154,7 +137,7 @@ function setBytes(s: RSet, samples: number): number {
   const n = s.size;
   const per = (m: string) => stringBytes(m.length);
   const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(s, n, per)[0] : n * sampledAverage(s, n, (limit) => iterSample(s.randomMembers(-limit), limit, per), samples);
-  return 280 + mapBytes(n) + arrayBytes(n) + strings;
+  return 32 + s.tableBytes() + strings;
 }
 
 function zsetBytes(z: RZSet, samples: number): number {
@@ -163,8 +146,8 @@ function zsetBytes(z: RZSet, samples: number): number {
   const n = z.size;
   const per = (e: { member: string }) => stringBytes(e.member.length);
   const strings = n <= EXACT_LIMIT || samples >= n ? iterSample(z, n, per)[0] : n * sampledAverage(z, n, (limit) => iterSample(z.randomMembers(-limit), limit, per), samples);
-  // the header node (with its full-height link arrays), 160 bytes a node (boxed score, links), member index, rank array
-  return 1258 + 160 * n + mapBytes(n) + arrayBytes(n) + strings;
+  // member index, score column, order chunks as allocated (RZSet.tableBytes)
+  return 32 + z.tableBytes() + strings;
 }
 
 /**

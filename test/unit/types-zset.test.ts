@@ -384,7 +384,7 @@ test('RZSet: 200k members, O(log n) operations stay consistent', () => {
     const r = (k * 97) % n;
     const e = all[r];
     assert.equal(z.rank(e.member), r);
-    assert.equal(z.getByRank(r), e);
+    assert.deepEqual(z.getByRank(r), e);
   }
   const range = { min: 1000, max: 2000, minex: false, maxex: true };
   const want = all.filter((e) => e.score >= 1000 && e.score < 2000).length;

@@ -10,6 +10,7 @@
  */
 
 import { randomIndex, sampleDistinct } from './random';
+import { PAGE_BITS, PAGE_MASK, StringIndex, resizeArrayPage, type SlotColumns } from '../string-index';
 import {
   LP_EMPTY,
   LpBuilder,
@@ -39,44 +40,75 @@ export interface HashLimits {
 export const DEFAULT_HASH_LIMITS: HashLimits = { maxListpackEntries: 512, maxListpackValue: 64 };
 
 /**
- * The hashtable encoding: parallel dense arrays `fields`/`vals` plus a Map
- * field -> index; deletions swap the last entry into the hole (Redis's order
- * is arbitrary there).
+ * The hashtable encoding: the fields in a StringIndex (field -> dense slot),
+ * the values in a paged column at the same slots. Deleting a field moves the
+ * last slot into its hole (Redis's order is arbitrary there), so slots stay
+ * dense: a random slot is a random field and HSCAN walks slots downwards.
+ * Per field that is the two strings, an index cell pair and two pointers
+ * (a Map plus two arrays cost about twice that).
  */
-export class HashTable {
-  readonly idx = new Map<string, number>();
-  readonly fields: string[] = [];
-  readonly vals: string[] = [];
+export class HashTable implements SlotColumns {
+  private readonly ix = new StringIndex(this, 4);
+  private vals: string[][] = [];
+
+  /** Number of fields. */
+  get size(): number {
+    return this.ix.size;
+  }
+
+  /** The slot of a field, -1 when absent. */
+  find(field: string): number {
+    return this.ix.find(field);
+  }
+
+  /** The field at a slot (0 <= s < size). */
+  fieldAt(s: number): string {
+    return this.ix.keyAt(s) as string;
+  }
+
+  /** The value at a slot (0 <= s < size). */
+  valueAt(s: number): string {
+    return this.vals[s >>> PAGE_BITS][s & PAGE_MASK];
+  }
 
   /** Sets a field; true when it is new. */
   set(field: string, value: string): boolean {
-    const i = this.idx.get(field);
-    if (i !== undefined) {
-      this.vals[i] = value;
-      return false;
-    }
-    this.idx.set(field, this.fields.length);
-    this.fields.push(field);
-    this.vals.push(value);
-    return true;
+    let s = this.ix.find(field);
+    const added = s < 0;
+    if (added) s = this.ix.insert(field);
+    this.vals[s >>> PAGE_BITS][s & PAGE_MASK] = value;
+    return added;
   }
 
   /** Deletes a field; true when it existed. */
   delete(field: string): boolean {
-    const i = this.idx.get(field);
-    if (i === undefined) return false;
-    this.idx.delete(field);
-    const fields = this.fields;
-    const vals = this.vals;
-    const last = fields.length - 1;
-    if (i !== last) {
-      fields[i] = fields[last];
-      vals[i] = vals[last];
-      this.idx.set(fields[i], i);
-    }
-    fields.pop();
-    vals.pop();
+    const s = this.ix.find(field);
+    if (s < 0) return false;
+    this.vals[s >>> PAGE_BITS][s & PAGE_MASK] = '';
+    this.ix.removeAt(s);
     return true;
+  }
+
+  /** Heap bytes outside the strings: the index, the key and value columns (see StringIndex.bytes). */
+  bytes(): number {
+    return 48 + this.ix.bytes() + 8 * this.ix.capacity + 32 * this.vals.length;
+  }
+
+  /** @internal SlotColumns */
+  resizePage(p: number, n: number): void {
+    resizeArrayPage(this.vals, p, n, '');
+  }
+
+  /** @internal SlotColumns */
+  dropPage(): void {
+    this.vals.pop();
+  }
+
+  /** @internal SlotColumns */
+  moveSlot(from: number, to: number): void {
+    const v = this.vals;
+    v[to >>> PAGE_BITS][to & PAGE_MASK] = v[from >>> PAGE_BITS][from & PAGE_MASK];
+    v[from >>> PAGE_BITS][from & PAGE_MASK] = '';
   }
 }
 
@@ -134,7 +166,7 @@ export class RHash implements Iterable<[string, string]> {
     else {
       const t = new HashTable();
       const src = this.p;
-      for (let i = 0; i < src.fields.length; i++) t.set(src.fields[i], src.vals[i]);
+      for (let i = 0; i < src.size; i++) t.set(src.fieldAt(i), src.valueAt(i));
       h.p = t;
     }
     return h;
@@ -143,7 +175,13 @@ export class RHash implements Iterable<[string, string]> {
   /** Number of fields (HLEN). */
   get size(): number {
     const p = this.p;
-    return typeof p === 'string' ? lpLength(p) >>> 1 : p.fields.length;
+    return typeof p === 'string' ? lpLength(p) >>> 1 : p.size;
+  }
+
+  /** Heap bytes of the hashtable outside its strings (0 while listpack-encoded). */
+  tableBytes(): number {
+    const p = this.p;
+    return typeof p === 'string' ? 0 : p.bytes();
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "hashtable" for good. */
@@ -172,11 +210,12 @@ export class RHash implements Iterable<[string, string]> {
       if (!lpFits(p, limits)) this.convert();
       return;
     }
-    if (p.fields.length > limits.maxListpackEntries) return;
+    const n = p.size;
+    if (n > limits.maxListpackEntries) return;
     const max = limits.maxListpackValue;
-    for (let i = 0; i < p.fields.length; i++) if (p.fields[i].length > max || p.vals[i].length > max) return;
+    for (let i = 0; i < n; i++) if (p.fieldAt(i).length > max || p.valueAt(i).length > max) return;
     const b = builder.reset();
-    for (let i = 0; i < p.fields.length; i++) b.add(p.fields[i]).add(p.vals[i]);
+    for (let i = 0; i < n; i++) b.add(p.fieldAt(i)).add(p.valueAt(i));
     this.p = b.toString();
   }
 
@@ -184,8 +223,8 @@ export class RHash implements Iterable<[string, string]> {
   get(field: string): string | undefined {
     const p = this.p;
     if (typeof p !== 'string') {
-      const i = p.idx.get(field);
-      return i === undefined ? undefined : p.vals[i];
+      const i = p.find(field);
+      return i < 0 ? undefined : p.valueAt(i);
     }
     const at = lpFind(p, field, 1);
     return at < 0 ? undefined : lpGet(p, lpSkip(p, at));
@@ -194,7 +233,7 @@ export class RHash implements Iterable<[string, string]> {
   /** HEXISTS. */
   has(field: string): boolean {
     const p = this.p;
-    return typeof p === 'string' ? lpFind(p, field, 1) >= 0 : p.idx.has(field);
+    return typeof p === 'string' ? lpFind(p, field, 1) >= 0 : p.find(field) >= 0;
   }
 
   /**
@@ -277,8 +316,11 @@ export class RHash implements Iterable<[string, string]> {
   /** Fields in iteration order (HKEYS). */
   keys(): string[] {
     const p = this.p;
-    if (typeof p !== 'string') return p.fields.slice();
     const out: string[] = [];
+    if (typeof p !== 'string') {
+      for (let i = 0; i < p.size; i++) out.push(p.fieldAt(i));
+      return out;
+    }
     for (let q = lpFirst(p); q >= 0; q = lpNext(p, lpSkip(p, q))) out.push(lpGet(p, q));
     return out;
   }
@@ -286,8 +328,11 @@ export class RHash implements Iterable<[string, string]> {
   /** Values in iteration order (HVALS). */
   values(): string[] {
     const p = this.p;
-    if (typeof p !== 'string') return p.vals.slice();
     const out: string[] = [];
+    if (typeof p !== 'string') {
+      for (let i = 0; i < p.size; i++) out.push(p.valueAt(i));
+      return out;
+    }
     for (let q = lpFirst(p); q >= 0; q = lpNext(p, lpSkip(p, q))) out.push(lpGet(p, lpSkip(p, q)));
     return out;
   }
@@ -296,11 +341,11 @@ export class RHash implements Iterable<[string, string]> {
   flat(): string[] {
     const p = this.p;
     if (typeof p === 'string') return lpToArray(p);
-    const n = p.fields.length;
+    const n = p.size;
     const out = new Array<string>(n * 2);
     for (let i = 0; i < n; i++) {
-      out[2 * i] = p.fields[i];
-      out[2 * i + 1] = p.vals[i];
+      out[2 * i] = p.fieldAt(i);
+      out[2 * i + 1] = p.valueAt(i);
     }
     return out;
   }
@@ -316,8 +361,8 @@ export class RHash implements Iterable<[string, string]> {
       }
       return;
     }
-    const n = p.fields.length;
-    for (let i = 0; i < n; i++) fn(p.fields[i], p.vals[i]);
+    const n = p.size;
+    for (let i = 0; i < n; i++) fn(p.fieldAt(i), p.valueAt(i));
   }
 
   /** Iterates [field, value] pairs. */
@@ -328,7 +373,7 @@ export class RHash implements Iterable<[string, string]> {
       for (let i = 0; i + 1 < a.length; i += 2) yield [a[i], a[i + 1]];
       return;
     }
-    for (let i = 0; i < p.fields.length; i++) yield [p.fields[i], p.vals[i]];
+    for (let i = 0; i < p.size; i++) yield [p.fieldAt(i), p.valueAt(i)];
   }
 
   /** Iterates [field, value] pairs. */
@@ -344,15 +389,14 @@ export class RHash implements Iterable<[string, string]> {
    */
   randomFields(count: number, withValues: boolean): string[] {
     const p = this.p;
-    const fields = typeof p === 'string' ? null : p.fields;
-    const vals = typeof p === 'string' ? null : p.vals;
+    const t = typeof p === 'string' ? null : p;
     const flat = typeof p === 'string' ? lpToArray(p) : null;
     const n = this.size;
     const out: string[] = [];
     if (n === 0 || count === 0) return out;
     const push = (i: number): void => {
-      out.push(flat ? flat[2 * i] : fields![i]);
-      if (withValues) out.push(flat ? flat[2 * i + 1] : vals![i]);
+      out.push(flat ? flat[2 * i] : t!.fieldAt(i));
+      if (withValues) out.push(flat ? flat[2 * i + 1] : t!.valueAt(i));
     };
     if (count < 0) {
       for (let k = -count; k > 0; k--) push(randomIndex(n));
@@ -370,7 +414,7 @@ export class RHash implements Iterable<[string, string]> {
     const p = this.p;
     const n = this.size;
     if (n === 0) return undefined;
-    if (typeof p !== 'string') return p.fields[randomIndex(n)];
+    if (typeof p !== 'string') return p.fieldAt(randomIndex(n));
     let q = lpFirst(p);
     for (let k = 2 * randomIndex(n); k > 0; k--) q = lpNext(p, q);
     return lpGet(p, q);
@@ -390,13 +434,13 @@ export class RHash implements Iterable<[string, string]> {
       for (let q = lpFirst(p); q >= 0; q = lpNext(p, q)) out.push(lpGet(p, q));
       return 0;
     }
-    const n = p.fields.length;
+    const n = p.size;
     let c = cursor === 0 || cursor > n ? n : cursor;
     let k = count > 0 ? count : 1;
     while (c > 0 && k > 0) {
       c--;
       k--;
-      out.push(p.fields[c], p.vals[c]);
+      out.push(p.fieldAt(c), p.valueAt(c));
     }
     return c;
   }

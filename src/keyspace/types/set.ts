@@ -10,7 +10,8 @@
  *   has no listpack sets): a dense array of members + a Map member -> index,
  *   for O(1) add/remove/membership, O(1) random member (SRANDMEMBER/SPOP) and
  *   a SCAN cursor that never misses a member present for the whole scan;
- *   removals swap the last member into the hole.
+ *   removals swap the last member into the hole. That table is a
+ *   StringIndex (string-index.ts): members in paged slots, an Int32Array index.
  *
  * The object has one own field (the intset string or the table) and its
  * `type` lives on the prototype, so a small set costs a 32-byte object plus
@@ -18,6 +19,7 @@
  */
 
 import { randomIndex, sampleDistinct } from './random';
+import { StringIndex } from '../string-index';
 import {
   EMPTY_INTSET,
   intsetAdd,
@@ -40,10 +42,34 @@ export interface SetLimits {
 /** Redis 7.0's default set-max-intset-entries (512). */
 export const DEFAULT_SET_LIMITS: SetLimits = { maxIntsetEntries: 512 };
 
-/** The hashtable encoding: members in a dense array, each one's index in a Map. */
-class SetTable {
-  readonly idx = new Map<string, number>();
-  items: string[] = [];
+/**
+ * The hashtable encoding: the members in a StringIndex (member -> dense slot,
+ * removal moves the last slot into the hole), nothing else per member.
+ */
+class SetTable extends StringIndex {
+  constructor() {
+    super(null, 4);
+  }
+
+  /** The member at slot i (0 <= i < size). */
+  at(i: number): string {
+    return this.keyAt(i) as string;
+  }
+
+  /** Adds a member; false when present. */
+  add(member: string): boolean {
+    if (this.find(member) >= 0) return false;
+    this.insert(member);
+    return true;
+  }
+
+  /** The members in slot order. */
+  toArray(): string[] {
+    const n = this.size;
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = this.keyAt(i) as string;
+    return out;
+  }
 }
 
 /** A Redis set (SADD/SREM/SISMEMBER/SPOP/SRANDMEMBER/SSCAN...). */
@@ -75,7 +101,13 @@ export class RSet implements Iterable<string> {
   /** Number of members (SCARD). */
   get size(): number {
     const d = this.d;
-    return typeof d === 'string' ? intsetLen(d) : d.items.length;
+    return typeof d === 'string' ? intsetLen(d) : d.size;
+  }
+
+  /** Heap bytes of the hashtable outside its strings (0 while intset-encoded). */
+  tableBytes(): number {
+    const d = this.d;
+    return typeof d === 'string' ? 0 : d.bytes();
   }
 
   /** OBJECT ENCODING: "intset" or (sticky) "hashtable". */
@@ -95,8 +127,7 @@ export class RSet implements Iterable<string> {
     if (typeof d === 'string') s.d = d;
     else {
       const t = new SetTable();
-      t.items = d.items.slice();
-      for (let i = 0; i < t.items.length; i++) t.idx.set(t.items[i], i);
+      for (let i = 0; i < d.size; i++) t.insert(d.at(i));
       s.d = t;
     }
     return s;
@@ -107,8 +138,8 @@ export class RSet implements Iterable<string> {
     const d = this.d;
     if (typeof d !== 'string') return d;
     const t = new SetTable();
-    t.items = intsetMembers(d);
-    for (let i = 0; i < t.items.length; i++) t.idx.set(t.items[i], i);
+    const n = intsetLen(d);
+    for (let i = 0; i < n; i++) t.insert(intsetGet(d, i));
     this.d = t;
     return t;
   }
@@ -124,15 +155,15 @@ export class RSet implements Iterable<string> {
       if (intsetLen(d) > limits.maxIntsetEntries) this.toTable();
       return;
     }
-    if (d.items.length > limits.maxIntsetEntries) return;
-    const bytes = intsetFrom(d.items);
+    if (d.size > limits.maxIntsetEntries) return;
+    const bytes = intsetFrom(d.toArray());
     if (bytes !== null) this.d = bytes;
   }
 
   /** SISMEMBER. */
   has(member: string): boolean {
     const d = this.d;
-    return typeof d === 'string' ? intsetFind(d, member) >= 0 : d.idx.has(member);
+    return typeof d === 'string' ? intsetFind(d, member) >= 0 : d.find(member) >= 0;
   }
 
   /** SADD of one member; true when it was not there yet. */
@@ -146,16 +177,9 @@ export class RSet implements Iterable<string> {
         if (intsetLen(next) > limits.maxIntsetEntries) this.toTable();
         return true;
       }
-      return this.addToTable(this.toTable(), member);
+      return this.toTable().add(member);
     }
-    return this.addToTable(d, member);
-  }
-
-  private addToTable(t: SetTable, member: string): boolean {
-    if (t.idx.has(member)) return false;
-    t.idx.set(member, t.items.length);
-    t.items.push(member);
-    return true;
+    return d.add(member);
   }
 
   /** SREM of one member; true when it was there. */
@@ -167,33 +191,22 @@ export class RSet implements Iterable<string> {
       this.d = intsetRemoveAt(d, i);
       return true;
     }
-    const i = d.idx.get(member);
-    if (i === undefined) return false;
-    this.removeAt(d, i);
+    const i = d.find(member);
+    if (i < 0) return false;
+    d.removeAt(i);
     return true;
-  }
-
-  private removeAt(t: SetTable, i: number): void {
-    const items = t.items;
-    const last = items.length - 1;
-    t.idx.delete(items[i]);
-    if (i !== last) {
-      items[i] = items[last];
-      t.idx.set(items[i], i);
-    }
-    items.pop();
   }
 
   /** The member at position i of the encoding's own order. */
   private at(i: number): string {
     const d = this.d;
-    return typeof d === 'string' ? intsetGet(d, i) : d.items[i];
+    return typeof d === 'string' ? intsetGet(d, i) : d.at(i);
   }
 
   /** Members in iteration order (SMEMBERS): ascending numbers while intset. A fresh array. */
   members(): string[] {
     const d = this.d;
-    return typeof d === 'string' ? intsetMembers(d) : d.items.slice();
+    return typeof d === 'string' ? intsetMembers(d) : d.toArray();
   }
 
   /** Iterates members (ascending numbers while intset). */
@@ -203,8 +216,7 @@ export class RSet implements Iterable<string> {
       const n = intsetLen(d);
       for (let i = 0; i < n; i++) yield intsetGet(d, i);
     } else {
-      const arr = d.items;
-      for (let i = 0; i < arr.length; i++) yield arr[i];
+      for (let i = 0; i < d.size; i++) yield d.at(i);
     }
   }
 
@@ -215,8 +227,8 @@ export class RSet implements Iterable<string> {
       const n = intsetLen(d);
       for (let i = 0; i < n; i++) fn(intsetGet(d, i));
     } else {
-      const arr = d.items;
-      for (let i = 0; i < arr.length; i++) fn(arr[i]);
+      const n = d.size;
+      for (let i = 0; i < n; i++) fn(d.at(i));
     }
   }
 
@@ -258,8 +270,8 @@ export class RSet implements Iterable<string> {
       this.d = intsetRemoveAt(d, i);
       return m;
     }
-    const m = d.items[i];
-    this.removeAt(d, i);
+    const m = d.at(i);
+    d.removeAt(i);
     return m;
   }
 
@@ -291,11 +303,7 @@ export class RSet implements Iterable<string> {
     const out: string[] = [];
     for (let i = 0; i < n; i++) if (!keep.has(i)) out.push(all[i]);
     const t = new SetTable();
-    for (let i = 0; i < keepIdx.length; i++) {
-      const m = all[keepIdx[i]];
-      t.idx.set(m, i);
-      t.items.push(m);
-    }
+    for (let i = 0; i < keepIdx.length; i++) t.insert(all[keepIdx[i]]);
     this.d = t;
     this.resetEncoding(limits);
     return out;
@@ -313,13 +321,13 @@ export class RSet implements Iterable<string> {
       for (let i = 0; i < n; i++) out.push(intsetGet(d, i));
       return 0;
     }
-    const n = d.items.length;
+    const n = d.size;
     let c = cursor === 0 || cursor > n ? n : cursor;
     let k = count > 0 ? count : 1;
     while (c > 0 && k > 0) {
       c--;
       k--;
-      out.push(d.items[c]);
+      out.push(d.at(c));
     }
     return c;
   }

@@ -1,6 +1,6 @@
 /**
  * Sorted-set vocabulary shared by both encodings (zset-listpack.ts and
- * zset-skiplist.ts): entries, limits, score and lex ranges and their tests.
+ * zset-table.ts): entries, limits, score and lex ranges and their tests.
  */
 
 import { parseScoreBound } from './float';

@@ -3,16 +3,16 @@
  * latin1 string of Redis's listpack bytes, member, score... sorted by
  * (score, member) (zset-listpack.ts); past zset-max-listpack-entries /
  * zset-max-listpack-value it converts for good, as Redis does, to the
- * skiplist (zset-skiplist.ts). The wrapper holds one field, so a small
- * sorted set costs an object header, one slot and its listpack bytes.
+ * "skiplist" encoding: a member index, a score column and a chunked order
+ * (zset-table.ts). The wrapper holds one field, so a small sorted set costs
+ * an object header, one slot and its listpack bytes.
  *
- * Entries handed out (ZEntry) may be live skiplist nodes: read them before
- * the next write to the same sorted set.
+ * Entries handed out (ZEntry) are copies: they stay valid after writes.
  */
 
 import { randomIndex, sampleDistinct } from './random';
 import { lpFirst, lpGet, lpSkip, lpToOwnedArray } from '../listpack';
-import { ZSkipList } from './zset-skiplist';
+import { ZTable } from './zset-table';
 import {
   DEFAULT_ZSET_LIMITS,
   type LexRange,
@@ -71,12 +71,12 @@ function normRange(start: number, stop: number, len: number): [number, number] {
 /** A Redis sorted set (ZADD/ZRANGE/ZPOPMIN...). */
 export class RZSet implements Iterable<ZEntry> {
   /** The listpack string while compact, else the skiplist. */
-  private p: string | ZSkipList = ZZL_EMPTY;
+  private p: string | ZTable = ZZL_EMPTY;
 
   /** Builds a sorted set from entries with the encoding zsetConvertToListpackIfNeeded would give. */
   static from(entries: Iterable<ZEntry>, limits: ZSetLimits = DEFAULT_ZSET_LIMITS): RZSet {
     const z = new RZSet();
-    const sl = new ZSkipList();
+    const sl = new ZTable();
     for (const e of entries) sl.add(e.member, e.score);
     z.p = sl;
     z.resetEncoding(limits);
@@ -126,7 +126,7 @@ export class RZSet implements Iterable<ZEntry> {
     const p = this.p;
     if (typeof p === 'string') z.p = p;
     else {
-      const sl = new ZSkipList();
+      const sl = new ZTable();
       for (const e of p) sl.add(e.member, e.score);
       z.p = sl;
     }
@@ -144,16 +144,22 @@ export class RZSet implements Iterable<ZEntry> {
     return this.length;
   }
 
+  /** Heap bytes of the big encoding outside its member strings (0 while listpack-encoded). */
+  tableBytes(): number {
+    const p = this.p;
+    return typeof p === 'string' ? 0 : p.bytes();
+  }
+
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "skiplist" for good. */
   encoding(): 'listpack' | 'skiplist' {
     return typeof this.p === 'string' ? 'listpack' : 'skiplist';
   }
 
   /** zsetConvert to the skiplist. */
-  private convert(): ZSkipList {
+  private convert(): ZTable {
     const p = this.p;
     if (typeof p !== 'string') return p;
-    const sl = new ZSkipList();
+    const sl = new ZTable();
     // member strings of their own: substrings of the listpack would keep it alive
     const owned = lpToOwnedArray(p);
     let i = 0;
