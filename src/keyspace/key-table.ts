@@ -177,45 +177,18 @@ export class KeyTable<V> implements SlotColumns {
    * `upserted` says which.
    */
   upsert(key: string, value: V, nowSec: number, lfu: number): number {
-    const h = keyHash(key) | 0;
-    const sh = h & SHARD_MASK;
-    let t = this.index[sh];
-    if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
-    const m = (t.length >>> 1) - 1;
-    let i = (h >>> SHARD_BITS) & m;
-    for (;;) {
-      const c: number = t[2 * i];
-      if (c === 0) break;
-      if (t[2 * i + 1] === h) {
-        const s = c - 1;
-        const p = s >>> PAGE_BITS;
-        const o = s & PAGE_MASK;
-        if (this.keyPages[p][o] === key) {
-          this.valPages[p][o] = value;
-          this.flagPages[p][o] = 0;
-          this.upserted = false;
-          return s;
-        }
-      }
-      i = (i + 1) & m;
-    }
-    const s = this.top++;
-    if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
-    else if (s === this.cap0 && s < PAGE) this.growFirstPage();
+    const s = this.ix.findOrInsert(key);
     const p = s >>> PAGE_BITS;
     const o = s & PAGE_MASK;
-    this.keyPages[p][o] = key;
     this.valPages[p][o] = value;
-    this.lruPages[p][o] = nowSec;
-    this.lfuPages[p][o] = lfu;
     this.flagPages[p][o] = 0;
-    this.memPages[p][o] = 0;
-    if (this.expPages !== null) this.expPages[p][o] = 0;
-    t[2 * i] = s + 1;
-    t[2 * i + 1] = h;
-    this.used[sh]++;
-    this.live++;
-    this.upserted = true;
+    if (this.ix.added) {
+      this.lruPages[p][o] = nowSec;
+      this.lfuPages[p][o] = lfu;
+      this.memPages[p][o] = 0;
+      if (this.expPages !== null) this.expPages[p][o] = 0;
+    }
+    this.upserted = this.ix.added;
     return s;
   }
 

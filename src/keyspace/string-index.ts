@@ -204,6 +204,52 @@ export class StringIndex {
   }
 
   /**
+   * find() and, when absent, insert() in one probe (loaders, SET): the
+   * string's slot; `added` says whether it was inserted.
+   */
+  findOrInsert(key: string): number {
+    const h = keyHash(key);
+    let sh = h & this.shardMask;
+    let t = this.index[sh];
+    if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) {
+      if (this.shardBits < this.maxShardBits && this.live >= RESHARD_AT) {
+        this.reshard(this.maxShardBits);
+        sh = h & this.shardMask;
+        t = this.index[sh];
+      }
+      if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
+    }
+    const hs = h | 0;
+    const m = (t.length >>> 1) - 1;
+    let i = (h >>> this.shardBits) & m;
+    for (;;) {
+      const c: number = t[2 * i];
+      if (c === 0) break;
+      if (t[2 * i + 1] === hs) {
+        const s = c - 1;
+        if (this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] === key) {
+          this.added = false;
+          return s;
+        }
+      }
+      i = (i + 1) & m;
+    }
+    const s = this.top++;
+    if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
+    else if (s === this.cap0 && s < PAGE) this.growFirstPage();
+    this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = key;
+    t[2 * i] = s + 1;
+    t[2 * i + 1] = h;
+    this.used[sh]++;
+    this.live++;
+    this.added = true;
+    return s;
+  }
+
+  /** Whether the last findOrInsert() inserted. */
+  added = false;
+
+  /**
    * Remove the string at slot s. Unless pinned, the last slot moves into s
    * (cols.moveSlot(last, s)); the owner clears its own entries at s first.
    */
