@@ -181,6 +181,8 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
     for (let i = 0; i < o.cases && Date.now() - t0 < o.seconds * 1000; i++) {
       if (i % 500 === 0) for (const a of SEED_DATA) await Promise.all([tc.call(...a), rc.call(...a)]);
       const argv = randomCommand(rng, table);
+      // XADD's `*` takes the id from each server's clock (a millisecond apart): give both the same explicit one
+      if (argv[0].toUpperCase() === 'XADD') for (let k = 2; k < argv.length; k++) if (argv[k] === '*') argv[k] = `${i + 1}-1`;
       const [a, b] = await Promise.all([within(tc.callRaw(...argv).catch((e: Error) => `!${e.message}`), o.hangMs), within(rc.callRaw(...argv).catch((e: Error) => `!${e.message}`), o.hangMs)]);
       rep.add('cases');
       if (a === 'timeout' || a.startsWith('!')) {
