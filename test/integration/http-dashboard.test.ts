@@ -169,7 +169,7 @@ test("the page's script draws the live topology: replicas under their master, of
   const pos = (s: TredisServer) => tree.indexOf(`data-node="127.0.0.1:${s.port}"`);
   assert.ok(pos(master) >= 0 && pos(master) < pos(r1) && pos(r1) < pos(r2), tree);
   assert.ok(pos(r3) > 0);
-  assert.match(tree, new RegExp(`data-replica="127\\.0\\.0\\.1:${r1.port}"><td>127\\.0\\.0\\.1:${r1.port}</td><td class="good">online</td>`));
+  assert.match(tree, new RegExp(`data-replica="127\\.0\\.0\\.1:${r1.port}" data-state="online" data-offset="\\d+" data-lag-bytes="\\d+" data-lag-seconds="\\d+"><td>127\\.0\\.0\\.1:${r1.port}</td><td class="good">online</td>`));
   assert.match(tree, /data-field="master_repl_offset">\d+</);
   assert.match(tree, /data-field="lag \(bytes\)">0</);
   assert.match(tree, /class="node self" data-node="127\.0\.0\.1:\d+"/);
