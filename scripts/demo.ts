@@ -5,7 +5,10 @@
  * written to ./demo-data/<port>/ — on 6379/6380/6381 when those are free,
  * else on free ports — writes a key on the master, reads it back on both
  * replicas, prints INFO replication of each, then keeps running until
- * Ctrl-C, which stops all three. `--once` stops right after printing.
+ * Ctrl-C, which stops all three. Each node serves the replication dashboard
+ * (http-port) on 8080/8081/8082 when those are free, else on free ports, and
+ * the demo prints each URL. `--once` stops right after printing;
+ * `--free-ports` takes free ports for everything (tests use it).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -94,10 +97,16 @@ function anyFreePort(): Promise<number> {
   });
 }
 
-async function choosePorts(): Promise<number[]> {
-  const wanted = [6379, 6380, 6381];
-  if ((await Promise.all(wanted.map(portFree))).every(Boolean)) return wanted;
-  return [await anyFreePort(), await anyFreePort(), await anyFreePort()];
+/** The wanted ports when all are free (and not --free-ports), else as many other free ports, none in `taken`. */
+async function choosePorts(wanted: number[], anyPorts: boolean, taken: number[] = []): Promise<number[]> {
+  if (!anyPorts && !wanted.some((p) => taken.includes(p)) && (await Promise.all(wanted.map(portFree))).every(Boolean)) return wanted;
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < wanted.length; tries++) {
+    if (tries > 100) throw new Error('no free ports');
+    const p = await anyFreePort();
+    if (!ports.includes(p) && !taken.includes(p)) ports.push(p);
+  }
+  return ports;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -117,10 +126,12 @@ async function waitFor(what: string, fn: () => Promise<boolean>, ms = 15000): Pr
 
 async function main(): Promise<void> {
   const once = process.argv.includes('--once');
-  const ports = await choosePorts();
+  const anyPorts = process.argv.includes('--free-ports');
+  const ports = await choosePorts([6379, 6380, 6381], anyPorts);
   const [master, ...replicas] = ports;
-  // the master serves the replication dashboard (http-port): 8080 when free
-  const httpPort = (await portFree(8080)) ? 8080 : await anyFreePort();
+  // every node serves the replication dashboard (http-port), 8080/8081/8082 when free
+  const httpPorts = await choosePorts([8080, 8081, 8082], anyPorts, ports);
+  const url = (i: number): string => `http://127.0.0.1:${httpPorts[i]}/`;
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
@@ -160,12 +171,12 @@ async function main(): Promise<void> {
   });
 
   try {
-    for (const port of ports) {
+    for (const [i, port] of ports.entries()) {
       const dir = path.join(DATA, String(port));
       fs.mkdirSync(dir, { recursive: true });
-      const lines = [`# tredis demo: ${port === master ? 'master' : 'replica'}`, 'bind 127.0.0.1', `port ${port}`, `dir ${dir}`, `logfile ${path.join(dir, 'tredis.log')}`, `dbfilename dump${port}.rdb`, 'save ""'];
+      const lines = [`# tredis demo: ${port === master ? 'master' : 'replica'}`, 'bind 127.0.0.1', `port ${port}`, `dir ${dir}`, `logfile ${path.join(dir, 'tredis.log')}`, `dbfilename dump${port}.rdb`, 'save ""', `http-port ${httpPorts[i]}`];
       if (port !== master) lines.push(`slaveof 127.0.0.1 ${master}`, 'slave-read-only yes');
-      else lines.push('repl-diskless-sync-delay 0', `http-port ${httpPort}`);
+      else lines.push('repl-diskless-sync-delay 0');
       const conf = path.join(dir, `redis${port}.conf`);
       fs.writeFileSync(conf, lines.join('\n') + '\n');
       const child = spawn(process.execPath, [BIN, conf], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -177,7 +188,7 @@ async function main(): Promise<void> {
         if (child.exitCode !== null) throw new Error(`tredis-server on ${port} exited with ${child.exitCode}`);
         return (await call(port, 'PING')) === 'PONG';
       });
-      process.stdout.write(`started ${port === master ? 'master ' : 'replica'} on 127.0.0.1:${port} (config ${conf})\n`);
+      process.stdout.write(`started ${port === master ? 'master ' : 'replica'} on 127.0.0.1:${port} (config ${conf})  Dashboard: ${url(i)}\n`);
     }
 
     const value = `hello from the master at ${new Date().toISOString()}`;
@@ -199,7 +210,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n127.0.0.1:${port}> INFO replication\n${String(await call(port, 'INFO', 'replication')).replace(/\r\n/g, '\n')}`);
     }
     process.stdout.write(`\nLogs and configs are in ${DATA}/<port>/. Try: tredis-cli -p ${replicas[0]} INFO replication\n`);
-    process.stdout.write(`Replication dashboard: http://127.0.0.1:${httpPort}/ (metrics: /metrics, JSON: /api/topology)\n`);
+    for (const [i, port] of ports.entries()) process.stdout.write(`Dashboard: ${url(i)}  (${port === master ? 'master' : 'replica'} ${port}; also /metrics and /api/topology)\n`);
     if (once) return void (await stop(0));
     process.stdout.write('Press Ctrl-C to stop.\n');
     setInterval(() => {}, 1 << 30);

@@ -11,6 +11,7 @@ import type { Server } from '../server/server';
 import { genInfoString } from '../info/info';
 import { bytesToText } from '../config/bytes';
 import { connect } from '../client';
+import { listenErrorText } from '../server/listeners';
 import { parseInfo, nodeFromInfo, nodeId, type NodeView } from './node-info';
 import { renderMetrics } from './metrics';
 import { DASHBOARD_HTML } from './page';
@@ -36,7 +37,12 @@ export class HttpDashboard {
     });
   }
 
-  /** Listen on http-bind:http-port when http-port is not 0; logs the URL. */
+  /**
+   * Listen on http-bind:http-port when http-port is not 0 and log the URL
+   * (`Dashboard: http://127.0.0.1:<port>/`). The dashboard is optional: when
+   * it cannot listen (port taken, bad address) the server logs a warning as
+   * Redis words a failed listen and starts without it (port stays 0).
+   */
   async start(): Promise<void> {
     const port = this.srv.config.settings.httpPort;
     if (port === 0) return;
@@ -47,18 +53,22 @@ export class HttpDashboard {
         res.end(String(e));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
+    const failed = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      s.once('error', resolve);
       s.listen(port, host, () => {
-        s.removeListener('error', reject);
-        resolve();
+        s.removeListener('error', resolve);
+        resolve(null);
       });
-    }).catch((e: NodeJS.ErrnoException) => {
-      throw new Error(`Failed listening on HTTP port ${port} (${host}): ${e.message}`);
     });
+    if (failed !== null) {
+      this.srv.logger.warning(`Warning: Could not create HTTP dashboard listening socket ${host}:${port}: ${listenErrorText(failed)}`);
+      this.srv.logger.warning(`Failed listening on HTTP port ${port}, going on without the dashboard.`);
+      s.close();
+      return;
+    }
     this.server = s;
     this.port = (s.address() as AddressInfo).port;
-    this.srv.logger.notice(`HTTP dashboard on http://${host.includes(':') ? `[${host}]` : host}:${this.port}/ (/metrics, /api/topology)`);
+    this.srv.logger.notice(`Dashboard: http://${host.includes(':') ? `[${host}]` : host}:${this.port}/ (also /metrics, /api/topology)`);
   }
 
   /** Stop listening and drop open HTTP connections. */

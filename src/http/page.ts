@@ -4,7 +4,9 @@
  * this node (master chain and replicas, recursively): role, replid,
  * offsets, lag in bytes and seconds, link status, a full sync's progress,
  * the backlog window, ops/s and memory sparklines, keys per db and the last
- * replication log lines.
+ * replication log lines. Cards carry data-node/data-role, fields
+ * data-field, replica rows data-replica/-state/-offset/-lag-bytes/
+ * -lag-seconds (the headless-browser test reads them).
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -32,6 +34,8 @@ h1{font-size:18px;margin:0 0 12px}
 .bar{height:8px;background:#eee;border-radius:4px;overflow:hidden;margin-top:4px;max-width:400px}
 .bar>div{height:100%;background:#48c}
 svg.spark{vertical-align:middle}
+table.replicas th,table.replicas td{padding:1px 8px}
+table.replicas th{font-weight:600;color:#555}
 #events{font-family:monospace;font-size:12px;background:#fff;border:1px solid #dde;padding:8px;max-width:900px;white-space:pre-wrap;max-height:260px;overflow:auto}
 </style>
 </head>
@@ -71,11 +75,11 @@ function card(n,self,byId){
   let reps="";
   if((n.replicas||[]).length){
     reps='<div style="margin-top:6px;font-size:13px"><span class="k">replicas:</span><table class="replicas" style="border-collapse:collapse;font-family:monospace;font-size:12px"><tr><th align=left>replica</th><th>state</th><th>offset</th><th>lag bytes</th><th>lag s</th></tr>'+
-      n.replicas.map(r=>'<tr data-replica="'+esc(r.id)+'"><td>'+esc(r.id)+'</td><td class="'+(r.state==="online"?"good":"bad")+'">'+esc(r.state)+'</td><td align=right>'+r.offset+'</td><td align=right class="'+(r.lagBytes>0?"bad":"")+'">'+r.lagBytes+'</td><td align=right>'+r.lagSeconds+'</td></tr>').join("")+"</table></div>";
+      n.replicas.map(r=>'<tr data-replica="'+esc(r.id)+'" data-state="'+esc(r.state)+'" data-offset="'+esc(r.offset)+'" data-lag-bytes="'+esc(r.lagBytes)+'" data-lag-seconds="'+esc(r.lagSeconds)+'"><td>'+esc(r.id)+'</td><td class="'+(r.state==="online"?"good":"bad")+'">'+esc(r.state)+'</td><td align=right>'+r.offset+'</td><td align=right class="'+(r.lagBytes>0?"bad":"")+'">'+r.lagBytes+'</td><td align=right>'+r.lagSeconds+'</td></tr>').join("")+"</table></div>";
   }
   let sync="";
   if(n.sync&&n.sync.inProgress){sync='<div class="sync">full sync in progress: '+human(n.sync.readBytes)+" of "+human(n.sync.totalBytes)+" ("+n.sync.perc.toFixed(2)+'%)<div class="bar"><div style="width:'+Math.min(100,n.sync.perc)+'%"></div></div></div>';}
-  return '<div class="node'+(self?" self":"")+'" data-node="'+esc(n.id)+'"><div class="head"><span class="role '+esc(n.role)+'">'+esc(n.role)+'</span><span class="id">'+esc(n.id)+'</span>'+(self?'<span class="k">(this node)</span>':"")+'<span class="k">'+(n.tredisVersion?"tredis "+esc(n.tredisVersion):"redis "+esc(n.redisVersion))+'</span></div><div class="grid">'+g+"</div>"+sync+reps+"</div>";
+  return '<div class="node'+(self?" self":"")+'" data-node="'+esc(n.id)+'" data-role="'+esc(n.role)+'"><div class="head"><span class="role '+esc(n.role)+'">'+esc(n.role)+'</span><span class="id">'+esc(n.id)+'</span>'+(self?'<span class="k">(this node)</span>':"")+'<span class="k">'+(n.tredisVersion?"tredis "+esc(n.tredisVersion):"redis "+esc(n.redisVersion))+'</span></div><div class="grid">'+g+"</div>"+sync+reps+"</div>";
 }
 function render(t){
   const byId=new Map(t.nodes.map(n=>[n.id,n]));

@@ -245,7 +245,8 @@ async function closeNow(ls: net.Server[]): Promise<void> {
 }
 
 /** The reason anetTcpServer gives for a listen error, in Redis's words where they differ from Node's. */
-function listenErrorText(err: NodeJS.ErrnoException): string {
+/** anetTcpServer's error text for a failed listen (`bind: Address already in use`). */
+export function listenErrorText(err: NodeJS.ErrnoException): string {
   if (err.code === 'EADDRINUSE') return 'bind: ' + strerror(err);
   // getaddrinfo(3) failing on a bind address that is no address: gai_strerror(EAI_NONAME)
   if (err.syscall === 'getaddrinfo' || err.code === 'ENOTFOUND') return 'Name or service not known';

@@ -6,7 +6,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, freePort, waitFor } from '../helpers/servers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, freePort, waitFor, tempDir } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 import type { NodeView } from '../../src/http/node-info';
@@ -169,7 +171,7 @@ test("the page's script draws the live topology: replicas under their master, of
   const pos = (s: TredisServer) => tree.indexOf(`data-node="127.0.0.1:${s.port}"`);
   assert.ok(pos(master) >= 0 && pos(master) < pos(r1) && pos(r1) < pos(r2), tree);
   assert.ok(pos(r3) > 0);
-  assert.match(tree, new RegExp(`data-replica="127\\.0\\.0\\.1:${r1.port}"><td>127\\.0\\.0\\.1:${r1.port}</td><td class="good">online</td>`));
+  assert.match(tree, new RegExp(`data-replica="127\\.0\\.0\\.1:${r1.port}" data-state="online" data-offset="\\d+" data-lag-bytes="\\d+" data-lag-seconds="\\d+"><td>127\\.0\\.0\\.1:${r1.port}</td><td class="good">online</td>`));
   assert.match(tree, /data-field="master_repl_offset">\d+</);
   assert.match(tree, /data-field="lag \(bytes\)">0</);
   assert.match(tree, /class="node self" data-node="127\.0\.0\.1:\d+"/);
@@ -196,5 +198,46 @@ test('a redis-server replica (with requirepass) appears in the topology, read wi
   } finally {
     await r.stop();
     await m.close();
+  }
+});
+
+test('an http-port already taken: the server starts without the dashboard and logs why', async () => {
+  const net = await import('node:net');
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const taken = (holder.address() as import('node:net').AddressInfo).port;
+  const dir = tempDir();
+  const s = await startTredis({ dir, logfile: path.join(dir, 'tredis.log'), httpPort: taken });
+  try {
+    const c = await TestClient.connect(s.port);
+    try {
+      assert.equal(await c.call('PING'), 'PONG');
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'http-port'), ['http-port', String(taken)]);
+    } finally {
+      c.close();
+    }
+    assert.equal(s.server.http.port, 0);
+    const log = fs.readFileSync(path.join(dir, 'tredis.log'), 'utf8').split('\n').map((l) => l.replace(/^\d+:[MS] \d\d \w{3} \d{4} [\d:.]+ /, ''));
+    assert.ok(log.includes(`# Warning: Could not create HTTP dashboard listening socket 127.0.0.1:${taken}: bind: Address already in use`), log.join('\n'));
+    assert.ok(log.includes(`# Failed listening on HTTP port ${taken}, going on without the dashboard.`), log.join('\n'));
+    assert.ok(log.includes('* Ready to accept connections'));
+    assert.ok(!log.some((l) => l.includes('Dashboard: http')));
+  } finally {
+    await s.close();
+    await new Promise((r) => holder.close(r));
+  }
+});
+
+test('a started dashboard logs its URL at notice level', async () => {
+  const dir = tempDir();
+  const hp = await freePort();
+  const s = await startTredis({ dir, logfile: path.join(dir, 'tredis.log'), httpPort: hp });
+  try {
+    assert.equal(s.server.http.port, hp);
+    const log = fs.readFileSync(path.join(dir, 'tredis.log'), 'utf8');
+    assert.match(log, new RegExp(`^\\d+:M \\d\\d \\w{3} \\d{4} [\\d:.]+ \\* Dashboard: http://127\\.0\\.0\\.1:${hp}/ \\(also /metrics, /api/topology\\)$`, 'm'));
+    assert.equal((await get(hp, '/')).status, 200);
+  } finally {
+    await s.close();
   }
 });

@@ -1,6 +1,7 @@
 /**
  * `npm start` as the README shows it: a server on 127.0.0.1 with its data in
- * ./data (created if missing). Extra arguments after `--` pick a free port.
+ * ./data (created if missing) and the dashboard on http-port 8080, its URL
+ * logged. Extra arguments after `--` pick free ports.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,10 +11,13 @@ import * as path from 'node:path';
 import { ROOT, freePort, waitFor } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 
-test('npm start runs the server with ./data as its dir', async () => {
+test('npm start runs the server with ./data as its dir, prints the dashboard URL and serves the page there', async () => {
   const port = await freePort();
+  const httpPort = await freePort();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const proc = spawn(npm, ['start', '--silent', '--', '--port', String(port), '--save', ''], { cwd: ROOT, stdio: 'ignore', detached: true });
+  const proc = spawn(npm, ['start', '--silent', '--', '--port', String(port), '--save', '', '--http-port', String(httpPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   try {
     const c = (await waitFor(async () => TestClient.connect(port).catch(() => null), 20000, 'npm start listening')) as TestClient;
     try {
@@ -26,6 +30,41 @@ test('npm start runs the server with ./data as its dir', async () => {
     } finally {
       c.close();
     }
+    await waitFor(() => out.includes('Ready to accept connections'), 10000, 'the ready line');
+    const url = /^\d+:M \d\d \w{3} \d{4} [\d:.]+ \* Dashboard: (http:\/\/\S+) \(also \/metrics, \/api\/topology\)$/m.exec(out)?.[1];
+    assert.equal(url, `http://127.0.0.1:${httpPort}/`, out);
+    const res = await fetch(url!);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await res.text(), /<title>tredis replication<\/title>/);
+  } finally {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+test("npm start's dashboard is on port 8080 by default; when 8080 is taken the server warns and runs without it", async () => {
+  const port = await freePort();
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const proc = spawn(npm, ['start', '--silent', '--', '--port', String(port), '--save', ''], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  try {
+    await waitFor(() => out.includes('Ready to accept connections'), 20000, 'npm start ready');
+    const c = await TestClient.connect(port);
+    try {
+      assert.equal(await c.call('PING'), 'PONG');
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'http-port'), ['http-port', '8080']);
+    } finally {
+      c.close();
+    }
+    // whichever happened on this machine: 8080 free (the URL) or taken by something else (the warning)
+    const served = out.includes('* Dashboard: http://127.0.0.1:8080/ (also /metrics, /api/topology)');
+    const refused = out.includes('# Warning: Could not create HTTP dashboard listening socket 127.0.0.1:8080: bind: Address already in use');
+    assert.ok(served !== refused, out);
   } finally {
     try {
       process.kill(-proc.pid!, 'SIGKILL');
@@ -51,7 +90,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const dump = path.join(ROOT, 'data', dbfile);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     // the signal goes to npm alone (as `kill <pid>` or a process manager sends it), not to its process group
-    const proc = spawn(npm, ['start', '--silent', '--', '--port', String(port), '--save', '3600 1', '--dbfilename', dbfile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // the dashboard on too: its HTTP server must not hold the shutdown up
+    const proc = spawn(npm, ['start', '--silent', '--', '--port', String(port), '--save', '3600 1', '--dbfilename', dbfile, '--http-port', String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (d: string) => (out += d));
