@@ -200,6 +200,11 @@ test('other places for such an argument are refused with a clear error; the conn
     assert.match(errText(await c.call('EVAL', "return redis.call('GET', KEYS[1])", 1, 'k')), /value exceeds maximum allowed size for this command/);
     assert.equal(errText(await c.call('LCS', 'k', 'k')), `ERR value exceeds maximum allowed size for this command (tredis holds strings up to ${LIMIT} bytes as text)`);
     assert.equal(errText(await c.call('PFADD', 'k', 'a')), 'WRONGTYPE Key is not a valid HyperLogLog string value.');
+    // SLOWLOG shows such an argument as Redis does: its first 128 bytes and how many more
+    await ok(c, 'CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await ok(c, 'SET', 'sl', BIG);
+    const entry = ((await c.call('SLOWLOG', 'GET', 1)) as Reply[][])[0];
+    assert.deepEqual(entry[3], ['SET', 'sl', `${BIG.subarray(0, 128).toString('latin1')}... (${BIG.length - 128} more bytes)`]);
     const st = (await c.call('INFO', 'errorstats')) as string;
     assert.match(st, /errorstat_ERR:count=\d+/);
   } finally {
