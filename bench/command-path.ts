@@ -36,6 +36,9 @@ function request(test: string, i: number): string[] {
       return i % 2 === 0 || i < 1000 ? ['RPUSH', 'stack', 'item:' + i] : ['RPOP', 'stack'];
     case 'lrange':
       return i < 100 ? ['RPUSH', 'range', 'el:' + i] : ['LRANGE', 'range', '0', '9'];
+    case 'append':
+      // 10000 keys growing to a few hundred bytes
+      return ['APPEND', 'app:' + String(i % 10000), 'abc'];
     case 'hset':
       return ['HSET', 'h' + (i % 1000), 'f' + (i % 10), 'v'];
     default:

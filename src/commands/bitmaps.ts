@@ -9,7 +9,7 @@ import { RedisError, Err } from '../protocol/errors';
 import { readString, wrote } from './util';
 import type { Client } from '../server/client';
 import { int64Number, lookupStringWrite, markRaw, optName, parseInt64, storeString } from './strings';
-import { MAX_STRING_BYTES, STRING_TOO_LONG_FOR_V8 } from '../util/string-limit';
+import { RBigString, strByteAt, strFromBytes, strWrite, type StrValue } from '../keyspace/big-string';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -40,21 +40,21 @@ function bitOffsetArg(c: Client, arg: string, bits: number): number {
  * byte holding `maxbit` exists; it becomes "raw" as dbUnshareStringValue()
  * leaves it. Returns the entry and how many bytes were added.
  */
-function stringForBits(c: Client, key: string, maxbit: number): { value: string; grew: number } {
+function stringForBits(c: Client, key: string, maxbit: number): { value: StrValue; grew: number } {
   const byte = Math.floor(maxbit / 8);
   const e = lookupStringWrite(c, key);
-  if (byte + 1 > MAX_STRING_BYTES && (e === undefined || e.length < byte + 1)) throw new RedisError(STRING_TOO_LONG_FOR_V8);
-  let value: string;
+  let value: StrValue;
   let grew = 0;
   if (e === undefined) {
-    value = '\0'.repeat(byte + 1);
+    value = byte + 1 <= 1024 ? '\0'.repeat(byte + 1) : strWrite(undefined, byte, '\0');
     grew = byte + 1;
     c.db.set(key, value);
   } else {
     value = e;
     if (value.length < byte + 1) {
       grew = byte + 1 - value.length;
-      value += '\0'.repeat(grew);
+      // past STRING_LIMIT the value becomes (or grows in place as) an RBigString
+      value = strWrite(value, byte, '\0');
       c.db.set(key, value, true);
     }
   }
@@ -71,12 +71,16 @@ function setbitCommand(c: Client, argv: string[]): void {
   const { value: s, grew } = stringForBits(c, key, off);
   const byte = Math.floor(off / 8);
   const bit = 7 - (off % 8);
-  const byteval = s.charCodeAt(byte);
+  const byteval = strByteAt(s, byte);
   const bitval = (byteval >> bit) & 1;
   // only a real change (or growth) is a write: an unchanged SETBIT is not propagated
   if (grew > 0 || bitval !== on) {
     const nb = (byteval & ~(1 << bit)) | (on << bit);
-    c.db.set(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
+    if (typeof s === 'string') c.db.set(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
+    else {
+      s.buf[byte] = nb;
+      c.db.set(key, s, true);
+    }
     markRaw(c.db, key);
     wrote(c, key, '$', 'setbit');
   }
@@ -92,13 +96,17 @@ function getbitCommand(c: Client, argv: string[]): void {
     return;
   }
   const byte = Math.floor(off / 8);
-  c.reply.int(byte < v.length ? (v.charCodeAt(byte) >> (7 - (off % 8))) & 1 : 0);
+  c.reply.int(byte < v.length ? (strByteAt(v, byte) >> (7 - (off % 8))) & 1 : 0);
 }
 
 /** Count the set bits of s in bytes [from, to]. */
-function popcount(s: string, from: number, to: number): number {
+function popcount(s: StrValue, from: number, to: number): number {
   let n = 0;
-  for (let i = from; i <= to; i++) n += POPCOUNT[s.charCodeAt(i)];
+  if (typeof s === 'string') for (let i = from; i <= to; i++) n += POPCOUNT[s.charCodeAt(i)];
+  else {
+    const b = s.buf;
+    for (let i = from; i <= to; i++) n += POPCOUNT[b[i]];
+  }
   return n;
 }
 
@@ -152,29 +160,29 @@ function bitcountCommand(c: Client, argv: string[]): void {
     return;
   }
   let n = popcount(s, start, end);
-  if (firstMask !== 0) n -= POPCOUNT[s.charCodeAt(start) & firstMask];
-  if (lastMask !== 0) n -= POPCOUNT[s.charCodeAt(end) & lastMask];
+  if (firstMask !== 0) n -= POPCOUNT[strByteAt(s, start) & firstMask];
+  if (lastMask !== 0) n -= POPCOUNT[strByteAt(s, end) & lastMask];
   c.reply.int(n);
 }
 
 /** First bit equal to `bit` among bit positions [from, to] of s, or -1. */
-function findBit(s: string, from: number, to: number, bit: number): number {
+function findBit(s: StrValue, from: number, to: number, bit: number): number {
   let pos = from;
   while (pos <= to && pos % 8 !== 0) {
-    if (((s.charCodeAt(Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
+    if (((strByteAt(s, Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
     pos++;
   }
   // whole bytes: skip the ones that cannot contain the bit
   const skip = bit ? 0 : 0xff;
   while (pos + 7 <= to) {
-    const b = s.charCodeAt(pos / 8);
+    const b = strByteAt(s, pos / 8);
     if (b !== skip) {
       for (let k = 0; k < 8; k++) if (((b >> (7 - k)) & 1) === bit) return pos + k;
     }
     pos += 8;
   }
   while (pos <= to) {
-    if (((s.charCodeAt(Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
+    if (((strByteAt(s, Math.floor(pos / 8)) >> (7 - (pos % 8))) & 1) === bit) return pos;
     pos++;
   }
   return -1;
@@ -237,7 +245,7 @@ function bitopCommand(c: Client, argv: string[]): void {
   if (op === 'not' && argv.length !== 4) throw new RedisError('ERR BITOP NOT must be called with a single source key.');
   const dest = argv[2];
   const n = argv.length - 3;
-  const srcs: string[] = [];
+  const srcs: StrValue[] = [];
   let maxlen = 0;
   for (let j = 0; j < n; j++) {
     const v = readString(c, argv[j + 3]);
@@ -249,18 +257,18 @@ function bitopCommand(c: Client, argv: string[]): void {
     const out = Buffer.allocUnsafe(maxlen);
     const s0 = srcs[0];
     for (let i = 0; i < maxlen; i++) {
-      let o = i < s0.length ? s0.charCodeAt(i) : 0;
+      let o = i < s0.length ? strByteAt(s0, i) : 0;
       if (op === 'not') o = ~o & 0xff;
       for (let j = 1; j < n; j++) {
         const s = srcs[j];
-        const b = i < s.length ? s.charCodeAt(i) : 0;
+        const b = i < s.length ? strByteAt(s, i) : 0;
         if (op === 'and') o &= b;
         else if (op === 'or') o |= b;
         else o ^= b;
       }
       out[i] = o;
     }
-    storeString(c, dest, out.toString('latin1'), false);
+    storeString(c, dest, strFromBytes(out), false);
     markRaw(c.db, dest);
     wrote(c, dest, '$', 'set');
   } else if (c.db.delete(dest)) {
@@ -405,17 +413,18 @@ function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
   }
   const key = argv[1];
   let buf: Buffer;
-  let entry: string | null = null;
+  let entry: StrValue | null = null;
   let grew = 0;
   if (readonly) {
     const v = readString(c, key);
-    buf = v === null ? Buffer.alloc(0) : Buffer.from(v, 'latin1');
+    buf = v === null ? Buffer.alloc(0) : typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes;
   } else {
     if (readOnly) throw new RedisError('ERR BITFIELD_RO only supports the GET subcommand');
     const r = stringForBits(c, key, highest);
     entry = r.value;
     grew = r.grew;
-    buf = Buffer.from(entry, 'latin1');
+    // an RBigString is changed in place
+    buf = typeof entry === 'string' ? Buffer.from(entry, 'latin1') : entry.bytes;
   }
   const r = c.reply;
   r.arrayLen(ops.length);
@@ -465,7 +474,7 @@ function bitfieldGeneric(c: Client, argv: string[], readOnly: boolean): void {
     if (grew > 0 || oldval !== newval) changes++;
   }
   if (changes > 0 && entry !== null) {
-    c.db.set(key, buf.toString('latin1'), true);
+    c.db.set(key, entry instanceof RBigString ? entry : buf.toString('latin1'), true);
     markRaw(c.db, key);
     const srv = c.server;
     srv.notifyKeyspaceEvent('$', 'setbit', key, c.db.id);

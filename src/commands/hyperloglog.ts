@@ -44,7 +44,8 @@ function writeEntry(c: Client, key: string): DbValue | undefined {
 
 /** isHLLObjectOrReply: WRONGTYPE for other types and for strings that are not HLLs. */
 function hllValue(v: DbValue): string {
-  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  // a value longer than any JS string is no HLL (those are at most a few KB)
+  if (typeof v !== 'string') throw new RedisError(v.type === 'string' ? HLL_WRONGTYPE : Err.wrongType);
   if (!hllIsValid(v)) throw new RedisError(HLL_WRONGTYPE);
   return v;
 }

@@ -56,7 +56,7 @@ function placeValue(db: Database, key: string, value: DbValue, from: KeyMeta, du
     db.table.setLru(s, from.lru);
     db.table.setLfu(s, from.lfu);
   }
-  if (typeof value === 'string') carryStringEncoding(from.flags, value, db, key, duplicate);
+  if (typeof value === 'string' || value.type === 'string') carryStringEncoding(from.flags, value, db, key, duplicate);
 }
 
 /** A structure that can copy itself keeping its encoding (the types may grow a clone()). */
@@ -79,6 +79,8 @@ function duplicateValue(c: Client, v: DbValue): DbValue {
   if (typeof maybe.clone === 'function') return maybe.clone();
   const cfg = c.server.config.settings;
   switch (v.type) {
+    case 'string':
+      return v.clone();
     case 'list':
       return new RList(v);
     case 'hash': {
@@ -514,7 +516,7 @@ function lfuPolicy(c: Client): boolean {
 /** OBJECT ENCODING as Redis names it for every type (lists get list-max-listpack-size). */
 export function objectEncoding(c: Client, db: Database, key: string): string {
   const v = db.peek(key)!;
-  if (typeof v === 'string') return stringEncoding(db, key);
+  if (typeof v === 'string' || v.type === 'string') return stringEncoding(db, key);
   if (v.type === 'list') return v.encoding(c.server.config.settings.listMaxListpackSize);
   return v.encoding();
 }

@@ -6,7 +6,8 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { RedisError, Err } from '../protocol/errors';
-import { isOpt, lookupRead, parseLongLong } from './util';
+import { isOpt, lookupRead, parseLongLong, valueArg } from './util';
+import { STRING_LIMIT } from '../util/string-limit';
 import { snapshotInProgress } from '../persistence/snapshot';
 import { encodeDumpPayload, decodeDumpPayload, RdbError } from '../persistence/rdb/index';
 import { toPlainValue, toDbValue, structureLimits, writerLimits } from '../persistence/convert';
@@ -77,7 +78,8 @@ function dumpCommand(c: Client, argv: string[]): void {
   }
   const cfg = c.server.config;
   const payload = encodeDumpPayload(toPlainValue(v), { compression: cfg.settings.rdbcompression, limits: writerLimits(cfg) });
-  c.reply.bulk(payload.toString('latin1'));
+  if (payload.length > STRING_LIMIT) c.reply.bulkBytes(payload);
+  else c.reply.bulk(payload.toString('latin1'));
 }
 
 /** Format: RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
@@ -113,7 +115,8 @@ function restoreCommand(c: Client, argv: string[]): void {
   if (ttlBig === null) throw new RedisError(Err.notInt);
   if (ttlBig < 0n) throw new RedisError('ERR Invalid TTL value, must be >= 0');
   let ttl = Number(ttlBig);
-  const payload = Buffer.from(argv[3], 'latin1');
+  const arg = valueArg(c, argv, 3);
+  const payload = typeof arg === 'string' ? Buffer.from(arg, 'latin1') : arg.bytes;
   let value;
   try {
     value = toDbValue(decodeDumpPayload(payload), structureLimits(s.config));
@@ -167,6 +170,6 @@ export const persistenceCommands: CommandSpec[] = [
   cmd('bgrewriteaof', 1, 'admin noscript no_async_loading', 0, 0, 0, bgrewriteaofCommand, { group: 'server', since: '1.0.0', summary: 'Asynchronously rewrite the append-only file' }),
   cmd('lastsave', 1, 'loading stale fast', 0, 0, 0, lastsaveCommand, { group: 'server', since: '1.0.0', summary: 'Get the UNIX time stamp of the last successful save to disk' }),
   cmd('dump', 2, 'readonly', 1, 1, 1, dumpCommand, { group: 'generic', since: '2.6.0', summary: 'Return a serialized version of the value stored at the specified key.' }),
-  cmd('restore', -4, 'write denyoom', 1, 1, 1, restoreCommand, { group: 'generic', since: '2.6.0', summary: 'Create a key using the provided serialized value, previously obtained using DUMP.' }),
+  cmd('restore', -4, 'write denyoom', 1, 1, 1, restoreCommand, { bigValues: true, group: 'generic', since: '2.6.0', summary: 'Create a key using the provided serialized value, previously obtained using DUMP.' }),
   cmd('restore-asking', -4, 'write denyoom asking', 1, 1, 1, restoreCommand, { group: 'server', since: '3.0.0', summary: 'An internal command for migrating keys in a cluster' }),
 ];

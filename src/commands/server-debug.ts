@@ -161,7 +161,7 @@ function serializedLength(c: Client, v: DbValue): number {
 function debugObject(c: Client, db: Database, key: string): string {
   const v = db.peek(key)!;
   const enc = objectEncoding(c, db, key);
-  const refcount = typeof v === 'string' ? stringRefcount(c, db, key) : 1;
+  const refcount = typeof v === 'string' || v.type === 'string' ? stringRefcount(c, db, key) : 1;
   const now = c.server.now();
   const slot = db.slotOf(key);
   const lru = db.table.lru(slot);
@@ -271,10 +271,11 @@ function debugHandler(c: Client, argv: string[]): void {
       if (argc !== 3) throw bad();
       const e = c.db.peek(argv[2]);
       if (e === undefined) throw new RedisError(Err.noSuchKey);
-      if (typeof e !== 'string') throw new RedisError('ERR Not an sds encoded string.');
+      if (typeof e !== 'string' && e.type !== 'string') throw new RedisError('ERR Not an sds encoded string.');
       const k = argv[2].length;
       const v = e.length;
-      return c.reply.simple(`key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${k + 2}, val_sds_len:${v}, val_sds_avail:0, val_zmalloc: ${v + 3}`);
+      const avail = typeof e === 'string' ? 0 : e.buf.length - e.length;
+      return c.reply.simple(`key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${k + 2}, val_sds_len:${v}, val_sds_avail:${avail}, val_zmalloc: ${v + avail + 3}`);
     }
     case 'populate': {
       if (argc < 3 || argc > 5) throw bad();
@@ -357,7 +358,7 @@ function debugHandler(c: Client, argv: string[]): void {
       if (argc < 3) throw bad();
       const v = c.db.peek(argv[2]);
       if (v === undefined) throw new RedisError(Err.noSuchKey);
-      if (typeof v === 'string' || objectEncoding(c, c.db, argv[2]) !== 'hashtable') throw new RedisError('ERR The value stored at the specified key is not represented using an hash table');
+      if (typeof v === 'string' || v.type === 'string' || objectEncoding(c, c.db, argv[2]) !== 'hashtable') throw new RedisError('ERR The value stored at the specified key is not represented using an hash table');
       const n = v.type === 'list' || v.type === 'stream' ? v.length : v.size;
       return c.reply.verbatim(htStats('Dictionary HT', n).replace('[Dictionary HT]\n', ''));
     }

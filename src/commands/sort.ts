@@ -8,7 +8,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, isOpt } from './util';
+import { lookupRead, isOpt, textOf } from './util';
 import { listLimits, longArg } from './collection-util';
 import { strtod } from '../keyspace/types/float';
 import { RList } from '../keyspace/types/list';
@@ -55,7 +55,7 @@ function lookupByPattern(c: Client, pattern: string, subst: string): string | nu
     if (typeof v === 'string' || v.type !== 'hash') return null;
     return v.get(field) ?? null;
   }
-  return typeof v === 'string' ? v : null;
+  return typeof v === 'string' ? v : v.type === 'string' ? textOf(v) : null;
 }
 
 /** compareStringObjects: memcmp of the common prefix, then length. */

@@ -33,6 +33,12 @@ export interface CommandSpec {
   acl?: string[];
   /** command tips (nondeterministic_output, request_policy:...) */
   tips?: string[];
+  /**
+   * Its value arguments may be longer than any JS string: the handler reads
+   * them with valueArg() (an RBigString past STRING_LIMIT). Without it such
+   * an argument is refused at the gate, as is one in a key position.
+   */
+  bigValues?: boolean;
   /** flags decided per invocation (evalGetCommandFlags: a script's shebang flags replace EVAL's write/stale at the gate); null = the static ones */
   gateFlags?: (c: Client, argv: string[]) => { write: boolean; stale: boolean } | null;
 }

@@ -14,11 +14,12 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
-import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, wrote } from './util';
+import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, replyValue, textOf, valueArg, wrote } from './util';
 import type { Client } from '../server/client';
 import type { Database } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
-import { MAX_STRING_BYTES, STRING_TOO_LONG_FOR_V8 } from '../util/string-limit';
+import { STRING_LIMIT } from '../util/string-limit';
+import { isStr, strRange, strWrite, type StrValue } from '../keyspace/big-string';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -54,22 +55,20 @@ export function optName(a: string): string {
 /** Redis's checkStringLength: the master link may exceed proto-max-bulk-len, clients may not. */
 function checkStringLength(c: Client, size: number): void {
   if (!c.isMaster && size > c.server.config.settings.protoMaxBulkLen) throw new RedisError(Err.stringTooLong);
-  // within Redis's limits but past V8's: refused, also from the master link (which logs and counts it)
-  if (size > MAX_STRING_BYTES) throw new RedisError(STRING_TOO_LONG_FOR_V8);
 }
 
-/** A string value for writing (LRU/LFU touched), WRONGTYPE for other types. */
-export function lookupStringWrite(c: Client, key: string): string | undefined {
+/** A string value for writing (LRU/LFU touched; an RBigString past STRING_LIMIT), WRONGTYPE for other types. */
+export function lookupStringWrite(c: Client, key: string): StrValue | undefined {
   const v = lookupWrite(c, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  if (v === undefined || typeof v === 'string') return v;
+  if (v.type !== 'string') throw new RedisError(Err.wrongType);
   return v;
 }
 
 /** GET's body shared by GET-like commands: replies the value or null; WRONGTYPE is thrown before any reply. */
-function getGeneric(c: Client, key: string): string | null {
+function getGeneric(c: Client, key: string): StrValue | null {
   const v = readString(c, key);
-  c.reply.bulkOrNull(v);
+  replyValue(c.reply, v);
   return v;
 }
 
@@ -103,7 +102,8 @@ export function markRaw(db: Database, key: string): void {
  * "raw" beyond, unless the writing command forced another encoding.
  */
 export function stringEncoding(db: Database, key: string): 'int' | 'embstr' | 'raw' {
-  const s = db.peek(key) as string;
+  const s = db.peek(key) as StrValue;
+  if (typeof s !== 'string') return 'raw';
   switch (db.flagsOf(key)) {
     case ENC_RAW:
       return 'raw';
@@ -122,8 +122,8 @@ export function stringEncoding(db: Database, key: string): 'int' | 'embstr' | 'r
  */
 export function stringRefcount(c: Client, db: Database, key: string): number {
   if (stringEncoding(db, key) !== 'int' || db.flagsOf(key) === ENC_INT_UNSHARED) return 1;
-  const s = db.peek(key) as string;
-  if (s.length > 4 || s.charCodeAt(0) === 45) return 1;
+  const s = db.peek(key) as StrValue;
+  if (typeof s !== 'string' || s.length > 4 || s.charCodeAt(0) === 45) return 1;
   const policy = c.server.config.settings.maxmemoryPolicy;
   if (c.server.config.settings.maxmemory !== 0 && (policy.endsWith('lru') || policy.endsWith('lfu'))) return 1;
   return 2147483647;
@@ -134,9 +134,9 @@ export function stringRefcount(c: Client, db: Database, key: string): number {
  * its new key (`flags`: the source key's flag bits); dupStringObject() makes
  * shared integers private.
  */
-export function carryStringEncoding(flags: number, value: string, to: Database, toKey: string, duplicate: boolean): void {
+export function carryStringEncoding(flags: number, value: StrValue, to: Database, toKey: string, duplicate: boolean): void {
   if (flags !== 0) markEnc(to, toKey, flags);
-  else if (duplicate && value.length <= 20 && parseLongLong(value) !== null) markEnc(to, toKey, ENC_INT_UNSHARED);
+  else if (duplicate && typeof value === 'string' && value.length <= 20 && parseLongLong(value) !== null) markEnc(to, toKey, ENC_INT_UNSHARED);
 }
 
 // ---------------------------------------------------------------------------
@@ -152,6 +152,8 @@ const F_EXAT = 64;
 const F_PXAT = 128;
 const F_PERSIST = 256;
 const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
+/** SETEX/PSETEX (value at argv[3]): setGeneric's flags when called by them */
+const F_ANY_SETEX = 512;
 
 /** Exact text of the last absolute expire computed by expireArg() (for propagation). */
 let expireText = '';
@@ -223,7 +225,7 @@ function parsedExpireMs(c: Client, flags: number, cmdName: string): number {
 }
 
 /** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed, LRU/LFU touched. */
-export function storeString(c: Client, key: string, val: string, keepTtl: boolean): void {
+export function storeString(c: Client, key: string, val: StrValue, keepTtl: boolean): void {
   const db = c.db;
   const s = db.lookupSlot(key);
   if (s < 0) db.set(key, val);
@@ -237,7 +239,7 @@ export function storeString(c: Client, key: string, val: string, keepTtl: boolea
  * setGenericCommand: SET with its options, SETNX, SETEX, PSETEX.
  * `intReplies`: :1 / :0 (SETNX) instead of +OK / null.
  */
-function setGeneric(c: Client, argv: string[], flags: number, key: string, val: string, expireMs: number, intReplies: boolean): void {
+function setGeneric(c: Client, argv: string[], flags: number, key: string, val: StrValue, expireMs: number, intReplies: boolean): void {
   if (flags & F_GET) getGeneric(c, key);
   const found = c.db.lookupSlot(key) >= 0;
   if ((flags & F_NX && found) || (flags & F_XX && !found)) {
@@ -253,7 +255,7 @@ function setGeneric(c: Client, argv: string[], flags: number, key: string, val: 
   s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
   if (expireMs >= 0) {
     c.db.setExpire(key, expireMs);
-    s.propagation.rewrite(['SET', key, val, 'PXAT', expireText]);
+    s.propagation.rewrite(['SET', key, argv[flags & F_ANY_SETEX ? 3 : 2], 'PXAT', expireText]);
     s.notifyKeyspaceEvent('g', 'expire', key, c.db.id);
   }
   if (!(flags & F_GET)) {
@@ -270,10 +272,9 @@ function setGeneric(c: Client, argv: string[], flags: number, key: string, val: 
 /** Format: SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
 function setCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const val = argv[2];
   if (argv.length === 3) {
     // hot path: plain SET
-    storeString(c, key, val, false);
+    storeString(c, key, c.bigArgs === null ? argv[2] : valueArg(c, argv, 2), false);
     const s = c.server;
     s.dirty++;
     s.notifyKeyspaceEvent('$', 'set', key, c.db.id);
@@ -282,14 +283,14 @@ function setCommand(c: Client, argv: string[]): void {
   }
   const flags = parseExtended(argv, true);
   const ms = parsedExpireMs(c, flags, 'set');
-  setGeneric(c, argv, flags, key, val, ms, false);
+  setGeneric(c, argv, flags, key, valueArg(c, argv, 2), ms, false);
 }
 
 /** Format: GETSET key value */
 function getsetCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   getGeneric(c, key);
-  storeString(c, key, argv[2], false);
+  storeString(c, key, valueArg(c, argv, 2), false);
   const s = c.server;
   wrote(c, key, '$', 'set');
   s.propagation.rewrite(['SET', key, argv[2]]);
@@ -304,9 +305,9 @@ function getexCommand(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  if (typeof v !== 'string' && v.type !== 'string') throw new RedisError(Err.wrongType);
   const ms = parsedExpireMs(c, flags, 'getex');
-  c.reply.bulk(v);
+  replyValue(c.reply, v);
   const s = c.server;
   if (flags & (F_PXAT | F_EXAT) && ms <= s.now() && !s.loading && !s.isReplica()) {
     // an absolute time already in the past deletes the key
@@ -350,7 +351,7 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   }
   const s = c.server;
   for (let j = 1; j < argv.length; j += 2) {
-    storeString(c, argv[j], argv[j + 1], false);
+    storeString(c, argv[j], valueArg(c, argv, j + 1), false);
     s.notifyKeyspaceEvent('$', 'set', argv[j], db.id);
   }
   s.dirty += (argv.length - 1) / 2;
@@ -370,7 +371,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const e = lookupStringWrite(c, key);
   let cur: number | bigint = 0;
   if (e !== undefined) {
-    const v = parseInt64(e);
+    const v = typeof e === 'string' ? parseInt64(e) : null;
     if (v === null) throw new RedisError(Err.notInt);
     cur = v;
   }
@@ -399,6 +400,7 @@ function incrementArg(s: string): number | bigint {
 function incrbyfloatCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   const e = lookupStringWrite(c, key);
+  if (e !== undefined && typeof e !== 'string') throw new RedisError(Err.notFloat);
   const r = incrByFloat(e === undefined ? null : e, argv[2]);
   if (!r.ok) throw new RedisError(r.error === 'notfloat' ? Err.notFloat : 'ERR increment would produce NaN or Infinity');
   const v = r.value;
@@ -417,17 +419,20 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
 /** Format: APPEND key value */
 function appendCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const add = argv[2];
+  const add = valueArg(c, argv, 2);
   const e = lookupStringWrite(c, key);
   let total: number;
   if (e === undefined) {
     c.db.set(key, add);
     total = add.length;
   } else {
-    const old = e;
-    total = old.length + add.length;
+    total = e.length + add.length;
     checkStringLength(c, total);
-    c.db.set(key, add.length === 0 ? old : old + add, true);
+    if (add.length > 0) {
+      // past STRING_LIMIT the result is an RBigString (grown in place when it already is one)
+      const v = typeof e === 'string' && typeof add === 'string' && total <= STRING_LIMIT ? e + add : strWrite(e, e.length, typeof add === 'string' ? add : add.bytes);
+      c.db.set(key, v, true);
+    }
     markEnc(c.db, key, ENC_RAW);
   }
   wrote(c, key, '$', 'append');
@@ -467,34 +472,22 @@ function getrangeCommand(c: Client, argv: string[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) c.reply.bulk('');
-  else c.reply.bulk(v.slice(start, end + 1));
+  else replyValue(c.reply, strRange(v, start, end + 1));
 }
 
 /** Format: SETRANGE key offset value */
 function setrangeCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const value = argv[3];
+  const value = valueArg(c, argv, 3);
   const offset = int64Number(argv[2]);
   if (offset < 0) throw new RedisError('ERR offset is out of range');
   const e = lookupStringWrite(c, key);
-  let result: string;
-  if (e === undefined) {
-    if (value.length === 0) {
-      c.reply.int(0);
-      return;
-    }
-    checkStringLength(c, offset + value.length);
-    result = '\0'.repeat(offset) + value;
-  } else {
-    const old = e;
-    if (value.length === 0) {
-      c.reply.int(old.length);
-      return;
-    }
-    checkStringLength(c, offset + value.length);
-    if (offset > old.length) result = old + '\0'.repeat(offset - old.length) + value;
-    else result = old.slice(0, offset) + value + old.slice(offset + value.length);
+  if (value.length === 0) {
+    c.reply.int(e === undefined ? 0 : e.length);
+    return;
   }
+  checkStringLength(c, offset + value.length);
+  const result = strWrite(e, offset, typeof value === 'string' ? value : value.bytes);
   c.db.set(key, result, true);
   markEnc(c.db, key, ENC_RAW);
   wrote(c, key, '$', 'setrange');
@@ -505,11 +498,11 @@ function setrangeCommand(c: Client, argv: string[]): void {
 function lcsCommand(c: Client, argv: string[]): void {
   const va = lookupRead(c, argv[1]);
   const vb = lookupRead(c, argv[2]);
-  if ((va !== undefined && typeof va !== 'string') || (vb !== undefined && typeof vb !== 'string')) {
+  if ((va !== undefined && !isStr(va)) || (vb !== undefined && !isStr(vb))) {
     throw new RedisError('ERR The specified keys must contain string values');
   }
-  const a = va === undefined ? '' : (va as string);
-  const b = vb === undefined ? '' : (vb as string);
+  const a = va === undefined ? '' : textOf(va as StrValue);
+  const b = vb === undefined ? '' : textOf(vb as StrValue);
   let getidx = false;
   let getlen = false;
   let withmatchlen = false;
@@ -620,38 +613,38 @@ function lcsCommand(c: Client, argv: string[]): void {
 /** String command specs (the bitmap commands follow them in the table: bitmaps.ts). */
 export const stringCommands: CommandSpec[] = [
   // Format: GET key
-  cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => c.reply.bulkOrNull(readString(c, argv[1]))),
-  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand),
+  cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => replyValue(c.reply, readString(c, argv[1]))),
+  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand, { bigValues: true }),
   // Format: SETNX key value
-  cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], argv[2], -1, true)),
+  cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], valueArg(c, argv, 2), -1, true), { bigValues: true }),
   // Format: SETEX key seconds value
   cmd('setex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
-    setGeneric(c, argv, F_EX, argv[1], argv[3], expireArg(c, argv[2], 1000, true, 'setex'), false);
-  }),
+    setGeneric(c, argv, F_EX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1000, true, 'setex'), false);
+  }, { bigValues: true }),
   // Format: PSETEX key milliseconds value
   cmd('psetex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
-    setGeneric(c, argv, F_PX, argv[1], argv[3], expireArg(c, argv[2], 1, true, 'psetex'), false);
-  }),
+    setGeneric(c, argv, F_PX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1, true, 'psetex'), false);
+  }, { bigValues: true }),
   cmd('getex', -2, 'write fast', 1, 1, 1, getexCommand),
   cmd('getdel', 2, 'write fast', 1, 1, 1, getdelCommand),
-  cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand),
+  cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand, { bigValues: true }),
   // Format: MGET key [key ...]  (non-strings read as null)
   cmd('mget', -2, 'readonly fast', 1, -1, 1, (c, argv) => {
     const r = c.reply;
     r.arrayLen(argv.length - 1);
     for (let j = 1; j < argv.length; j++) {
       const v = lookupRead(c, argv[j]);
-      if (typeof v === 'string') r.bulk(v);
+      if (isStr(v)) replyValue(r, v);
       else r.nullBulk();
     }
   }),
-  cmd('mset', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, false)),
-  cmd('msetnx', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, true)),
-  cmd('append', 3, 'write denyoom fast', 1, 1, 1, appendCommand),
+  cmd('mset', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, false), { bigValues: true }),
+  cmd('msetnx', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, true), { bigValues: true }),
+  cmd('append', 3, 'write denyoom fast', 1, 1, 1, appendCommand, { bigValues: true }),
   cmd('strlen', 2, 'readonly fast', 1, 1, 1, strlenCommand),
   cmd('getrange', 4, 'readonly', 1, 1, 1, getrangeCommand),
   cmd('substr', 4, 'readonly', 1, 1, 1, getrangeCommand),
-  cmd('setrange', 4, 'write denyoom', 1, 1, 1, setrangeCommand),
+  cmd('setrange', 4, 'write denyoom', 1, 1, 1, setrangeCommand, { bigValues: true }),
   // Format: INCR key / DECR key / INCRBY key increment / DECRBY key decrement
   cmd('incr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], 1)),
   cmd('decr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], -1)),

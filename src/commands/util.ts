@@ -6,6 +6,9 @@
 import { RedisError, Err } from '../protocol/errors';
 import type { Client } from '../server/client';
 import type { DbValue } from '../keyspace/database';
+import { RBigString, type StrValue } from '../keyspace/big-string';
+import type { ReplyWriter } from '../protocol/reply';
+import { valueTooLong } from '../util/string-limit';
 import { parseLongDouble } from '../keyspace/types/float';
 
 const INT64_MAX = 9223372036854775807n;
@@ -183,12 +186,38 @@ export function lookupWrite(c: Client, key: string): DbValue | undefined {
   return db.table.valueAt(s);
 }
 
-/** A string value for reading, or null if missing; WRONGTYPE otherwise. */
-export function readString(c: Client, key: string): string | null {
+/** A string value for reading (an RBigString past STRING_LIMIT), or null if missing; WRONGTYPE otherwise. */
+export function readString(c: Client, key: string): StrValue | null {
   const v = lookupRead(c, key);
   if (v === undefined) return null;
-  if (typeof v !== 'string') throw new RedisError(Err.wrongType);
+  if (typeof v === 'string') return v;
+  if (v.type !== 'string') throw new RedisError(Err.wrongType);
   return v;
+}
+
+/** A string value as text, for commands that cannot take one longer than any JS string (a clear error for those). */
+export function textOf(v: StrValue): string {
+  if (typeof v === 'string') return v;
+  throw new RedisError(valueTooLong());
+}
+
+/** Reply a string value (or null): the bytes of an RBigString are written as they are. */
+export function replyValue(r: ReplyWriter, v: StrValue | null | undefined): void {
+  if (typeof v === 'string') r.bulk(v);
+  else if (v === null || v === undefined) r.nullBulk();
+  else r.bulkBytes(v.bytes);
+}
+
+/**
+ * Argument i as a value to store: the argument itself, or an RBigString of
+ * its bytes when it is longer than any JS string (Client.bigArgs; only
+ * commands with CommandSpec.bigValues get those past the gate).
+ */
+export function valueArg(c: Client, argv: string[], i: number): StrValue {
+  const a = argv[i];
+  if (c.bigArgs === null) return a;
+  const b = c.bigArgs.get(a);
+  return b === undefined ? a : new RBigString(b);
 }
 
 /** Throw WRONGTYPE unless the value has the given type. */

@@ -14,12 +14,13 @@ import type { RHash } from './types/hash';
 import type { RSet } from './types/set';
 import type { RZSet } from './types/zset';
 import type { RStream } from './types/stream';
+import type { RBigString } from './big-string';
 import { KeyTable } from './key-table';
 import { keyBytes } from './memory-size';
 import { LFU_INIT_VAL } from './lfu';
 
-/** A stored value: strings are latin1 JS strings; the rest are structures. */
-export type DbValue = string | RList | RHash | RSet | RZSet | RStream;
+/** A stored value: strings are latin1 JS strings (RBigString past STRING_LIMIT); the rest are structures. */
+export type DbValue = string | RBigString | RList | RHash | RSet | RZSet | RStream;
 
 /** Redis's TYPE name of a value. */
 export function typeName(v: DbValue): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream' {

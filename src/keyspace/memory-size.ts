@@ -158,6 +158,9 @@ export function valueBytes(v: DbValue, samples = SAMPLE): number {
   if (typeof v === 'string') return stringBytes(v.length);
   const all = samples <= 0 ? Number.MAX_SAFE_INTEGER : samples;
   switch (v.type) {
+    case 'string':
+      // an RBigString: its buffer (with the room it keeps to grow) and the wrapper
+      return v.buf.length + 64;
     case 'list':
       return listBytes(v, all);
     case 'hash':

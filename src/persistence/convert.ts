@@ -6,6 +6,7 @@
  * would give them.
  */
 import type { DbValue } from '../keyspace/database';
+import { strFromBytes } from '../keyspace/big-string';
 import { RList, type ListLimits } from '../keyspace/types/list';
 import { RHash, type HashLimits } from '../keyspace/types/hash';
 import { RSet, type SetLimits } from '../keyspace/types/set';
@@ -53,6 +54,9 @@ export function writerLimits(config: Config): EncodingLimits {
 export function toPlainValue(v: DbValue): PlainValue {
   if (typeof v === 'string') return { type: 'string', value: v };
   switch (v.type) {
+    case 'string':
+      // a view: a caller keeping it past the next write of the key copies it (Snapshot.onKeyWrite)
+      return { type: 'string', value: v.bytes };
     case 'list':
     {
       // the nodes are immutable strings (mutable end nodes are sealed into new ones): a copy of bytes
@@ -91,7 +95,7 @@ export function toPlainValue(v: DbValue): PlainValue {
 export function toDbValue(p: PlainValue, limits: StructureLimits): DbValue {
   switch (p.type) {
     case 'string':
-      return p.value;
+      return typeof p.value === 'string' ? p.value : strFromBytes(p.value);
     case 'list':
       // listpack nodes load as they are (rdbLoadObject appends each node)
       if (p.nodes !== undefined) return RList.fromNodes(p.nodes, limits.list);

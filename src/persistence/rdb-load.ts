@@ -14,7 +14,6 @@ import { RdbError } from './rdb/errors';
 import type { RdbSummary } from './rdb/reader';
 import type { PlainValue } from './rdb/model';
 import { HeapLimitError } from '../server/eviction';
-import { MAX_STRING_BYTES } from '../util/string-limit';
 import { structureLimits, toDbValue, type StructureLimits } from './convert';
 
 /** Options of an RdbLoader. */
@@ -29,12 +28,6 @@ export interface RdbLoadOptions {
   functions?: string[];
   /** a key dropped because its TTL passed (a master's start-up load propagates its DEL: Redis's RDBFLAGS_FEED_REPL) */
   onExpired?: (db: number, key: string) => void;
-  /**
-   * A replica's full sync: a string longer than any JS string is skipped,
-   * logged and counted (its master still holds it) instead of failing the
-   * load, which would only repeat the full sync. Elsewhere such a file fails to load.
-   */
-  skipTooLong?: boolean;
 }
 
 /** Replication info found in an RDB's AUX fields (Redis's rdbSaveInfo). */
@@ -52,8 +45,6 @@ export class RdbLoader {
   readonly aux = new Map<string, string>();
   keysLoaded = 0;
   keysExpired = 0;
-  /** keys skipped because their value is longer than any JS string (skipTooLong) */
-  keysSkipped = 0;
   private readonly reader: RdbReader;
   private readonly dbs: Database[];
   private readonly limits: StructureLimits;
@@ -86,7 +77,6 @@ export class RdbLoader {
           }
         },
         onWarning: (m) => server.logger.warning(m),
-        onTooLongString: opts.skipTooLong === true ? (db, key, bytes) => this.onTooLong(db, key, bytes) : undefined,
       },
       { databases: this.dbs.length },
     );
@@ -129,16 +119,6 @@ export class RdbLoader {
     if (id === undefined || off === undefined) return null;
     const sdb = this.aux.get('repl-stream-db');
     return { id, offset: Number(off), streamDb: sdb === undefined ? -1 : Number(sdb) };
-  }
-
-  /** A string this replica cannot hold: never in silence (logged, unexpected_error_replies). */
-  private onTooLong(db: number, key: string, bytes: number): void {
-    this.keysSkipped++;
-    const s = this.server;
-    s.stats.unexpectedErrorReplies++;
-    s.logger.warning(
-      `== CRITICAL == This replica cannot load the key '${key.slice(0, 128)}' (db ${db}) of its master: a string of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes). The key is missing on this replica.`,
-    );
   }
 
   private onAux(k: string, v: string): void {

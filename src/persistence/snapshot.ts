@@ -295,7 +295,9 @@ export class Snapshot {
     if (st.written === null) st.written = new Uint8Array((st.end >>> 3) + 1);
     else if ((st.written[slot >>> 3] & (1 << (slot & 7))) !== 0) return;
     st.written[slot >>> 3] |= 1 << (slot & 7);
-    const value = toPlainValue(t.valueAt(slot)!);
+    let value = toPlainValue(t.valueAt(slot)!);
+    // an RBigString's bytes are a view of a value that may change in place: kept, it is copied
+    if (!st.begun && value.type === 'string' && typeof value.value !== 'string') value = { type: 'string', value: Buffer.from(value.value) };
     if (st.begun) this.writer.writeKey(key, value, t.expireAt(slot));
     else st.pending.push({ key, value, expireAt: t.expireAt(slot) });
   }

@@ -23,7 +23,7 @@ export interface ParserLimits {
 
 import './buffer-ext';
 import { splitArgs } from '../util/split-args';
-import { MAX_STRING_BYTES } from '../util/string-limit';
+import { STRING_LIMIT, bigArgToken } from '../util/string-limit';
 
 const CR = 13;
 const LF = 10;
@@ -59,37 +59,21 @@ export class RequestParser {
   private bigFill = 0;
   /** set by push() when a large argument being filled passed client-query-buffer-limit: next() throws */
   private overLimit = false;
-  /** bytes of an argument too long for a JS string still to skip (its `\r\n` included) */
-  private discardLeft = 0;
   /**
-   * Length of an argument of the command last returned by next() that was
-   * too long for a JS string (over MAX_STRING_BYTES): it was read and dropped,
-   * '' stands in its place, and the caller must not run the command; the
-   * caller resets it to 0 (the hot path never writes it). 0 when none.
+   * Arguments of the command last returned by next() longer than
+   * STRING_LIMIT (util/string-limit.ts), which no JS string may hold: argv
+   * has a placeholder (bigArgToken) in each one's place, and this maps it to
+   * the bytes. The caller takes it and resets it to null (the hot path never
+   * writes it). null when none.
    */
-  tooLong = 0;
-  private tooLongSeen = 0;
+  bigArgs: Map<string, Buffer> | null = null;
+  private bigSeen: Map<string, Buffer> | null = null;
 
   constructor(public limits: ParserLimits) {}
 
   /** Append bytes read from the socket. */
   push(chunk: Buffer): void {
     if (this.overLimit) return;
-    if (this.discardLeft > 0) {
-      if (this.consumedBefore + chunk.length > this.limits.maxQueryBuffer && this.limits.master !== true) {
-        this.overLimit = true;
-        return;
-      }
-      const take = Math.min(chunk.length, this.discardLeft);
-      this.discardLeft -= take;
-      this.consumedBefore += take;
-      chunk = chunk.subarray(take);
-      if (this.discardLeft === 0) {
-        this.args.push('');
-        this.mbLeft--;
-      }
-      if (chunk.length === 0) return;
-    }
     if (this.big !== null) {
       // a large bulk argument is being filled in place (no repeated concat);
       // what the command holds so far counts against client-query-buffer-limit, as Redis's querybuf + argv
@@ -104,7 +88,7 @@ export class RequestParser {
       this.consumedBefore += take;
       chunk = chunk.subarray(take);
       if (this.bigFill === this.big.length) {
-        this.args.push(this.big.latin1Slice(0, this.big.length - 2));
+        this.args.push(this.big.length - 2 > STRING_LIMIT ? this.keepBig(this.big.subarray(0, this.big.length - 2)) : this.big.latin1Slice(0, this.big.length - 2));
         this.big = null;
         this.bulkLen = -1;
         this.mbLeft--;
@@ -194,7 +178,7 @@ export class RequestParser {
       }
       // read bulk args
       while (this.mbLeft > 0) {
-        if (this.big !== null || this.discardLeft > 0) return null;
+        if (this.big !== null) return null;
         if (this.bulkLen < 0) {
           if (this.pos >= buf.length) return null;
           const nl = headerEnd(buf, this.pos);
@@ -209,23 +193,6 @@ export class RequestParser {
           if (len === null || len < 0 || (len > this.limits.maxBulkLen && this.limits.master !== true)) throw new ProtocolError('invalid bulk length');
           if (len > UNAUTH_BULK_MAX && this.limits.unauthenticated === true) throw new ProtocolError('unauthenticated bulk length');
           this.pos = nl + 1;
-          if (len > MAX_STRING_BYTES) {
-            // no JS string can hold it: read past it without keeping it, the caller answers an error
-            this.tooLongSeen = len;
-            const take = Math.min(buf.length - this.pos, len + 2);
-            this.pos += take;
-            if (take < len + 2) {
-              this.discardLeft = len + 2 - take;
-              this.consumedBefore += this.pos - this.cmdStart;
-              this.buf = EMPTY;
-              this.pos = 0;
-              this.cmdStart = 0;
-              return null;
-            }
-            this.args.push('');
-            this.mbLeft--;
-            continue;
-          }
           this.bulkLen = len;
         }
         if (buf.length - this.pos < this.bulkLen + 2) {
@@ -240,7 +207,7 @@ export class RequestParser {
           }
           return null;
         }
-        this.args.push(buf.latin1Slice(this.pos, this.pos + this.bulkLen));
+        this.args.push(this.bulkLen > STRING_LIMIT ? this.keepBig(Buffer.from(buf.subarray(this.pos, this.pos + this.bulkLen))) : buf.latin1Slice(this.pos, this.pos + this.bulkLen));
         this.pos += this.bulkLen + 2;
         this.bulkLen = -1;
         this.mbLeft--;
@@ -248,14 +215,23 @@ export class RequestParser {
       const args = this.args;
       this.args = [];
       this.inCommand = false;
-      this.tooLong = this.tooLongSeen;
-      this.tooLongSeen = 0;
+      if (this.bigSeen !== null) {
+        this.bigArgs = this.bigSeen;
+        this.bigSeen = null;
+      }
       this.lastSize = this.pos - this.cmdStart + this.consumedBefore + this.skipped;
       this.skipped = 0;
       this.consumedBefore = 0;
       this.cmdStart = this.pos;
       return args;
     }
+  }
+
+  /** An argument longer than STRING_LIMIT: its placeholder in argv, its bytes in bigArgs. */
+  private keepBig(bytes: Buffer): string {
+    const token = bigArgToken();
+    (this.bigSeen ??= new Map()).set(token, bytes);
+    return token;
   }
 
   /**
@@ -296,7 +272,7 @@ export class RequestParser {
         len = len * 10 + d;
         p++;
       }
-      if (p === start || len > maxBulk || len > MAX_STRING_BYTES || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
+      if (p === start || len > maxBulk || len > STRING_LIMIT || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
       p += 2;
       if (end - p < len + 2) return null;
       args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);

@@ -11,6 +11,12 @@ const CRLF = '\r\n';
 /** Writes replies for one client. `out` is drained by the connection. */
 export class ReplyWriter {
   out = '';
+  /**
+   * Replies holding values longer than any JS string (bulkBytes): the text
+   * written before each value, then its bytes; `out` is what follows the
+   * last. null in the common case.
+   */
+  big: Array<string | Buffer> | null = null;
   /** 2 or 3, set by HELLO. */
   proto = 2;
   /** When false every reply is dropped (master link, AOF loader, CLIENT REPLY OFF). */
@@ -153,6 +159,30 @@ export class ReplyWriter {
     if (this.enabled) this.out += s;
   }
 
+  /** A bulk string of bytes (a value longer than any JS string); a copy is kept (the value may change before it is written). */
+  bulkBytes(b: Buffer): void {
+    if (!this.enabled) return;
+    (this.big ??= []).push(this.out + '$' + b.length + CRLF, Buffer.from(b));
+    this.out = CRLF;
+    // what came before cannot be withdrawn by rollback() any more
+    this.taken++;
+  }
+
+  /** Bytes pending, `big` included. */
+  get pendingBytes(): number {
+    let n = this.out.length;
+    if (this.big !== null) for (const p of this.big) n += p.length;
+    return n;
+  }
+
+  /** Takes and clears the pending output when it holds bytes (big): each part in order. */
+  takeParts(): Array<string | Buffer> {
+    const parts = this.big ?? [];
+    this.big = null;
+    parts.push(this.take());
+    return parts;
+  }
+
   /** Takes and clears the pending output. */
   take(): string {
     const o = this.out;
@@ -181,4 +211,21 @@ export function encodeCommand(argv: readonly string[]): string {
   let o = '*' + argv.length + CRLF;
   for (const a of argv) o += '$' + a.length + CRLF + a + CRLF;
   return o;
+}
+
+/** encodeCommand for an argv holding placeholders of long arguments (Client.bigArgs): a new Buffer, the bytes copied. */
+export function encodeCommandBytes(argv: readonly string[], big: ReadonlyMap<string, Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  let o = '*' + argv.length + CRLF;
+  for (const a of argv) {
+    const b = big.get(a);
+    if (b === undefined) {
+      o += '$' + a.length + CRLF + a + CRLF;
+      continue;
+    }
+    parts.push(Buffer.from(o + '$' + b.length + CRLF, 'latin1'), b);
+    o = CRLF;
+  }
+  parts.push(Buffer.from(o, 'latin1'));
+  return Buffer.concat(parts);
 }

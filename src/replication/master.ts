@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { Client, BlockState } from '../server/client';
 import type { Server } from '../server/server';
-import { encodeCommand } from '../protocol/reply';
+import { encodeCommand, encodeCommandBytes } from '../protocol/reply';
 import { RedisError, Err } from '../protocol/errors';
 import { parseLongLong } from '../commands/util';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from '../persistence/snapshot';
@@ -154,14 +154,14 @@ export class MasterSide {
   // ------------------------------------------------------------ the stream
 
   /** server.replFeed: a command propagated by this master (SELECT added when the db changes). */
-  feedCommand(db: number, argv: string[]): void {
+  feedCommand(db: number, argv: string[], big: ReadonlyMap<string, Buffer> | null = null): void {
     if (this.repl.isReplica()) return; // replicas proxy their master's stream instead
     if (this.repl.backlog === null && this.links.length === 0) return;
     if (this.slaveSelDb !== db) {
       this.feedBytes(encodeCommand(['SELECT', String(db)]));
       this.slaveSelDb = db;
     }
-    this.feedBytes(encodeCommand(argv));
+    this.feedBytes(big === null ? encodeCommand(argv) : encodeCommandBytes(argv, big));
     const c = this.server.executor.currentClient;
     if (c !== null) this.woff.set(c, this.repl.masterReplOffset);
   }

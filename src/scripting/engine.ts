@@ -38,6 +38,7 @@ import {
   LUA_MULTRET,
 } from './lua/vm';
 import { LuaReplies, g17, cString } from './convert';
+import { valueTooLong } from '../util/string-limit';
 
 export * from './script';
 import {
@@ -934,6 +935,13 @@ export class Scripting {
       this.pushError(L, err);
       this.vm.m._lua_pushboolean(L, 1);
       this.vm.setField(L, -2, 'ignore_error_stats_update');
+      return raise ? -1 : 1;
+    }
+    if (sc.reply.big !== null) {
+      // a value longer than any JS string: not handed to Lua
+      sc.reply.big = null;
+      sc.reply.out = '';
+      this.pushError(L, '-' + valueTooLong());
       return raise ? -1 : 1;
     }
     const out = sc.reply.out;

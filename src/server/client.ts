@@ -110,6 +110,12 @@ export class Client {
   onClose: Array<() => void> = [];
   /** a command held back by CLIENT PAUSE */
   pendingArgv: string[] | null = null;
+  /**
+   * Arguments longer than STRING_LIMIT of the command running (and of those
+   * queued in MULTI): argv holds a placeholder for each, mapped here to its
+   * bytes (RequestParser.bigArgs). null when none: the common case.
+   */
+  bigArgs: Map<string, Buffer> | null = null;
   /** when set, input is handed to this instead of the command loop (replication links) */
   masterInput: (() => void) | null = null;
   /** socket drained (replica links resume sending) */
@@ -156,14 +162,32 @@ export class Client {
     return this.reply.proto === 2 && this.channels.size + this.patterns.size + this.shardChannels.size > 0;
   }
 
+  /** Take the parser's long arguments of the command it just returned. */
+  adoptBigArgs(): void {
+    const m = this.parser.bigArgs!;
+    this.parser.bigArgs = null;
+    if (this.bigArgs === null) this.bigArgs = m;
+    else for (const [k, v] of m) this.bigArgs.set(k, v);
+  }
+
   /** Write pending output to the socket now. */
   flush(): void {
-    if (this.reply.out.length === 0 || this.socket === null || this.closed) {
+    if ((this.reply.out.length === 0 && this.reply.big === null) || this.socket === null || this.closed) {
       this.reply.out = '';
+      this.reply.big = null;
       return;
     }
     // what the reply acknowledges reaches the AOF first (Redis's beforeSleep order)
     this.server.persistence.aof.flushBeforeReply();
+    if (this.reply.big !== null) {
+      // a value longer than any JS string is in the reply
+      for (const p of this.reply.takeParts()) {
+        if (typeof p === 'string') this.socket.write(p, 'latin1');
+        else this.socket.write(p);
+        this.server.stats.netOutputBytes += p.length;
+      }
+      return;
+    }
     const out = this.reply.take();
     this.socket.write(out, 'latin1');
     this.server.stats.netOutputBytes += out.length;
@@ -189,13 +213,14 @@ export class Client {
     if (this.closed) return;
     this.closed = true;
     this.reply.out = '';
+    this.reply.big = null;
     this.server.connections.unlinkClient(this);
     if (this.socket) this.socket.destroy();
   }
 
   /** Bytes waiting in the socket's write buffer (omem). */
   get outputBytes(): number {
-    return (this.socket?.writableLength ?? 0) + this.reply.out.length;
+    return (this.socket?.writableLength ?? 0) + (this.reply.big === null ? this.reply.out.length : this.reply.pendingBytes);
   }
 }
 

@@ -9,7 +9,6 @@ import type * as tls from 'node:tls';
 import { Client } from './client';
 import type { Server } from './server';
 import { ProtocolError, QueryBufferLimitError } from '../protocol/parser';
-import { ARGUMENT_TOO_LONG_FOR_V8 } from '../util/string-limit';
 
 const DENIED_PROTECTED_MODE =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -114,18 +113,13 @@ export class Connections {
         const argv = c.pendingArgv ?? c.parser.next();
         if (argv === null) break;
         c.pendingArgv = null;
-        if (c.parser.tooLong !== 0) {
-          // an argument no JS string can hold was read and dropped: the command is refused, the connection goes on
-          c.parser.tooLong = 0;
-          server.countError(ARGUMENT_TOO_LONG_FOR_V8);
-          c.reply.error(ARGUMENT_TOO_LONG_FOR_V8);
-          continue;
-        }
+        if (c.parser.bigArgs !== null) c.adoptBigArgs();
         if (!server.executor.execute(c, argv)) {
           c.pendingArgv = argv;
           postponed.add(c);
           break;
         }
+        if (c.bigArgs !== null && c.multi === null) c.bigArgs = null;
         // CLIENT REPLY SKIP arms 'skip-next': the next command runs with replies off
         if (c.replyMode === 'skip-next') {
           c.replyMode = 'skip';

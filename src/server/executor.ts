@@ -18,6 +18,7 @@ import type { RunCtx } from '../scripting/engine';
 const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 import { EVICT_FAIL } from './eviction';
+import { argumentTooLong } from '../util/string-limit';
 import { ACL_OK, DENIED_CMD, DENIED_KEY, type AclContext } from './acl';
 
 /** read-only commands whose keys are not remembered for client tracking (the script's own commands are) */
@@ -105,6 +106,9 @@ export class Executor {
   private gate(c: Client, argv: string[]): boolean {
     const server = this.server;
     const found = this.lookup(argv);
+    if (c.bigArgs !== null && this.bigArgRefused(c, found, argv)) {
+      return this.reject(c, argumentTooLong(), typeof found === 'string' ? null : found);
+    }
     if (typeof found === 'string') {
       // an arity error still counts as a rejected call of that command (and of EXEC, ends the transaction)
       let known: Command | null = null;
@@ -189,6 +193,21 @@ export class Executor {
     }
     this.callUnit(c, cmd, argv);
     return true;
+  }
+
+  /**
+   * An argument longer than any JS string (a placeholder of c.bigArgs) is
+   * taken only as a value by commands that say so (CommandSpec.bigValues),
+   * never as a key or by other commands.
+   */
+  private bigArgRefused(c: Client, found: Command | string, argv: string[]): boolean {
+    const big = c.bigArgs!;
+    let any = false;
+    for (const a of argv) if (big.has(a)) any = true;
+    if (!any) return false;
+    if (typeof found === 'string' || found.spec.bigValues !== true) return true;
+    for (const k of found.keys(argv)) if (big.has(k)) return true;
+    return false;
   }
 
   /**
@@ -298,7 +317,7 @@ export class Executor {
       } else if (cmd.firstKey !== 0 || cmd.getKeysFn) {
         for (const k of cmd.keys(argv)) watch.signalModifiedKey(dbId, k);
       }
-      if (!prop.prevent) prop.also(dbId, prop.rewritten ?? argv);
+      if (!prop.prevent) prop.also(dbId, prop.rewritten ?? argv, false, c.bigArgs);
     }
     prop.rewritten = prevRewrite;
     prop.prevent = prevPrevent;

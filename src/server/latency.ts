@@ -191,7 +191,12 @@ export class Slowlog {
       id: this.nextId++,
       time: Math.floor(this.now() / 1000),
       usec: Math.round(usec),
-      argv: args.map((a) => (a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a)),
+      argv: args.map((a) => {
+        // an argument longer than any JS string (Client.bigArgs) shows as its bytes would
+        const b = c.bigArgs === null ? undefined : c.bigArgs.get(a);
+        if (b !== undefined) return `${b.latin1Slice(0, 128)}... (${b.length - 128} more bytes)`;
+        return a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a;
+      }),
       addr: c.addr,
       name: c.name,
     });

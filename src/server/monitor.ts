@@ -10,7 +10,11 @@ export function feedMonitors(monitors: Set<Client>, c: Client, argv: string[], t
   const ts = `${Math.floor(t / 1000)}.${String((t % 1000) * 1000).padStart(6, '0')}`;
   const who = c.isMaster ? 'master' : c.socket === null ? 'lua' : c.addr;
   let line = `+${ts} [${c.db.id} ${who}]`;
-  for (const a of argv) line += ' ' + quoteMonitorArg(a);
+  for (const a of argv) {
+    // an argument longer than any JS string (Client.bigArgs): its first 128 bytes and its length, not a 512 MB line
+    const b = c.bigArgs === null ? undefined : c.bigArgs.get(a);
+    line += ' ' + (b === undefined ? quoteMonitorArg(a) : quoteMonitorArg(b.latin1Slice(0, 128)) + `... (${b.length - 128} more bytes)`);
+  }
   line += '\r\n';
   for (const m of monitors) {
     if (m === c) continue;

@@ -7,7 +7,8 @@
 
 /** A consumer of the propagated command stream (AOF, replication, tests). */
 export interface PropagationSink {
-  feed(db: number, argv: string[]): void;
+  /** `big`: argv holds placeholders of arguments longer than any JS string, mapped to their bytes (Client.bigArgs) */
+  feed(db: number, argv: string[], big?: ReadonlyMap<string, Buffer> | null): void;
 }
 
 /** Propagation targets (Redis's PROPAGATE_AOF / PROPAGATE_REPL). */
@@ -19,6 +20,8 @@ interface Pending {
   argv: string[];
   /** TO_AOF | TO_REPL */
   targets: number;
+  /** the bytes of argv's placeholders (arguments longer than any JS string), else null */
+  big: ReadonlyMap<string, Buffer> | null;
 }
 
 /** The propagation state of one server. */
@@ -46,9 +49,11 @@ export class Propagation {
    * Record a command to propagate at the end of the current execution unit.
    * replOnly: replicas (and listeners) only, not the AOF (Redis's PROPAGATE_REPL, used by PUBLISH).
    */
-  also(db: number, argv: string[], replOnly = false): void {
+  also(db: number, argv: string[], replOnly = false, big: ReadonlyMap<string, Buffer> | null = null): void {
     const targets = replOnly ? this.targets & TO_REPL : this.targets;
-    if (targets !== 0) this.pending.push({ db, argv, targets });
+    if (targets === 0) return;
+    if (big !== null) big = usedCopy(argv, big);
+    this.pending.push({ db, argv, targets, big });
   }
 
   /** Replace what the current command propagates (SET EX -> SET PXAT ...). */
@@ -66,15 +71,29 @@ export class Propagation {
     const wrap = p.length > 1 && !noMulti;
     const toReplicas = this.toReplicas();
     const first = p[0].db;
-    if (wrap) this.one(first, ['MULTI'], toReplicas, TO_AOF | TO_REPL);
-    for (const e of p) this.one(e.db, e.argv, toReplicas, e.targets);
+    if (wrap) this.one(first, ['MULTI'], toReplicas, TO_AOF | TO_REPL, null);
+    for (const e of p) this.one(e.db, e.argv, toReplicas, e.targets, e.big);
     // Redis 7.0 gives EXEC the db of the last command, so no SELECT precedes it
-    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, TO_AOF | TO_REPL);
+    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, TO_AOF | TO_REPL, null);
   }
 
-  private one(db: number, argv: string[], toReplicas: boolean, targets: number): void {
-    for (const l of this.listeners) l.feed(db, argv);
-    if (this.aof !== null && (targets & TO_AOF) !== 0) this.aof.feed(db, argv);
-    if (toReplicas && this.repl !== null && (targets & TO_REPL) !== 0) this.repl.feed(db, argv);
+  private one(db: number, argv: string[], toReplicas: boolean, targets: number, big: ReadonlyMap<string, Buffer> | null): void {
+    for (const l of this.listeners) l.feed(db, argv, big);
+    if (this.aof !== null && (targets & TO_AOF) !== 0) this.aof.feed(db, argv, big);
+    if (toReplicas && this.repl !== null && (targets & TO_REPL) !== 0) this.repl.feed(db, argv, big);
   }
+}
+
+/**
+ * The long arguments argv names (a rewritten argv may have dropped them),
+ * copied now: the stored value may change in place (SETRANGE in the same
+ * EXEC) before the unit's end writes them. null when argv names none.
+ */
+function usedCopy(argv: string[], big: ReadonlyMap<string, Buffer>): Map<string, Buffer> | null {
+  let out: Map<string, Buffer> | null = null;
+  for (const a of argv) {
+    const b = big.get(a);
+    if (b !== undefined) (out ??= new Map()).set(a, Buffer.from(b));
+  }
+  return out;
 }

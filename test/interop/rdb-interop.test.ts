@@ -220,7 +220,7 @@ function norm(v: PlainValue): unknown {
 /** The commands that create a value in Redis. */
 function createCmds(key: string, v: PlainValue): Array<Array<string | number>> {
   switch (v.type) {
-    case 'string': return [['SET', key, v.value]];
+    case 'string': return [['SET', key, typeof v.value === 'string' ? v.value : v.value.toString('latin1')]];
     case 'list': {
       const out: Array<Array<string | number>> = [];
       const items = [...v.value];

@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Server, PropagationSink } from '../../server/server';
-import { encodeCommand } from '../../protocol/reply';
+import { encodeCommand, encodeCommandBytes } from '../../protocol/reply';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, type SnapshotSink } from '../snapshot';
 import { RdbReader } from '../rdb/reader';
 import { writeDatasetSync } from '../rdb-save';
@@ -66,12 +66,15 @@ export class Aof implements PropagationSink {
   fd = -1;
   selectedDb = -1;
   private buf = '';
+  /** what precedes `buf` when a command carried arguments longer than any JS string (encoded bytes); usually empty */
+  private bufBytes: Buffer[] = [];
+  private bufBytesLen = 0;
   private inMulti = false;
   /** a flush is scheduled for the end of this event-loop turn */
   private flushScheduled = false;
   private readonly turnFlush = (): void => {
     this.flushScheduled = false;
-    if (!this.inMulti && this.buf.length > 0) this.flush();
+    if (!this.inMulti && this.bufferLength > 0) this.flush();
   };
   /** aof_current_size, aof_last_incr_size, aof_rewrite_base_size, aof_fsync_offset */
   currentSize = 0;
@@ -136,7 +139,7 @@ export class Aof implements PropagationSink {
   // ------------------------------------------------------------ feeding
 
   /** feedAppendOnlyFile */
-  feed(db: number, argv: string[]): void {
+  feed(db: number, argv: string[], big: Map<string, Buffer> | null = null): void {
     if (this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null)) return;
     let out = '';
     if (this.server.config.settings.aofTimestampEnabled) {
@@ -151,7 +154,13 @@ export class Aof implements PropagationSink {
       out += `*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`;
       this.selectedDb = db;
     }
-    this.buf += out + encodeCommand(argv);
+    if (big === null) this.buf += out + encodeCommand(argv);
+    else {
+      // arguments longer than any JS string: the buffer goes on as bytes
+      this.bufBytes.push(Buffer.from(this.buf + out, 'latin1'), encodeCommandBytes(argv, big));
+      this.bufBytesLen += this.buf.length + out.length + this.bufBytes[this.bufBytes.length - 1].length;
+      this.buf = '';
+    }
     const name = argv[0];
     if (name.length === 5 && name.toLowerCase() === 'multi') this.inMulti = true;
     else if (name.length === 4 && name.toLowerCase() === 'exec') this.inMulti = false;
@@ -169,19 +178,19 @@ export class Aof implements PropagationSink {
    * (a reply may wake the client, and a kill -9, before our next tick).
    */
   flushBeforeReply(): void {
-    if (this.buf.length > 0 && !this.inMulti) this.flush();
+    if (this.bufferLength > 0 && !this.inMulti) this.flush();
   }
 
   /** Bytes buffered, not written yet (aof_buffer_length). */
   get bufferLength(): number {
-    return this.buf.length;
+    return this.bufBytesLen + this.buf.length;
   }
 
   /** flushAppendOnlyFile: write the buffer, then fsync per appendfsync. */
   flush(): void {
     const s = this.server;
     const policy = s.config.settings.appendfsync;
-    if (this.buf.length === 0) {
+    if (this.bufferLength === 0) {
       if (policy === 'everysec' && this.fd >= 0 && this.fsyncOffset !== this.currentSize && this.nowSec() > this.lastFsyncSec && this.pendingFsyncs === 0) {
         this.trySync(policy);
       }
@@ -189,9 +198,13 @@ export class Aof implements PropagationSink {
     }
     if (this.fd < 0) {
       this.buf = '';
+      this.bufBytes = [];
+      this.bufBytesLen = 0;
       return;
     }
-    const data = Buffer.from(this.buf, 'latin1');
+    const data = this.bufBytes.length === 0 ? Buffer.from(this.buf, 'latin1') : Buffer.concat([...this.bufBytes, Buffer.from(this.buf, 'latin1')]);
+    this.bufBytes = [];
+    this.bufBytesLen = 0;
     let written = 0;
     let error: unknown = null;
     try {
@@ -223,7 +236,9 @@ export class Aof implements PropagationSink {
       if (written > 0) {
         this.currentSize += written;
         this.lastIncrSize += written;
-        this.buf = data.subarray(written).toString('latin1');
+        this.buf = '';
+        this.bufBytes = [data.subarray(written)];
+        this.bufBytesLen = data.length - written;
       }
       return;
     }
@@ -374,6 +389,8 @@ export class Aof implements PropagationSink {
     this.inMulti = false;
     this.killRewrite();
     this.buf = '';
+    this.bufBytes = [];
+    this.bufBytesLen = 0;
   }
 
   /** Close an fd once the fsyncs queued on it are done (no fd-number reuse under a pending fsync). */
@@ -411,7 +428,7 @@ export class Aof implements PropagationSink {
 
   /** Close the file at server close (no fsync: shutdown did it when asked to). */
   close(): void {
-    if (this.buf.length > 0) this.flush();
+    if (this.bufferLength > 0) this.flush();
     if (this.fd >= 0) this.closeFd(this.fd);
     this.fd = -1;
     this.killRewrite(true);
@@ -628,6 +645,8 @@ export class Aof implements PropagationSink {
     unlinkQuiet(job.tmp);
     if (this.state === 'wait_rewrite') {
       this.buf = '';
+      this.bufBytes = [];
+      this.bufBytesLen = 0;
       this.inMulti = false;
       const tempIncr = tempIncrName(this.filename);
       s.logger.notice(`Removing the temp incr aof file ${tempIncr} in the background`);

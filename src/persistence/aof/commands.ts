@@ -58,7 +58,16 @@ export class AofCommandWriter {
   key(key: string, v: PlainValue, expireAt: number): void {
     switch (v.type) {
       case 'string':
-        this.push('*3\r\n$3\r\nSET\r\n' + bulk(key) + bulk(v.value));
+        if (typeof v.value === 'string') this.push('*3\r\n$3\r\nSET\r\n' + bulk(key) + bulk(v.value));
+        else {
+          // longer than any JS string: its bytes join the output as they are
+          this.push('*3\r\n$3\r\nSET\r\n' + bulk(key) + '$' + v.value.length + '\r\n');
+          this.spill();
+          // a copy: the value may change in place before the part is written
+          this.parts.push(Buffer.from(v.value));
+          this.partsBytes += v.value.length;
+          this.push('\r\n');
+        }
         break;
       case 'list':
         this.variadic('RPUSH', key, Array.isArray(v.value) ? v.value : [...v.value], 1);

@@ -14,7 +14,7 @@ import { RdbLoader } from '../rdb-load';
 import { RdbError } from '../rdb/errors';
 import type { AofManifest } from './manifest';
 import { strerror } from '../../util/strerror';
-import { MAX_STRING_BYTES } from '../../util/string-limit';
+import { STRING_LIMIT, bigArgToken } from '../../util/string-limit';
 
 /** Outcome of loading one file or the whole set (Redis's AOF_* codes). */
 export type AofLoadStatus = 'ok' | 'not_exist' | 'empty' | 'open_err' | 'failed' | 'truncated';
@@ -100,6 +100,17 @@ class FileReader {
     const s = this.buf.toString('latin1', this.pos, this.pos + n);
     this.pos += n;
     return s;
+  }
+
+  /** Exactly n bytes (a copy), or null at EOF. */
+  exactBytes(n: number): Buffer | null {
+    if (!this.fill(n)) {
+      this.pos = this.buf.length;
+      return null;
+    }
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return b;
   }
 }
 
@@ -225,14 +236,13 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
           break outer;
         }
         const len = parseInt(l.slice(1), 10) || 0;
-        if (len > MAX_STRING_BYTES) {
-          // Redis loads it; tredis cannot hold it, and dropping it would lose data: the load fails, saying why
-          log.warning(
-            `The append only file ${name} holds an argument of ${len} bytes (offset ${r.offset}): it exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes). AOF loading aborted.`,
-          );
-          return 'failed';
-        }
-        const arg = len > 0 ? r.exact(len) : '';
+        let arg: string | null;
+        if (len > STRING_LIMIT) {
+          // longer than any JS string: a placeholder in argv, the bytes beside it (as the parser does)
+          const b = r.exactBytes(len);
+          arg = b === null ? null : bigArgToken();
+          if (b !== null) (c.bigArgs ??= new Map()).set(arg!, b);
+        } else arg = len > 0 ? r.exact(len) : '';
         if (arg === null) {
           status = 'readerr';
           break outer;
@@ -251,6 +261,7 @@ function* replayCommands(ctx: AofLoadContext, fd: number, name: string, file: st
       }
       if (name0 === 'multi') validBeforeMulti = validUpTo;
       s.executor.execute(c, argv);
+      if (c.bigArgs !== null && c.multi === null) c.bigArgs = null;
       validUpTo = r.offset;
     }
     if (status === 'eof' && c.multi !== null) {

@@ -11,7 +11,8 @@ import { strtod } from './numbers';
 
 /** A value as the RDB codec sees it, independent of in-memory encodings. */
 export type PlainValue =
-  | { type: 'string'; value: string }
+  /** a string longer than STRING_LIMIT comes as bytes (util/string-limit.ts) */
+  | { type: 'string'; value: string | Buffer }
   /**
    * `nodes`: the list's quicklist nodes (listpack bytes, or compressed
    * listpacks), written as they are (RDB_TYPE_LIST_QUICKLIST_2); absent when

@@ -25,12 +25,6 @@ export interface RdbHandlers {
    * same "#!engine name=lib\n..." form). Without this handler such files are refused.
    */
   onFunction?(code: string): void;
-  /**
-   * A string key whose value is longer than any JS string (MAX_STRING_BYTES):
-   * the value was read past and dropped. Without this handler the load fails
-   * with an RdbError saying so.
-   */
-  onTooLongString?(db: number, key: string, bytes: number): void;
   /** Non-fatal notices in Redis's words (empty keys skipped, checksum disabled). */
   onWarning?(message: string): void;
   /** Called once after the EOF opcode and checksum were read and checked. */

@@ -31,7 +31,7 @@ interface Latin1Sliceable {
 
 export type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
 import type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
-import { MAX_STRING_BYTES } from '../../util/string-limit';
+import { MAX_STRING_BYTES, STRING_LIMIT } from '../../util/string-limit';
 
 /** Thrown internally when the buffered bytes end in the middle of a unit. */
 class NeedMore {
@@ -322,33 +322,25 @@ export class RdbReader {
   }
 
   /**
-   * At a string: when it is longer than any JS string, read past it and
-   * return its length; else return -1 having consumed nothing.
+   * At a string: its length when it is longer than STRING_LIMIT (a value the
+   * keyspace holds as bytes), else -1. Consumes nothing.
    */
-  private tooLongString(what: string): number {
+  private bigStringLen(what: string): number {
     const b = this.buf;
     const p = this.pos;
     if (p >= b.length) this.short(p, p + 1, what);
     const c = b[p];
-    let skipTo: number;
     let n: number;
     if (c >= 0xc0) {
       if ((c & 0x3f) !== C.RDB_ENC_LZF) return -1;
       this.pos = p + 1;
-      const clen = this.len(`${what} (LZF compressed length)`);
+      this.len(`${what} (LZF compressed length)`);
       n = this.len(`${what} (LZF uncompressed length)`);
-      skipTo = this.pos + clen;
     } else {
       n = this.len(what);
-      skipTo = this.pos + n;
     }
-    if (n <= MAX_STRING_BYTES) {
-      this.pos = p;
-      return -1;
-    }
-    if (skipTo > b.length) this.short(p, skipTo, what);
-    this.pos = skipTo;
-    return n;
+    this.pos = p;
+    return n > STRING_LIMIT ? n : -1;
   }
 
   /**
@@ -528,14 +520,11 @@ export class RdbReader {
   private beginValue(t: number, key: string, typePos: number): void {
     switch (t) {
       case C.RDB_TYPE_STRING: {
-        const big = this.tooLongString('string value');
-        if (big >= 0) {
-          if (this.handlers.onTooLongString === undefined || this.dumpMode) this.corrupt(`${tooLongText(big)}${this.keyInfo(key)}`, typePos);
-          this.expire = -1;
-          this.lruIdle = -1;
-          this.lfuFreq = -1;
-          this.state = S_OP;
-          this.handlers.onTooLongString(this.db, key, big);
+        if (this.bigStringLen('string value') >= 0) {
+          // longer than STRING_LIMIT: kept as bytes (a copy: raw bytes are a view of the read buffer)
+          const lzf = this.buf[this.pos] >= 0xc0;
+          const bytes = this.bytes('string value');
+          this.emit(key, { type: 'string', value: lzf ? bytes : Buffer.from(bytes) });
           return;
         }
         const v = this.str('string value');

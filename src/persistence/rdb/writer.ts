@@ -523,7 +523,8 @@ export class RdbWriter {
         this.writeStream(value.value);
         return;
       case 'string':
-        this.writeString(value.value);
+        if (typeof value.value === 'string') this.writeString(value.value);
+        else this.writeBytes(value.value);
         return;
       case 'list':
         if (value.nodes !== undefined) this.writeQuicklistNodes(value.nodes);

@@ -6,7 +6,6 @@
  * Also the two ways a sync attempt ends by handing its socket to it: after a
  * full sync, and a cached master resurrected by +CONTINUE.
  */
-import { ARGUMENT_TOO_LONG_FOR_V8, MAX_STRING_BYTES } from '../../util/string-limit';
 import { sdsrepr } from '../../config/parse';
 import type * as net from 'node:net';
 import { Client } from '../../server/client';
@@ -68,18 +67,7 @@ export class MasterLink {
           argv = c.parser.next();
           if (argv === null) break;
           this.consumed += c.parser.lastSize;
-          if (c.parser.tooLong !== 0) {
-            // never in silence: the master holds a value this replica cannot (over V8's string length)
-            const n = c.parser.tooLong;
-            c.parser.tooLong = 0;
-            this.notApplied(argv, n);
-            if (c.multi === null) {
-              this.reploff += this.consumed;
-              applied += this.consumed;
-              this.consumed = 0;
-            }
-            continue;
-          }
+          if (c.parser.bigArgs !== null) c.adoptBigArgs();
         }
         if (!s.executor.execute(c, argv)) {
           // a busy script: the stream waits (accumulating) until it ends, then this runs again
@@ -88,6 +76,7 @@ export class MasterLink {
         }
         if (c.reply.out.length > 0) this.checkReply(argv, applied + this.consumed);
         if (c.multi === null) {
+          c.bigArgs = null;
           // Redis advances reploff only outside MULTI: a broken transaction is resent whole
           this.reploff += this.consumed;
           applied += this.consumed;
@@ -119,6 +108,7 @@ export class MasterLink {
     const c = this.client;
     const out = c.reply.out;
     c.reply.out = '';
+    c.reply.big = null;
     if (out[0] !== '-') return;
     const s = c.server;
     const msg = out.slice(1, out.indexOf('\r\n') >= 0 ? out.indexOf('\r\n') : out.length);
@@ -127,22 +117,6 @@ export class MasterLink {
     s.logger.warning(`== CRITICAL == This replica is sending an error to its master: '${msg.slice(0, 4096)}' after processing the command '${name}'`);
     s.stats.unexpectedErrorReplies++;
     s.logger.warning(`Latest backlog is: '${sdsrepr(this.latestStream(upTo, 256)).slice(1, -1)}'`);
-  }
-
-  /**
-   * A command of the master's stream with an argument longer than any JS
-   * string (MAX_STRING_BYTES): not applied, logged as Redis logs an error
-   * reply to the master, counted in unexpected_error_replies and errorstats.
-   */
-  private notApplied(argv: string[], bytes: number): void {
-    const s = this.client.server;
-    const name = argv[0] === '' ? '<too long>' : argv[0].slice(0, 64);
-    const key = argv.length > 1 && argv[1] !== '' ? ` on key '${argv[1].slice(0, 128)}'` : '';
-    s.logger.warning(
-      `== CRITICAL == This replica cannot apply the command '${name}'${key} of its master: an argument of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes). The replica diverges from its master.`,
-    );
-    s.countError(ARGUMENT_TOO_LONG_FOR_V8);
-    s.stats.unexpectedErrorReplies++;
   }
 
   /** The last `max` bytes of the master's stream up to the current command: our backlog's tail, then the bytes not yet forwarded. */

@@ -162,7 +162,6 @@ async function transferToDisk(att: SyncAttempt, signal: AbortSignal, mark: Buffe
   try {
     loader = await loadRdbFile(s, dbfile, {
       keepExpired: true,
-      skipTooLong: true,
       onChunk: () => {
         side.transferLastIo = s.now();
         sendNewlineToMaster(att);
@@ -220,7 +219,7 @@ async function loadFromSocket(att: SyncAttempt, signal: AbortSignal, mark: Buffe
     s.loading = true;
     att.loading = true;
   }
-  const loader = new RdbLoader(s, { dbs: target, keepExpired: true, skipTooLong: true });
+  const loader = new RdbLoader(s, { dbs: target, keepExpired: true });
   let leftover: Buffer = Buffer.alloc(0);
   /** The next bytes; a closed socket is a load failure worded like Redis's. */
   const read = async (): Promise<Buffer> => {
