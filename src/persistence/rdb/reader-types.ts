@@ -1,4 +1,5 @@
-/** The types of the streaming RDB reader's interface: handlers, options and the summary of a read. */
+/** The types of the streaming RDB reader's interface (handlers, options, the summary of a read) and its parse states. */
+import { MAX_STRING_BYTES } from '../../util/string-limit';
 import type { KeyMeta, PlainValue } from './model';
 
 /** Callbacks of the reader, called synchronously from push()/end(). */
@@ -57,3 +58,36 @@ export interface RdbReaderOptions {
   /** refuse SELECTDB >= databases (Redis's "databases" config); default: no limit */
   databases?: number;
 }
+
+// ---- the reader's parse states and small helpers (reader.ts)
+
+/** Thrown internally when the buffered bytes end in the middle of a unit. */
+export class NeedMore {
+  /** absolute offset where the failing read started */
+  at = 0;
+  /** absolute offset up to which bytes are needed */
+  need = 0;
+  what = '';
+}
+export const NEED = new NeedMore();
+
+export const S_MAGIC = 0;
+export const S_OP = 1;
+export const S_VALUE = 2;
+export const S_CKSUM = 3;
+export const S_DUMP = 4;
+export const S_DONE = 5;
+
+export const EMPTY = Buffer.alloc(0);
+export const MAX_BUFFER = 0x7fffffff;
+
+/** The RdbError text for a string no JS string can hold. */
+export function tooLongText(bytes: number): string {
+  return `String of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes)`;
+}
+export const TWO32 = 4294967296;
+
+export function isObjectType(t: number): boolean {
+  return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
+}
+

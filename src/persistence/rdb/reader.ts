@@ -33,35 +33,7 @@ export type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
 import type { RdbHandlers, RdbSummary, RdbReaderOptions } from './reader-types';
 import { MAX_STRING_BYTES, STRING_LIMIT } from '../../util/string-limit';
 
-/** Thrown internally when the buffered bytes end in the middle of a unit. */
-class NeedMore {
-  /** absolute offset where the failing read started */
-  at = 0;
-  /** absolute offset up to which bytes are needed */
-  need = 0;
-  what = '';
-}
-const NEED = new NeedMore();
-
-const S_MAGIC = 0;
-const S_OP = 1;
-const S_VALUE = 2;
-const S_CKSUM = 3;
-const S_DUMP = 4;
-const S_DONE = 5;
-
-const EMPTY = Buffer.alloc(0);
-const MAX_BUFFER = 0x7fffffff;
-
-/** The RdbError text for a string no JS string can hold. */
-function tooLongText(bytes: number): string {
-  return `String of ${bytes} bytes exceeds the largest string tredis can hold (${MAX_STRING_BYTES} bytes)`;
-}
-const TWO32 = 4294967296;
-
-function isObjectType(t: number): boolean {
-  return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
-}
+import { NEED, NeedMore, S_MAGIC, S_OP, S_VALUE, S_CKSUM, S_DUMP, S_DONE, EMPTY, MAX_BUFFER, TWO32, tooLongText, isObjectType } from './reader-types';
 
 /**
  * The streaming RDB parser. Typical use:

@@ -81,7 +81,7 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 
 /*
  * The hook a killed script gets (raise_stop): every new line raises again.
- * The pcall wrapper (engine.ts) sets it on the coroutine it returns into when
+ * The pcall wrapper (prelude.ts) sets it on the coroutine it returns into when
  * the function it ran was stopped, as raise_stop set it on the inner one.
  */
 void tl_sethook_line(lua_State *L) {
@@ -113,7 +113,7 @@ void tl_errinfo(lua_State *L, lua_State *co) {
       level = 1;
       have = lua_getstack(co, 1, &ar) && lua_getinfo(co, "nSl", &ar);
     }
-    /* the pcall wrapper (engine.ts, chunk "@pcall") and tail-call marks are
+    /* the pcall wrapper (prelude.ts, chunk "@pcall") and tail-call marks are
        not the script: report the script's frame that called pcall */
     while (have && level < 64 && (strcmp(ar.source, "@pcall") == 0 || strcmp(ar.what, "tail") == 0)) {
       memset(&ar, 0, sizeof(ar));
