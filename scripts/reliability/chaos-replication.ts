@@ -20,6 +20,7 @@
  */
 import { Node, Report, Rng, numArg, sleep, within, type Kind } from './common';
 import { flag } from '../../bench/util';
+import { ReplyError } from '../../test/helpers/resp';
 import { newWriteStats, writeBulk, writeBurst } from './workload';
 
 interface Opts {
@@ -78,7 +79,13 @@ class Cluster {
     }
     this.parent = parent;
     for (const i of order) {
-      const r = await this.nodes[i].c.call('REPLICAOF', '127.0.0.1', this.nodes[parent[i]].port);
+      // a node still loading a full sync answers -LOADING (REPLICAOF has no `loading` flag, in Redis as here): retry a while
+      let r: unknown = null;
+      for (let tries = 0; tries < 100; tries++) {
+        r = await this.nodes[i].c.call('REPLICAOF', '127.0.0.1', this.nodes[parent[i]].port);
+        if (!(r instanceof ReplyError) || !r.message.startsWith('LOADING')) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
       if (typeof r !== 'string' || !r.startsWith('OK')) throw new Error(`REPLICAOF on ${this.nodes[i].name}: ${String(r)}`);
     }
   }

@@ -291,11 +291,22 @@ export class RequestParser {
     const stop = Math.min(buf.length, this.pos + 256);
     let nl = this.pos;
     let quoted = false;
-    for (let b: number; nl < stop && (b = buf[nl]) !== LF; nl++) if (b === 34 || b === 39) quoted = true;
+    let nul = false;
+    for (let b: number; nl < stop && (b = buf[nl]) !== LF; nl++) {
+      if (b === 34 || b === 39) quoted = true;
+      else if (b === 0) nul = true;
+    }
     if (nl === stop) {
       nl = buf.indexOf(LF, this.pos);
       quoted = true;
+      if (!nul) {
+        const z = buf.indexOf(0, this.pos);
+        nul = z >= 0 && (nl < 0 || z < nl);
+      }
     }
+    // Redis finds the end of an inline line with strchr, which stops at a NUL: a line with a NUL
+    // before its newline never ends (until it is too big)
+    if (nul) nl = -1;
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('too big inline request');
       return null;

@@ -143,3 +143,21 @@ test('client-query-buffer-limit closes a client whose one large argument passes 
   const after = await exchange(tredis.port, '*2\r\n$6\r\nEXISTS\r\n$3\r\nbig\r\n', '', 300);
   assert.equal(after.data, ':0\r\n');
 });
+
+test('an inline line with a NUL before its newline never ends (Redis finds the newline with strchr): no reply, then the 64 KB error', { skip }, async () => {
+  for (const port of [redis.port, tredis.port]) {
+    // nothing comes back for the line (nor for a complete request after it): the server still waits for a newline
+    const r = await exchange(port, 'SET a\x00b 1\r\nPING\r\n*1\r\n$4\r\nPING\r\n', '', 600);
+    assert.equal(r.data, '', `port ${port}`);
+    assert.equal(r.closed, false, `port ${port}`);
+    // once the unfinished line passes 64 KB: the inline error, and the end
+    const big = await exchange(port, 'GET k\x00', 'x'.repeat(80 * 1024), 15000, 4096);
+    assert.equal(big.data, '-ERR Protocol error: too big inline request\r\n', `port ${port}`);
+    assert.equal(big.closed, true, `port ${port}`);
+  }
+  // a NUL inside a multibulk argument is just a byte
+  for (const port of [redis.port, tredis.port]) {
+    const r = await exchange(port, '*2\r\n$4\r\nECHO\r\n$3\r\na\x00b\r\n', '', 600);
+    assert.equal(r.data, '$3\r\na\x00b\r\n');
+  }
+});
