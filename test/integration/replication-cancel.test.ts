@@ -144,3 +144,29 @@ test('the master drops the connection during the transfer: logged in Redis words
     await fm.close();
   }
 });
+
+test('the master closes the connection right after the payload (a master turned replica drops its replicas): the link is seen down and retried', async () => {
+  // an empty RDB: magic, EOF opcode, a zero checksum (not checked)
+  const rdb = Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from([0xff]), Buffer.alloc(8)]);
+  const fm = await fakeMaster(
+    handshakeThen((sock, conn) => {
+      if (conn > 1) return; // later attempts wait for the PSYNC reply
+      // the whole payload and the close in one go: the close is seen while the payload loads
+      sock.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${rdb.length}\r\n`, 'latin1'), rdb]));
+      sock.destroy();
+    }),
+  );
+  const r = await startTredis({ replicaof: `127.0.0.1 ${fm.port}` });
+  const rlog = captureLog(r.server);
+  const R: Node = await tredisNode(r);
+  try {
+    await waitLog(rlog, 'MASTER <-> REPLICA sync: Finished with success', 8000);
+    await waitLog(rlog, 'Connection with master lost.', 5000);
+    await waitFor(() => fm.connections() >= 2, 5000, 'a new connection to the master');
+    assert.equal((await info(R)).get('master_link_status'), 'down');
+  } finally {
+    R.c.close();
+    await r.close();
+    await fm.close();
+  }
+});

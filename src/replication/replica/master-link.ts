@@ -177,6 +177,24 @@ export function streamAfterFullSync(att: SyncAttempt, streamDb: number, usemark:
   att.socket.resume();
   const bytes = leftover.length > 0 && rest.length > 0 ? Buffer.concat([leftover, rest]) : leftover.length > 0 ? leftover : rest;
   if (bytes.length > 0) link.onData(bytes, true);
+  closeIfGone(link);
+}
+
+/**
+ * The master may close the connection while the payload is still being
+ * loaded (a master turned into a replica drops its replicas): the socket's
+ * 'close' then fired before the master client listened for it, and the link
+ * would look up forever. Treat it as closed once what it sent is applied.
+ */
+function closeIfGone(link: MasterLink): void {
+  if (!link.socket.destroyed) return;
+  setImmediate(() => {
+    const c = link.client;
+    if (!c.closed) {
+      c.closed = true;
+      link.client.server.connections.unlinkClient(c);
+    }
+  });
 }
 
 /** replicationResurrectCachedMaster(): the cached master lives again on the new socket. */
@@ -189,6 +207,7 @@ export function streamFromCachedMaster(att: SyncAttempt): void {
   side.state = 'connected';
   side.downSince = 0;
   if (rest.length > 0) setImmediate(() => link.onData(rest, true));
+  closeIfGone(link);
 }
 
 /** replicationCreateMasterClient() */
