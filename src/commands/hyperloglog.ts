@@ -32,16 +32,6 @@ import {
   hllSelfTest,
 } from '../keyspace/hll';
 
-/** lookupKeyRead returning the entry (keyspace hits/misses, LRU). */
-function readEntry(c: Client, key: string): DbValue | undefined {
-  return lookupRead(c, key);
-}
-
-/** lookupKeyWrite returning the value. */
-function writeEntry(c: Client, key: string): DbValue | undefined {
-  return lookupWrite(c, key);
-}
-
 /** isHLLObjectOrReply: WRONGTYPE for other types and for strings that are not HLLs. */
 function hllValue(v: DbValue): string {
   // a value longer than any JS string is no HLL (those are at most a few KB)
@@ -59,7 +49,7 @@ function storeHll(c: Client, key: string, v: string): void {
 /** Format: PFADD key [element [element ...]] */
 function pfaddCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const e = writeEntry(c, key);
+  const e = lookupWrite(c, key);
   let created = false;
   let cur: string;
   if (e === undefined) {
@@ -83,7 +73,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
   if (argv.length > 2) {
     const max = new Uint8Array(HLL_REGISTERS);
     for (let j = 1; j < argv.length; j++) {
-      const e = readEntry(c, argv[j]);
+      const e = lookupRead(c, argv[j]);
       if (e === undefined) continue;
       const v = hllValue(e);
       if (!hllMergeInto(max, v)) throw new RedisError(HLL_INVALID);
@@ -92,7 +82,7 @@ function pfcountCommand(c: Client, argv: string[]): void {
     return;
   }
   const key = argv[1];
-  const e = readEntry(c, key);
+  const e = lookupRead(c, key);
   if (e === undefined) {
     c.reply.int(0);
     return;
@@ -118,14 +108,14 @@ function pfmergeCommand(c: Client, argv: string[]): void {
   const max = new Uint8Array(HLL_REGISTERS);
   let useDense = false;
   for (let j = 1; j < argv.length; j++) {
-    const e = readEntry(c, argv[j]);
+    const e = lookupRead(c, argv[j]);
     if (e === undefined) continue;
     const v = hllValue(e);
     if (v.charCodeAt(4) === HLL_DENSE) useDense = true;
     if (!hllMergeInto(max, v)) throw new RedisError(HLL_INVALID);
   }
   const key = argv[1];
-  const e = writeEntry(c, key);
+  const e = lookupWrite(c, key);
   const merged = hllStoreMerged(e === undefined ? hllCreate() : (e as string), max, useDense, c.server.config.settings.hllSparseMaxBytes);
   if (merged === null) throw new RedisError(HLL_INVALID);
   storeHll(c, key, merged);
@@ -145,7 +135,7 @@ function pfselftestCommand(c: Client): void {
 function pfdebugCommand(c: Client, argv: string[]): void {
   const sub = argv[1];
   const key = argv[2];
-  const e = writeEntry(c, key);
+  const e = lookupWrite(c, key);
   if (e === undefined) throw new RedisError('ERR The specified key does not exist');
   let v = hllValue(e);
   markRaw(c.db, key);

@@ -160,6 +160,12 @@ export class KeyTable<V> implements SlotColumns {
    */
   insert(key: string, value: V, nowSec: number, lfu: number): number {
     const s = this.ix.insert(key);
+    this.initSlot(s, value, nowSec, lfu);
+    return s;
+  }
+
+  /** A new slot's columns: the value, the access time, the LFU counter; flags, cost and TTL zero. */
+  private initSlot(s: number, value: V, nowSec: number, lfu: number): void {
     const p = s >>> PAGE_BITS;
     const o = s & PAGE_MASK;
     this.valPages[p][o] = value;
@@ -168,7 +174,6 @@ export class KeyTable<V> implements SlotColumns {
     this.flagPages[p][o] = 0;
     this.memPages[p][o] = 0;
     if (this.expPages !== null) this.expPages[p][o] = 0;
-    return s;
   }
 
   /**
@@ -178,16 +183,8 @@ export class KeyTable<V> implements SlotColumns {
    */
   upsert(key: string, value: V, nowSec: number, lfu: number): number {
     const s = this.ix.findOrInsert(key);
-    const p = s >>> PAGE_BITS;
-    const o = s & PAGE_MASK;
-    this.valPages[p][o] = value;
-    this.flagPages[p][o] = 0;
-    if (this.ix.added) {
-      this.lruPages[p][o] = nowSec;
-      this.lfuPages[p][o] = lfu;
-      this.memPages[p][o] = 0;
-      if (this.expPages !== null) this.expPages[p][o] = 0;
-    }
+    if (this.ix.added) this.initSlot(s, value, nowSec, lfu);
+    else this.setValueAt(s, value);
     this.upserted = this.ix.added;
     return s;
   }

@@ -30,9 +30,7 @@ import {
   lpSeek,
   lpSplice,
   lpStringToInt,
-  lpToOwnedArray,
 } from '../listpack';
-import { lzfCompress, lzfDecompress } from '../../util/lzf';
 import { CNode, MNode, MUTABLE_MIN, QNode, QuicklistNodeBytes, compress, decompress, lpCount, mutable, nodeCount, nodeItems, nodeLp, one, owned, packOpt, quicklistAllowInsert, room } from './quicklist-node';
 export { CNode, MUTABLE_MIN, quicklistAllowInsert, type QuicklistNodeBytes } from './quicklist-node';
 

@@ -3,26 +3,8 @@
  * node-size rule (_quicklistNodeAllowInsert), the mutable end node, the
  * LZF-compressed inner node, and the helpers that move between them.
  */
-import {
-  LP_EMPTY,
-  lpDeleteAt,
-  lpEntrySize,
-  lpEq,
-  lpFirst,
-  lpFromElements,
-  lpGet,
-  lpInsertAt,
-  lpLast,
-  lpNext,
-  lpPrev,
-  lpReplaceAt,
-  lpSeek,
-  lpSplice,
-  lpStringToInt,
-  lpToOwnedArray,
-} from '../listpack';
+import { lpFromElements, lpGet, lpToOwnedArray } from '../listpack';
 import { lzfCompress, lzfDecompress } from '../../util/lzf';
-
 import type { ListLimits } from './list';
 
 export const QUICKLIST_OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];

@@ -39,6 +39,14 @@ export class MasterLink {
     this.lastInteraction = client.server.now();
   }
 
+  /** The master's socket closed: the master client goes (side.onMasterClosed follows from its onClose). */
+  socketClosed(): void {
+    const c = this.client;
+    if (c.closed) return;
+    c.closed = true;
+    c.server.connections.unlinkClient(c);
+  }
+
   /** Bytes from the master. */
   onData(chunk: Buffer, counted: boolean): void {
     const c = this.client;
@@ -187,14 +195,7 @@ export function streamAfterFullSync(att: SyncAttempt, streamDb: number, usemark:
  * would look up forever. Treat it as closed once what it sent is applied.
  */
 function closeIfGone(link: MasterLink): void {
-  if (!link.socket.destroyed) return;
-  setImmediate(() => {
-    const c = link.client;
-    if (!c.closed) {
-      c.closed = true;
-      link.client.server.connections.unlinkClient(c);
-    }
-  });
+  if (link.socket.destroyed) setImmediate(() => link.socketClosed());
 }
 
 /** replicationResurrectCachedMaster(): the cached master lives again on the new socket. */
@@ -226,12 +227,7 @@ function createMasterClient(side: ReplicaSide, socket: net.Socket, dbid: number,
   socket.on('error', () => {
     /* 'close' follows */
   });
-  socket.on('close', () => {
-    if (!c.closed) {
-      c.closed = true;
-      s.connections.unlinkClient(c);
-    }
-  });
+  socket.on('close', () => link.socketClosed());
   c.onClose.push(() => side.onMasterClosed(link));
   c.masterInput = () => link.process();
   side.link = link;
