@@ -9,6 +9,7 @@
  *   node dist/bench/command-path.js                             # this build: set get incr lpush
  *   node dist/bench/command-path.js --other old=/tmp/old/dist   # side by side with another build
  *   node dist/bench/command-path.js --tests set,get --n 300000 --runs 3
+ *   node dist/bench/command-path.js --tests xadd,xrange --n 100000     # XADD *, XRANGE of 100 entries
  *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
  */
 import { spawnSync } from 'node:child_process';
@@ -41,6 +42,11 @@ function request(test: string, i: number): string[] {
       return ['APPEND', 'app:' + String(i % 10000), 'abc'];
     case 'hset':
       return ['HSET', 'h' + (i % 1000), 'f' + (i % 10), 'v'];
+    case 'xadd':
+      return ['XADD', 'stream', '*', 'field', 'value'];
+    case 'xrange':
+      // 100 entries (setup)
+      return ['XRANGE', 's100', '-', '+'];
     default:
       return bigRequest(test, i);
   }
@@ -59,6 +65,7 @@ function setup(test: string): string[][] {
       out.push(argv);
     }
   };
+  if (test === 'xrange') for (let i = 1; i <= 100; i++) out.push(['XADD', 's100', `${i}-0`, 'field', 'value-' + i]);
   if (test.startsWith('h')) fill('HSET', 'bh', (j) => ['field:' + j, 'value:' + j]);
   if (test.startsWith('s')) {
     fill('SADD', 'bs', (j) => ['member:' + j]);

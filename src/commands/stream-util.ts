@@ -18,7 +18,6 @@ import {
   ID_MAX,
   U64_MAX,
   respBegin,
-  respEntry,
   respEnd,
   type StreamID,
   type StreamEntry,
@@ -235,20 +234,8 @@ export function replyWithRange(
   if (cg !== null && flags & RWR_HISTORY) return replyFromConsumerPel(c, s, start, end, count, consumer as StreamConsumer);
   if (cg === null) {
     // a plain read: RESP written straight from the node bytes
-    let n = 0;
     respBegin();
-    s.range(
-      start,
-      end,
-      rev,
-      (e) => {
-        respEntry(e);
-        n++;
-        return !(count && count === n);
-      },
-      false,
-      false,
-    );
+    const n = s.respRange(start, end, rev, count);
     if (!(flags & RWR_RAWENTRIES)) c.reply.arrayLen(n);
     c.reply.raw(respEnd());
     return n;

@@ -183,12 +183,26 @@ function streamBytes(v: RStream, samples: number): number {
   const nodes = v.nodes;
   const n = nodes.length;
   let lp = 0;
-  if (n > 0) {
-    const k = Math.min(n, samples);
-    let sum = 0;
-    for (let i = 0; i < k; i++) sum += nodes[Math.floor((i * n) / k)].lpBytes();
-    lp = (sum / k) * n;
+  if (n > 0 && n <= samples) for (let i = 0; i < n; i++) lp += nodes[i].lpBytes();
+  else if (n > 0) {
+    // the last node exactly, the others sampled; used_memory's estimate of them is reused until the node count changes
+    if (samples !== SAMPLE || v.memoNodes !== n) {
+      const m = n - 1;
+      const k = Math.min(m, samples);
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += nodes[Math.floor((i * m) / k)].lpBytes();
+      const est = (sum / k) * m;
+      if (samples !== SAMPLE) return streamTotal(v, n, est + nodes[m].lpBytes());
+      v.memoNodes = n;
+      v.memoLp = est;
+    }
+    lp = v.memoLp + nodes[n - 1].lpBytes();
   }
+  return streamTotal(v, n, lp);
+}
+
+/** streamBytes from the nodes' listpack bytes: node objects and consumer groups added. */
+function streamTotal(v: RStream, n: number, lp: number): number {
   let groups = 0;
   if (v.cgroups !== null) {
     for (const cg of v.cgroups.values()) {

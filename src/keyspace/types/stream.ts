@@ -193,7 +193,20 @@ export interface StreamEntry {
 // The head of the entry last read by readHead: its flags, id, where its
 // values start and how many elements follow (values, or fields and values).
 let H_FLAGS = 0;
-let H_ID: StreamID = { ms: 0, seq: 0 };
+let H_MS: number | bigint = 0;
+let H_SEQ: number | bigint = 0;
+
+/** The id of the entry last read by readHead, as a new StreamID. */
+function headId(): StreamID {
+  return { ms: H_MS, seq: H_SEQ } as StreamID;
+}
+
+/** cmpId(the entry last read by readHead's id, b), without making an id. */
+function cmpHead(b: StreamID): number {
+  if (H_MS !== b.ms) return H_MS < b.ms ? -1 : 1;
+  if (H_SEQ !== b.seq) return H_SEQ < b.seq ? -1 : 1;
+  return 0;
+}
 let H_N = 0;
 
 /** Decode flags, id and num-fields of the entry at p; returns the position of its first value (or field). */
@@ -211,19 +224,19 @@ function readHead(node: StreamNode, p: number): number {
   const m = node.master;
   let c = b[p];
   if (c < 0x80 && typeof m.ms === 'number' && m.ms < SAFE - 128) {
-    H_ID = { ms: m.ms + c, seq: 0 };
+    H_MS = m.ms + c;
     p += 2;
   } else {
     p = rd(b, p);
-    H_ID = { ms: u64add(m.ms, R_INT), seq: 0 };
+    H_MS = u64add(m.ms, R_INT);
   }
   c = b[p];
   if (c < 0x80 && typeof m.seq === 'number' && m.seq < SAFE - 128) {
-    H_ID.seq = m.seq + c;
+    H_SEQ = m.seq + c;
     p += 2;
   } else {
     p = rd(b, p);
-    H_ID.seq = u64add(m.seq, R_INT);
+    H_SEQ = u64add(m.seq, R_INT);
   }
   if (H_FLAGS & FLAG_SAMEFIELDS) H_N = node.fields.length;
   else {
@@ -346,24 +359,81 @@ export function respBegin(): void {
   OUT_POS = 0;
 }
 
-/** Append one entry as Redis replies it: [id, [field, value, ...]]. */
-export function respEntry(e: StreamEntry): void {
-  const node = e.node;
-  const v = readHead(node, e.at);
+/** Number of decimal digits of a non-negative safe integer. */
+function digitCount(v: number): number {
+  let d = 1;
+  for (let p = 10; v >= p; p *= 10) d++;
+  return d;
+}
+
+/** Write the decimal digits of a non-negative safe integer (`d` of them) at OUT_POS. */
+function outDigits(v: number, d: number): void {
+  const o = OUT;
+  let q = OUT_POS + d;
+  OUT_POS = q;
+  while (v > 0x7fffffff) {
+    const r = v % 10;
+    o[--q] = 48 + r;
+    v = (v - r) / 10;
+  }
+  // int32 arithmetic for the rest
+  let w = v | 0;
+  do {
+    const t = (w / 10) | 0;
+    o[--q] = 48 + w - t * 10;
+    w = t;
+  } while (w > 0);
+}
+
+/** `*2\r\n$<len>\r\n<ms>-<seq>\r\n*<n>\r\n` for the entry readHead read last: its array, its id and its field array's header, written without a string. */
+function outEntryHead(n: number): void {
+  const ms = H_MS;
+  const seq = H_SEQ;
+  if (typeof ms !== 'number' || typeof seq !== 'number') {
+    const t = ms + '-' + seq;
+    outAscii('*2\r\n$' + t.length + '\r\n' + t + '\r\n*' + n + '\r\n');
+    return;
+  }
+  const dm = digitCount(ms);
+  const ds = digitCount(seq);
+  const idLen = dm + 1 + ds;
+  outEnsure(idLen + 40);
+  const o = OUT;
+  o[OUT_POS++] = 42; // *
+  o[OUT_POS++] = 50; // 2
+  o[OUT_POS++] = 13;
+  o[OUT_POS++] = 10;
+  o[OUT_POS++] = 36; // $
+  outDigits(idLen, idLen < 10 ? 1 : 2);
+  o[OUT_POS++] = 13;
+  o[OUT_POS++] = 10;
+  outDigits(ms, dm);
+  o[OUT_POS++] = 45; // -
+  outDigits(seq, ds);
+  o[OUT_POS++] = 13;
+  o[OUT_POS++] = 10;
+  o[OUT_POS++] = 42; // *
+  outDigits(n, digitCount(n));
+  o[OUT_POS++] = 13;
+  o[OUT_POS++] = 10;
+}
+
+/** Append the entry at offset `at` of node as Redis replies it: [id, [field, value, ...]]. */
+function respAt(node: StreamNode, at: number): void {
+  const v = readHead(node, at);
   const flags = H_FLAGS;
   const n = H_N;
-  const id = idString(e.id);
   const b = node.buf;
   let p = v;
   if (flags & FLAG_SAMEFIELDS) {
-    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n * 2 + '\r\n');
+    outEntryHead(n * 2);
     const fields = node.fields;
     for (let i = 0; i < n; i++) {
       outBulkString(fields[i]);
       p = outBulkElement(b, p);
     }
   } else {
-    outAscii('*2\r\n$' + id.length + '\r\n' + id + '\r\n*' + n + '\r\n');
+    outEntryHead(n);
     for (let i = 0; i < n; i++) p = outBulkElement(b, p);
   }
 }
@@ -378,7 +448,7 @@ function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, 
   const at = p;
   const v = readHead(node, p);
   const flags = H_FLAGS;
-  const id = H_ID;
+  const id = headId();
   const n = H_N;
   const fv = wantFields ? readValues(node, v, flags, n) : NO_FIELDS;
   out.e = { id, fv, deleted: (flags & FLAG_DELETED) !== 0, node, at };
@@ -421,6 +491,13 @@ export class RStream {
   entriesAdded = 0;
   /** group name -> group; iterate with sortedGroups() for Redis's order */
   cgroups: Map<string, StreamCG> | null = null;
+  /**
+   * used_memory's estimate of the bytes of every node but the last, kept
+   * while the number of nodes (memoNodes) is unchanged: an XADD changes only
+   * the last node, so it need not re-sample the others (memory-size.ts).
+   */
+  memoNodes = -1;
+  memoLp = 0;
 
   encoding(): string {
     return 'stream';
@@ -549,7 +626,7 @@ export class RStream {
           const at = p;
           const v = readHead(node, p);
           const flags = H_FLAGS;
-          const id = H_ID;
+          const id = headId();
           const n = H_N;
           p = skipValues(b, v, n);
           const deleted = (flags & FLAG_DELETED) !== 0;
@@ -574,7 +651,7 @@ export class RStream {
           const at = ats[i];
           const v = readHead(node, at);
           const flags = H_FLAGS;
-          const id = H_ID;
+          const id = headId();
           const deleted = (flags & FLAG_DELETED) !== 0;
           if (deleted && !withDeleted) continue;
           if (cmpId(id, end) > 0) continue;
@@ -583,6 +660,57 @@ export class RStream {
         }
       }
     }
+  }
+
+  /**
+   * The RESP of the live entries start..end (reversed when rev; at most count
+   * entries, 0 = all) appended to the scratch buffer (respBegin/respEnd),
+   * written straight from the node bytes: XRANGE's path, no object per entry.
+   * Returns the number of entries written.
+   */
+  respRange(start: StreamID, end: StreamID, rev: boolean, count: number): number {
+    let n = 0;
+    if (this.nodes.length === 0 || cmpId(start, end) > 0) return 0;
+    if (!rev) {
+      for (let ni = this.nodeIndexFor(start); ni < this.nodes.length; ni++) {
+        const node = this.nodes[ni];
+        if (cmpId(node.master, end) > 0) return n;
+        const b = node.buf;
+        let p = node.first;
+        while (p < node.len) {
+          const at = p;
+          const v = readHead(node, p);
+          p = skipValues(b, v, H_N);
+          if (H_FLAGS & FLAG_DELETED) continue;
+          if (cmpHead(start) < 0) continue;
+          if (cmpHead(end) > 0) return n;
+          respAt(node, at);
+          if (++n === count) return n;
+        }
+      }
+      return n;
+    }
+    const ats: number[] = [];
+    for (let ni = this.nodeIndexFor(end); ni >= 0; ni--) {
+      const node = this.nodes[ni];
+      const b = node.buf;
+      ats.length = 0;
+      let p = node.first;
+      while (p < node.len) {
+        ats.push(p);
+        p = skipValues(b, readHead(node, p), H_N);
+      }
+      for (let i = ats.length - 1; i >= 0; i--) {
+        const at = ats[i];
+        readHead(node, at);
+        if (H_FLAGS & FLAG_DELETED) continue;
+        if (cmpHead(end) > 0) continue;
+        if (cmpHead(start) < 0) return n;
+        respAt(node, at);
+        if (++n === count) return n;
+      }
+    }
+    return n;
   }
 
   /**
@@ -610,11 +738,11 @@ export class RStream {
       while (p < node.len) {
         const at = p;
         const v = readHead(node, p);
-        const c = cmpId(H_ID, id);
+        const c = cmpHead(id);
         if (c > 0) break;
         const flags = H_FLAGS;
         const n = H_N;
-        const hid = H_ID;
+        const hid = headId();
         p = skipValues(b, v, n);
         if (c === 0) {
           if (!(flags & FLAG_DELETED)) out[k] = { id: hid, fv: readValues(node, v, flags, n), deleted: false, node, at };
