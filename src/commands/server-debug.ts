@@ -23,7 +23,7 @@ import { memtoull } from '../config/schema';
 import { replyHelp, subcommandSyntaxError, allowProtectedAction } from './server-util';
 import { memoryStats } from '../info/memory';
 import { keyBytes, tableBytes } from '../keyspace/memory-size';
-import { flatString } from '../util/flat-string';
+import { flatJoin, flatString } from '../util/flat-string';
 
 const DEBUG_HELP = [
   'AOF-FLUSH-SLEEP <microsec>',
@@ -291,17 +291,17 @@ function debugHandler(c: Client, argv: string[]): void {
       }
       const prefix = argc === 3 ? 'key' : argv[3];
       const db = c.db;
+      const watch = s.watch;
       for (let j = 0; j < Number(n); j++) {
         // a populate bigger than the heap stops with -OOM instead of killing the process
         if ((j & 0xfff) === 0xfff && s.eviction.checkHeap(true)) throw new RedisError(Err.oom);
         // flat strings, as a client's would be (a concatenation is a rope: 32 more bytes and its parts)
-        const key = flatString(`${prefix}:${j}`);
+        const key = flatJoin(prefix, j);
         if (db.get(key) !== undefined) continue;
-        const base = `value:${j}`;
-        const val = flatString(valsize === 0 ? base : (base + '\0'.repeat(Math.max(0, valsize - base.length))).slice(0, valsize));
-        s.watch.beforeKeyWrite(db.id, key);
+        const val = valsize === 0 ? flatJoin('value', j) : flatString((`value:${j}` + '\0'.repeat(Math.max(0, valsize - 6 - String(j).length))).slice(0, valsize));
+        watch.beforeKeyWrite(db.id, key);
         db.set(key, val);
-        s.watch.signalModifiedKey(db.id, key);
+        if (!watch.quiet) watch.signalModifiedKey(db.id, key);
       }
       return c.reply.ok();
     }

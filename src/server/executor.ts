@@ -310,7 +310,7 @@ export class Executor {
       this.remeasureKeys(c, cmd, argv);
       const watch = server.watch;
       // with nothing WATCHed, blocked or tracked, signalling keys is a no-op: skip building the key lists
-      if (watch.watchedKeys.size === 0 && server.blocking.blockingKeys.size === 0 && server.tracking.idle) {
+      if (watch.quiet) {
         /* nothing to signal */
       } else if (cmd.writeKeysFn) {
         for (const i of cmd.writeKeysFn(argv)) watch.signalModifiedKey(dbId, argv[i]);

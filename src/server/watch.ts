@@ -52,6 +52,11 @@ export class KeyWatch {
     else c.watchedStale.delete(k);
   }
 
+  /** Nothing is WATCHed, blocked on or tracked: signalModifiedKey would do nothing (callers skip building key lists). */
+  get quiet(): boolean {
+    return this.watchedKeys.size === 0 && this.blocking.blockingKeys.size === 0 && this.tracking.idle;
+  }
+
   /**
    * A key changed: break WATCHes on it, wake clients blocked on it and
    * invalidate it for clients tracking it.

@@ -16,3 +16,13 @@ export function flatString(s: string): string {
   const n = scratch.latin1Write(s, 0, s.length);
   return scratch.latin1Slice(0, n);
 }
+
+/**
+ * `${prefix}:${n}` as a flat string: short ones are flat as concatenated,
+ * longer ones are built by Array.prototype.join, which writes one flat string
+ * (cheaper than flatString's copy through a buffer).
+ */
+export function flatJoin(prefix: string, n: number): string {
+  const s = prefix + ':' + n;
+  return s.length < 13 ? s : [prefix, ':', n].join('');
+}
