@@ -30,6 +30,7 @@ interface Opts {
   seconds: number;
   seed: number;
   nodes: number; // 0: random 3-5
+  tredisNodes: number; // how many are tredis-server (at least one node of each kind); 0: random
   writes: number; // per write phase
   backlog: number;
   settleMs: number;
@@ -44,6 +45,7 @@ export function chaosOpts(seed: number): Opts {
     seconds: numArg('seconds', 600),
     seed,
     nodes: numArg('nodes', 0),
+    tredisNodes: numArg('tredis-nodes', 0),
     writes: numArg('writes', 300),
     backlog: numArg('backlog', 256 * 1024),
     settleMs: numArg('settle-ms', 60_000),
@@ -140,7 +142,10 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
   const rep = new Report(`replication chaos (seed ${o.seed})`);
   const rng = new Rng(o.seed);
   const n = o.nodes > 0 ? Math.min(8, Math.max(2, o.nodes)) : rng.range(3, 5);
-  const kinds: Kind[] = Array.from({ length: n }, (_, i) => (i < 2 ? (['tredis', 'redis'] as Kind[])[i] : rng.pick(['tredis', 'redis'] as Kind[])));
+  const kinds: Kind[] =
+    o.tredisNodes > 0
+      ? Array.from({ length: n }, (_, i): Kind => (i < Math.min(o.tredisNodes, n - 1) ? 'tredis' : 'redis'))
+      : Array.from({ length: n }, (_, i) => (i < 2 ? (['tredis', 'redis'] as Kind[])[i] : rng.pick(['tredis', 'redis'] as Kind[])));
   const common = ['--repl-diskless-sync-delay', '0', '--repl-backlog-size', String(o.backlog), '--client-output-buffer-limit', 'replica', '2mb', '1mb', '1'];
   const nodes: Node[] = [];
   const cl = new Cluster(nodes);
