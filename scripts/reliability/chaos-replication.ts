@@ -15,7 +15,8 @@
  * After each cycle the writer stops and the run waits (bounded) until every
  * replica's link is up and every node's master_repl_offset equals the
  * master's; then DEBUG DIGEST must be equal on every node (taken again if the
- * offsets moved meanwhile, e.g. by an expiry). The full/partial sync counts
+ * offsets moved meanwhile, e.g. by an expiry) and no node's
+ * unexpected_error_replies may have grown. The full/partial sync counts
  * are the deltas of INFO stats sync_full / sync_partial_ok over the run.
  */
 import * as fs from 'node:fs';
