@@ -15,10 +15,13 @@
  * After each cycle the writer stops and the run waits (bounded) until every
  * replica's link is up and every node's master_repl_offset equals the
  * master's; then DEBUG DIGEST must be equal on every node (taken again if the
- * offsets moved meanwhile, e.g. by an expiry). The full/partial sync counts
+ * offsets moved meanwhile, e.g. by an expiry) and no node's
+ * unexpected_error_replies may have grown. The full/partial sync counts
  * are the deltas of INFO stats sync_full / sync_partial_ok over the run.
  */
-import { Node, Report, Rng, numArg, sleep, within, type Kind } from './common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Node, Report, Rng, arg, numArg, sleep, within, type Kind } from './common';
 import { flag } from '../../bench/util';
 import { ReplyError } from '../../test/helpers/resp';
 import { newWriteStats, writeBulk, writeBurst } from './workload';
@@ -28,10 +31,13 @@ interface Opts {
   seconds: number;
   seed: number;
   nodes: number; // 0: random 3-5
+  tredisNodes: number; // how many are tredis-server (at least one node of each kind); 0: random
   writes: number; // per write phase
   backlog: number;
   settleMs: number;
   injectDivergence: boolean;
+  /** Copy every node's dir (persistence files, log) here when the run fails ('' = not kept). */
+  keepDir: string;
 }
 
 export function chaosOpts(seed: number): Opts {
@@ -40,10 +46,12 @@ export function chaosOpts(seed: number): Opts {
     seconds: numArg('seconds', 600),
     seed,
     nodes: numArg('nodes', 0),
+    tredisNodes: numArg('tredis-nodes', 0),
     writes: numArg('writes', 300),
     backlog: numArg('backlog', 256 * 1024),
     settleMs: numArg('settle-ms', 60_000),
     injectDivergence: flag('inject-divergence'),
+    keepDir: arg('keep-dir', ''),
   };
 }
 
@@ -115,12 +123,17 @@ async function settle(cl: Cluster, ms: number): Promise<{ why: string; offset: s
   return { why: why || 'timeout', offset: '' };
 }
 
-/** The sync counters of every node (INFO stats). */
-async function syncCounts(cl: Cluster): Promise<Array<{ full: number; partial: number; starts: number }>> {
+/**
+ * The sync counters of every node (INFO stats), and unexpected_error_replies:
+ * a replica that answered its master with an error did not apply what its
+ * master did (logged as == CRITICAL ==), even when the digests end equal.
+ */
+async function syncCounts(cl: Cluster): Promise<Array<{ full: number; partial: number; errors: number; starts: number }>> {
   return Promise.all(
     cl.nodes.map(async (n) => {
       const s = await n.info('stats');
-      return { full: Number(s.get('sync_full') ?? 0), partial: Number(s.get('sync_partial_ok') ?? 0), starts: n.starts };
+      const num = (k: string): number => Number(s.get(k) ?? 0);
+      return { full: num('sync_full'), partial: num('sync_partial_ok'), errors: num('unexpected_error_replies'), starts: n.starts };
     }),
   );
 }
@@ -130,7 +143,10 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
   const rep = new Report(`replication chaos (seed ${o.seed})`);
   const rng = new Rng(o.seed);
   const n = o.nodes > 0 ? Math.min(8, Math.max(2, o.nodes)) : rng.range(3, 5);
-  const kinds: Kind[] = Array.from({ length: n }, (_, i) => (i < 2 ? (['tredis', 'redis'] as Kind[])[i] : rng.pick(['tredis', 'redis'] as Kind[])));
+  const kinds: Kind[] =
+    o.tredisNodes > 0
+      ? Array.from({ length: n }, (_, i): Kind => (i < Math.min(o.tredisNodes, n - 1) ? 'tredis' : 'redis'))
+      : Array.from({ length: n }, (_, i) => (i < 2 ? (['tredis', 'redis'] as Kind[])[i] : rng.pick(['tredis', 'redis'] as Kind[])));
   const common = ['--repl-diskless-sync-delay', '0', '--repl-backlog-size', String(o.backlog), '--client-output-buffer-limit', 'replica', '2mb', '1mb', '1'];
   const nodes: Node[] = [];
   const cl = new Cluster(nodes);
@@ -153,11 +169,14 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
       if (fault === 'kill9') {
         const i = rng.int(n);
         const v = nodes[i];
-        if (rng.chance(0.5)) await v.c.call('SAVE');
+        const saved = rng.chance(0.5);
+        if (saved) await v.c.call('SAVE');
+        const before = await v.info('replication');
         await v.kill9();
+        const files = v.persistenceFiles();
         if (cl.parent[i] >= 0) await writeBurst(rng, cl.master.c, o.writes, st);
         await v.restart(cl.parent[i] >= 0 ? ['--replicaof', '127.0.0.1', String(nodes[cl.parent[i]].port)] : []);
-        detail = `${v.name}${cl.parent[i] < 0 ? ' (master)' : ''}`;
+        detail = `${v.name}${cl.parent[i] < 0 ? ' (master)' : ''}${saved ? ' after SAVE' : ''} at offset ${before.get('master_repl_offset')} [${files}]`;
       } else if (fault === 'promote') {
         const reps = cl.replicas();
         const root = rng.pick(reps);
@@ -209,8 +228,10 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
       }
       const after = await syncCounts(cl);
       const served: string[] = [];
+      const erred: string[] = [];
       after.forEach((a, i) => {
-        const b = base[i].starts === a.starts ? base[i] : { full: 0, partial: 0 };
+        const b = base[i].starts === a.starts ? base[i] : { full: 0, partial: 0, errors: 0 };
+        if (a.errors > b.errors) erred.push(`${nodes[i].name} answered its master with ${a.errors - b.errors} error(s)`);
         full += a.full - b.full;
         partial += a.partial - b.partial;
         if (a.full > b.full || a.partial > b.partial) served.push(`${nodes[i].name} served ${a.full - b.full} full/${a.partial - b.partial} partial`);
@@ -222,6 +243,10 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
       rep.add('cycles');
       if (!same) {
         rep.fail(`cycle ${cycle} (${fault} ${detail}): DIVERGENCE ${nodes.map((x, i) => `${x.name}=${digests[i]}`).join(' ')}`);
+        break;
+      }
+      if (erred.length) {
+        rep.fail(`cycle ${cycle} (${fault} ${detail}): ${erred.join(', ')} (unexpected_error_replies; see == CRITICAL == in its log)`);
         break;
       }
     }
@@ -239,7 +264,21 @@ export async function runReplicationChaos(o: Opts): Promise<Report> {
   } catch (e) {
     rep.fail(`harness/server error: ${(e as Error).message}`);
   }
-  if (rep.failures.length) for (const x of nodes) console.error(`--- log tail of ${x.name}${x.alive ? '' : ' (dead)'}\n${x.logTail(1500)}`);
+  if (rep.failures.length) {
+    for (const x of nodes) {
+      const critical = x.child.log().split('\n').filter((l) => /== CRITICAL ==|Latest backlog is/.test(l));
+      if (critical.length) console.error(`--- first errors sent to its master by ${x.name}\n${critical.slice(0, 6).join('\n')}`);
+      console.error(`--- log tail of ${x.name}${x.alive ? '' : ' (dead)'}\n${x.logTail(1500)}`);
+    }
+  }
+  if (rep.failures.length && o.keepDir) {
+    // the nodes' dirs (RDB, AOF, full log) for a post-mortem; copied before the nodes are stopped and their dirs removed
+    for (const x of nodes) {
+      const to = path.join(o.keepDir, x.name.replace(':', '-'));
+      fs.cpSync(x.dir, to, { recursive: true });
+      console.error(`kept ${x.name}'s dir in ${to}`);
+    }
+  }
   for (const x of nodes) await x.stop().catch(() => {});
   return rep;
 }

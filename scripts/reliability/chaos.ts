@@ -3,8 +3,8 @@
  * docs/reliability.md for the long runs and their figures).
  *
  *   node dist/scripts/reliability/chaos.js [--only replication,durability] [--seed N]
- *     replication: --cycles 20 --seconds 600 --nodes 0 (0: random 3-5) --writes 300
- *                  --backlog 262144 --settle-ms 60000 [--inject-divergence]
+ *     replication: --cycles 20 --seconds 600 --nodes 0 (0: random 3-5) --tredis-nodes 0 (0: random) --writes 300
+ *                  --backlog 262144 --settle-ms 60000 [--inject-divergence] [--keep-dir DIR]
  *     durability:  --kill-cycles 20 --clients 4 --everysec-window 1000 --target tredis|redis
  *     --json FILE  append the summaries to FILE
  *

@@ -160,6 +160,20 @@ export class Node {
     return l.slice(-max);
   }
 
+  /** The persistence files in the node's dir, with their sizes: `dump.rdb 1234, appendonlydir/x.aof 56`. */
+  persistenceFiles(): string {
+    const out: string[] = [];
+    const walk = (rel: string): void => {
+      for (const e of fs.readdirSync(path.join(this.dir, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(r);
+        else if (e.name !== 'server.log') out.push(`${r} ${fs.statSync(path.join(this.dir, r)).size}`);
+      }
+    };
+    walk('');
+    return out.sort().join(', ');
+  }
+
   /** INFO <section> as a Map. */
   async info(section: string): Promise<Map<string, string>> {
     const r = await this.c.call('INFO', section);

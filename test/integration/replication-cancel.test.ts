@@ -7,66 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import * as fs from 'node:fs';
-import { startTredis, freePort, waitFor } from '../helpers/servers';
-import { type Node, tredisNode, info, captureLog, logged, waitLog, ok, sleep } from './replication-helpers';
+import { startTredis, waitFor } from '../helpers/servers';
+import { type Node, tredisNode, info, captureLog, logged, waitLog, ok, sleep, fakeMaster, handshakeThen } from './replication-helpers';
 
 const MARK = 'b'.repeat(40);
-
-/** A fake master: counts connections and open sockets; `onCommand` answers each command. */
-async function fakeMaster(onCommand: (sock: net.Socket, argv: string[], conn: number) => void) {
-  const port = await freePort();
-  let conns = 0;
-  const open = new Set<net.Socket>();
-  const srv = net.createServer((sock) => {
-    const n = ++conns;
-    open.add(sock);
-    sock.on('close', () => open.delete(sock));
-    sock.on('error', () => {});
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      // the replica sends small multibulk commands: parse the complete ones
-      for (;;) {
-        const m = /^\*(\d+)\r\n/.exec(buf);
-        if (m === null) break;
-        let at = m[0].length;
-        const argv: string[] = [];
-        for (let i = 0; i < Number(m[1]); i++) {
-          const h = /^\$(\d+)\r\n/.exec(buf.slice(at));
-          if (h === null || buf.length < at + h[0].length + Number(h[1]) + 2) break;
-          argv.push(buf.slice(at + h[0].length, at + h[0].length + Number(h[1])));
-          at += h[0].length + Number(h[1]) + 2;
-        }
-        if (argv.length < Number(m[1])) break;
-        buf = buf.slice(at);
-        onCommand(sock, argv, n);
-      }
-    });
-  });
-  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
-  return {
-    port,
-    connections: () => conns,
-    openSockets: () => open.size,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        srv.close(() => r());
-      }),
-  };
-}
-
-/** Answer PING, AUTH and REPLCONF like a master; PSYNC with `psync`. */
-function handshakeThen(psync: (sock: net.Socket, conn: number) => void) {
-  return (sock: net.Socket, argv: string[], conn: number): void => {
-    const cmd = argv[0].toLowerCase();
-    if (cmd === 'ping') sock.write('+PONG\r\n');
-    else if (cmd === 'auth' || cmd === 'replconf') sock.write('+OK\r\n');
-    else if (cmd === 'psync') psync(sock, conn);
-  };
-}
 
 const tempFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => /^temp-\d+\.\d+\.rdb$/.test(f));
 

@@ -3,8 +3,9 @@
  * replica to be in sync, DEBUG DIGEST (or the same digest computed in
  * process for an embedded tredis), and log capture of embedded servers.
  */
+import * as net from 'node:net';
 import { TestClient, ReplyError, type Reply } from '../helpers/resp';
-import { waitFor } from '../helpers/servers';
+import { freePort, waitFor } from '../helpers/servers';
 import { parseInfo } from '../helpers/info';
 import type { TredisServer } from '../../src/index';
 import type { Server } from '../../src/server/server';
@@ -192,4 +193,58 @@ export async function liveWrites(c: TestClient, prefix = ''): Promise<void> {
   await ok(c, 'SELECT', 0);
   await ok(c, 'DEL', `${p}big`);
   await ok(c, 'RENAME', `${p}intset`, `${p}intset2`);
+}
+
+/** A fake master: counts connections and open sockets; `onCommand` answers each command. */
+export async function fakeMaster(onCommand: (sock: net.Socket, argv: string[], conn: number) => void) {
+  const port = await freePort();
+  let conns = 0;
+  const open = new Set<net.Socket>();
+  const srv = net.createServer((sock) => {
+    const n = ++conns;
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
+    sock.on('error', () => {});
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      // the replica sends small multibulk commands: parse the complete ones
+      for (;;) {
+        const m = /^\*(\d+)\r\n/.exec(buf);
+        if (m === null) break;
+        let at = m[0].length;
+        const argv: string[] = [];
+        for (let i = 0; i < Number(m[1]); i++) {
+          const h = /^\$(\d+)\r\n/.exec(buf.slice(at));
+          if (h === null || buf.length < at + h[0].length + Number(h[1]) + 2) break;
+          argv.push(buf.slice(at + h[0].length, at + h[0].length + Number(h[1])));
+          at += h[0].length + Number(h[1]) + 2;
+        }
+        if (argv.length < Number(m[1])) break;
+        buf = buf.slice(at);
+        onCommand(sock, argv, n);
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    connections: () => conns,
+    openSockets: () => open.size,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
+
+/** Answer PING, AUTH and REPLCONF like a master; PSYNC with `psync` (argv: PSYNC replid offset). */
+export function handshakeThen(psync: (sock: net.Socket, conn: number, argv: string[]) => void) {
+  return (sock: net.Socket, argv: string[], conn: number): void => {
+    const cmd = argv[0].toLowerCase();
+    if (cmd === 'ping') sock.write('+PONG\r\n');
+    else if (cmd === 'auth' || (cmd === 'replconf' && argv[1]?.toLowerCase() !== 'ack')) sock.write('+OK\r\n'); // ACKs get no reply
+    else if (cmd === 'psync') psync(sock, conn, argv);
+  };
 }

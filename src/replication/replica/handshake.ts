@@ -215,8 +215,9 @@ function psyncReply(att: SyncAttempt, reply: string): 'continue' | 'fullresync' 
       cached.replid = newId;
       repl.master.disconnectSlaves();
     }
-    streamFromCachedMaster(att);
+    // a replica restarted from its RDB has no backlog yet: the resumed stream feeds it
     if (repl.backlog === null) repl.createBacklog();
+    streamFromCachedMaster(att);
     return 'continue';
   }
   if (reply.startsWith('-NOMASTERLINK') || reply.startsWith('-LOADING')) {

@@ -198,7 +198,14 @@ function closeIfGone(link: MasterLink): void {
   if (link.socket.destroyed) setImmediate(() => link.socketClosed());
 }
 
-/** replicationResurrectCachedMaster(): the cached master lives again on the new socket. */
+/**
+ * replicationResurrectCachedMaster(): the cached master lives again on the
+ * new socket. The bytes read along with +CONTINUE (the start of the backlog)
+ * are applied on the next turn of the loop, as Redis reads the stream after
+ * the PSYNC step; the socket is paused until then, or its next reads would
+ * be applied first and the stream parsed from the middle of a command
+ * (found by npm run chaos: a replica restarted from its RDB resyncing 75 KB).
+ */
 export function streamFromCachedMaster(att: SyncAttempt): void {
   const side = att.side;
   const cached = side.cached as CachedMaster;
@@ -207,7 +214,13 @@ export function streamFromCachedMaster(att: SyncAttempt): void {
   const link = createMasterClient(side, att.socket, cached.db, cached.replid, cached.reploff, cached.preSync);
   side.state = 'connected';
   side.downSince = 0;
-  if (rest.length > 0) setImmediate(() => link.onData(rest, true));
+  if (rest.length > 0) {
+    att.socket.pause();
+    setImmediate(() => {
+      link.onData(rest, true);
+      att.socket.resume();
+    });
+  }
   closeIfGone(link);
 }
 
