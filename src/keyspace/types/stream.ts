@@ -36,6 +36,7 @@ import {
   FLAG_SAMEFIELDS,
 } from './stream-id';
 import { lpIntSize, LpWriter, R_ISINT, R_INT, R_STR, rd, curString, curNumber, skip } from './stream-listpack';
+import { validateStreamListpack, canonicalStreamBody } from './stream-validate';
 
 // ------------------------------------------------------------ nodes
 
@@ -83,56 +84,32 @@ export class StreamNode {
     return out;
   }
 
-  /** A node from a whole listpack (RDB load); throws on a malformed one. */
+  /**
+   * A node from a whole listpack (RDB load, RESTORE); throws
+   * StreamListpackError on one Redis's deep sanitization refuses
+   * (stream-validate.ts). Unusual encodings Redis accepts are re-encoded.
+   */
   static fromListpack(master: StreamID, lp: Buffer): StreamNode {
-    if (lp.length < 7 || lp.readUInt32LE(0) !== lp.length || lp[lp.length - 1] !== 0xff) throw new Error('bad stream listpack');
-    let p = 6;
-    p = rd(lp, p);
-    if (!R_ISINT) throw new Error('bad stream listpack: count');
-    const count = curNumber();
-    p = rd(lp, p);
-    if (!R_ISINT) throw new Error('bad stream listpack: deleted');
-    const deleted = curNumber();
-    const body = slabCopy(lp.subarray(p, lp.length - 1), lp.length - 1 - p);
+    const chk = validateStreamListpack(lp);
+    let body: Buffer;
+    if (chk.canonical) {
+      const p = skip(lp, skip(lp, 6)); // past the two counters
+      body = slabCopy(lp.subarray(p, lp.length - 1), lp.length - 1 - p);
+    } else {
+      const b = canonicalStreamBody(lp);
+      body = slabCopy(b, b.length);
+    }
     const node = new StreamNode(master, [], body);
     node.len = body.length;
-    node.count = count;
-    node.deleted = deleted;
+    node.count = chk.count;
+    node.deleted = chk.deleted;
     let q = rd(body, 0);
-    if (!R_ISINT) throw new Error('bad stream listpack: fields');
     const nf = curNumber();
     for (let i = 0; i < nf; i++) {
-      if (q >= body.length) throw new Error('bad stream listpack: master fields');
       q = rd(body, q);
       node.fields.push(curString());
     }
-    q = rd(body, q); // master terminator
-    node.first = q;
-    // validate entries
-    let valid = 0;
-    let dels = 0;
-    while (q < body.length) {
-      q = rd(body, q);
-      const flags = curNumber();
-      q = rd(body, q);
-      if (!R_ISINT) throw new Error('bad stream entry');
-      q = rd(body, q);
-      if (!R_ISINT) throw new Error('bad stream entry');
-      let nfe = nf;
-      if (!(flags & FLAG_SAMEFIELDS)) {
-        q = rd(body, q);
-        nfe = curNumber() * 2;
-      }
-      for (let i = 0; i < nfe; i++) {
-        if (q >= body.length) throw new Error('bad stream entry');
-        q = rd(body, q);
-      }
-      q = rd(body, q); // lp-count
-      if (q > body.length) throw new Error('bad stream entry');
-      if (flags & FLAG_DELETED) dels++;
-      else valid++;
-    }
-    if (valid !== count || dels !== deleted) throw new Error('bad stream node counters');
+    node.first = skip(body, q); // past the master terminator
     return node;
   }
 
