@@ -1,9 +1,12 @@
 /**
- * RESTORE of hand-built stream payloads under `sanitize-dump-payload yes`,
- * differential against redis-server 7.0: the deep check of a stream node's
- * listpack (Redis's streamValidateListpackIntegrity) must accept and refuse
- * the same payloads, and an accepted one must hold the same value
- * (DEBUG DIGEST-VALUE, XRANGE) and stay usable (XDEL, XADD, XTRIM).
+ * RESTORE of hand-built payloads under `sanitize-dump-payload yes`,
+ * differential against redis-server 7.0 (cases the payload fuzzer found):
+ * the deep check of a stream node's listpack (Redis's
+ * streamValidateListpackIntegrity) must accept and refuse the same payloads,
+ * and an accepted one must hold the same value (DEBUG DIGEST-VALUE, XRANGE)
+ * and stay usable (XDEL, XADD, XTRIM); a listpack zset score that is not a
+ * number reads as C's strtod reads it; an LZF string announced as empty loads
+ * whatever its compressed bytes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,15 +53,20 @@ function rdbStr(b: Buffer): Buffer {
   return Buffer.concat([hdr, b]);
 }
 
+/** body + RDB version 10 + CRC64: a DUMP payload. */
+function sealed(body: Buffer): Buffer {
+  const b = Buffer.concat([body, Buffer.from([10, 0])]);
+  const crc = Buffer.alloc(8);
+  crc.writeBigUInt64LE(crc64(b));
+  return Buffer.concat([b, crc]);
+}
+
 /** A DUMP payload of a one-node stream (RDB_TYPE_STREAM_LISTPACKS_2, no groups) with master id 1-0. */
 function payload(lp: Buffer, length: number, lastMs: number): Buffer {
   const nodeKey = Buffer.alloc(16);
   nodeKey.writeBigUInt64BE(1n, 0);
   const meta = [length, lastMs, 0, 1, 0, 0, 0, length, 0]; // length, last id, first id, max deleted id, entries added, 0 groups
-  const body = Buffer.concat([Buffer.from([19, 1]), rdbStr(nodeKey), rdbStr(lp), Buffer.from(meta), Buffer.from([10, 0])]);
-  const crc = Buffer.alloc(8);
-  crc.writeBigUInt64LE(crc64(body));
-  return Buffer.concat([body, crc]);
+  return sealed(Buffer.concat([Buffer.from([19, 1]), rdbStr(nodeKey), rdbStr(lp), Buffer.from(meta)]));
 }
 
 // master entry: count, deleted, 1 field "f", terminator 0; entries SAMEFIELDS (flags 2): ms delta, seq delta, value, lp-count 4
@@ -100,4 +108,24 @@ test('RESTORE of crafted stream node listpacks: accepted and refused as redis-se
   }
   // the check bites: Redis accepts exactly these four of the payloads above
   assert.deepEqual(accepted, ['well formed', 'counters as text and a 13-bit flags element', 'flags disagree with the counters (count 2, one entry flagged deleted)', 'a node with no entries']);
+});
+
+test('RESTORE: listpack zset scores that are not numbers, an LZF string announced as empty (as redis-server)', { skip: !HAVE_REDIS && SKIP_NO_REDIS }, async () => {
+  const c = p.c;
+  const r = p.r!;
+  // RDB_TYPE_ZSET_LISTPACK (17): c -3, a 1, b "2.5", d "\x01nf" (strtod: 0), e "12abc" (12), f " 7" (7)
+  const zl = listpack([str('c'), i13(8189), str('a'), u7(1), str('b'), str('2.5'), str('d'), str('\x01nf'), str('e'), str('12abc'), str('f'), str(' 7')]);
+  const zset = sealed(Buffer.concat([Buffer.from([17]), rdbStr(zl)]));
+  // RDB_TYPE_STRING, LZF: compressed length 3, length 0, then bytes liblzf refuses
+  const lzf = sealed(Buffer.from([0, 0xc3, 3, 0, 0xe0, 0xff, 0x07]));
+  for (const [name, bytes, reads] of [
+    ['zset', zset, [['ZSCORE', 'k', 'a'], ['ZSCORE', 'k', 'b'], ['ZSCORE', 'k', 'c'], ['ZSCORE', 'k', 'd'], ['ZSCORE', 'k', 'e'], ['ZSCORE', 'k', 'f'], ['ZCARD', 'k']]],
+    ['lzf', lzf, [['GET', 'k'], ['STRLEN', 'k']]],
+  ] as Array<[string, Buffer, string[][]]>) {
+    const argv = ['RESTORE', 'k', '0', bytes.toString('latin1'), 'REPLACE'];
+    const a = await c.callRaw(...argv);
+    assert.equal(a, '+OK\r\n', `${name}: tredis RESTORE`);
+    assert.equal(await r.callRaw(...argv), a, `${name}: redis RESTORE`);
+    for (const cmd of [...reads, ['DEBUG', 'DIGEST-VALUE', 'k']]) assert.equal(await c.callRaw(...cmd), await r.callRaw(...cmd), `${name}: ${cmd.join(' ')}`);
+  }
 });
