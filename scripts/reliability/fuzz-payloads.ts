@@ -150,6 +150,8 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
   const restartRedis = async (why: string): Promise<void> => {
     if (!redisTrouble) redisTrouble = `${why}\n${r.logTail(1200)}`;
     await r.kill9();
+    // the corrupt file it exited on would stop the new one at start-up: start empty
+    fs.rmSync(path.join(r.dir, 'dump.rdb'), { force: true });
     await r.restart();
   };
   try {
