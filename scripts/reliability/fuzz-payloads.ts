@@ -144,8 +144,14 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
     rep.add(`differs: ${cls}`);
     if (!examples.has(cls)) examples.set(cls, what);
   };
-  const restartRedis = async (): Promise<void> => {
-    if (!r.alive) await r.kill9();
+  let redisTrouble = '';
+  // a redis-server that crashed or did not answer in time is killed (also when still running: a new
+  // one could not bind the port, and the old one would go on answering in its place) and restarted
+  const restartRedis = async (why: string): Promise<void> => {
+    if (!redisTrouble) redisTrouble = `${why}\n${r.logTail(1200)}`;
+    await r.kill9();
+    // the corrupt file it exited on would stop the new one at start-up: start empty
+    fs.rmSync(path.join(r.dir, 'dump.rdb'), { force: true });
     await r.restart();
   };
   try {
@@ -177,7 +183,7 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
       let bOk: boolean | null = null;
       if (b === 'timeout' || b instanceof Error || !r.alive) {
         rep.add('redis-server crashed or hung on a payload (restarted)');
-        await restartRedis();
+        await restartRedis(`RESTORE on redis-server: ${b === 'timeout' ? 'no reply' : b instanceof Error ? b.message : 'exited'}; payload ${payload.toString('hex').slice(0, 300)}`);
       } else bOk = b === 'OK';
       const aOk = a === 'OK';
       rep.add(aOk ? 'DUMP accepted by tredis' : 'DUMP rejected by tredis');
@@ -227,7 +233,7 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
         rep.add('RDB differential cases');
         if (!r.alive || b === 'timeout' || b instanceof Error) {
           rep.add('RDB files redis-server exited on');
-          await restartRedis();
+          await restartRedis(`DEBUG RELOAD on redis-server: ${b === 'timeout' ? 'no reply' : b instanceof Error ? b.message : 'exited'}`);
         }
         if (aOk !== bOk) differ(`RDB ${aOk ? 'loaded by tredis only' : 'loaded by redis-server only'}`, `tredis ${String(a)} | redis ${b instanceof Error ? b.message : String(b)}; file ${file.toString('hex').slice(0, 200)}...`);
         else if (aOk && bOk && after !== String(await r.c.call('DEBUG', 'DIGEST'))) differ('dataset digest after loading the same RDB', `file ${file.toString('hex').slice(0, 200)}...`);
@@ -243,6 +249,7 @@ export async function runPayloadFuzz(o: PayloadOpts): Promise<Report> {
     if ((rep.counts.get('tredis max RSS (MB)') ?? 0) > o.maxRssMb) rep.fail(`tredis RSS over ${o.maxRssMb} MB`);
     rep.set('slowest probe PING (ms)', Math.round(probe.worst));
     for (const [cls, what] of examples) rep.fail(`${cls}: ${what}`);
+    if (redisTrouble) console.log(`first redis-server crash or hang (not a tredis failure): ${redisTrouble}`);
   } finally {
     probe.close();
     await t.stop().catch(() => {});

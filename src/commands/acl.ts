@@ -5,7 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { parseLongLong } from './util';
 import { replyHelp, subcommandSyntaxError } from './server-util';
 import { ACL_CATEGORIES, ACL_OK, DENIED_CMD, DENIED_KEY, DENIED_AUTH, DENIED_CHANNEL, hasSpaces, type Selector } from '../server/acl';
@@ -90,7 +90,7 @@ export const aclCommands: CommandSpec[] = [
           return;
         }
         const i = ACL_CATEGORIES.indexOf(argv[2].toLowerCase());
-        if (i < 0) throw new RedisError(`ERR Unknown category '${argv[2].slice(0, 128)}'`);
+        if (i < 0) throw new RedisError(`ERR Unknown category '${cstr(argv[2]).slice(0, 128)}'`);
         c.reply.bulks(c.server.acl.commandsInCategory(i));
       }),
       /** Format: ACL DELUSER username [username ...] */
@@ -104,18 +104,18 @@ export const aclCommands: CommandSpec[] = [
       cmd('dryrun', -4, ADMIN, 0, 0, 0, (c, argv) => {
         const acl = c.server.acl;
         const u = acl.users.get(argv[2]);
-        if (u === undefined) throw new RedisError(`ERR User '${argv[2]}' not found`);
+        if (u === undefined) throw new RedisError(`ERR User '${cstr(argv[2])}' not found`);
         const args = argv.slice(3);
         const command = lookupAny(c, args);
-        if (command === null) throw new RedisError(`ERR Command '${argv[3]}' not found`);
+        if (command === null) throw new RedisError(`ERR Command '${cstr(argv[3])}' not found`);
         if ((command.arity > 0 && command.arity !== args.length) || args.length < -command.arity) {
           throw new RedisError(`ERR wrong number of arguments for '${command.fullName}' command`);
         }
         const r = acl.check(u, command, args);
         if (r.result === ACL_OK) c.reply.ok();
         else if (r.result === DENIED_CMD) c.reply.bulk(`This user has no permissions to run the '${command.fullName}' command`);
-        else if (r.result === DENIED_KEY) c.reply.bulk(`This user has no permissions to access the '${args[r.pos]}' key`);
-        else c.reply.bulk(`This user has no permissions to access the '${args[r.pos]}' channel`);
+        else if (r.result === DENIED_KEY) c.reply.bulk(`This user has no permissions to access the '${cstr(args[r.pos])}' key`);
+        else c.reply.bulk(`This user has no permissions to access the '${cstr(args[r.pos])}' channel`);
       }),
       /** Format: ACL GENPASS [bits] */
       cmd('genpass', -2, 'noscript loading stale', 0, 0, 0, (c, argv) => {

@@ -2,7 +2,7 @@
  * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT.
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { rangeLongArg } from './collection-util';
 import type { Client } from '../server/client';
 
@@ -114,7 +114,7 @@ export const connectionCommands: CommandSpec[] = [
         name = argv[i + 1];
         i += 1;
       } else {
-        throw new RedisError(`ERR Syntax error in HELLO option '${argv[i]}'`);
+        throw new RedisError(`ERR Syntax error in HELLO option '${cstr(argv[i])}'`);
       }
     }
     if (!c.authenticated) throw new RedisError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');

@@ -2,7 +2,7 @@
  * FUNCTION and FCALL / FCALL_RO (Redis 7.0's functions.c). Libraries live in
  * src/scripting/functions.ts, the Lua side in src/scripting/engine.ts.
  */
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import type { Client } from '../server/client';
 import { stringMatch } from '../util/glob';
 import { LOAD_TIMEOUT_MS, type FunctionInfo } from '../scripting/functions';
@@ -58,7 +58,7 @@ function functionList(c: Client, argv: string[]): void {
       pattern = argv[++i];
       continue;
     }
-    throw new RedisError(`ERR Unknown argument ${argv[i]}`);
+    throw new RedisError(`ERR Unknown argument ${cstr(argv[i])}`);
   }
   const libs = [...c.server.scripting.functions.cur.libraries.values()].filter((li) => pattern === null || stringMatch(pattern, li.name, true));
   const r = c.reply;
@@ -194,7 +194,7 @@ export const functionCommands: CommandSpec[] = [
             replace = true;
             continue;
           }
-          throw new RedisError(`ERR Unknown option given: ${a}`);
+          throw new RedisError(`ERR Unknown option given: ${cstr(a)}`);
         }
         if (i >= argv.length) throw new RedisError('ERR Function code is missing');
         const obey = c.isMaster || c.isFake;

@@ -11,7 +11,7 @@
  * (fixedpoint_d2string), coordinates as long doubles (addReplyHumanLongDouble).
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupRead, isOpt, parseLongLong } from './util';
 import { zaddCommand } from './zsets';
 import { parseDouble } from '../keyspace/types/float';
@@ -370,8 +370,8 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   if (storekey !== null && (withdist || withhash || withcoords)) {
     throw new RedisError(`ERR ${flags & GEOSEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
   }
-  if (flags & GEOSEARCH && !(frommember || fromloc)) throw new RedisError(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${argv[0]}`);
-  if (flags & GEOSEARCH && !(byradius || bybox)) throw new RedisError(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${argv[0]}`);
+  if (flags & GEOSEARCH && !(frommember || fromloc)) throw new RedisError(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cstr(argv[0])}`);
+  if (flags & GEOSEARCH && !(byradius || bybox)) throw new RedisError(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cstr(argv[0])}`);
   if (any && !count) throw new RedisError('ERR the ANY argument requires COUNT argument');
 
   if (z === undefined) {

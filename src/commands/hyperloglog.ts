@@ -6,7 +6,7 @@
  * (dirty++, so a master propagates the PFCOUNT and a replica or AOF replays it).
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupRead, lookupWrite } from './util';
 import { markRaw } from './strings';
 import type { Client } from '../server/client';
@@ -167,7 +167,7 @@ function pfdebugCommand(c: Client, argv: string[]): void {
     }
     c.reply.int(conv);
   } else {
-    throw new RedisError(`ERR Unknown PFDEBUG subcommand '${sub}'`);
+    throw new RedisError(`ERR Unknown PFDEBUG subcommand '${cstr(sub)}'`);
   }
 }
 

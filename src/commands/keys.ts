@@ -8,7 +8,7 @@
  * with lazyfree-lazy-expire).
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupRead } from './util';
 import type { Client } from '../server/client';
 import { typeName, type Database, type DbValue, type KeyMeta } from '../keyspace/database';
@@ -376,10 +376,7 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     else if (o === 'xx') flags |= EXP_XX;
     else if (o === 'gt') flags |= EXP_GT;
     else if (o === 'lt') flags |= EXP_LT;
-    else {
-      const nul = argv[j].indexOf('\0');
-      throw new RedisError(`ERR Unsupported option ${nul >= 0 ? argv[j].slice(0, nul) : argv[j]}`);
-    }
+    else throw new RedisError(`ERR Unsupported option ${cstr(argv[j])}`);
   }
   if (flags & EXP_NX && flags & (EXP_XX | EXP_GT | EXP_LT)) {
     throw new RedisError('ERR NX and XX, GT or LT options at the same time are not compatible');

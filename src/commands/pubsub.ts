@@ -6,7 +6,7 @@
  * running any command.
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import type { SubscriptionKind } from '../server/pubsub';
 import { stringMatch } from '../util/glob';
 import type { Client } from '../server/client';
@@ -31,7 +31,7 @@ function subscriptionCount(c: Client): number {
 
 /** PUBSUB subcommand with a wrong number of arguments (addReplySubcommandSyntaxError). */
 function subcommandSyntaxError(argv: string[]): RedisError {
-  return new RedisError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
+  return new RedisError(`ERR unknown subcommand or wrong number of arguments for '${cstr(argv[1]).slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
 }
 
 const PUBSUB_HELP = [

@@ -5,7 +5,7 @@
  * (networking.c clientCommand). The tracking tables are src/server/tracking.ts.
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { parseLongLong } from './util';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
@@ -60,9 +60,9 @@ const CLIENT_HELP = [
   '    Protect current client connection from eviction.',
 ];
 
-/** getClientTypeByName: normal, slave/replica, pubsub, master (-1 when unknown). */
+/** getClientTypeByName: normal, slave/replica, pubsub, master (-1 when unknown); strcasecmp: up to a NUL byte. */
 function clientTypeByName(name: string): 'normal' | 'replica' | 'pubsub' | 'master' | null {
-  switch (name.toLowerCase()) {
+  switch (cstr(name).toLowerCase()) {
     case 'normal':
       return 'normal';
     case 'slave':
@@ -152,7 +152,7 @@ export const clientCommand: CommandSpec = cmd(
         let out = '';
         if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
           const t = clientTypeByName(argv[3]);
-          if (t === null) throw new RedisError(`ERR Unknown client type '${argv[3]}'`);
+          if (t === null) throw new RedisError(`ERR Unknown client type '${cstr(argv[3])}'`);
           for (const cl of s.clients.values()) if (clientType(cl) === t) out += clientInfoLine(s, cl) + '\n';
         } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
           for (let i = 3; i < argv.length; i++) {
@@ -189,11 +189,11 @@ export const clientCommand: CommandSpec = cmd(
               id = Number(v);
             } else if (opt === 'type' && more) {
               type = clientTypeByName(argv[i + 1]);
-              if (type === null) throw new RedisError(`ERR Unknown client type '${argv[i + 1]}'`);
+              if (type === null) throw new RedisError(`ERR Unknown client type '${cstr(argv[i + 1])}'`);
             } else if (opt === 'addr' && more) addr = argv[i + 1];
             else if (opt === 'laddr' && more) laddr = argv[i + 1];
             else if (opt === 'user' && more) {
-              if (!s.acl.users.has(argv[i + 1])) throw new RedisError(`ERR No such user '${argv[i + 1]}'`);
+              if (!s.acl.users.has(argv[i + 1])) throw new RedisError(`ERR No such user '${cstr(argv[i + 1])}'`);
               user = argv[i + 1];
             } else if (opt === 'skipme' && more) {
               const v = argv[i + 1].toLowerCase();

@@ -4,7 +4,7 @@
  * SLOWLOG GET/LEN/RESET (server.slowlog).
  */
 import { cmd, type Command, type CommandSpec } from './spec';
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
 import { replyHelp, subcommandSyntaxError } from './server-util';
@@ -183,7 +183,7 @@ export const latencyCommand: CommandSpec = cmd(
       /** Format: LATENCY GRAPH event */
       cmd('graph', 3, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
         const ts = c.server.latency.events.get(argv[2]);
-        if (ts === undefined) throw new RedisError(`ERR No samples available for event '${argv[2]}'`);
+        if (ts === undefined) throw new RedisError(`ERR No samples available for event '${cstr(argv[2])}'`);
         c.reply.verbatim(latencyGraph(c.server, argv[2], ts));
       }),
       /** Format: LATENCY HISTORY event */

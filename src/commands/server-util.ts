@@ -3,7 +3,7 @@
  * Redis's "unknown subcommand or wrong number of arguments" error, local
  * client detection for enable-*-command / enable-protected-configs.
  */
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import type { Client } from '../server/client';
 
 /** addReplyHelp: `<NAME> <subcommand> ...` header, the lines, then HELP, all as status replies. */
@@ -17,7 +17,7 @@ export function replyHelp(c: Client, name: string, lines: readonly string[]): vo
 
 /** addReplySubcommandSyntaxError. */
 export function subcommandSyntaxError(sub: string, container: string): RedisError {
-  return new RedisError(`ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container} HELP.`);
+  return new RedisError(`ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${container} HELP.`);
 }
 
 /** islocalClient: a unix socket or a loopback peer. */

@@ -2,7 +2,7 @@
  * Consumer-group and introspection commands of streams: XGROUP, XACK,
  * XPENDING, XCLAIM, XAUTOCLAIM, XINFO (the rest is in streams.ts).
  */
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { isOpt, parseLongLong } from './util';
 import { subcommandSyntaxError } from './server-util';
 import {
@@ -92,7 +92,7 @@ export function xgroup(c: Client, argv: string[]): void {
       );
     cg = s.group(grpname);
     if (cg === undefined && (opt === 'setid' || opt === 'createconsumer' || opt === 'delconsumer'))
-      throw new RedisError(`NOGROUP No such consumer group '${grpname}' for key name '${key}'`);
+      throw new RedisError(`NOGROUP No such consumer group '${cstr(grpname)}' for key name '${cstr(key)}'`);
   }
   const n = argv.length;
   if (opt === 'create' && n >= 5 && n <= 8) {
@@ -210,7 +210,7 @@ export function xpending(c: Client, argv: string[]): void {
   }
   const s = readStream(c, key);
   const cg = s === undefined ? undefined : s.group(groupname);
-  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${key}' or consumer group '${groupname}'`);
+  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupname)}'`);
   const r = c.reply;
   if (justinfo) {
     r.arrayLen(4);
@@ -270,7 +270,7 @@ export function xclaim(c: Client, argv: string[]): void {
   const groupname = argv[2];
   const s = readStream(c, key);
   const cg = s === undefined ? undefined : s.group(groupname);
-  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${key}' or consumer group '${groupname}'`);
+  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupname)}'`);
   let minidle = llArg(argv[4], 'ERR Invalid min-idle-time argument for XCLAIM');
   if (minidle < 0) minidle = 0;
   const ids: StreamID[] = [];
@@ -307,7 +307,7 @@ export function xclaim(c: Client, argv: string[]): void {
     } else if (isOpt(opt, 'lastid') && moreargs) {
       j++;
       lastId = parseStrictId(argv[j]);
-    } else throw new RedisError(`ERR Unrecognized XCLAIM option '${opt}'`);
+    } else throw new RedisError(`ERR Unrecognized XCLAIM option '${cstr(opt)}'`);
   }
   if (cmpId(lastId, cg.lastId) > 0) {
     cg.lastId = lastId;
@@ -400,7 +400,7 @@ export function xautoclaim(c: Client, argv: string[]): void {
   }
   const s = readStream(c, key);
   const cg = s === undefined ? undefined : s.group(groupname);
-  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${key}' or consumer group '${groupname}'`);
+  if (s === undefined || cg === undefined) throw new RedisError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupname)}'`);
   let attempts = count * 10;
   const now = c.server.now();
   const name = argv[3];
@@ -585,7 +585,7 @@ export function xinfo(c: Client, argv: string[]): void {
   const r = c.reply;
   if (opt === 'consumers' && argv.length === 4) {
     const cg = s.group(argv[3]);
-    if (cg === undefined) throw new RedisError(`NOGROUP No such consumer group '${argv[3]}' for key name '${key}'`);
+    if (cg === undefined) throw new RedisError(`NOGROUP No such consumer group '${cstr(argv[3])}' for key name '${cstr(key)}'`);
     const conss = cg.sortedConsumers();
     const now = c.server.now();
     r.arrayLen(conss.length);

@@ -8,7 +8,7 @@
  * CREATECONSUMER` for the group's other effects.
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupWrite, isOpt, parseLongLong } from './util';
 import { replyHelp } from './server-util';
 import {
@@ -371,7 +371,7 @@ function xread(c: Client, argv: string[]): void {
     if (o !== undefined && (typeof o === 'string' || o.type !== 'stream')) throw new RedisError(Err.wrongType);
     if (groupname !== null) {
       const g = o === undefined ? undefined : o.group(groupname);
-      if (g === undefined) throw new RedisError(`NOGROUP No such key '${key}' or consumer group '${groupname}' in XREADGROUP with GROUP option`);
+      if (g === undefined) throw new RedisError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupname)}' in XREADGROUP with GROUP option`);
       groups[idx] = g;
     }
     if (argv[i] === '$') {

@@ -13,7 +13,7 @@
  * GETDEL -> DEL; INCRBYFLOAT -> SET k v KEEPTTL.
  */
 import { cmd, type CommandSpec } from './spec';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, replyValue, textOf, valueArg, wrote } from './util';
 import type { Client } from '../server/client';
 import type { Database } from '../keyspace/database';
@@ -46,8 +46,7 @@ export function parseInt64(s: string): number | bigint | null {
  * at the first NUL byte, lowercased.
  */
 export function optName(a: string): string {
-  const nul = a.indexOf('\0');
-  const o = nul >= 0 ? a.slice(0, nul) : a;
+  const o = cstr(a);
   // no option name is longer: skip lowercasing big values
   return o.length > 16 ? '' : o.toLowerCase();
 }

@@ -10,6 +10,7 @@ import { ConfigFileError, type Directive } from './parse';
 import { splitArgs } from '../util/split-args';
 import { bytesToText } from './bytes';
 import { settingName, type SettingHook, type SettingName, type Settings } from './settings';
+import { cstr } from '../protocol/errors';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 export type ConfigValue = unknown;
@@ -500,15 +501,15 @@ export class Config {
       found.push({ def: d, text, name });
     }
     if (denyLoading) throw new Error('LOADING Redis is loading the dataset in memory');
-    if (unknown !== null) throw new Error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
-    if (errName !== null) throw new Error(`ERR CONFIG SET failed (possibly related to argument '${errName}') - ${errText}`);
+    if (unknown !== null) throw new Error(`ERR Unknown option or number of arguments for CONFIG SET - '${cstr(unknown)}'`);
+    if (errName !== null) throw new Error(`ERR CONFIG SET failed (possibly related to argument '${cstr(errName)}') - ${errText}`);
     const items: PreparedSet['items'] = [];
     for (const f of found) {
       const args = f.def.multiArg ? (splitArgs(f.text) ?? [f.text]) : [f.text];
       try {
         items.push({ def: f.def, value: parseValue(f.def, args, this.values.get(f.def.name)), text: f.text });
       } catch (e) {
-        throw new Error(`ERR CONFIG SET failed (possibly related to argument '${f.name}') - ${(e as Error).message}`);
+        throw new Error(`ERR CONFIG SET failed (possibly related to argument '${cstr(f.name)}') - ${(e as Error).message}`);
       }
     }
     return { items };

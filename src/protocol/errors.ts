@@ -43,3 +43,14 @@ export const Err = {
 export function fail(message: string): never {
   throw new RedisError(message);
 }
+
+/**
+ * A string as C's printf `%s` prints it: up to its first NUL byte. Redis
+ * formats the names it echoes in error texts (groups, keys in NOGROUP,
+ * categories, options, unknown commands...) with `%s`, so a name `\x00\xff`
+ * prints as `''`; every such error text here passes the name through cstr.
+ */
+export function cstr(s: string): string {
+  const i = s.indexOf('\0');
+  return i < 0 ? s : s.slice(0, i);
+}

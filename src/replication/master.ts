@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import type { Client, BlockState } from '../server/client';
 import type { Server } from '../server/server';
 import { encodeCommand, encodeCommandBytes } from '../protocol/reply';
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import { parseLongLong } from '../commands/util';
 import { Snapshot, SnapshotAbortedError, snapshotInProgress, runningSnapshots, type SnapshotSink } from '../persistence/snapshot';
 import { BackgroundSave } from '../persistence/background-save';
@@ -628,9 +628,9 @@ export class MasterSide {
         if (v === null) throw new RedisError(Err.notInt);
         if (v < 0n || v > 1n) throw new RedisError('ERR value is out of range, must be between 0 and 1');
       } else if (opt === 'rdb-filter-only') {
-        if (val.trim() !== '' && val.toLowerCase() !== 'functions') throw new RedisError(`ERR Unsupported rdb-filter-only option: ${val}`);
+        if (val.trim() !== '' && val.toLowerCase() !== 'functions') throw new RedisError(`ERR Unsupported rdb-filter-only option: ${cstr(val)}`);
       } else {
-        throw new RedisError(`ERR Unrecognized REPLCONF option: ${argv[j]}`);
+        throw new RedisError(`ERR Unrecognized REPLCONF option: ${cstr(argv[j])}`);
       }
     }
     c.reply.ok();

@@ -10,6 +10,7 @@ import { LuaVM, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } f
 
 /** Shebang flags (Redis's SCRIPT_FLAG_*). */
 import type { Scripting } from './engine';
+import { cstr } from '../protocol/errors';
 
 /** The conversions, working on the owner's VM and server. */
 export class LuaReplies {
@@ -183,7 +184,7 @@ export class LuaReplies {
       m._lua_settop(L, -2);
     }
     m._lua_settop(L, -2);
-    if (out.msg !== null) out.msg = cString(out.msg);
+    if (out.msg !== null) out.msg = cstr(out.msg);
     return out;
   }
 
@@ -228,7 +229,7 @@ export class LuaReplies {
         vm.pushString(L, 'ok');
         m._lua_rawget(L, -2);
         if (m._lua_type(L, -1) === LUA_TSTRING) {
-          r.simple(cString(vm.toString(L, -1) as string).replace(/[\r\n]/g, ' '));
+          r.simple(cstr(vm.toString(L, -1) as string).replace(/[\r\n]/g, ' '));
           m._lua_settop(L, -2);
           break;
         }
@@ -351,11 +352,6 @@ export function g17(d: number): string {
   return nanBits[7] & 0x80 ? '-nan' : 'nan';
 }
 
-/** A C string: what lua_tostring gives to printf-like code stops at the first NUL. */
-export function cString(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
-}
 
 /** (long long)d as C on x86-64 converts a double (out of range: INT64_MIN). */
 export function toLongLong(d: number): number | bigint {

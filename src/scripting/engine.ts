@@ -21,7 +21,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import '../protocol/buffer-ext';
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import { Client, type BlockState } from '../server/client';
 import type { Server } from '../server/server';
 import { Functions, type FunctionInfo, type Library } from './functions';
@@ -37,7 +37,7 @@ import {
   LUA_YIELD,
   LUA_MULTRET,
 } from './lua/vm';
-import { LuaReplies, g17, cString } from './convert';
+import { LuaReplies, g17 } from './convert';
 import { valueTooLong } from '../util/string-limit';
 
 export * from './script';
@@ -331,7 +331,7 @@ export class Scripting {
         const key = (vm.toString(L, -2) as string).toLowerCase();
         if (key === 'function_name') {
           if (!m._lua_isstring(L, -1)) return fail('function_name argument given to redis.register_function must be a string');
-          name = cString(vm.toString(L, -1) as string);
+          name = cstr(vm.toString(L, -1) as string);
         } else if (key === 'description') {
           if (!m._lua_isstring(L, -1)) return fail('description argument given to redis.register_function must be a string');
           desc = vm.toString(L, -1) as string;
@@ -363,7 +363,7 @@ export class Scripting {
       if (!hasCallback) return fail('redis.register_function must get a callback argument');
     } else {
       if (!m._lua_isstring(L, 1)) return fail('first argument to redis.register_function must be a string');
-      name = cString(vm.toString(L, 1) as string);
+      name = cstr(vm.toString(L, 1) as string);
       if (m._lua_type(L, 2) !== LUA_TFUNCTION) return fail('second argument to redis.register_function must be a function');
       m._lua_pushvalue(L, 2);
       vm.setField(L, LUA_REGISTRYINDEX, ref);
@@ -724,7 +724,7 @@ export class Scripting {
           this.pushError(L, 'wrong number or type of arguments');
           return 1;
         }
-        const e = cString(vm.toString(L, -1) ?? '');
+        const e = cstr(vm.toString(L, -1) ?? '');
         this.pushError(L, e.startsWith('-') ? e : '-' + e);
         return 1;
       }
@@ -774,7 +774,7 @@ export class Scripting {
           return this.raisePlain(L, 'Wrong number of arguments to luaProtectedTableError');
         }
         if (!m._lua_isstring(L, -1)) return this.raisePlain(L, 'Second argument to luaProtectedTableError must be a string or number');
-        const name = cString(vm.toString(L, -1) ?? '');
+        const name = cstr(vm.toString(L, -1) ?? '');
         return this.raisePlain(L, `Script attempted to access nonexistent global variable '${name}'`);
       }
       default:
@@ -814,7 +814,7 @@ export class Scripting {
     msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
     const vm = this.vm;
     vm.m._lua_createtable(L, 0, 2);
-    vm.pushString(L, cString(`${code} ${msg}`));
+    vm.pushString(L, cstr(`${code} ${msg}`));
     vm.setField(L, -2, 'err');
   }
 

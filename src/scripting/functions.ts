@@ -4,7 +4,7 @@
  * and FUNCTION DUMP payloads. The Lua side (the functions' own Lua state,
  * redis.register_function, running a library's code) is in engine.ts.
  */
-import { RedisError } from '../protocol/errors';
+import { RedisError, cstr } from '../protocol/errors';
 import { splitArgs } from '../util/split-args';
 import { RDB_VERSION } from '../persistence/rdb/constants';
 import { Crc64 } from '../persistence/rdb/crc64';
@@ -77,7 +77,7 @@ function extractMetadata(payload: string): { engine: string; name: string; body:
       name = parts[i].slice(5);
       continue;
     }
-    throw new RedisError(`ERR Invalid metadata value given: ${parts[i]}`);
+    throw new RedisError(`ERR Invalid metadata value given: ${cstr(parts[i])}`);
   }
   if (name === null) throw new RedisError('ERR Library name was not given');
   // the body keeps the shebang's line feed, so line numbers stay the user's

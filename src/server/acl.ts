@@ -19,6 +19,7 @@ import { splitArgs } from '../util/split-args';
 import { strerror } from '../util/strerror';
 import type { Client } from './client';
 import type { Server } from './server';
+import { cstr } from '../protocol/errors';
 
 /** The categories in Redis's order (ACL CAT). */
 export const ACL_CATEGORIES = ['keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting'];
@@ -299,14 +300,17 @@ export class Acl {
 
   /** ACLSetSelector: one rule about commands, keys or channels. Throws AclRuleError. */
   private applySelectorRule(s: Selector, op: string): void {
-    const lop = op.toLowerCase();
-    if (lop === 'allkeys' || op === '~*') {
+    // keywords, command and category names are compared as C strings (strcasecmp,
+    // ACLLookupCommand): up to a NUL byte; key and channel patterns keep every byte
+    const cop = cstr(op);
+    const lop = cop.toLowerCase();
+    if (lop === 'allkeys' || cop === '~*') {
       s.allKeys = true;
       s.patterns = [];
     } else if (lop === 'resetkeys') {
       s.allKeys = false;
       s.patterns = [];
-    } else if (lop === 'allchannels' || op === '&*') {
+    } else if (lop === 'allchannels' || cop === '&*') {
       s.allChannels = true;
       s.channels = [];
     } else if (lop === 'resetchannels') {
@@ -350,23 +354,23 @@ export class Acl {
       if (!s.channels.includes(ch)) s.channels.push(ch);
       s.allChannels = false;
     } else if (op[0] === '+' && op[1] !== '@') {
-      const bar = op.lastIndexOf('|');
+      const bar = cop.lastIndexOf('|');
       if (bar < 0) {
-        const cmd = this.lookupCommand(op.slice(1));
+        const cmd = this.lookupCommand(cop.slice(1));
         if (cmd === null) throw new AclRuleError('ENOENT');
         s.changePerm(cmd, true);
       } else {
-        const cmd = this.lookupCommand(op.slice(1, bar));
-        const sub = op.slice(bar + 1);
+        const cmd = this.lookupCommand(cop.slice(1, bar));
+        const sub = cop.slice(bar + 1);
         if (cmd === null) throw new AclRuleError('ENOENT');
         if (cmd.parent !== null) throw new AclRuleError('ECHILD');
         if (sub === '') throw new AclRuleError('EINVAL');
         if (cmd.subs !== null) {
-          const sc = this.lookupCommand(op.slice(1));
+          const sc = this.lookupCommand(cop.slice(1));
           if (sc === null) throw new AclRuleError('ENOENT');
           s.changePerm(sc, true);
         } else {
-          this.server.logger.warning(`Deprecation warning: Allowing a first arg of an otherwise blocked command is a misuse of ACL and may get disabled in the future (offender: ${op})`);
+          this.server.logger.warning(`Deprecation warning: Allowing a first arg of an otherwise blocked command is a misuse of ACL and may get disabled in the future (offender: ${cop})`);
           s.firstArgs ??= new Map();
           const list = s.firstArgs.get(cmd.id) ?? [];
           if (!list.some((a) => a.toLowerCase() === sub.toLowerCase())) list.push(sub);
@@ -374,7 +378,7 @@ export class Acl {
         }
       }
     } else if (op[0] === '-' && op[1] !== '@') {
-      const cmd = this.lookupCommand(op.slice(1));
+      const cmd = this.lookupCommand(cop.slice(1));
       if (cmd === null) throw new AclRuleError('ENOENT');
       s.changePerm(cmd, false);
     } else if ((op[0] === '+' || op[0] === '-') && op[1] === '@') {
@@ -387,7 +391,7 @@ export class Acl {
   /** ACLSetUser: one rule on a user (flags, passwords, selectors) or on its root selector. Throws AclRuleError. */
   applyRule(u: AclUser, op: string): void {
     if (op.length === 0) return;
-    const lop = op.toLowerCase();
+    const lop = cstr(op).toLowerCase(); // keywords: strcasecmp, up to a NUL byte
     if (lop === 'on') u.enabled = true;
     else if (lop === 'off') u.enabled = false;
     else if (lop === 'skip-sanitize-payload') u.sanitize = 'skip';
@@ -437,7 +441,7 @@ export class Acl {
    */
   setUser(name: string, rules: string[]): string | null {
     const merged = mergeSelectorArgs(rules);
-    if (typeof merged === 'number') return `Unmatched parenthesis in acl selector starting at '${rules[merged]}'.`;
+    if (typeof merged === 'number') return `Unmatched parenthesis in acl selector starting at '${cstr(rules[merged])}'.`;
     const existing = this.users.get(name);
     const temp = new AclUser(name, this.pubsubAll);
     if (existing) temp.copyFrom(existing);
@@ -445,7 +449,7 @@ export class Acl {
       try {
         this.applyRule(temp, op);
       } catch (e) {
-        if (e instanceof AclRuleError) return `Error in ACL SETUSER modifier '${op}': ${e.message}`;
+        if (e instanceof AclRuleError) return `Error in ACL SETUSER modifier '${cstr(op)}': ${e.message}`;
         throw e;
       }
     }
@@ -745,7 +749,7 @@ export class Acl {
       if (seen.has(name)) return [`Error loading ACL rule for the user named '${name}': ${'Duplicate user found. A user can only be defined once in config files'}`, 'Critical error while loading ACLs. Exiting.'];
       seen.add(name);
       const merged = mergeSelectorArgs(rules);
-      if (typeof merged === 'number') return [`Unmatched parenthesis in acl selector starting at '${rules[merged]}'.`, 'Critical error while loading ACLs. Exiting.'];
+      if (typeof merged === 'number') return [`Unmatched parenthesis in acl selector starting at '${cstr(rules[merged])}'.`, 'Critical error while loading ACLs. Exiting.'];
       let u = this.users.get(name);
       if (u === undefined) {
         u = new AclUser(name, this.pubsubAll);

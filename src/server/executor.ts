@@ -8,7 +8,7 @@
  * One entry, `execute(client, argv)`, serves real clients, the AOF loader and
  * the master link on a replica; EXEC runs its queue through `call()`.
  */
-import { RedisError, Err } from '../protocol/errors';
+import { RedisError, Err, cstr } from '../protocol/errors';
 import type { Command } from '../commands/spec';
 import { Client } from './client';
 import type { Server } from './server';
@@ -71,8 +71,8 @@ export class Executor {
     }
     if (base === undefined) {
       let args = '';
-      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
-      return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i]).slice(0, 128 - args.length)}' `;
+      return `ERR unknown command '${cstr(argv[0]).slice(0, 128)}', with args beginning with: ${args}`;
     }
     if (base.subcommands === null || argv.length < 2) {
       if ((base.arity > 0 && argv.length !== base.arity) || argv.length < -base.arity) return Err.arity(base.fullName);
@@ -80,7 +80,7 @@ export class Executor {
     }
     const sub = base.subcommands.get(argv[1].toLowerCase());
     if (sub === undefined) {
-      return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${base.name.toUpperCase()} HELP.`;
+      return `ERR unknown subcommand '${cstr(argv[1]).slice(0, 128)}'. Try ${base.name.toUpperCase()} HELP.`;
     }
     if ((sub.arity > 0 && argv.length !== sub.arity) || argv.length < -sub.arity) return Err.arity(sub.fullName);
     return sub;

@@ -11,6 +11,7 @@
  */
 import type { Client } from './client';
 import type { Server } from './server';
+import { cstr } from '../protocol/errors';
 
 /** A client's tracking state (Redis's CLIENT_TRACKING* flags, redirection and BCAST prefixes). */
 export interface ClientTracking {
@@ -296,8 +297,3 @@ function overlap(a: string, b: string): boolean {
   return a.slice(0, n) === b.slice(0, n);
 }
 
-/** A prefix as %s prints it: up to its first NUL byte. */
-function cstr(s: string): string {
-  const i = s.indexOf('\0');
-  return i < 0 ? s : s.slice(0, i);
-}

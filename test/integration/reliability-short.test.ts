@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ROOT, redisAvailable, SKIP_NO_REDIS } from '../helpers/servers';
 import { runOwned } from '../../bench/util';
+import { sortStoreWithTies } from '../../scripts/reliability/fuzz-commands';
 
 const skip = redisAvailable() ? false : SKIP_NO_REDIS;
 const script = (name: string): string => path.join(ROOT, 'dist', 'scripts', 'reliability', `${name}.js`);
@@ -45,4 +46,13 @@ test('npm run fuzz (short): RESP frames, commands, DUMP payloads, RDB files', { 
   assert.match(r.out, /RDB cases: 60/);
   assert.doesNotMatch(r.out, /died|not answered|not closed|RSS over/);
   assert.equal(r.code, 0, r.out);
+});
+
+test('npm run fuzz: only a SORT ... ALPHA BY <pattern with *> ... STORE counts as undefined tie order', () => {
+  assert.equal(sortStoreWithTies(['SORT', 'l', 'BY', 'w_*', 'ALPHA', 'STORE', 'd']), 'd');
+  assert.equal(sortStoreWithTies(['sort', 'l', 'alpha', 'by', 'nosuch*', 'get', '#', 'limit', '0', '5', 'store', 'd2']), 'd2');
+  assert.equal(sortStoreWithTies(['SORT', 'l', 'BY', 'w_*', 'STORE', 'd']), null); // numeric: ties broken by the element
+  assert.equal(sortStoreWithTies(['SORT', 'l', 'ALPHA', 'STORE', 'd']), null); // the elements themselves
+  assert.equal(sortStoreWithTies(['SORT', 'l', 'BY', 'nosort', 'ALPHA', 'STORE', 'd']), null); // not sorted
+  assert.equal(sortStoreWithTies(['SORT', 'l', 'BY', 'w_*', 'ALPHA']), null); // nothing stored
 });

@@ -23,433 +23,29 @@ import { StreamNack, StreamConsumer, StreamCG } from './stream-cg';
 import {
   StreamID,
   U64_MAX,
-  SAFE,
   u64add,
   i64sub,
   cmpId,
   ID_ZERO,
   ID_MAX,
   idIsZero,
-  idString,
   idIncr,
   FLAG_DELETED,
   FLAG_SAMEFIELDS,
 } from './stream-id';
-import { lpIntSize, LpWriter, R_ISINT, R_INT, R_STR, rd, curString, curNumber, skip } from './stream-listpack';
-
-// ------------------------------------------------------------ nodes
-
-/** One stream node: a listpack with a master entry and delta-encoded entries. */
-export class StreamNode {
-  /** valid entries */
-  count = 0;
-  /** entries flagged deleted */
-  deleted = 0;
-  /** listpack body from the master entry's num-fields on (counters excluded) */
-  buf: Buffer;
-  len = 0;
-  /** the master entry's fields */
-  fields: string[];
-  /** offset of the first entry (after the master entry's terminating 0) */
-  first = 0;
-  constructor(
-    public master: StreamID,
-    fields: string[],
-    buf?: Buffer,
-  ) {
-    this.fields = fields;
-    this.buf = buf ?? Buffer.allocUnsafe(0);
-  }
-
-  /** lpBytes of the node as Redis stores it: header, both counters, body, terminator. */
-  lpBytes(): number {
-    return 6 + lpIntSize(this.count) + lpIntSize(this.deleted) + this.len + 1;
-  }
-
-  /** The node as a whole Redis listpack (RDB, DUMP). */
-  toListpack(): Buffer {
-    const total = this.lpBytes();
-    const w = new LpWriter(Buffer.allocUnsafe(total), 6);
-    w.int(this.count);
-    w.int(this.deleted);
-    const out = w.buf;
-    this.buf.copy(out, w.len, 0, this.len);
-    out.writeUInt32LE(total, 0);
-    // element count: counters + body elements
-    let n = 2;
-    for (let p = 0; p < this.len; n++) p = rd(this.buf, p);
-    out.writeUInt16LE(n < 65535 ? n : 65535, 4);
-    out[total - 1] = 0xff;
-    return out;
-  }
-
-  /** A node from a whole listpack (RDB load); throws on a malformed one. */
-  static fromListpack(master: StreamID, lp: Buffer): StreamNode {
-    if (lp.length < 7 || lp.readUInt32LE(0) !== lp.length || lp[lp.length - 1] !== 0xff) throw new Error('bad stream listpack');
-    let p = 6;
-    p = rd(lp, p);
-    if (!R_ISINT) throw new Error('bad stream listpack: count');
-    const count = curNumber();
-    p = rd(lp, p);
-    if (!R_ISINT) throw new Error('bad stream listpack: deleted');
-    const deleted = curNumber();
-    const body = slabCopy(lp.subarray(p, lp.length - 1), lp.length - 1 - p);
-    const node = new StreamNode(master, [], body);
-    node.len = body.length;
-    node.count = count;
-    node.deleted = deleted;
-    let q = rd(body, 0);
-    if (!R_ISINT) throw new Error('bad stream listpack: fields');
-    const nf = curNumber();
-    for (let i = 0; i < nf; i++) {
-      if (q >= body.length) throw new Error('bad stream listpack: master fields');
-      q = rd(body, q);
-      node.fields.push(curString());
-    }
-    q = rd(body, q); // master terminator
-    node.first = q;
-    // validate entries
-    let valid = 0;
-    let dels = 0;
-    while (q < body.length) {
-      q = rd(body, q);
-      const flags = curNumber();
-      q = rd(body, q);
-      if (!R_ISINT) throw new Error('bad stream entry');
-      q = rd(body, q);
-      if (!R_ISINT) throw new Error('bad stream entry');
-      let nfe = nf;
-      if (!(flags & FLAG_SAMEFIELDS)) {
-        q = rd(body, q);
-        nfe = curNumber() * 2;
-      }
-      for (let i = 0; i < nfe; i++) {
-        if (q >= body.length) throw new Error('bad stream entry');
-        q = rd(body, q);
-      }
-      q = rd(body, q); // lp-count
-      if (q > body.length) throw new Error('bad stream entry');
-      if (flags & FLAG_DELETED) dels++;
-      else valid++;
-    }
-    if (valid !== count || dels !== deleted) throw new Error('bad stream node counters');
-    return node;
-  }
-
-  clone(): StreamNode {
-    const copy = Buffer.allocUnsafeSlow(this.len);
-    this.buf.copy(copy, 0, 0, this.len);
-    const n = new StreamNode(this.master, this.fields.slice(), copy);
-    n.len = this.len;
-    n.count = this.count;
-    n.deleted = this.deleted;
-    n.first = this.first;
-    return n;
-  }
-
-  /**
-   * Shrink the buffer to its content (lpShrinkToFit when the node is full).
-   * Full nodes are packed into shared slabs: no allocation of its own per
-   * node, which is what a million-entry stream's ten thousand nodes would
-   * otherwise pay in allocator and ArrayBuffer overhead.
-   */
-  shrink(): void {
-    if (this.buf.length > this.len) this.buf = slabCopy(this.buf, this.len);
-  }
-}
-
-const SLAB_SIZE = 256 * 1024;
-let slab: Buffer = Buffer.alloc(0);
-let slabUsed = 0;
-
-/** A copy of b[0..len) carved from the current slab (a slab lives while any node in it does). */
-function slabCopy(b: Buffer, len: number): Buffer {
-  if (len > SLAB_SIZE / 8) {
-    const own = Buffer.allocUnsafeSlow(len);
-    b.copy(own, 0, 0, len);
-    return own;
-  }
-  if (slabUsed + len > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  b.copy(slab, slabUsed, 0, len);
-  const out = slab.subarray(slabUsed, slabUsed + len);
-  slabUsed += len;
-  return out;
-}
-
-/** One decoded entry, as node iteration yields it. */
-export interface StreamEntry {
-  id: StreamID;
-  /** field, value, field, value... */
-  fv: string[];
-  deleted: boolean;
-  node: StreamNode;
-  /** offset of the entry's flags element in node.buf */
-  at: number;
-}
-
-// The head of the entry last read by readHead: its flags, id, where its
-// values start and how many elements follow (values, or fields and values).
-let H_FLAGS = 0;
-let H_MS: number | bigint = 0;
-let H_SEQ: number | bigint = 0;
-
-/** The id of the entry last read by readHead, as a new StreamID. */
-function headId(): StreamID {
-  return { ms: H_MS, seq: H_SEQ } as StreamID;
-}
-
-/** cmpId(the entry last read by readHead's id, b), without making an id. */
-function cmpHead(b: StreamID): number {
-  if (H_MS !== b.ms) return H_MS < b.ms ? -1 : 1;
-  if (H_SEQ !== b.seq) return H_SEQ < b.seq ? -1 : 1;
-  return 0;
-}
-let H_N = 0;
-
-/** Decode flags, id and num-fields of the entry at p; returns the position of its first value (or field). */
-function readHead(node: StreamNode, p: number): number {
-  const b = node.buf;
-  // flags are 0..3 and deltas mostly small: one-byte 7-bit integers are read inline
-  const f = b[p];
-  if (f < 0x80) {
-    H_FLAGS = f;
-    p += 2;
-  } else {
-    p = rd(b, p);
-    H_FLAGS = curNumber();
-  }
-  const m = node.master;
-  let c = b[p];
-  if (c < 0x80 && typeof m.ms === 'number' && m.ms < SAFE - 128) {
-    H_MS = m.ms + c;
-    p += 2;
-  } else {
-    p = rd(b, p);
-    H_MS = u64add(m.ms, R_INT);
-  }
-  c = b[p];
-  if (c < 0x80 && typeof m.seq === 'number' && m.seq < SAFE - 128) {
-    H_SEQ = m.seq + c;
-    p += 2;
-  } else {
-    p = rd(b, p);
-    H_SEQ = u64add(m.seq, R_INT);
-  }
-  if (H_FLAGS & FLAG_SAMEFIELDS) H_N = node.fields.length;
-  else {
-    p = rd(b, p);
-    H_N = curNumber() * 2;
-  }
-  return p;
-}
-
-/** Skip the values of the entry whose head was just read (and its lp-count). */
-function skipValues(b: Buffer, p: number, n: number): number {
-  for (let i = 0; i < n; i++) p = skip(b, p);
-  return skip(b, p);
-}
-
-/** Field, value... of an entry whose values start at p (flags and n from its head). */
-function readValues(node: StreamNode, p: number, flags: number, n: number): string[] {
-  const b = node.buf;
-  if (flags & FLAG_SAMEFIELDS) {
-    const fv = new Array<string>(n * 2);
-    const fields = node.fields;
-    for (let i = 0; i < n; i++) {
-      p = rd(b, p);
-      fv[2 * i] = fields[i];
-      fv[2 * i + 1] = R_ISINT ? String(R_INT) : R_STR;
-    }
-    return fv;
-  }
-  const fv = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    p = rd(b, p);
-    fv[i] = R_ISINT ? String(R_INT) : R_STR;
-  }
-  return fv;
-}
-
-const NO_FIELDS: string[] = [];
-
-// RESP of entries written straight from the node bytes into one scratch
-// buffer, read back as one latin1 string: no string per field or value.
-let OUT = Buffer.allocUnsafeSlow(64 * 1024);
-let OUT_POS = 0;
-
-function outEnsure(n: number): void {
-  if (OUT_POS + n <= OUT.length) return;
-  let cap = OUT.length * 2;
-  while (cap < OUT_POS + n) cap *= 2;
-  const nb = Buffer.allocUnsafeSlow(cap);
-  OUT.copy(nb, 0, 0, OUT_POS);
-  OUT = nb;
-}
-
-function outAscii(s: string): void {
-  outEnsure(s.length);
-  for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
-}
-
-function outBulkString(s: string): void {
-  outEnsure(s.length + 24);
-  const l = s.length;
-  if (l < 10) {
-    OUT[OUT_POS++] = 36;
-    OUT[OUT_POS++] = 48 + l;
-    OUT[OUT_POS++] = 13;
-    OUT[OUT_POS++] = 10;
-  } else outAscii('$' + l + '\r\n');
-  if (s.length < 32) for (let i = 0; i < s.length; i++) OUT[OUT_POS++] = s.charCodeAt(i);
-  else OUT_POS += OUT.write(s, OUT_POS, s.length, 'latin1');
-  OUT[OUT_POS++] = 13;
-  OUT[OUT_POS++] = 10;
-}
-
-/** The listpack element at p as a RESP bulk string; returns the next position. */
-function outBulkElement(b: Buffer, p: number): number {
-  const c = b[p];
-  let start: number;
-  let len: number;
-  if ((c & 0xc0) === 0x80) {
-    start = p + 1;
-    len = c & 0x3f;
-  } else if ((c & 0xf0) === 0xe0) {
-    start = p + 2;
-    len = ((c & 0x0f) << 8) | b[p + 1];
-  } else if (c === 0xf0) {
-    start = p + 5;
-    len = b.readUInt32LE(p + 1);
-  } else {
-    const next = rd(b, p);
-    outBulkString(String(R_INT));
-    return next;
-  }
-  outEnsure(len + 16);
-  const o = OUT;
-  let q = OUT_POS;
-  o[q++] = 36; // $
-  if (len < 10) o[q++] = 48 + len;
-  else if (len < 100) {
-    o[q++] = 48 + ((len / 10) | 0);
-    o[q++] = 48 + (len % 10);
-  } else {
-    const t = String(len);
-    for (let i = 0; i < t.length; i++) o[q++] = t.charCodeAt(i);
-  }
-  o[q++] = 13;
-  o[q++] = 10;
-  // Buffer.copy's fixed cost dwarfs a short copy
-  if (len < 64) for (let i = 0; i < len; i++) o[q++] = b[start + i];
-  else {
-    b.copy(o, q, start, start + len);
-    q += len;
-  }
-  OUT_POS = q;
-  OUT[OUT_POS++] = 13;
-  OUT[OUT_POS++] = 10;
-  return skip(b, p);
-}
-
-/** Start writing RESP into the scratch buffer. */
-export function respBegin(): void {
-  OUT_POS = 0;
-}
-
-/** Number of decimal digits of a non-negative safe integer. */
-function digitCount(v: number): number {
-  let d = 1;
-  for (let p = 10; v >= p; p *= 10) d++;
-  return d;
-}
-
-/** Write the decimal digits of a non-negative safe integer (`d` of them) at OUT_POS. */
-function outDigits(v: number, d: number): void {
-  const o = OUT;
-  let q = OUT_POS + d;
-  OUT_POS = q;
-  while (v > 0x7fffffff) {
-    const r = v % 10;
-    o[--q] = 48 + r;
-    v = (v - r) / 10;
-  }
-  // int32 arithmetic for the rest
-  let w = v | 0;
-  do {
-    const t = (w / 10) | 0;
-    o[--q] = 48 + w - t * 10;
-    w = t;
-  } while (w > 0);
-}
-
-/** `*2\r\n$<len>\r\n<ms>-<seq>\r\n*<n>\r\n` for the entry readHead read last: its array, its id and its field array's header, written without a string. */
-function outEntryHead(n: number): void {
-  const ms = H_MS;
-  const seq = H_SEQ;
-  if (typeof ms !== 'number' || typeof seq !== 'number') {
-    const t = ms + '-' + seq;
-    outAscii('*2\r\n$' + t.length + '\r\n' + t + '\r\n*' + n + '\r\n');
-    return;
-  }
-  const dm = digitCount(ms);
-  const ds = digitCount(seq);
-  const idLen = dm + 1 + ds;
-  outEnsure(idLen + 40);
-  const o = OUT;
-  o[OUT_POS++] = 42; // *
-  o[OUT_POS++] = 50; // 2
-  o[OUT_POS++] = 13;
-  o[OUT_POS++] = 10;
-  o[OUT_POS++] = 36; // $
-  outDigits(idLen, idLen < 10 ? 1 : 2);
-  o[OUT_POS++] = 13;
-  o[OUT_POS++] = 10;
-  outDigits(ms, dm);
-  o[OUT_POS++] = 45; // -
-  outDigits(seq, ds);
-  o[OUT_POS++] = 13;
-  o[OUT_POS++] = 10;
-  o[OUT_POS++] = 42; // *
-  outDigits(n, digitCount(n));
-  o[OUT_POS++] = 13;
-  o[OUT_POS++] = 10;
-}
-
-/** Append the entry at offset `at` of node as Redis replies it: [id, [field, value, ...]]. */
-function respAt(node: StreamNode, at: number): void {
-  const v = readHead(node, at);
-  const flags = H_FLAGS;
-  const n = H_N;
-  const b = node.buf;
-  let p = v;
-  if (flags & FLAG_SAMEFIELDS) {
-    outEntryHead(n * 2);
-    const fields = node.fields;
-    for (let i = 0; i < n; i++) {
-      outBulkString(fields[i]);
-      p = outBulkElement(b, p);
-    }
-  } else {
-    outEntryHead(n);
-    for (let i = 0; i < n; i++) p = outBulkElement(b, p);
-  }
-}
-
-/** What was written since respBegin(), as one latin1 string. */
-export function respEnd(): string {
-  return OUT.latin1Slice(0, OUT_POS);
-}
+import { LpWriter } from './stream-listpack';
+import { StreamNode, head, headId, cmpHead, readHead, skipValues, readValues, NO_FIELDS, type StreamEntry } from './stream-node';
+import { respAt } from './stream-resp';
+export { StreamNode, type StreamEntry } from './stream-node';
+export { respBegin, respEnd } from './stream-resp';
 
 /** Decode the entry at offset p of node; returns the next offset. */
 function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, wantFields: boolean): number {
   const at = p;
   const v = readHead(node, p);
-  const flags = H_FLAGS;
+  const flags = head.flags;
   const id = headId();
-  const n = H_N;
+  const n = head.n;
   const fv = wantFields ? readValues(node, v, flags, n) : NO_FIELDS;
   out.e = { id, fv, deleted: (flags & FLAG_DELETED) !== 0, node, at };
   return skipValues(node.buf, v, n);
@@ -625,9 +221,9 @@ export class RStream {
         while (p < node.len) {
           const at = p;
           const v = readHead(node, p);
-          const flags = H_FLAGS;
+          const flags = head.flags;
           const id = headId();
-          const n = H_N;
+          const n = head.n;
           p = skipValues(b, v, n);
           const deleted = (flags & FLAG_DELETED) !== 0;
           if (deleted && !withDeleted) continue;
@@ -645,18 +241,18 @@ export class RStream {
         let p = node.first;
         while (p < node.len) {
           ats.push(p);
-          p = skipValues(b, readHead(node, p), H_N);
+          p = skipValues(b, readHead(node, p), head.n);
         }
         for (let i = ats.length - 1; i >= 0; i--) {
           const at = ats[i];
           const v = readHead(node, at);
-          const flags = H_FLAGS;
+          const flags = head.flags;
           const id = headId();
           const deleted = (flags & FLAG_DELETED) !== 0;
           if (deleted && !withDeleted) continue;
           if (cmpId(id, end) > 0) continue;
           if (cmpId(id, start) < 0) return;
-          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, H_N) : NO_FIELDS, deleted, node, at })) return;
+          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, head.n) : NO_FIELDS, deleted, node, at })) return;
         }
       }
     }
@@ -680,8 +276,8 @@ export class RStream {
         while (p < node.len) {
           const at = p;
           const v = readHead(node, p);
-          p = skipValues(b, v, H_N);
-          if (H_FLAGS & FLAG_DELETED) continue;
+          p = skipValues(b, v, head.n);
+          if (head.flags & FLAG_DELETED) continue;
           if (cmpHead(start) < 0) continue;
           if (cmpHead(end) > 0) return n;
           respAt(node, at);
@@ -698,12 +294,12 @@ export class RStream {
       let p = node.first;
       while (p < node.len) {
         ats.push(p);
-        p = skipValues(b, readHead(node, p), H_N);
+        p = skipValues(b, readHead(node, p), head.n);
       }
       for (let i = ats.length - 1; i >= 0; i--) {
         const at = ats[i];
         readHead(node, at);
-        if (H_FLAGS & FLAG_DELETED) continue;
+        if (head.flags & FLAG_DELETED) continue;
         if (cmpHead(end) > 0) continue;
         if (cmpHead(start) < 0) return n;
         respAt(node, at);
@@ -740,8 +336,8 @@ export class RStream {
         const v = readHead(node, p);
         const c = cmpHead(id);
         if (c > 0) break;
-        const flags = H_FLAGS;
-        const n = H_N;
+        const flags = head.flags;
+        const n = head.n;
         const hid = headId();
         p = skipValues(b, v, n);
         if (c === 0) {

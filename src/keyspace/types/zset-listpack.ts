@@ -55,10 +55,14 @@ export function zzlScoreText(score: number): string {
   return d2string(score);
 }
 
-/** zzlGetScore: the score entry at sp. */
-export function zzlScore(lp: string, sp: number): number {
-  if (lpIsInt(lp, sp)) return Number(lpGetInt(lp, sp));
-  const s = lpGet(lp, sp);
+/**
+ * zzlStrtod: a score held as text, as Redis reads it back: C's strtod on at
+ * most its first 127 bytes, whatever follows ignored, 0 when nothing parses
+ * (a corrupt payload can hold any text there; Redis's deep sanitization does
+ * not look at scores).
+ */
+export function zzlStrtod(text: string): number {
+  const s = text.length > 127 ? text.slice(0, 127) : text;
   // what d2string writes ("1.5", "-2.5e-07", "1e+17") is a JS number literal: parse it natively
   let plain = s.length > 0;
   for (let i = 0; i < s.length && plain; i++) {
@@ -70,6 +74,12 @@ export function zzlScore(lp: string, sp: number): number {
     if (v === v) return v;
   }
   return strtod(s).value;
+}
+
+/** zzlGetScore: the score entry at sp. */
+export function zzlScore(lp: string, sp: number): number {
+  if (lpIsInt(lp, sp)) return Number(lpGetInt(lp, sp));
+  return zzlStrtod(lpGet(lp, sp));
 }
 
 /** Number of members. */

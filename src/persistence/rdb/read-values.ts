@@ -11,7 +11,7 @@ import { RSet } from '../../keyspace/types/set';
 import { validateListpack } from './listpack';
 import { lpFirst, lpGet, lpNext, lpToArray } from '../../keyspace/listpack';
 import { hashFromListpack, zsetFromListpack, type PlainValue } from './model';
-import { strtod } from './numbers';
+import { zzlStrtod } from '../../keyspace/types/zset-listpack';
 import { decodeZiplist } from './ziplist';
 import { decodeZipmap } from './zipmap';
 
@@ -119,7 +119,7 @@ function pairsToZset(flat: string[], at: number, keyInfo: string): PlainValue | 
   const arr: Array<[string, number]> = new Array(flat.length / 2);
   const seen = new Set<string>();
   for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
-    const score = strtod(flat[i + 1]);
+    const score = zzlStrtod(flat[i + 1]);
     if (score !== score) corrupt(`Zset with NAN score detected${keyInfo}`, at);
     arr[j] = [flat[i], score];
     seen.add(flat[i]);
@@ -163,7 +163,8 @@ function zsetListpack(blob: Buffer, at: number, keyInfo: string): PlainValue | n
   let prevScore = -Infinity;
   let prevMember = '';
   for (let i = 0; i < a.length; i += 2) {
-    const score = strtod(a[i + 1]);
+    const score = zzlStrtod(a[i + 1]);
+    // Redis keeps a "nan" score text as is; tredis refuses a NaN score (its order is undefined)
     if (score !== score) corrupt(`Zset with NAN score detected${keyInfo}`, at);
     seen.add(a[i]);
     if (i > 0 && (score < prevScore || (score === prevScore && a[i] <= prevMember))) sorted = false;
