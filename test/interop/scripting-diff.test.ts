@@ -254,6 +254,19 @@ const CASES: string[][] = [
   ["EVAL", "return {double = -(0/0)}", "0"],
   ["EVAL", "redis.call('set', 'n', 0/0) return redis.call('get', 'n')", "0"],
   ["EVAL", "redis.call('set', 'n', -(0/0)) return redis.call('get', 'n')", "0"],
+  // every run gets KEYS and ARGV as they were sent, whatever the run before did to its tables (tredis refills a table left intact)
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[1], ARGV[1], ARGV[2]}", "1", "k1", "a1", "a2"],
+  ["EVAL", "KEYS[1] = 'changed' ARGV[3] = 'added' return {#KEYS, #ARGV}", "1", "k1", "a1", "a2"],
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[1], ARGV[1], ARGV[2], tostring(ARGV[3])}", "1", "k1", "a1", "a2"],
+  ["EVAL", "KEYS[1] = nil ARGV.x = 1 return #KEYS", "1", "k1", "a1"],
+  ["EVAL", "return {#KEYS, KEYS[1], tostring(ARGV.x), #ARGV}", "1", "k1", "a1"],
+  ["EVAL", "setmetatable(ARGV, {__index = function() return 'meta' end}) table.remove(KEYS) return ARGV[9]", "2", "k1", "k2", "a1"],
+  ["EVAL", "return {#KEYS, KEYS[2], tostring(ARGV[9]), tostring(getmetatable(ARGV))}", "2", "k1", "k2", "a1"],
+  ["EVAL", "KEYS[1.5] = 'x' ARGV[0] = 'zero' return 1", "1", "k1", "a1"],
+  ["EVAL", "local n = 0 for k in pairs(KEYS) do n = n + 1 end for k in pairs(ARGV) do n = n + 1 end return {n, tostring(ARGV[0])}", "1", "k1", "a1"],
+  ["EVAL", "return {#KEYS, #ARGV}", "0"],
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[3], ARGV[3]}", "3", "x", "y", "z", "p", "q", "r"],
+  ["EVAL", "return {pcall(function() KEYS = {} end)}", "0"],
 ];
 
 const GLOBALS = ["assert", "collectgarbage", "dofile", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadfile", "loadstring", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "newproxy", "coroutine", "string", "table", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis", "_G", "_VERSION", "module", "require", "package", "os", "io"];
