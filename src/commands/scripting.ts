@@ -71,11 +71,14 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
   if (numkeys > argv.length - 3) throw new RedisError("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) throw new RedisError("ERR Number of keys can't be negative");
   const eng = server.scripting;
-  const sha = scriptSha(argv, evalsha);
-  // the gate looked this argv's script up a moment ago (a script that gate found is still cached: nothing ran in between)
-  let script = gateArgv === argv && gateScript !== undefined ? gateScript : eng.scripts.get(sha);
+  // the gate looked this argv's script up a moment ago: taken when still cached (a command queued in MULTI
+  // may run after a SCRIPT FLUSH); a lookup by the cached sha string is cheaper than hashing argv's
+  let script = gateArgv === argv ? gateScript : undefined;
   gateArgv = null;
   gateScript = undefined;
+  if (script !== undefined && eng.scripts.get(script.sha) !== script) script = undefined;
+  const sha = script !== undefined ? script.sha : scriptSha(argv, evalsha);
+  if (script === undefined) script = eng.scripts.get(sha);
   if (script === undefined) {
     if (evalsha) throw new RedisError(NOSCRIPT);
     script = eng.createFunction(argv[1], sha);

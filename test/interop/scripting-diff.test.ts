@@ -267,6 +267,13 @@ const CASES: string[][] = [
   ["EVAL", "return {#KEYS, #ARGV}", "0"],
   ["EVAL", "return {#KEYS, #ARGV, KEYS[3], ARGV[3]}", "3", "x", "y", "z", "p", "q", "r"],
   ["EVAL", "return {pcall(function() KEYS = {} end)}", "0"],
+  // EVALSHA queued after a SCRIPT FLUSH in the same transaction: NOSCRIPT at EXEC (the script the gate saw is gone)
+  ["SCRIPT", "LOAD", "return 'queued'"],
+  ["MULTI"],
+  ["EVALSHA", "a90427422e523331636f3edbfc04f3307746ff04", "0"],
+  ["SCRIPT", "FLUSH"],
+  ["EVALSHA", "a90427422e523331636f3edbfc04f3307746ff04", "0"],
+  ["EXEC"],
 ];
 
 const GLOBALS = ["assert", "collectgarbage", "dofile", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadfile", "loadstring", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "newproxy", "coroutine", "string", "table", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis", "_G", "_VERSION", "module", "require", "package", "os", "io"];

@@ -233,23 +233,29 @@ export class LuaVM {
     this.m._tl_pushfield(L, k, this.bytes(s), s.length);
   }
 
+  /** views of the wasm memory, made again when it grew (emscripten then replaces HEAPU8) */
+  private viewsOf: Uint8Array | null = null;
   private heapView: Buffer | null = null;
   private heap32View: Int32Array | null = null;
 
-  /** An Int32Array over the whole wasm memory (made again when the memory grew). */
-  private heap32(): Int32Array {
-    const h = this.m.HEAPU8;
-    let v = this.heap32View;
-    if (v === null || v.buffer !== h.buffer) v = this.heap32View = new Int32Array(h.buffer, 0, h.byteLength >>> 2);
-    return v;
+  private views(h: Uint8Array): void {
+    this.viewsOf = h;
+    this.heapView = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    this.heap32View = new Int32Array(h.buffer, 0, h.byteLength >>> 2);
   }
 
-  /** A Buffer over the whole wasm memory (made again when the memory grew). */
+  /** An Int32Array over the whole wasm memory. */
+  private heap32(): Int32Array {
+    const h = this.m.HEAPU8;
+    if (h !== this.viewsOf) this.views(h);
+    return this.heap32View as Int32Array;
+  }
+
+  /** A Buffer over the whole wasm memory. */
   private heap(): Buffer {
     const h = this.m.HEAPU8;
-    let b = this.heapView;
-    if (b === null || b.buffer !== h.buffer) b = this.heapView = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
-    return b;
+    if (h !== this.viewsOf) this.views(h);
+    return this.heapView as Buffer;
   }
 
   /** decoded short strings by address: Lua strings are immutable, and a hit is checked byte for byte */
