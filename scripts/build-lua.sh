@@ -71,7 +71,7 @@ _lua_pcall,_lua_resume,_lua_status,_lua_next,_lua_concat,\
 _lua_enablereadonlytable,_lua_isreadonlytable,\
 _tl_newstate,_tl_pushbridge,_tl_sethook,_tl_sethook_line,_tl_can_yield,_tl_errinfo,_tl_srand48,_tl_protect_recursively,\
 _tl_load,_tl_tolstring,_tl_lastlen,_tl_tonumber,_tl_newthread,_tl_gccount,_tl_gcstep,_tl_gcfull,\
-_tl_setargs,_tl_args,_tl_pushfield"
+_tl_setargs,_tl_args,_tl_pushfield,_tl_pushhelper"
 
 cat > "$WORK/library.js" <<'JS'
 mergeInto(LibraryManager.library, {

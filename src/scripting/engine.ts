@@ -145,7 +145,8 @@ export class Scripting {
     m._tl_pushbridge(L, B.HookYielded);
     m._tl_pushbridge(L, B.CanYield);
     m._tl_pushbridge(L, B.Killed);
-    if (m._lua_pcall(L, 4, 0, 0) !== 0) throw new Error('pcall wrapper: install failed');
+    m._tl_pushhelper(L, 1);
+    if (m._lua_pcall(L, 5, 0, 0) !== 0) throw new Error(`pcall wrapper: install failed: ${vm.toString(L, -1)}`);
     m._lua_createtable(L, 0, 32);
     const fn = (name: string, id: B): void => {
       m._tl_pushbridge(L, id);

@@ -68,6 +68,7 @@ export interface LuaModule {
   _tl_setargs(co: number, buf: number, lens: number, nkeys: number, nargs: number, globals: number, hook: number): void;
   _tl_args(L: number, out: number, cap: number): number;
   _tl_pushfield(L: number, key: number, p: number, len: number): void;
+  _tl_pushhelper(L: number, which: number): void;
 }
 
 export const LUA_TNIL = 0;

@@ -370,3 +370,19 @@ void tl_pushfield(lua_State *L, const char *key, const char *p, int len) {
   lua_pushlstring(L, p, (size_t)len);
   lua_setfield(L, -2, key);
 }
+
+/*
+ * lua_lessthan as a Lua-callable function, for the table.sort written in Lua
+ * (prelude.ts): a comparison it cannot make raises from a C frame, so the
+ * message has no position, as from ltablib.c's sort_comp.
+ */
+static int lessthan(lua_State *L) {
+  lua_pushboolean(L, lua_lessthan(L, 1, 2));
+  return 1;
+}
+
+/* C functions the prelude takes as arguments: 1 lessthan. */
+void tl_pushhelper(lua_State *L, int which) {
+  if (which == 1) lua_pushcfunction(L, lessthan);
+  else lua_pushnil(L);
+}
