@@ -54,7 +54,7 @@ export const enum B {
  * Argument errors are worded and positioned as luaL_argerror's.
  */
 export const PCALL_WRAPPER = `local cpcall, hookYielded, canYield, killed, clt = ...
-local rawpcall, cxpcall, cresume = pcall, xpcall, coroutine.resume
+local rawpcall, cxpcall, cresume, csort = pcall, xpcall, coroutine.resume, table.sort
 local create, yield, status = coroutine.create, coroutine.yield, coroutine.status
 local type, select, error, tostring, rawget, rawset, next, unpack = type, select, error, tostring, rawget, rawset, next, unpack
 local getinfo, format, floor = debug.getinfo, string.format, math.floor
@@ -223,6 +223,20 @@ table.sort = function(...)
   checktype(1, 'table', select('#', ...) >= 1, t)
   local n = #t
   if comp ~= nil then checktype(2, 'function', true, comp) end
+  if comp == nil then
+    -- without a comparator only an __lt metamethod (of a table or userdata element) runs Lua code: else ltablib's
+    -- own sort, which runs none (the same comparisons, errors raised from a C frame as here)
+    local i = 1
+    while i <= n do
+      local ty = type(rawget(t, i))
+      if ty == 'table' or ty == 'userdata' then break end
+      i = i + 1
+    end
+    if i > n then
+      csort(t)
+      return
+    end
+  end
   auxsort(t, 1, n, comp or lessthan, 0)
 end
 table.foreachi = function(...)
