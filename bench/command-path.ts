@@ -10,11 +10,19 @@
  *   node dist/bench/command-path.js --other old=/tmp/old/dist   # side by side with another build
  *   node dist/bench/command-path.js --tests set,get --n 300000 --runs 3
  *   node dist/bench/command-path.js --tests xadd,xrange --n 100000     # XADD *, XRANGE of 100 entries
+ *   node dist/bench/command-path.js --tests evalsha,get         # a two-command script against a plain command
  *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { arg } from './util';
+
+/** The script of the evalsha test (as npm run bench's). */
+const EVALSHA_SCRIPT = "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])";
+const EVALSHA_SHA = createHash('sha1').update(EVALSHA_SCRIPT).digest('hex');
+const EVALSHA0_SCRIPT = 'return KEYS[1]';
+const EVALSHA0_SHA = createHash('sha1').update(EVALSHA0_SCRIPT).digest('hex');
 
 /** The argv of request i of a test. */
 function request(test: string, i: number): string[] {
@@ -47,6 +55,12 @@ function request(test: string, i: number): string[] {
     case 'xrange':
       // 100 entries (setup)
       return ['XRANGE', 's100', '-', '+'];
+    case 'evalsha':
+      // npm run bench's EVALSHA script (a write and a read)
+      return ['EVALSHA', EVALSHA_SHA, '1', key];
+    case 'evalsha0':
+      // the cost of running a script at all: one that calls nothing
+      return ['EVALSHA', EVALSHA0_SHA, '1', key];
     default:
       return bigRequest(test, i);
   }
@@ -58,6 +72,8 @@ const BIG = 50000;
 /** Commands run once before the passes of a test (untimed). */
 function setup(test: string): string[][] {
   const out: string[][] = [];
+  if (test === 'evalsha') out.push(['SCRIPT', 'LOAD', EVALSHA_SCRIPT]);
+  if (test === 'evalsha0') out.push(['SCRIPT', 'LOAD', EVALSHA0_SCRIPT]);
   const fill = (cmd: string, key: string, item: (j: number) => string[]): void => {
     for (let i = 0; i < BIG; i += 100) {
       const argv = [cmd, key];

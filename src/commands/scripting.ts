@@ -4,9 +4,9 @@
  */
 import { RedisError } from '../protocol/errors';
 import type { Client } from '../server/client';
-import { parseShebang, sha1hex, SF_ALLOW_STALE, SF_EVAL_COMPAT, SF_NO_WRITES } from '../scripting/engine';
+import { parseShebang, sha1hex, SF_ALLOW_STALE, SF_EVAL_COMPAT, SF_NO_WRITES, type Script } from '../scripting/engine';
 import { cmd, numkeysAt, type CommandSpec } from './spec';
-import { parseLongLong } from './util';
+import { parseSafeInt } from './util';
 import { replyHelp } from './server-util';
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
@@ -17,13 +17,26 @@ let lastSha = '';
 
 /** The sha EVAL/EVALSHA would run (EVALSHA's argument lowercased, as evalCalcFunctionName does). */
 function scriptSha(argv: string[], evalsha: boolean): string {
-  if (evalsha) return argv[1].toLowerCase();
+  if (evalsha) return lowerHex(argv[1]);
   if (argv[1] !== lastBody) {
     lastSha = sha1hex(argv[1]);
     lastBody = argv[1];
   }
   return lastSha;
 }
+
+/** s lowercased; s itself when it has no capital (a sha as clients send it), without a copy. */
+function lowerHex(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.toLowerCase();
+  }
+  return s;
+}
+
+/** The script the gate found for this argv (evalGateFlags), so that the handler does not look it up again. */
+let gateArgv: string[] | null = null;
+let gateScript: Script | undefined;
 
 /**
  * evalGetCommandFlags: a script with a shebang declares its own flags, which
@@ -32,6 +45,8 @@ function scriptSha(argv: string[], evalsha: boolean): string {
 function evalGateFlags(c: Client, argv: string[], evalsha: boolean): { write: boolean; stale: boolean } | null {
   if (argv.length < 2 || (evalsha && argv[1].length !== 40)) return null;
   const script = c.server.scripting.scripts.get(scriptSha(argv, evalsha));
+  gateArgv = argv;
+  gateScript = script;
   let flags: number;
   if (script) flags = script.flags;
   else {
@@ -50,14 +65,20 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
   // the script's commands show after it in MONITOR (EVAL is skip_monitor and feeds here)
   if (server.monitors.size > 0) server.feedMonitors(c, argv);
   if (evalsha && argv[1].length !== 40) throw new RedisError(NOSCRIPT);
-  const nk = parseLongLong(argv[2]);
-  if (nk === null) throw new RedisError('ERR value is not an integer or out of range');
-  if (nk > BigInt(argv.length - 3)) throw new RedisError("ERR Number of keys can't be greater than number of args");
-  if (nk < 0n) throw new RedisError("ERR Number of keys can't be negative");
-  const numkeys = Number(nk);
+  // (past 2^53 the value is approximate, but then greater than any argument count, or negative, all the same)
+  const numkeys = parseSafeInt(argv[2]);
+  if (numkeys === null) throw new RedisError('ERR value is not an integer or out of range');
+  if (numkeys > argv.length - 3) throw new RedisError("ERR Number of keys can't be greater than number of args");
+  if (numkeys < 0) throw new RedisError("ERR Number of keys can't be negative");
   const eng = server.scripting;
-  const sha = scriptSha(argv, evalsha);
-  let script = eng.scripts.get(sha);
+  // the gate looked this argv's script up a moment ago: taken when still cached (a command queued in MULTI
+  // may run after a SCRIPT FLUSH); a lookup by the cached sha string is cheaper than hashing argv's
+  let script = gateArgv === argv ? gateScript : undefined;
+  gateArgv = null;
+  gateScript = undefined;
+  if (script !== undefined && eng.scripts.get(script.sha) !== script) script = undefined;
+  const sha = script !== undefined ? script.sha : scriptSha(argv, evalsha);
+  if (script === undefined) script = eng.scripts.get(sha);
   if (script === undefined) {
     if (evalsha) throw new RedisError(NOSCRIPT);
     script = eng.createFunction(argv[1], sha);

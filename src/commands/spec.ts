@@ -81,6 +81,7 @@ export class Command {
   readonly skipMonitor: boolean;
   readonly mayReplicate: boolean;
   readonly allowBusy: boolean;
+  readonly noScript: boolean;
   readonly stats = new CommandStats();
   /** the command's bit in ACL selectors (assigned by server/acl.ts when it first needs the table) */
   aclId = -1;
@@ -113,6 +114,7 @@ export class Command {
     this.skipMonitor = f.has('skip_monitor');
     this.mayReplicate = f.has('may_replicate');
     this.allowBusy = f.has('allow_busy');
+    this.noScript = f.has('noscript');
     if (spec.subcommands) {
       this.subcommands = new Map();
       for (const s of spec.subcommands) this.subcommands.set(s.name.toLowerCase(), new Command(s, this));

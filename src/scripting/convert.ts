@@ -59,9 +59,7 @@ export class LuaReplies {
         return;
       }
       case 43: /* + */
-        m._lua_createtable(L, 0, 1);
-        vm.pushString(L, line);
-        vm.setField(L, -2, 'ok');
+        vm.pushField(L, 'ok', line);
         return;
       case 45: /* - */
         this.owner.pushError(L, '-' + line);

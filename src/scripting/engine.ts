@@ -76,6 +76,8 @@ export class Scripting {
   /** the functions' state (Redis keeps functions in a Lua state of their own) */
   private fnL = 0;
   private fnRefs = 0;
+  /** the registry slots of EVAL scripts' functions (Redis names them f_<sha>; an integer is one rawgeti) */
+  private scriptRefs = 0;
   /** FUNCTION LOAD in progress: the library its redis.register_function calls fill */
   private loading: { lib: Library; deadline: number } | null = null;
   /** FUNCTION libraries */
@@ -143,7 +145,8 @@ export class Scripting {
     m._tl_pushbridge(L, B.HookYielded);
     m._tl_pushbridge(L, B.CanYield);
     m._tl_pushbridge(L, B.Killed);
-    if (m._lua_pcall(L, 4, 0, 0) !== 0) throw new Error('pcall wrapper: install failed');
+    m._tl_pushhelper(L, 1);
+    if (m._lua_pcall(L, 5, 0, 0) !== 0) throw new Error(`pcall wrapper: install failed: ${vm.toString(L, -1)}`);
     m._lua_createtable(L, 0, 32);
     const fn = (name: string, id: B): void => {
       m._tl_pushbridge(L, id);
@@ -382,6 +385,7 @@ export class Scripting {
       this.vmInst.m._lua_close(this.evalL);
     }
     this.evalL = 0;
+    this.scriptRefs = 0;
     this.scripts.clear();
     this.scriptsMemory = 0;
   }
@@ -416,9 +420,9 @@ export class Scripting {
       vm.m._lua_settop(L, 0);
       throw new RedisError(`ERR Error compiling script (new function): ${msg}`);
     }
-    const key = 'f_' + sha;
-    vm.setField(L, LUA_REGISTRYINDEX, key);
-    const s: Script = { sha, body, flags: sb.flags, key };
+    const ref = ++this.scriptRefs;
+    vm.m._lua_rawseti(L, LUA_REGISTRYINDEX, ref);
+    const s: Script = { sha, body, flags: sb.flags, ref };
     this.scripts.set(sha, s);
     this.scriptsMemory += 40 + body.length;
     return s;
@@ -467,7 +471,7 @@ export class Scripting {
   runEval(ctx: RunCtx, script: Script, keys: string[], args: string[]): void {
     const vm = this.vm;
     ctx.L = vm.L;
-    vm.getField(ctx.L, LUA_REGISTRYINDEX, script.key);
+    vm.m._lua_rawgeti(ctx.L, LUA_REGISTRYINDEX, script.ref);
     this.run(ctx, keys, args);
   }
 
@@ -499,22 +503,12 @@ export class Scripting {
       this.threads.set(L, co);
     }
     m._lua_xmove(L, co, 1);
-    if (ctx.evalMode) {
-      m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
-      this.replies.pushArray(co, keys);
-      vm.setField(co, LUA_GLOBALSINDEX, 'KEYS');
-      this.replies.pushArray(co, args);
-      vm.setField(co, LUA_GLOBALSINDEX, 'ARGV');
-      m._lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
-    } else {
-      this.replies.pushArray(co, keys);
-      this.replies.pushArray(co, args);
-    }
+    // KEYS/ARGV (or the function's two arguments) and the count hook, in one call
+    vm.setArgs(co, keys, args, ctx.evalMode, this.server.config.settings.busyReplyThreshold > 0 ? HOOK_COUNT : 0);
     ctx.co = co;
     const c = ctx.caller;
     // only a script that is its client's whole top-level command may leave its unit open across turns
     ctx.canYield = c.socket !== null && !c.isMaster && c.lastCmd !== null && c.lastCmd.name !== 'exec' && this.server.executor.unitDepth === 1;
-    if (this.server.config.settings.busyReplyThreshold > 0) m._tl_sethook(co, HOOK_COUNT);
     this.running = ctx;
     this.step(ctx, base, ctx.evalMode ? 0 : 2);
   }
@@ -573,7 +567,7 @@ export class Scripting {
     const L = ctx.L;
     const c = ctx.caller;
     const co = ctx.co;
-    m._tl_sethook(co, 0);
+    // (the count hook stays on the idle coroutine: the next run sets it again)
     const errorsBefore = this.errorsWritten;
     if (status === 0) {
       if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
@@ -818,6 +812,9 @@ export class Scripting {
     vm.setField(L, -2, 'err');
   }
 
+  /** A number argument of a redis.call: %.17g as Redis 7.0 formats it. */
+  private readonly numArg = (L: number, idx: number): string => g17(this.vm.m._tl_tonumber(L, idx));
+
   /** The arguments of a redis.call as strings (luaArgsToRedisArgv); null with an error table pushed. */
   private luaArgs(L: number): string[] | null {
     const vm = this.vm;
@@ -827,18 +824,9 @@ export class Scripting {
       this.pushError(L, 'Please specify at least one argument for this redis lib call');
       return null;
     }
-    const argv: string[] = new Array<string>(argc);
-    for (let j = 0; j < argc; j++) {
-      const t = m._lua_type(L, j + 1);
-      if (t === LUA_TNUMBER) argv[j] = g17(m._tl_tonumber(L, j + 1));
-      else if (t === LUA_TSTRING) argv[j] = vm.toString(L, j + 1) as string;
-      else {
-        m._lua_settop(L, 0);
-        this.pushError(L, 'Lua redis lib command arguments must be strings or integers');
-        return null;
-      }
-    }
+    const argv = vm.args(L, this.numArg);
     m._lua_settop(L, 0);
+    if (argv === null) this.pushError(L, 'Lua redis lib command arguments must be strings or integers');
     return argv;
   }
 

@@ -31,8 +31,8 @@ export interface Script {
   sha: string;
   body: string;
   flags: number;
-  /** its registry key, "f_<sha>" (kept: building it per call costs a concatenation and a hash) */
-  key: string;
+  /** its function's slot in the registry (Redis's f_<sha> field) */
+  ref: number;
 }
 
 /** The state of the running script (Redis's scriptRunCtx). */

@@ -350,7 +350,7 @@ export class Executor {
       cmd = found;
       const obey = ctx.caller.isMaster || ctx.caller.isFake;
       let denied = ACL_OK;
-      if (cmd.flags.includes('noscript')) err = 'This Redis command is not allowed from script';
+      if (cmd.noScript) err = 'This Redis command is not allowed from script';
       else if (server.isReplica() && !server.masterLinkUp() && !server.config.settings.replicaServeStaleData && !cmd.okStale) {
         err = 'Can not execute the command on a stale replica';
       } else if ((denied = this.aclDenied(sc, cmd, argv, 'lua', ctx.caller)) !== ACL_OK) {

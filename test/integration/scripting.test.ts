@@ -4,14 +4,16 @@
  * invalidation from script writes, MONITOR showing the script's commands as
  * `lua`, EVAL inside MULTI, noscript commands refused, scripts on a read-only
  * replica, the AOF holding the effects, SCRIPT FLUSH, the VM's
- * 5.1 number semantics and ioredis's defineCommand.
+ * 5.1 number semantics, ioredis's defineCommand, and busy scripts in the
+ * Lua-written library functions (sort comparators, xpcall handlers) answered
+ * -BUSY and stopped by SCRIPT KILL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { startTredis, tempDir } from '../helpers/servers';
+import { startTredis, tempDir, waitFor } from '../helpers/servers';
 import { startRecording } from '../helpers/compare';
 import { TestClient, ReplyError } from '../helpers/resp';
 
@@ -236,3 +238,42 @@ test('redis.log writes into the server log at its level; a slow script is logged
     await srv.close();
   }
 });
+
+test('a script looping in a sort comparator or an xpcall handler: others get -BUSY, SCRIPT KILL stops it, the server goes on', async () => {
+  // (redis-server cannot stop the handler loop: its kill error, raised in the handler, goes to the handler again)
+  const srv = await startTredis({});
+  const a = await TestClient.connect(srv.port);
+  const b = await TestClient.connect(srv.port);
+  try {
+    await b.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+    for (const script of [
+      'local t = {} for i = 1, 50 do t[i] = 51 - i end table.sort(t, function(x, y) while true do end end)',
+      // (the kill error raised in the handler goes to the handler again, as in Lua 5.1, until xpcall gives up; the
+      // error is raised again from the script's next line)
+      "xpcall(function() error('e') end, function(m) while true do end end)\nreturn 1",
+      "local n = 0 xpcall(function() error('e') end, function(m) n = n + 1 if n < 5 then error('again') end while true do end end)\nreturn n",
+      'table.foreach({a = 1}, function() while true do end end)',
+    ]) {
+      const p = a.callRaw('EVAL', script, '0');
+      await waitFor(async () => (await b.callRaw('PING')).startsWith('-BUSY'), 20000, `-BUSY during ${script}`);
+      assert.equal(await b.callRaw('SCRIPT', 'KILL'), '+OK\r\n');
+      assert.match(await p, /^-ERR Script killed by user with SCRIPT KILL\.\.\./, script);
+      assert.equal(await b.callRaw('PING'), '+PONG\r\n');
+    }
+    // a sort that only takes long finishes with its result; others were answered meanwhile
+    const p = a.callRaw('EVAL', 'local t = {} for i = 1, 3000 do t[i] = (i * 7919) % 3001 end local n = 0 table.sort(t, function(x, y) for i = 1, 200 do n = n + 1 end return x < y end) return {t[1], t[2], t[3000]}', '0');
+    await waitFor(async () => (await b.callRaw('PING')).startsWith('-BUSY'), 20000, '-BUSY during a long sort');
+    assert.deepEqual(parseArray(await p), ['1', '2', '3000']);
+  } finally {
+    a.close();
+    b.close();
+    await srv.close();
+  }
+});
+
+function parseArray(raw: string): string[] {
+  return raw
+    .split('\r\n')
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1));
+}

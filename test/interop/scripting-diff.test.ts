@@ -254,6 +254,26 @@ const CASES: string[][] = [
   ["EVAL", "return {double = -(0/0)}", "0"],
   ["EVAL", "redis.call('set', 'n', 0/0) return redis.call('get', 'n')", "0"],
   ["EVAL", "redis.call('set', 'n', -(0/0)) return redis.call('get', 'n')", "0"],
+  // every run gets KEYS and ARGV as they were sent, whatever the run before did to its tables (tredis refills a table left intact)
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[1], ARGV[1], ARGV[2]}", "1", "k1", "a1", "a2"],
+  ["EVAL", "KEYS[1] = 'changed' ARGV[3] = 'added' return {#KEYS, #ARGV}", "1", "k1", "a1", "a2"],
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[1], ARGV[1], ARGV[2], tostring(ARGV[3])}", "1", "k1", "a1", "a2"],
+  ["EVAL", "KEYS[1] = nil ARGV.x = 1 return #KEYS", "1", "k1", "a1"],
+  ["EVAL", "return {#KEYS, KEYS[1], tostring(ARGV.x), #ARGV}", "1", "k1", "a1"],
+  ["EVAL", "setmetatable(ARGV, {__index = function() return 'meta' end}) table.remove(KEYS) return ARGV[9]", "2", "k1", "k2", "a1"],
+  ["EVAL", "return {#KEYS, KEYS[2], tostring(ARGV[9]), tostring(getmetatable(ARGV))}", "2", "k1", "k2", "a1"],
+  ["EVAL", "KEYS[1.5] = 'x' ARGV[0] = 'zero' return 1", "1", "k1", "a1"],
+  ["EVAL", "local n = 0 for k in pairs(KEYS) do n = n + 1 end for k in pairs(ARGV) do n = n + 1 end return {n, tostring(ARGV[0])}", "1", "k1", "a1"],
+  ["EVAL", "return {#KEYS, #ARGV}", "0"],
+  ["EVAL", "return {#KEYS, #ARGV, KEYS[3], ARGV[3]}", "3", "x", "y", "z", "p", "q", "r"],
+  ["EVAL", "return {pcall(function() KEYS = {} end)}", "0"],
+  // EVALSHA queued after a SCRIPT FLUSH in the same transaction: NOSCRIPT at EXEC (the script the gate saw is gone)
+  ["SCRIPT", "LOAD", "return 'queued'"],
+  ["MULTI"],
+  ["EVALSHA", "a90427422e523331636f3edbfc04f3307746ff04", "0"],
+  ["SCRIPT", "FLUSH"],
+  ["EVALSHA", "a90427422e523331636f3edbfc04f3307746ff04", "0"],
+  ["EXEC"],
 ];
 
 const GLOBALS = ["assert", "collectgarbage", "dofile", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadfile", "loadstring", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "newproxy", "coroutine", "string", "table", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis", "_G", "_VERSION", "module", "require", "package", "os", "io"];
@@ -380,6 +400,88 @@ const RESP3_CASES: string[][] = [
   ["EVAL", "return {double = 1/0}", "0"],
 ];
 
+/**
+ * table.sort, table.foreach(i), xpcall, coroutine.resume/wrap (written in Lua in tredis so that busy scripts yield in
+ * them): results, the comparisons an inconsistent comparator sees, "invalid order function for sorting", argument
+ * errors and their positions, errors in comparators and handlers.
+ */
+const E = (s: string, ...a: Array<string | number>): string[] => ['EVAL', s, String(a.length ? a[0] : 0), ...a.slice(1).map(String)];
+const LIBRARY_CASES: string[][] = [
+  E("local t = {5,3,8,1,9,2} table.sort(t) return t"),
+  E("local t = {'b','a','d','c'} table.sort(t, function(a,b) return a > b end) return t"),
+  E("local t = {} for i = 1, 200 do t[i] = (i * 7919) % 211 end table.sort(t) return t"),
+  E("local t = {} for i = 1, 100 do t[i] = (i * 31) % 17 end table.sort(t, function(a, b) return a <= b end) return t"),
+  E("local t = {} for i = 1, 100 do t[i] = i end local ok, e = pcall(table.sort, t, function(a, b) return true end) return {tostring(ok), e, t}"),
+  E("local t = {} for i = 1, 100 do t[i] = i end table.sort(t, function(a, b) return true end) return t"),
+  E("local t = {3,1,2} table.sort(t, function(a, b) return true end) return t"),
+  E("local t = {} for i = 1, 50 do t[i] = 51 - i end table.sort(t, function(a, b) return false end) return t"),
+  E("local n = 0 local t = {} for i = 1, 64 do t[i] = (i * 13) % 64 end table.sort(t, function(a, b) n = n + 1 return (n % 3 == 0) end) return t"),
+  E("local n = 0 local t = {} for i = 1, 64 do t[i] = (i * 13) % 64 end local ok, e = pcall(table.sort, t, function(a, b) n = n + 1 return (n % 5 ~= 0) end) return {tostring(ok), tostring(e), n, t}"),
+  E("local c = 0 local t = {} for i = 1, 300 do t[i] = (i * 37) % 101 end table.sort(t, function(a, b) c = c + 1 return a < b end) return {c, t}"),
+  E("table.sort(nil)"),
+  E("table.sort()"),
+  E("table.sort({}, 3)"),
+  E("table.sort({1,2}, {})"),
+  E("local s = table.sort s(5)"),
+  E("return {pcall(table.sort, 5)}"),
+  E("return {pcall(table.sort)}"),
+  E("table.sort({1,'x',3})"),
+  E("table.sort({{},{}})"),
+  E("return {pcall(table.sort, {1, {}, 3})}"),
+  E("local t = {3,1,2} table.sort(t, function(a, b) error('in comp') end)"),
+  E("local t = {3,1,2} table.sort(t, function(a, b) error({err='MYERR x'}) end)"),
+  E("local t = {3,1,2} table.sort(t, function(a, b) return a.x < b end)"),
+  E("table.sort(KEYS) return KEYS", 3, 'c', 'a', 'b'),
+  E("table.sort(string)"),
+  E("local t = setmetatable({}, {__index = function(t, k) return k end}) t[1] = 3 t[2] = 1 table.sort(t) return {t[1], t[2], t[3]}"),
+  E("local mt = {__lt = function(a, b) return a.v < b.v end} local t = {} for i = 1, 20 do t[i] = setmetatable({v = (i * 7) % 20}, mt) end table.sort(t) local r = {} for i = 1, 20 do r[i] = t[i].v end return r"),
+  E("local t = {5, 1, 4, nil, 2} table.sort(t) return t"),
+  E("local t = {1, 2, 3} table.sort(t, nil) return t"),
+  E("local t = {2, 1}\ntable.sort(t, function(a, b)\n  return a < b\nend)\nreturn t"),
+  E("local t = {}\nfor i = 1, 10 do t[i] = i end\n\ntable.sort(t, function(a, b) return true end)\nreturn t"),
+  E("local t = {}\nfor i = 1, 10 do t[i] = i end\nlocal x = {pcall(function()\n table.sort(t, function(a, b) return true end)\nend)}\nreturn x"),
+  // foreach / foreachi
+  E("local r = {} table.foreachi({'a','b','c'}, function(i, v) r[#r+1] = i .. v end) return r"),
+  E("return table.foreachi({'a','b','c'}, function(i, v) if v == 'b' then return i end end)"),
+  E("local n = 0 table.foreach({a=1, b=2, c=3}, function(k, v) n = n + v end) return n"),
+  E("return table.foreach({x=1}, function(k, v) return k .. v end)"),
+  E("table.foreach(nil, print)"),
+  E("table.foreach({}, nil)"),
+  E("table.foreach({})"),
+  E("table.foreachi(5)"),
+  E("table.foreachi({}, 7)"),
+  E("local t = {a=1} table.foreach(t, function(k, v) t.b = 2 t.c = 3 t.a = nil end) return 1"),
+  // xpcall
+  E("return {xpcall(function() error('e') end, function(m) return 'h:'..m end)}"),
+  E("return {xpcall(function() return 1, 2, 3 end, function(m) return 'h' end)}"),
+  E("return {xpcall(function() error({err='X'}) end, function(m) return type(m) end)}"),
+  E("return {xpcall(function() error('e') end, function(m) end)}"),
+  E("return {xpcall(function() error('e') end)}"),
+  E("return {xpcall()}"),
+  E("return {xpcall(function() error('e') end, nil)}"),
+  E("return {xpcall(nil, function(m) return 'H:' .. m end)}"),
+  E("return {xpcall(error, function(m) return 'H:' .. tostring(m) end)}"),
+  E("local n = 0 local r = {xpcall(function() error('x') end, function(m) n = n + 1 error('again') end)} return {n, r[2]}"),
+  E("local n = 0 local r = {xpcall(function() error('x') end, function(m) n = n + 1 if n < 3 then error('again' .. n) end return m end)} return {n, r[2]}"),
+  E("return {xpcall(function() return redis.call('nosuch') end, function(m) return m end)}"),
+  E("return {xpcall(function() local x = nil; return x.y end, function(m) return 'H:' .. m end)}"),
+  E("return {xpcall(function() coroutine.yield(1) end, function(m) return 'H:' .. m end)}"),
+  E("return {xpcall(function(...) return select('#', ...) end, print, 1, 2)}"),
+  // coroutines
+  E("local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local r1 = {coroutine.resume(co, 1)} local r2 = {coroutine.resume(co, 10)} local r3 = {coroutine.resume(co)} return {r1[2], r2[2], tostring(r3[1]), r3[2]}"),
+  E("local f = coroutine.wrap(function() coroutine.yield(1) coroutine.yield(2) end) return {f(), f()}"),
+  E("local f = coroutine.wrap(function() error('in wrap') end) f()"),
+  E("local f = coroutine.wrap(function() error({err='WRAPERR x'}) end) f()"),
+  E("local f = coroutine.wrap(function() return 1 end) f() f()"),
+  E("local f = coroutine.wrap(function() return 1 end) f() return {pcall(f)}"),
+  E("coroutine.wrap(5)"),
+  E("coroutine.wrap(print)"),
+  E("coroutine.resume(5)"),
+  E("return {coroutine.resume(coroutine.create(function() error('x') end))}"),
+  E("local co co = coroutine.create(function() return coroutine.resume(co) end) return {coroutine.resume(co)}"),
+  E("return {pcall(coroutine.resume)}"),
+];
+
 async function withPair(fn: (redisPort: number, tredisPort: number) => Promise<void>): Promise<void> {
   const t = await startTredis({});
   const r = await startRedis([]);
@@ -400,6 +502,12 @@ test('scripts: replies byte for byte as redis-server (RESP2)', { skip }, async (
       ...['_G', 'string', 'table', 'math', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct', 'coroutine'].map((g) => ['EVAL', listing.replace('%s', g), '0']),
       ['EVAL', 'return {cjson._NAME, cjson._VERSION, tostring(cjson.null)}', '0'],
     ]);
+  });
+});
+
+test('table.sort, table.foreach(i), xpcall, coroutine.resume/wrap: replies byte for byte as redis-server', { skip }, async () => {
+  await withPair(async (rp, tp) => {
+    await sameBytesOn(rp, tp, LIBRARY_CASES);
   });
 });
 
@@ -479,11 +587,27 @@ async function busyScenario(port: number): Promise<string[]> {
       'pcall(function() while true do end end)\nreturn 1',
       'local ok = pcall(function() pcall(function() while true do end end) end) while true do end',
       'local ok, e = pcall(function() local t = {} while true do t[1] = 1 end end) if not ok then return e end',
+      // loops in a sort comparator, a foreachi callback, xpcall's function, a coroutine of the script's own
+      'local t = {} for i = 1, 100 do t[i] = i end table.sort(t, function(a, b) while true do end end)',
+      'local t = {3, 2, 1} table.sort(t, function(a, b) local i = 0 while true do i = i + 1 end end) return t',
+      'return {pcall(table.sort, {3, 2, 1}, function(a, b) while true do end end)}',
+      'table.foreachi({1}, function() while true do end end)',
+      'return xpcall(function() while true do end end, function(m) return m end)',
+      'local r = {xpcall(function() while true do end end, function(m) return m end)}\nreturn 1',
+      'local f = coroutine.wrap(function() while true do end end) f()',
+      'local ok, e = coroutine.resume(coroutine.create(function() while true do end end)) return e',
     ]) {
       const p = a.callRaw('EVAL', script, '0');
       await pause(400);
       out.push(await b.callRaw('PING'), await b.callRaw('SCRIPT', 'KILL'), await p);
     }
+    // a busy script's own coroutines see only their own yields (the turns tredis gives are passed up, unseen)
+    const pc = a.callRaw(
+      'EVAL',
+      "local co = coroutine.create(function(n) local x = 0 for i = 1, n do x = x + 1 end local y = coroutine.yield(x) for i = 1, n do x = x + 1 end return x + y end) local f = coroutine.wrap(function() local x = 0 for i = 1, 3e7 do x = x + 1 end coroutine.yield(x) return 'end' end) local r1 = {coroutine.resume(co, 3e7)} local r2 = {coroutine.resume(co, 5)} return {r1[2], r2[2], tostring(r1[1]), coroutine.status(co), f(), f()}",
+      '0',
+    );
+    out.push(await pc);
   } finally {
     a.close();
     b.close();

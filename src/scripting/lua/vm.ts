@@ -65,6 +65,10 @@ export interface LuaModule {
   _tl_gccount(L: number): number;
   _tl_gcstep(L: number, n: number): void;
   _tl_gcfull(L: number): void;
+  _tl_setargs(co: number, buf: number, lens: number, nkeys: number, nargs: number, globals: number, hook: number): void;
+  _tl_args(L: number, out: number, cap: number): number;
+  _tl_pushfield(L: number, key: number, p: number, len: number): void;
+  _tl_pushhelper(L: number, which: number): void;
 }
 
 export const LUA_TNIL = 0;
@@ -128,22 +132,33 @@ export class LuaVM {
     return p;
   }
 
-  /** Copy latin1 bytes into the scratch buffer; returns its pointer (valid until the next call). */
-  bytes(s: string): number {
-    const n = s.length;
-    if (n + 1 > this.scratchSize) {
+  /** Scratch room of at least n bytes (valid until the next call); returns its pointer. */
+  private room(n: number): number {
+    if (n > this.scratchSize) {
       if (this.scratch) this.m._free(this.scratch);
-      this.scratchSize = Math.max(256, n + 1, this.scratchSize * 2);
+      this.scratchSize = Math.max(256, n, this.scratchSize * 2);
       this.scratch = this.m._malloc(this.scratchSize);
     }
-    const p = this.scratch;
-    const h = this.m.HEAPU8;
+    return this.scratch;
+  }
+
+  /** Write s as latin1 at p (wasm memory); returns the byte after it. */
+  private put(h: Uint8Array, p: number, s: string): number {
+    const n = s.length;
     if (n < 64) {
       for (let i = 0; i < n; i++) h[p + i] = s.charCodeAt(i);
     } else {
-      Buffer.from(h.buffer, h.byteOffset + p, n).write(s, 0, n, 'latin1');
+      this.heap().latin1Write(s, p, n);
     }
-    h[p + n] = 0;
+    return p + n;
+  }
+
+  /** Copy latin1 bytes into the scratch buffer; returns its pointer (valid until the next call). */
+  bytes(s: string): number {
+    const n = s.length;
+    const p = this.room(n + 1);
+    const h = this.m.HEAPU8;
+    h[this.put(h, p, s)] = 0;
     return p;
   }
 
@@ -151,18 +166,146 @@ export class LuaVM {
     this.m._lua_pushlstring(L, this.bytes(s), s.length);
   }
 
+  /**
+   * KEYS and ARGV (globals) or the two argument tables of a function on co,
+   * and co's count hook (0: none): one call into wasm.
+   */
+  setArgs(co: number, keys: string[], args: string[], globals: boolean, hook: number): void {
+    const nk = keys.length;
+    const n = nk + args.length;
+    let bytes = 0;
+    for (let j = 0; j < nk; j++) bytes += keys[j].length;
+    for (let j = 0; j < args.length; j++) bytes += args[j].length;
+    // the lengths (int32, aligned) first, then the strings
+    const lens = (this.room(4 * n + bytes + 8) + 3) & ~3;
+    const h = this.m.HEAPU8;
+    const h32 = this.heap32();
+    const l32 = lens >>> 2;
+    let p = lens + 4 * n;
+    const buf = p;
+    for (let j = 0; j < nk; j++) {
+      h32[l32 + j] = keys[j].length;
+      p = this.put(h, p, keys[j]);
+    }
+    for (let j = 0; j < args.length; j++) {
+      h32[l32 + nk + j] = args[j].length;
+      p = this.put(h, p, args[j]);
+    }
+    this.m._tl_setargs(co, buf, lens, nk, args.length, globals ? 1 : 0, hook);
+  }
+
+  /** (pointer, length) pairs tl_args fills */
+  private argCells = 0;
+  private argCap = 0;
+
+  /**
+   * The arguments of a redis.call (the whole stack of L) as strings; a number
+   * argument is formatted by num(). Null when one is neither a string nor a
+   * number (the stack is left as it was).
+   */
+  args(L: number, num: (L: number, idx: number) => string): string[] | null {
+    const m = this.m;
+    if (this.argCap === 0) this.growArgs(16);
+    let argc = m._tl_args(L, this.argCells, this.argCap);
+    if (argc > this.argCap) {
+      this.growArgs(argc);
+      argc = m._tl_args(L, this.argCells, this.argCap);
+    }
+    if (argc < 0) return null;
+    const cells = this.heap32();
+    const c = this.argCells >>> 2;
+    const argv = new Array<string>(argc);
+    for (let j = 0; j < argc; j++) {
+      const p = cells[c + 2 * j];
+      argv[j] = p === 0 ? num(L, j + 1) : this.str(p, cells[c + 2 * j + 1]);
+    }
+    return argv;
+  }
+
+  private growArgs(n: number): void {
+    if (this.argCells) this.m._free(this.argCells);
+    this.argCap = Math.max(16, n);
+    this.argCells = this.m._malloc(8 * this.argCap);
+  }
+
+  /** Push {[key] = s} (Redis's {ok=...}). */
+  pushField(L: number, key: string, s: string): void {
+    const k = this.name(key);
+    this.m._tl_pushfield(L, k, this.bytes(s), s.length);
+  }
+
+  /** views of the wasm memory, made again when it grew (emscripten then replaces HEAPU8) */
+  private viewsOf: Uint8Array | null = null;
+  private heapView: Buffer | null = null;
+  private heap32View: Int32Array | null = null;
+
+  private views(h: Uint8Array): void {
+    this.viewsOf = h;
+    this.heapView = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    this.heap32View = new Int32Array(h.buffer, 0, h.byteLength >>> 2);
+  }
+
+  /** An Int32Array over the whole wasm memory. */
+  private heap32(): Int32Array {
+    const h = this.m.HEAPU8;
+    if (h !== this.viewsOf) this.views(h);
+    return this.heap32View as Int32Array;
+  }
+
+  /** A Buffer over the whole wasm memory. */
+  private heap(): Buffer {
+    const h = this.m.HEAPU8;
+    if (h !== this.viewsOf) this.views(h);
+    return this.heapView as Buffer;
+  }
+
+  /** decoded short strings by address: Lua strings are immutable, and a hit is checked byte for byte */
+  private readonly cacheAt = new Int32Array(512);
+  private readonly cacheStr: string[] = new Array<string>(512).fill('');
+
+  /** The latin1 string of n bytes at p (wasm memory). */
+  str(p: number, n: number): string {
+    const h = this.m.HEAPU8;
+    if (n > 32) return this.heap().latin1Slice(p, p + n);
+    const slot = (p >>> 3) & 511;
+    if (this.cacheAt[slot] === p) {
+      const c = this.cacheStr[slot];
+      if (c.length === n) {
+        let i = 0;
+        while (i < n && c.charCodeAt(i) === h[p + i]) i++;
+        if (i === n) return c;
+      }
+    }
+    let s: string;
+    switch (n) {
+      case 0:
+        s = '';
+        break;
+      case 1:
+        s = String.fromCharCode(h[p]);
+        break;
+      case 2:
+        s = String.fromCharCode(h[p], h[p + 1]);
+        break;
+      case 3:
+        s = String.fromCharCode(h[p], h[p + 1], h[p + 2]);
+        break;
+      case 4:
+        s = String.fromCharCode(h[p], h[p + 1], h[p + 2], h[p + 3]);
+        break;
+      default:
+        s = this.heap().latin1Slice(p, p + n);
+    }
+    this.cacheAt[slot] = p;
+    this.cacheStr[slot] = s;
+    return s;
+  }
+
   /** The string at idx (numbers are converted in place, as lua_tolstring does), or null. */
   toString(L: number, idx: number): string | null {
     const p = this.m._tl_tolstring(L, idx);
     if (p === 0) return null;
-    const n = this.m._tl_lastlen();
-    const h = this.m.HEAPU8;
-    if (n < 32) {
-      let s = '';
-      for (let i = 0; i < n; i++) s += String.fromCharCode(h[p + i]);
-      return s;
-    }
-    return Buffer.from(h.buffer, h.byteOffset + p, n).latin1Slice(0, n);
+    return this.str(p, this.m._tl_lastlen());
   }
 
   getField(L: number, idx: number, k: string): void {

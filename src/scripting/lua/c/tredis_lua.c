@@ -249,3 +249,140 @@ lua_State *tl_newthread(lua_State *L) { return lua_newthread(L); }
 int tl_gccount(lua_State *L) { return lua_gc(L, LUA_GCCOUNT, 0); }
 void tl_gcstep(lua_State *L, int n) { lua_gc(L, LUA_GCSTEP, n); }
 void tl_gcfull(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
+
+/* ---- the hot path of a script run (one wasm call instead of dozens) --- */
+/*
+ * Before a script runs: KEYS and ARGV (EVAL: globals, unlocked for the
+ * moment as Redis's luaCreateArray + lua_setglobal) or the two argument
+ * tables (FCALL) on co, from nkeys + nargs latin1 strings laid end to end
+ * in buf with their lengths in lens; then the count hook of co (0: none).
+ */
+static void push_strings(lua_State *co, const char *buf, const int32_t *lens, int n) {
+  int j;
+  lua_createtable(co, n, 0);
+  for (j = 0; j < n; j++) {
+    lua_pushlstring(co, buf, (size_t)lens[j]);
+    lua_rawseti(co, -2, j + 1);
+    buf += lens[j];
+  }
+}
+
+/*
+ * The global array name of the last run, when this run can take it again
+ * (1: it is on top): a plain table (no metatable) holding exactly the keys
+ * 1..n. A script cannot keep a reference past its run (the globals are
+ * read-only and nothing else outlives it), so only what it changed in the
+ * table could tell the old table from a new one: a table that is not exactly
+ * as it was made is replaced (0, nothing pushed).
+ */
+static int reusable(lua_State *co, const char *name, int n) {
+  int count = 0;
+  lua_pushstring(co, name);
+  lua_rawget(co, LUA_GLOBALSINDEX);
+  if (lua_type(co, -1) != LUA_TTABLE || lua_isreadonlytable(co, -1)) {
+    lua_pop(co, 1);
+    return 0;
+  }
+  if (lua_getmetatable(co, -1)) {
+    lua_pop(co, 2);
+    return 0;
+  }
+  lua_pushnil(co);
+  while (lua_next(co, -2)) {
+    lua_Number k;
+    lua_pop(co, 1);
+    k = lua_type(co, -1) == LUA_TNUMBER ? lua_tonumber(co, -1) : 0;
+    if (!(k >= 1 && k <= n && k == (lua_Number)(int)k)) {
+      lua_pop(co, 2);
+      return 0;
+    }
+    count++;
+  }
+  if (count != n) {
+    lua_pop(co, 1);
+    return 0;
+  }
+  return 1;
+}
+
+/* EVAL's KEYS or ARGV: the last run's table filled again when it can be (reusable), else a new one. */
+static void set_global_array(lua_State *co, const char *name, const char *buf, const int32_t *lens, int n) {
+  int j;
+  if (reusable(co, name, n)) {
+    for (j = 0; j < n; j++) {
+      lua_pushlstring(co, buf, (size_t)lens[j]);
+      lua_rawseti(co, -2, j + 1);
+      buf += lens[j];
+    }
+    lua_pop(co, 1);
+    return;
+  }
+  push_strings(co, buf, lens, n);
+  lua_enablereadonlytable(co, LUA_GLOBALSINDEX, 0);
+  lua_setfield(co, LUA_GLOBALSINDEX, name);
+  lua_enablereadonlytable(co, LUA_GLOBALSINDEX, 1);
+}
+
+void tl_setargs(lua_State *co, const char *buf, const int32_t *lens, int nkeys, int nargs, int globals, int hook) {
+  const char *args = buf;
+  int j;
+  for (j = 0; j < nkeys; j++) args += lens[j];
+  if (globals) {
+    set_global_array(co, "KEYS", buf, lens, nkeys);
+    set_global_array(co, "ARGV", args, lens + nkeys, nargs);
+  } else {
+    push_strings(co, buf, lens, nkeys);
+    push_strings(co, args, lens + nkeys, nargs);
+  }
+  tl_sethook(co, hook);
+}
+
+/*
+ * The arguments of a redis.call as (pointer, length) pairs in out (a number:
+ * pointer 0, JS formats it as Redis does). Returns argc; -1 when an argument
+ * is neither a string nor a number; when argc > cap nothing is checked and
+ * JS retries with room for argc.
+ */
+int tl_args(lua_State *L, int32_t *out, int cap) {
+  int argc = lua_gettop(L);
+  int j;
+  if (argc > cap) return argc;
+  for (j = 1; j <= argc; j++) {
+    int t = lua_type(L, j);
+    if (t == LUA_TSTRING) {
+      size_t len;
+      const char *p = lua_tolstring(L, j, &len);
+      out[2 * j - 2] = (int32_t)(intptr_t)p;
+      out[2 * j - 1] = (int32_t)len;
+    } else if (t == LUA_TNUMBER) {
+      out[2 * j - 2] = 0;
+      out[2 * j - 1] = 0;
+    } else {
+      return -1;
+    }
+  }
+  return argc;
+}
+
+/* A table {[key] = the string p/len} on top (Redis's {ok=...}, {big_number=...}). */
+void tl_pushfield(lua_State *L, const char *key, const char *p, int len) {
+  lua_createtable(L, 0, 1);
+  lua_pushlstring(L, p, (size_t)len);
+  lua_setfield(L, -2, key);
+}
+
+/*
+ * lua_lessthan as a Lua-callable function, for the table.sort written in Lua
+ * (prelude.ts): a comparison it cannot make raises from a C frame, so the
+ * message has no position, as from ltablib.c's sort_comp.
+ */
+static int lessthan(lua_State *L) {
+  lua_pushboolean(L, lua_lessthan(L, 1, 2));
+  return 1;
+}
+
+/* C functions the prelude takes as arguments: 1 lessthan. */
+void tl_pushhelper(lua_State *L, int which) {
+  if (which == 1) lua_pushcfunction(L, lessthan);
+  else lua_pushnil(L);
+}
