@@ -120,6 +120,8 @@ export class Client {
   masterInput: (() => void) | null = null;
   /** socket drained (replica links resume sending) */
   onDrain: (() => void) | null = null;
+  /** replies are waiting for the end of this event-loop turn (Connections.flushLater) */
+  flushPending = false;
   /** number of commands executed (for tests and CLIENT INFO) */
   commandsProcessed = 0;
   /** CLIENT TRACKING state (null: off) */

@@ -146,10 +146,43 @@ export class Connections {
         c.closeAfterReply = true;
       }
     }
-    c.flush();
-    if (c.closeAfterReply) c.close();
-    else this.checkOutputLimits(c);
+    if (c.closeAfterReply) {
+      c.flush();
+      c.close();
+      return;
+    }
+    this.flushLater(c);
+    this.checkOutputLimits(c);
   }
+
+  /**
+   * Write c's replies at the end of this turn of the event loop, after every
+   * socket that was readable in it has been read and run (Redis writes
+   * clients' replies in beforeSleep, after processing the ready events):
+   * one write per client per turn as before, but written together, which
+   * costs less CPU per request under many pipelining clients (docs/benchmarks.md).
+   * A client without a socket is flushed at once.
+   */
+  private flushLater(c: Client): void {
+    if (c.socket === null) {
+      c.flush();
+      return;
+    }
+    if (c.flushPending) return;
+    c.flushPending = true;
+    this.pendingFlush.push(c);
+    if (this.pendingFlush.length === 1) setImmediate(this.flushPendingClients);
+  }
+
+  private readonly pendingFlush: Client[] = [];
+
+  private readonly flushPendingClients = (): void => {
+    const list = this.pendingFlush.splice(0);
+    for (const c of list) {
+      c.flushPending = false;
+      c.flush();
+    }
+  };
 
   /**
    * Deliver a push message (pub/sub, invalidation) to a client, also while
