@@ -1,6 +1,6 @@
 /**
  * Reply writer for RESP2 and RESP3. Replies accumulate in a latin1 string that
- * the connection writes once per read event (one syscall for a whole pipeline).
+ * the connection writes once per event-loop turn (one syscall for a whole pipeline).
  * RESP3-only shapes degrade to their RESP2 forms as Redis does (map -> flat
  * array, set -> array, double -> bulk string, null -> $-1 / *-1, push -> array).
  */

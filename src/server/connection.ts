@@ -86,7 +86,7 @@ export class Connections {
   }
 
   /**
-   * Bytes arrived on a client socket: parse and run every complete command, then write once.
+   * Bytes arrived on a client socket: parse and run every complete command, then write the replies at the end of the event-loop turn (flushLater).
    * `shared`: chunk is SHARED_READ's memory, reused by the next read: what is left unparsed is copied.
    */
   onData(c: Client, chunk: Buffer, shared = false): void {
