@@ -305,7 +305,7 @@ test('a raw replica sees newline keepalives while the diskless delay runs, and P
     sock.on('data', (d) => (buf += d.toString('latin1')));
     await new Promise((r) => sock.once('connect', r));
     sock.write('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n');
-    await waitFor(() => buf === '+OK\r\n', 2000, '+OK');
+    await waitFor(() => buf === '+OK\r\n', 10000, '+OK');
     sock.write('*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n');
     // the delay is counted in whole seconds: more than 2 s pass, so at least one newline (sent every second) arrives
     await waitFor(() => /^\+OK\r\n\n+\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:/.test(buf), 8000, 'newlines then +FULLRESYNC');
