@@ -399,11 +399,11 @@ test('CLIENT REPLY OFF/ON/SKIP, CLIENT PAUSE WRITE/UNPAUSE, CLIENT UNBLOCK', asy
     // UNBLOCK a BLPOP with TIMEOUT and with ERROR
     const idb = (await b.call('CLIENT', 'ID')) as number;
     const blocked = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 1);
     assert.equal(await blocked, null);
     const blocked2 = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb), 'ERROR'), 1);
     assert.equal(String(await blocked2), 'UNBLOCKED client unblocked via CLIENT UNBLOCK');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 0);
@@ -449,7 +449,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and WATCH as Redis 7.0', async () => {
     await b.call('WATCH', 'q');
     const waiter = await TestClient.connect(srv.port);
     const popped = waiter.call('BLPOP', 'q', '5');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('SWAPDB', '0', '1'), 'OK');
     assert.deepEqual(await popped, ['q', 'item']);
     waiter.close();
@@ -567,7 +567,7 @@ test('DEBUG replies are byte-identical to redis-server (PROTOCOL, POPULATE, DIGE
     let got = '';
     sock.on('data', (d) => (got += d.toString('latin1')));
     sock.write('HELLO 3\r\nDEBUG PROTOCOL attrib\r\n');
-    await waitFor(() => got.endsWith('Some real reply following the attribute\r\n'), 3000, 'attrib reply');
+    await waitFor(() => got.endsWith('Some real reply following the attribute\r\n'), 10000, 'attrib reply');
     sock.destroy();
     return got.slice(got.indexOf('|1'));
   };
