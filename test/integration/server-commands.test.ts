@@ -96,13 +96,13 @@ test('CONFIG SET applies live: timeout closes idle clients, maxclients refuses, 
     assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '1'), 'OK');
     const idle = await TestClient.connect(s.port);
     assert.equal(await idle.call('PING'), 'PONG');
-    assert.equal(await idle.waitClose(4000), true, 'idle client closed after timeout');
+    assert.equal(await idle.waitClose(10000), true, 'idle client closed after timeout');
     admin.close();
     admin = await TestClient.connect(s.port);
     assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '0', 'maxclients', '1'), 'OK');
     // the refusal is written at accept time, before any command
     const extra = await TestClient.connect(s.port);
-    assert.equal(await extra.waitClose(3000), true);
+    assert.equal(await extra.waitClose(10000), true);
     assert.equal(String(extra.pushes[0]), 'ERR max number of clients reached');
     assert.equal(await admin.call('CONFIG', 'SET', 'maxclients', '100', 'requirepass', 'pw'), 'OK');
     const c2 = await TestClient.connect(s.port);
@@ -494,7 +494,7 @@ test('SHUTDOWN: errors, then NOSAVE closes the server', async () => {
     assert.equal(await c.callRaw('SHUTDOWN', 'SAVE', 'NOSAVE'), '-ERR syntax error\r\n');
     assert.equal(await c.callRaw('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
     c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
-    assert.equal(await c.waitClose(3000), true);
+    assert.equal(await c.waitClose(10000), true);
     await assert.rejects(TestClient.connect(s.port));
   } finally {
     c.close();
