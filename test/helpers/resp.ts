@@ -167,8 +167,8 @@ export class TestClient {
     this.socket.write(bytes);
   }
 
-  /** Await the next unsolicited reply (pub/sub, MONITOR), with a timeout. */
-  async nextPush(timeoutMs = 2000): Promise<Reply> {
+  /** Await the next unsolicited reply (pub/sub, MONITOR), with a timeout (generous: a loaded machine delivers late, the wait ends as soon as it arrives). */
+  async nextPush(timeoutMs = 10000): Promise<Reply> {
     const deadline = Date.now() + timeoutMs;
     while (this.pushes.length === 0) {
       if (Date.now() > deadline || this.closed) throw new Error('no push message');
@@ -184,8 +184,8 @@ export class TestClient {
     return Promise.all(ps);
   }
 
-  /** Wait for the server to close the connection. */
-  waitClose(timeoutMs = 2000): Promise<boolean> {
+  /** Wait for the server to close the connection (false after timeoutMs; generous, it ends at the close). */
+  waitClose(timeoutMs = 10000): Promise<boolean> {
     if (this.closed) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);

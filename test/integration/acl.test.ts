@@ -42,7 +42,7 @@ function errText(r: Reply): string {
 
 /** Whether the connection was closed by the server (bounded wait). */
 function closedByServer(c: TestClient): Promise<boolean> {
-  return c.waitClose(5000);
+  return c.waitClose(10000);
 }
 
 test('aclfile: users loaded at start-up, ACL SAVE writes them, ACL LOAD is all or nothing', async () => {

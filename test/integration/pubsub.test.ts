@@ -94,7 +94,7 @@ test('RESP3: push messages, other commands keep working, publishing to oneself',
     assert.equal(await sub.callRaw('SET', 'r3-key', 'v'), '+OK\r\n');
     assert.equal(await sub.callRaw('GET', 'r3-key'), '$1\r\nv\r\n');
     assert.equal(await pub.callRaw('PUBLISH', 'r3', 'hi'), ':2\r\n');
-    assert.deepEqual(await waitFor(() => (sub.pushes.length >= 2 ? sub.pushes.splice(0) : null), 2000, 'pushes'), [
+    assert.deepEqual(await waitFor(() => (sub.pushes.length >= 2 ? sub.pushes.splice(0) : null), 10000, 'pushes'), [
       new PushReply(['message', 'r3', 'hi']),
       new PushReply(['pmessage', 'r*', 'r3', 'hi']),
     ]);
@@ -170,7 +170,7 @@ test('PUBSUB CHANNELS / NUMSUB / NUMPAT / SHARDCHANNELS / SHARDNUMSUB / HELP, an
     assert.equal(await q.callRaw('PUBSUB', 'NUMSUB', 'news.2'), '*2\r\n$6\r\nnews.2\r\n:1\r\n');
     // disconnecting drops every subscription
     a.close();
-    await waitFor(async () => ((await q.call('PUBSUB', 'NUMSUB', 'news.2')) as Reply[])[1] === 0, 2000, 'unsubscribe on close');
+    await waitFor(async () => ((await q.call('PUBSUB', 'NUMSUB', 'news.2')) as Reply[])[1] === 0, 10000, 'unsubscribe on close');
     assert.deepEqual(await q.call('PUBSUB', 'SHARDCHANNELS'), []);
     assert.equal(await q.call('PUBSUB', 'NUMPAT'), 1);
     assert.equal(await b.callRaw('RESET'), '+RESET\r\n');

@@ -96,13 +96,13 @@ test('CONFIG SET applies live: timeout closes idle clients, maxclients refuses, 
     assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '1'), 'OK');
     const idle = await TestClient.connect(s.port);
     assert.equal(await idle.call('PING'), 'PONG');
-    assert.equal(await idle.waitClose(4000), true, 'idle client closed after timeout');
+    assert.equal(await idle.waitClose(10000), true, 'idle client closed after timeout');
     admin.close();
     admin = await TestClient.connect(s.port);
     assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '0', 'maxclients', '1'), 'OK');
     // the refusal is written at accept time, before any command
     const extra = await TestClient.connect(s.port);
-    assert.equal(await extra.waitClose(3000), true);
+    assert.equal(await extra.waitClose(10000), true);
     assert.equal(String(extra.pushes[0]), 'ERR max number of clients reached');
     assert.equal(await admin.call('CONFIG', 'SET', 'maxclients', '100', 'requirepass', 'pw'), 'OK');
     const c2 = await TestClient.connect(s.port);
@@ -399,11 +399,11 @@ test('CLIENT REPLY OFF/ON/SKIP, CLIENT PAUSE WRITE/UNPAUSE, CLIENT UNBLOCK', asy
     // UNBLOCK a BLPOP with TIMEOUT and with ERROR
     const idb = (await b.call('CLIENT', 'ID')) as number;
     const blocked = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 1);
     assert.equal(await blocked, null);
     const blocked2 = b.call('BLPOP', 'nolist', '0');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb), 'ERROR'), 1);
     assert.equal(String(await blocked2), 'UNBLOCKED client unblocked via CLIENT UNBLOCK');
     assert.equal(await a.call('CLIENT', 'UNBLOCK', String(idb)), 0);
@@ -449,7 +449,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and WATCH as Redis 7.0', async () => {
     await b.call('WATCH', 'q');
     const waiter = await TestClient.connect(srv.port);
     const popped = waiter.call('BLPOP', 'q', '5');
-    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 2000, 'blocked');
+    await waitFor(() => srv.server.blocking.blockedClients.size > 0, 10000, 'blocked');
     assert.equal(await a.call('SWAPDB', '0', '1'), 'OK');
     assert.deepEqual(await popped, ['q', 'item']);
     waiter.close();
@@ -494,7 +494,7 @@ test('SHUTDOWN: errors, then NOSAVE closes the server', async () => {
     assert.equal(await c.callRaw('SHUTDOWN', 'SAVE', 'NOSAVE'), '-ERR syntax error\r\n');
     assert.equal(await c.callRaw('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
     c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
-    assert.equal(await c.waitClose(3000), true);
+    assert.equal(await c.waitClose(10000), true);
     await assert.rejects(TestClient.connect(s.port));
   } finally {
     c.close();
@@ -567,7 +567,7 @@ test('DEBUG replies are byte-identical to redis-server (PROTOCOL, POPULATE, DIGE
     let got = '';
     sock.on('data', (d) => (got += d.toString('latin1')));
     sock.write('HELLO 3\r\nDEBUG PROTOCOL attrib\r\n');
-    await waitFor(() => got.endsWith('Some real reply following the attribute\r\n'), 3000, 'attrib reply');
+    await waitFor(() => got.endsWith('Some real reply following the attribute\r\n'), 10000, 'attrib reply');
     sock.destroy();
     return got.slice(got.indexOf('|1'));
   };

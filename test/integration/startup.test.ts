@@ -202,13 +202,13 @@ test('protected mode refuses non-loopback clients without a password, whatever t
   }
   const s = await start(['--bind', '0.0.0.0']);
   const c = await TestClient.connect(s.port, ext.address);
-  assert.equal(await c.waitClose(5000), true);
+  assert.equal(await c.waitClose(10000), true);
   assert.match(String(c.pushes[0]), /^DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user\./);
   if (haveRedis) {
     const r = await startRedis(['--bind', '0.0.0.0']);
     running.push(r);
     const rc = await TestClient.connect(r.port, ext.address);
-    assert.equal(await rc.waitClose(5000), true);
+    assert.equal(await rc.waitClose(10000), true);
     assert.equal(String(c.pushes[0]), String(rc.pushes[0]), 'same DENIED text as redis-server');
   }
   assert.equal(await call(s.port, 'PING'), 'PONG', 'loopback is still served');
@@ -225,9 +225,9 @@ test('timeout and maxclients from the command line', async () => {
   const b = await TestClient.connect(s.port);
   assert.equal(await b.call('PING'), 'PONG');
   const c = await TestClient.connect(s.port);
-  assert.equal(await c.waitClose(3000), true);
+  assert.equal(await c.waitClose(10000), true);
   assert.equal(String(c.pushes[0]), 'ERR max number of clients reached');
-  assert.equal(await a.waitClose(5000), true, 'idle client closed');
+  assert.equal(await a.waitClose(10000), true, 'idle client closed');
   b.close();
 });
 

@@ -13,9 +13,11 @@ import type { TredisServer } from '../../src/index';
 
 let srv: TredisServer;
 const propagated: string[][] = [];
+/** Added to the server's clock: a test moves time past a TTL at a chosen point instead of racing a short one. */
+let skew = 0;
 
 before(async () => {
-  srv = await startTredis();
+  srv = await startTredis({ clock: () => Date.now() + skew });
   srv.server.propagation.listeners.push({ feed: (_db, argv) => propagated.push(argv) });
 });
 after(async () => {
@@ -193,17 +195,17 @@ test('WATCH and expiry: a key expiring after WATCH fails EXEC; an already expire
   const cron = srv.server.cron;
   cron.activeExpireEnabled = false; // as DEBUG SET-ACTIVE-EXPIRE 0
   try {
-    // expires (logically) between WATCH and EXEC
+    // expires (logically) between WATCH and EXEC (the clock moved past the TTL after the WATCH, however slow the machine)
     await c.call('SET', 'we1', 'v');
-    await c.call('PEXPIRE', 'we1', '50');
+    await c.call('PEXPIRE', 'we1', '10000');
     await c.call('WATCH', 'we1');
-    await new Promise((r) => setTimeout(r, 80));
+    skew += 10_001;
     assert.deepEqual(await raw(c, ['MULTI'], ['PING'], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '*-1\r\n']);
     // deleted by lazy expiry between WATCH and EXEC
     await c.call('SET', 'we2', 'v');
-    await c.call('PEXPIRE', 'we2', '30');
+    await c.call('PEXPIRE', 'we2', '10000');
     await c.call('WATCH', 'we2');
-    await new Promise((r) => setTimeout(r, 60));
+    skew += 10_001;
     assert.equal(await c.callRaw('EXISTS', 'we2'), ':0\r\n');
     assert.deepEqual(await raw(c, ['MULTI'], ['PING'], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '*-1\r\n']);
     // WATCH of a stale key (expired, not yet reclaimed): nothing changes logically

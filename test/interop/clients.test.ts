@@ -219,7 +219,7 @@ describe('ioredis', () => {
       assert.equal(await blocker.blpop('io:q1', 0.2), null);
       assert.ok(Date.now() - t0 >= 150, 'BLPOP returned before its timeout');
       const pending = blocker.blpop('io:q1', 'io:q2', 5);
-      await waitFor(async () => /flags=b/.test(String(await r.client('LIST'))), 3000, 'client blocked');
+      await waitFor(async () => /flags=b/.test(String(await r.client('LIST'))), 10000, 'client blocked');
       await r.rpush('io:q2', 'job1', 'job2');
       assert.deepEqual(await pending, ['io:q2', 'job1']);
       assert.deepEqual(await blocker.brpop('io:q2', 1), ['io:q2', 'job2']);
@@ -248,7 +248,7 @@ describe('ioredis', () => {
       const killed = (await r.call('CLIENT', 'KILL', 'TYPE', 'pubsub')) as number;
       assert.ok(killed >= 1);
       await once(sub, 'ready');
-      await waitFor(async () => (await r.publish('io:resub', 'after')) === 1, 3000, 'resubscribed');
+      await waitFor(async () => (await r.publish('io:resub', 'after')) === 1, 10000, 'resubscribed');
       assert.deepEqual(await msgs.wait(1), ['after']);
     } finally {
       victim.disconnect();
@@ -397,7 +397,7 @@ describe('node-redis (RESP3)', () => {
     try {
       assert.equal(await b.blPop('nr:q', 0.2), null);
       const pending = b.blPop(['nr:q', 'nr:q2'], 5);
-      await waitFor(async () => /flags=b/.test(String(await c.sendCommand(['CLIENT', 'LIST']))), 3000, 'client blocked');
+      await waitFor(async () => /flags=b/.test(String(await c.sendCommand(['CLIENT', 'LIST']))), 10000, 'client blocked');
       await c.lPush('nr:q2', 'job');
       assert.deepEqual(await pending, { key: 'nr:q2', element: 'job' });
     } finally {
