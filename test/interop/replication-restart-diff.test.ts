@@ -119,7 +119,7 @@ async function restartScenario(kind: Kind, write: (c: Node) => Promise<number>, 
 /** Keys with a TTL that passes while the master is down, plus keys that stay, in two dbs; returns when the TTLs end. */
 function expiringWrites(n: number): (m: Node) => Promise<number> {
   return async (m) => {
-    // in the future when the SETs run (a TTL already past would make SET delete the key at once)
+    // 1.5 s ahead: the SETs (one EVAL) run well before it, so every key is written alive
     const at = Date.now() + 1500;
     await ok(m.c, 'EVAL', "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'gone:' .. i, 'v', 'PXAT', ARGV[2]) end", 0, n, at);
     await ok(m.c, 'SET', 'stays', '1');

@@ -21,6 +21,9 @@ class Recorder {
   data = '';
   id = 0;
   private constructor(readonly socket: net.Socket) {
+    // no Nagle: a muted client's command must leave at once. With Nagle it waited for the ACK of its previous
+    // unanswered write (a delayed ACK, ~40 ms), so whether it ran before another client's next step was a race
+    socket.setNoDelay(true);
     socket.on('data', (d) => (this.data += d.toString('latin1')));
     socket.on('error', () => {});
   }
@@ -358,7 +361,7 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
   });
 
   test('CLIENT REPLY OFF / SKIP never silence push messages', async () => {
-    await same('reply off', 4, [
+    const out = await same('reply off', 4, [
       [0, 'CLIENT', 'REPLY', 'OFF'],
       [0, 'SUBSCRIBE', 'ch'],
       [1, 'PUBLISH', 'ch', 'm'],
@@ -377,6 +380,9 @@ describe('client tracking: byte-for-byte against redis-server', { skip: !redisAv
       [3, 'SUBSCRIBE', 'c2'],
       [1, 'PUBLISH', 'c2', 'x'],
     ]);
+    // each muted SUBSCRIBE ran before the next PUBLISH: every subscriber was counted and got the message
+    assert.ok(out[1].startsWith(':1\r\n$6\r\nsync-2\r\n:2\r\n'), JSON.stringify(out[1]));
+    assert.ok(out[0].includes('*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n'), JSON.stringify(out[0]));
   });
 
   test('INFO tracking fields and CLIENT LIST flags', async () => {
