@@ -211,51 +211,11 @@ export class RStream {
    * tombstones unless withDeleted. The visitor returns false to stop.
    */
   range(start: StreamID, end: StreamID, rev: boolean, visit: (e: StreamEntry) => boolean, withDeleted = false, wantFields = true): void {
-    if (this.nodes.length === 0 || cmpId(start, end) > 0) return;
-    if (!rev) {
-      for (let ni = this.nodeIndexFor(start); ni < this.nodes.length; ni++) {
-        const node = this.nodes[ni];
-        if (cmpId(node.master, end) > 0) return;
-        const b = node.buf;
-        let p = node.first;
-        while (p < node.len) {
-          const at = p;
-          const v = readHead(node, p);
-          const flags = head.flags;
-          const id = headId();
-          const n = head.n;
-          p = skipValues(b, v, n);
-          const deleted = (flags & FLAG_DELETED) !== 0;
-          if (deleted && !withDeleted) continue;
-          if (cmpId(id, start) < 0) continue;
-          if (cmpId(id, end) > 0) return;
-          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, n) : NO_FIELDS, deleted, node, at })) return;
-        }
-      }
-    } else {
-      const ats: number[] = [];
-      for (let ni = this.nodeIndexFor(end); ni >= 0; ni--) {
-        const node = this.nodes[ni];
-        const b = node.buf;
-        ats.length = 0;
-        let p = node.first;
-        while (p < node.len) {
-          ats.push(p);
-          p = skipValues(b, readHead(node, p), head.n);
-        }
-        for (let i = ats.length - 1; i >= 0; i--) {
-          const at = ats[i];
-          const v = readHead(node, at);
-          const flags = head.flags;
-          const id = headId();
-          const deleted = (flags & FLAG_DELETED) !== 0;
-          if (deleted && !withDeleted) continue;
-          if (cmpId(id, end) > 0) continue;
-          if (cmpId(id, start) < 0) return;
-          if (!visit({ id, fv: wantFields ? readValues(node, v, flags, head.n) : NO_FIELDS, deleted, node, at })) return;
-        }
-      }
-    }
+    this.walk(start, end, rev, withDeleted, (node, at, v) => {
+      const flags = head.flags;
+      const fv = wantFields ? readValues(node, v, flags, head.n) : NO_FIELDS;
+      return visit({ id: headId(), fv, deleted: (flags & FLAG_DELETED) !== 0, node, at });
+    });
   }
 
   /**
@@ -266,25 +226,37 @@ export class RStream {
    */
   respRange(start: StreamID, end: StreamID, rev: boolean, count: number): number {
     let n = 0;
-    if (this.nodes.length === 0 || cmpId(start, end) > 0) return 0;
+    this.walk(start, end, rev, false, (node, at) => {
+      respAt(node, at);
+      return ++n !== count;
+    });
+    return n;
+  }
+
+  /**
+   * The walk of range() and respRange(): visit(node, at, v) for each entry in
+   * start..end, with `head` holding the entry's decoded head and v where its
+   * values start; no object is made per entry. The visitor returns false to stop.
+   */
+  private walk(start: StreamID, end: StreamID, rev: boolean, withDeleted: boolean, visit: (node: StreamNode, at: number, v: number) => boolean): void {
+    if (this.nodes.length === 0 || cmpId(start, end) > 0) return;
     if (!rev) {
       for (let ni = this.nodeIndexFor(start); ni < this.nodes.length; ni++) {
         const node = this.nodes[ni];
-        if (cmpId(node.master, end) > 0) return n;
+        if (cmpId(node.master, end) > 0) return;
         const b = node.buf;
         let p = node.first;
         while (p < node.len) {
           const at = p;
           const v = readHead(node, p);
           p = skipValues(b, v, head.n);
-          if (head.flags & FLAG_DELETED) continue;
+          if (head.flags & FLAG_DELETED && !withDeleted) continue;
           if (cmpHead(start) < 0) continue;
-          if (cmpHead(end) > 0) return n;
-          respAt(node, at);
-          if (++n === count) return n;
+          if (cmpHead(end) > 0) return;
+          if (!visit(node, at, v)) return;
         }
       }
-      return n;
+      return;
     }
     const ats: number[] = [];
     for (let ni = this.nodeIndexFor(end); ni >= 0; ni--) {
@@ -298,15 +270,13 @@ export class RStream {
       }
       for (let i = ats.length - 1; i >= 0; i--) {
         const at = ats[i];
-        readHead(node, at);
-        if (head.flags & FLAG_DELETED) continue;
+        const v = readHead(node, at);
+        if (head.flags & FLAG_DELETED && !withDeleted) continue;
         if (cmpHead(end) > 0) continue;
-        if (cmpHead(start) < 0) return n;
-        respAt(node, at);
-        if (++n === count) return n;
+        if (cmpHead(start) < 0) return;
+        if (!visit(node, at, v)) return;
       }
     }
-    return n;
   }
 
   /**
