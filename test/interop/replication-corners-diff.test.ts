@@ -194,6 +194,24 @@ async function blocker(port: number, db: number, ...argv: Array<string | number>
   return { c, id, reply };
 }
 
+/** Whether the blocker is still blocked (CLIENT LIST flags), then CLIENT UNBLOCK it: its reply, its connection closed. */
+async function unblockAndReport(m: Node, b: { c: TestClient; id: number; reply: Promise<unknown> }): Promise<{ stillBlocked: boolean; reply: unknown }> {
+  const list = String(await m.c.call('CLIENT', 'LIST', 'ID', b.id));
+  await ok(m.c, 'CLIENT', 'UNBLOCK', b.id);
+  const reply = await b.reply;
+  b.c.close();
+  return { stillBlocked: /flags=b/.test(list), reply };
+}
+
+/** Run a scenario on redis-server and tredis: the blocker stayed blocked and got a null reply on both, and the streams are equal. */
+async function sameStreamStillBlocked(run: (kind: Kind) => Promise<{ result: unknown; stream: unknown }>): Promise<void> {
+  const r = await run('redis');
+  const t = await run('tredis');
+  assert.deepEqual(r.result, { stillBlocked: true, reply: null });
+  assert.deepEqual(t.result, r.result);
+  assert.deepEqual(t.stream, r.stream);
+}
+
 test('a blocked client woken by a key that already expired (MULTI + PEXPIRE + DEBUG SLEEP): same stream as redis-server', { skip }, async () => {
   const run = (kind: Kind) =>
     withStream(kind, async (m, port) => {
@@ -206,18 +224,11 @@ test('a blocked client woken by a key that already expired (MULTI + PEXPIRE + DE
       await ok(m.c, 'PEXPIRE', 'k', 100);
       await ok(m.c, 'DEBUG', 'SLEEP', '0.2');
       await ok(m.c, 'EXEC');
-      const list = String(await m.c.call('CLIENT', 'LIST', 'ID', b.id));
-      await ok(m.c, 'CLIENT', 'UNBLOCK', b.id);
-      const reply = await b.reply;
-      b.c.close();
+      const res = await unblockAndReport(m, b);
       await ok(m.c, 'DEBUG', 'SET-ACTIVE-EXPIRE', '1');
-      return { stillBlocked: /flags=b/.test(list), reply };
+      return res;
     });
-  const r = await run('redis');
-  const t = await run('tredis');
-  assert.deepEqual(r.result, { stillBlocked: true, reply: null });
-  assert.deepEqual(t.result, r.result);
-  assert.deepEqual(t.stream, r.stream);
+  await sameStreamStillBlocked(run);
 });
 
 test('SWAPDB wakes a blocked client but the key already expired: same stream as redis-server', { skip }, async () => {
@@ -232,19 +243,12 @@ test('SWAPDB wakes a blocked client but the key already expired: same stream as 
       await waitFor(async () => (await blockedCount(m)) === 1, 5000, 'blocked');
       await sleep(150);
       await ok(m.c, 'SWAPDB', 1, 9);
-      const list = String(await m.c.call('CLIENT', 'LIST', 'ID', b.id));
-      await ok(m.c, 'CLIENT', 'UNBLOCK', b.id);
-      const reply = await b.reply;
-      b.c.close();
+      const res = await unblockAndReport(m, b);
       await ok(m.c, 'SELECT', 0);
       await ok(m.c, 'DEBUG', 'SET-ACTIVE-EXPIRE', '1');
-      return { stillBlocked: /flags=b/.test(list), reply };
+      return res;
     });
-  const r = await run('redis');
-  const t = await run('tredis');
-  assert.deepEqual(r.result, { stillBlocked: true, reply: null });
-  assert.deepEqual(t.result, r.result);
-  assert.deepEqual(t.stream, r.stream);
+  await sameStreamStillBlocked(run);
 });
 
 /** Ways to bring a list into place under a blocked client's key `dst` in db `d`, each from a key or db of its own. */
