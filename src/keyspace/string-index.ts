@@ -179,6 +179,15 @@ export class StringIndex {
   /** Add a string known to be absent; returns its slot (the owner then fills its columns there). */
   insert(key: string): number {
     const h = keyHash(key);
+    const t = this.roomFor(h);
+    const m = (t.length >>> 1) - 1;
+    let i = (h >>> this.shardBits) & m;
+    while (t[2 * i] !== 0) i = (i + 1) & m;
+    return this.place(key, h, t, i);
+  }
+
+  /** The index table of hash h's shard with room for one more string (resharded or grown first if need be). */
+  private roomFor(h: number): Int32Array {
     let sh = h & this.shardMask;
     let t = this.index[sh];
     if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) {
@@ -189,16 +198,18 @@ export class StringIndex {
       }
       if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
     }
+    return t;
+  }
+
+  /** Give key a new slot and put it in the empty cell i of table t (its shard's): the slot. */
+  private place(key: string, h: number, t: Int32Array, i: number): number {
     const s = this.top++;
     if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
     else if (s === this.cap0 && s < PAGE) this.growFirstPage();
     this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = key;
-    const m = (t.length >>> 1) - 1;
-    let i = (h >>> this.shardBits) & m;
-    while (t[2 * i] !== 0) i = (i + 1) & m;
     t[2 * i] = s + 1;
     t[2 * i + 1] = h;
-    this.used[sh]++;
+    this.used[h & this.shardMask]++;
     this.live++;
     return s;
   }
@@ -209,16 +220,7 @@ export class StringIndex {
    */
   findOrInsert(key: string): number {
     const h = keyHash(key);
-    let sh = h & this.shardMask;
-    let t = this.index[sh];
-    if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) {
-      if (this.shardBits < this.maxShardBits && this.live >= RESHARD_AT) {
-        this.reshard(this.maxShardBits);
-        sh = h & this.shardMask;
-        t = this.index[sh];
-      }
-      if (t === null || (this.used[sh] + 1) * 8 > t.length * 3) t = this.grow(sh);
-    }
+    const t = this.roomFor(h);
     const hs = h | 0;
     const m = (t.length >>> 1) - 1;
     let i = (h >>> this.shardBits) & m;
@@ -234,16 +236,8 @@ export class StringIndex {
       }
       i = (i + 1) & m;
     }
-    const s = this.top++;
-    if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
-    else if (s === this.cap0 && s < PAGE) this.growFirstPage();
-    this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = key;
-    t[2 * i] = s + 1;
-    t[2 * i + 1] = h;
-    this.used[sh]++;
-    this.live++;
     this.added = true;
-    return s;
+    return this.place(key, h, t, i);
   }
 
   /** Whether the last findOrInsert() inserted. */
