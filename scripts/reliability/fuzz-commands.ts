@@ -72,7 +72,10 @@ export async function commandTable(c: TestClient): Promise<Cmd[]> {
     if (SKIP.has(name) || blocking.has(name)) continue;
     out.push({ argv0: [name.toUpperCase()], args: parseArgs(doc.get('arguments') ?? []) });
   }
-  return out;
+  // COMMAND DOCS lists the commands in the order of redis-server's dict, which has a random hash seed per
+  // process: sorted, the same --seed gives the same cases
+  const name = (c: Cmd): string => c.argv0.join(' ');
+  return out.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
 }
 
 const KEYS = ['s', 'n', 'l', 'h', 't', 'i', 'z', 'x', 'p', 'missing', 'bl', 'bh', 'bz', 'bt'];
@@ -202,6 +205,9 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
   const diverged = new Map<string, string>();
   const errText = new Map<string, string>();
   const stateDiff = new Map<string, string>();
+  // the last cases (argv and both replies), printed with a failure: a transaction or a WATCH spans several cases
+  const recent: string[] = [];
+  const context = (): string => `\n    the cases before it (tredis | redis):\n      ${recent.join('\n      ')}`;
   try {
     const table = await commandTable(r.c);
     rep.set('commands in the table', table.length);
@@ -215,6 +221,8 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
       if (argv[0].toUpperCase() === 'XADD') for (let k = 2; k < argv.length; k++) if (argv[k] === '*') argv[k] = `${i + 1}-1`;
       const [a, b] = await Promise.all([within(tc.callRaw(...argv).catch((e: Error) => `!${e.message}`), o.hangMs), within(rc.callRaw(...argv).catch((e: Error) => `!${e.message}`), o.hangMs)]);
       rep.add('cases');
+      recent.push(`#${i} ${JSON.stringify(argv).slice(0, 120)} -> ${a.slice(0, 40).replace(/\r\n/g, ' ')} | ${String(b).slice(0, 40).replace(/\r\n/g, ' ')}`);
+      if (recent.length > 25) recent.shift();
       if (a === 'timeout' || a.startsWith('!')) {
         if (!t.alive) {
           rep.fail(`tredis died on ${JSON.stringify(argv)}\n${t.logTail(2000)}`);
@@ -241,7 +249,7 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
       if (ka !== kb) {
         const name = argv.slice(0, 2).join(' ');
         rep.add('reply kinds differ');
-        if (!diverged.has(name)) diverged.set(name, `${JSON.stringify(argv).slice(0, 160)}: tredis ${a.slice(0, 90).trim()} | redis ${b.slice(0, 90).trim()}`);
+        if (!diverged.has(name)) diverged.set(name, `${JSON.stringify(argv).slice(0, 160)}: tredis ${a.slice(0, 90).trim()} | redis ${b.slice(0, 90).trim()}${context()}`);
       } else if (ka.startsWith('-') && a !== b) {
         rep.add('same error prefix, other text');
         const name = argv[0];
@@ -269,7 +277,7 @@ export async function runCommandFuzz(o: { cases: number; seconds: number; seed: 
       if (sa !== sb) {
         rep.add('cases that left another dataset');
         const name = argv.slice(0, 2).join(' ');
-        if (!stateDiff.has(name)) stateDiff.set(name, `${JSON.stringify(argv).slice(0, 200)} (replies: tredis ${a.slice(0, 60).trim()} | redis ${b.slice(0, 60).trim()})`);
+        if (!stateDiff.has(name)) stateDiff.set(name, `${JSON.stringify(argv).slice(0, 200)} (replies: tredis ${a.slice(0, 60).trim()} | redis ${b.slice(0, 60).trim()})\n    tredis: ${sa.slice(0, 300)}\n    redis:  ${sb.slice(0, 300)}${context()}`);
         for (const x of SEED_DATA) await Promise.all([tc.call(...x), rc.call(...x)]);
       }
       if (i % 200 === 0) rep.max('tredis max RSS (MB)', Math.round(rssKb(t.pid) / 1024));

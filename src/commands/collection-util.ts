@@ -113,20 +113,24 @@ let lastListLimits: ListLimits = { fill: 0, compressDepth: -1 };
 // ---------------------------------------------------------------- SCAN family
 
 /**
- * parseScanCursorOrReply: strtoul(…, 10) that must consume the whole string,
- * with no leading blank and no overflow. Like strtoul it takes a sign ("-1" is
- * 2^64-1) and the empty string (cursor 0). Returns the cursor as a number.
+ * parseScanCursorOrReply, for SCAN, HSCAN, SSCAN and ZSCAN: strtoul(…, 10)
+ * over the argument as a C string (it ends at a NUL byte), which must consume
+ * it all, with no leading blank and no overflow. Like strtoul it takes a sign
+ * ("-1" is 2^64-1) and no digits at all when nothing precedes the end ("" and
+ * "\0…" are cursor 0). Returns the cursor as a number.
  */
-export function scanCursorArg(s: string): number {
+export function scanCursorArg(arg: string): number {
+  const nul = arg.indexOf('\0');
+  const s = nul < 0 ? arg : arg.slice(0, nul);
   const n = s.length;
+  if (n === 0) return 0;
   let i = 0;
-  if (n > 0 && (s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45)) i = 1;
+  if (s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45) i = 1;
   if (i === 1 && n === 1) throw new RedisError('ERR invalid cursor');
   for (let j = i; j < n; j++) {
     const ch = s.charCodeAt(j);
     if (ch < 48 || ch > 57) throw new RedisError('ERR invalid cursor');
   }
-  if (n === 0) return 0;
   let v = BigInt(s.slice(i));
   if (v > 18446744073709551615n) throw new RedisError('ERR invalid cursor');
   if (s.charCodeAt(0) === 45 && v !== 0n) v = 18446744073709551616n - v;

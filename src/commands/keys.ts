@@ -10,6 +10,7 @@
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err, cstr } from '../protocol/errors';
 import { lookupRead } from './util';
+import { scanCursorArg } from './collection-util';
 import type { Client } from '../server/client';
 import { typeName, type Database, type DbValue, type KeyMeta } from '../keyspace/database';
 import { stringMatch, isMatchAll } from '../util/glob';
@@ -248,32 +249,6 @@ function keysCommand(c: Client, argv: string[]): void {
 }
 
 /**
- * parseScanCursorOrReply: strtoul(…, 10) with no leading blank and nothing
- * after the digits ("" is cursor 0, "-1" wraps to ULONG_MAX as in C).
- */
-export function parseScanCursor(s: string): number {
-  const n = s.length;
-  const c0 = n > 0 ? s.charCodeAt(0) : 0;
-  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) throw new RedisError('ERR invalid cursor');
-  if (n === 0) return 0;
-  let i = 0;
-  let neg = false;
-  if (c0 === 43 || c0 === 45) {
-    neg = c0 === 45;
-    i = 1;
-  }
-  if (i >= n) throw new RedisError('ERR invalid cursor');
-  for (let k = i; k < n; k++) {
-    const d = s.charCodeAt(k);
-    if (d < 48 || d > 57) throw new RedisError('ERR invalid cursor');
-  }
-  const v = BigInt(s.slice(i));
-  if (v > 18446744073709551615n) throw new RedisError('ERR invalid cursor');
-  const u = neg ? BigInt.asUintN(64, -v) : v;
-  return Number(u);
-}
-
-/**
  * SCAN and RANDOMKEY may reclaim any number of expired keys; run directly
  * (not inside EXEC or a script) their DELs are propagated without MULTI/EXEC,
  * as Redis does for commands flagged TOUCHES_ARBITRARY_KEYS.
@@ -284,7 +259,7 @@ function touchesArbitraryKeys(c: Client, name: string): void {
 
 /** Format: SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
 function scanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(argv[1]);
+  const cursor = scanCursorArg(argv[1]);
   touchesArbitraryKeys(c, 'scan');
   let count = 10;
   let pattern: string | null = null;

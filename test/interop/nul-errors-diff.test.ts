@@ -79,3 +79,21 @@ test('error texts print a name only up to its first NUL byte, as Redis\'s %s', {
   assert.equal(await p.c.callRaw('XPENDING', 's', N), "-NOGROUP No such key 's' or consumer group ''\r\n");
   assert.equal(await p.c.callRaw('ACL', 'CAT', N), "-ERR Unknown category ''\r\n");
 });
+
+test('SCAN cursors are read as C strings: they end at a NUL byte (the fuzzer found ZSCAN k "\\x00\\xff")', { skip: !HAVE_REDIS && SKIP_NO_REDIS }, async () => {
+  const setup = [['HSET', 'sc:h', 'f', 'v'], ['SADD', 'sc:s', '1', '2'], ['ZADD', 'sc:z', '1', 'a', '2', 'b']];
+  for (const argv of setup) {
+    await p.c.call(...argv);
+    await p.r!.call(...argv);
+  }
+  const cursors = ['', N, `${N}1`, `3${N}ab`, `-1${N}x`, '+', '-', `+${N}`, `-${N}`, ' 1', `x${N}`, '18446744073709551616'];
+  const cases: string[][] = [];
+  for (const cur of cursors) {
+    // small hashes, zsets (listpack) and sets (intset) are scanned whole whatever the cursor
+    cases.push(['HSCAN', 'sc:h', cur], ['SSCAN', 'sc:s', cur], ['ZSCAN', 'sc:z', cur]);
+    // SCAN's next cursor depends on the hash table: only the cursor-0 and error cases are compared
+    if (cur === '' || cur.startsWith(N) || !/^[0-9-]/.test(cur)) cases.push(['SCAN', cur, 'MATCH', 'no-such-*', 'COUNT', '1000']);
+  }
+  await sameBytesOn(p.redis!.port, p.srv.port, cases);
+  assert.equal(await p.c.callRaw('ZSCAN', 'sc:z', N, 'COUNT', '1'), '*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n');
+});
