@@ -17,7 +17,11 @@ import { spawnOwned } from '../../bench/util';
 /** Repo root (works from dist/test/helpers too). */
 export const ROOT = (() => {
   let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  while (!fs.existsSync(path.join(d, 'package.json'))) {
+    const up = path.dirname(d);
+    if (up === d) throw new Error(`no package.json above ${__dirname}: run from a checkout of tredis`);
+    d = up;
+  }
   return d;
 })();
 

@@ -15,13 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { RespConnection } from '../../src/cli/resp-connection';
+import { ROOT } from '../helpers/servers';
 
-/** Repo root (works from dist/test/integration too). */
-const ROOT = ((): string => {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-})();
 const CLI = path.join(ROOT, 'bin', 'tredis-cli');
 const TARGET = process.env['TREDIS_CLI_TEST_TARGET'] ?? 'redis';
 
