@@ -14,6 +14,7 @@
  * when the element count drifts or after enough writes, so that re-costing a
  * key after each write stays O(1) in the common case.
  */
+import { pairLength } from './string-index';
 import type { RStream } from './types/stream';
 import type { DbValue, Database } from './database';
 import type { RList } from './types/list';
@@ -106,7 +107,8 @@ function hashBytes(h: RHash, samples: number): number {
   if (lp !== null) return COMPACT_OVERHEAD + stringBytes(lp.length);
   const n = h.size;
   let exact = 0;
-  if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(f.length) + stringBytes(v.length)));
+  // a hashtable holds each field and its value as one string (pairOf)
+  if (n <= EXACT_LIMIT || samples >= n) h.forEach((f, v) => (exact += stringBytes(pairLength(f.length, v.length))));
   const strings =
     n <= EXACT_LIMIT || samples >= n
       ? exact
@@ -118,7 +120,7 @@ function hashBytes(h: RHash, samples: number): number {
             // random fields (with repetition: O(limit)); the first ones would be the oldest, often shorter, names
             const fv = h.randomFields(-limit, true);
             let total = 0;
-            for (const x of fv) total += stringBytes(x.length);
+            for (let i = 0; i + 1 < fv.length; i += 2) total += stringBytes(pairLength(fv[i].length, fv[i + 1].length));
             return [total, limit];
           },
           samples,

@@ -55,14 +55,19 @@ function fnv(h: number, k: string, from: number, to: number): number {
  * sampled evenly from the middle, and the length.
  */
 export function keyHash(k: string): number {
-  const n = k.length;
+  return rangeHash(k, 0, k.length);
+}
+
+/** keyHash of k.slice(from, to), without the slice. */
+function rangeHash(k: string, from: number, to: number): number {
+  const n = to - from;
   let h = 0x811c9dc5 ^ SEED;
-  if (n <= 256) h = fnv(h, k, 0, n);
+  if (n <= 256) h = fnv(h, k, from, to);
   else {
-    h = fnv(h, k, 0, 64);
-    h = fnv(h, k, n - 64, n);
+    h = fnv(h, k, from, from + 64);
+    h = fnv(h, k, to - 64, to);
     const step = Math.floor((n - 128) / 64);
-    for (let i = 64; i < n - 64; i += step) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    for (let i = from + 64; i < to - 64; i += step) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
     h = Math.imul(h ^ n, 0x01000193);
   }
   h ^= h >>> 16;
@@ -71,6 +76,62 @@ export function keyHash(k: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * A key and its value in one flat string (a paired index's entry): the key's
+ * length (one char below 255, else 255 and four little-endian chars), the
+ * key, the value. One V8 string header instead of two, and no value column:
+ * a big hash's field and value cost a string and an index cell, where two
+ * strings and two pointers cost about twice the headers Redis's sds need.
+ */
+export function pairOf(key: string, value: string): string {
+  const n = key.length;
+  const len = n < 255 ? String.fromCharCode(n) : String.fromCharCode(255, n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
+  // short concatenations are flat already; join writes a longer one flat (a rope would keep three strings)
+  return len.length + n + value.length < 13 ? len + key + value : [len, key, value].join('');
+}
+
+/** The length of pairOf(key, value) for a key and a value of these lengths. */
+export function pairLength(keyLength: number, valueLength: number): number {
+  return (keyLength < 255 ? 1 : 5) + keyLength + valueLength;
+}
+
+/** Where an entry's key starts. */
+function pairKeyStart(e: string): number {
+  return e.charCodeAt(0) === 255 ? 5 : 1;
+}
+
+/** The length of an entry's key. */
+function pairKeyLength(e: string): number {
+  const c = e.charCodeAt(0);
+  return c !== 255 ? c : (e.charCodeAt(1) | (e.charCodeAt(2) << 8) | (e.charCodeAt(3) << 16)) + e.charCodeAt(4) * 16777216;
+}
+
+/** An entry's key. */
+export function pairKey(e: string): string {
+  const k = pairKeyStart(e);
+  return e.slice(k, k + pairKeyLength(e));
+}
+
+/** An entry's value. */
+export function pairValue(e: string): string {
+  return e.slice(pairKeyStart(e) + pairKeyLength(e));
+}
+
+/** Whether entry e's key is `key`. */
+function pairKeyIs(e: string, key: string): boolean {
+  const n = key.length;
+  const c = e.charCodeAt(0);
+  if (c === 255) return pairKeyLength(e) === n && e.startsWith(key, 5);
+  // (the cell's hash matched: a confirmation; a slice and V8's string compare beat a char loop)
+  return c === n && e.slice(1, 1 + n) === key;
+}
+
+/** keyHash of entry e's key. */
+function pairKeyHash(e: string): number {
+  const k = pairKeyStart(e);
+  return rangeHash(e, k, k + pairKeyLength(e));
 }
 
 /** What an owner of per-slot columns hears from its StringIndex. */
@@ -135,6 +196,8 @@ export class StringIndex {
     private readonly cols: SlotColumns | null,
     shardBits = 4,
     startBits = 0,
+    /** the slots hold pairOf(key, value) entries (insert's `entry`, setEntry) instead of the keys */
+    private readonly paired = false,
   ) {
     this.maxShardBits = shardBits;
     this.shardBits = Math.min(startBits, shardBits);
@@ -165,25 +228,40 @@ export class StringIndex {
       if (c === 0) return -1;
       if (t[2 * i + 1] === h) {
         const s = c - 1;
-        if (this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] === key) return s;
+        const e = this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK];
+        if (e === key || (this.paired && e !== null && pairKeyIs(e, key))) return s;
       }
       i = (i + 1) & m;
     }
   }
 
-  /** The string at a slot (null for a hole). */
+  /** The string at a slot (null for a hole); a paired index's entry there (pairKey, pairValue). */
   keyAt(s: number): string | null {
     return this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK];
   }
 
-  /** Add a string known to be absent; returns its slot (the owner then fills its columns there). */
-  insert(key: string): number {
+  /** A paired index: the entry at slot s becomes e (the same key, another value). */
+  setEntry(s: number, e: string): void {
+    this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = e;
+  }
+
+  /**
+   * Add a string known to be absent; returns its slot (the owner then fills
+   * its columns there). A paired index stores `entry` (pairOf(key, value)).
+   */
+  insert(key: string, entry: string = key): number {
     const h = keyHash(key);
     const t = this.roomFor(h);
     const m = (t.length >>> 1) - 1;
     let i = (h >>> this.shardBits) & m;
     while (t[2 * i] !== 0) i = (i + 1) & m;
-    return this.place(key, h, t, i);
+    return this.place(entry, h, t, i);
+  }
+
+  /** keyHash of the key at slot s. */
+  private hashAt(s: number): number {
+    const e = this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK]!;
+    return this.paired ? pairKeyHash(e) : keyHash(e);
   }
 
   /** The index table of hash h's shard with room for one more string (resharded or grown first if need be). */
@@ -216,7 +294,7 @@ export class StringIndex {
 
   /**
    * find() and, when absent, insert() in one probe (loaders, SET): the
-   * string's slot; `added` says whether it was inserted.
+   * string's slot; `added` says whether it was inserted. Not for a paired index.
    */
   findOrInsert(key: string): number {
     const h = keyHash(key);
@@ -376,7 +454,7 @@ export class StringIndex {
     const last = this.top - 1;
     if (s !== last) {
       const key = this.keyAt(last)!;
-      const h = keyHash(key);
+      const h = this.hashAt(last);
       const t = this.index[h & this.shardMask]!;
       const m = (t.length >>> 1) - 1;
       let i = (h >>> this.shardBits) & m;
@@ -403,7 +481,7 @@ export class StringIndex {
   /** Remove the cell of the string at slot s from the index, backward-shifting the cluster after it. */
   private unindex(s: number): void {
     const bits = this.shardBits;
-    const h = keyHash(this.keyAt(s)!);
+    const h = this.hashAt(s);
     const sh = h & this.shardMask;
     const t = this.index[sh]!;
     const m = (t.length >>> 1) - 1;

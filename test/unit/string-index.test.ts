@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StringIndex, PAGE, RESHARD_AT, type SlotColumns } from '../../src/keyspace/string-index';
+import { StringIndex, PAGE, RESHARD_AT, pairOf, pairKey, pairValue, pairLength, type SlotColumns } from '../../src/keyspace/string-index';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -203,4 +203,52 @@ test('StringIndex: clear, and strings that look alike (binary, long, empty)', ()
   assert.equal(o.ix.randomSlot(), -1);
   o.add('a', 'z');
   assert.equal(o.at(o.ix.find('a')), 'z');
+});
+
+test('pairOf: a key and a value in one flat string, keys of any length (the 255-char boundary), empty and binary parts', () => {
+  for (const klen of [0, 1, 12, 254, 255, 256, 70000]) {
+    for (const v of ['', 'v', '\x00\xff'.repeat(9), 'x'.repeat(300)]) {
+      const k = 'k\x00'.repeat(klen).slice(0, klen);
+      const e = pairOf(k, v);
+      assert.equal(e.length, pairLength(k.length, v.length));
+      assert.equal(pairKey(e), k);
+      assert.equal(pairValue(e), v);
+    }
+  }
+});
+
+test('StringIndex (paired): entries found by their key alone, through growth, resharding, moves and value changes', () => {
+  const r = rng(7);
+  const ix = new StringIndex(null, 4, 0, true);
+  const ref = new Map<string, string>();
+  // keys around the one-char length prefix's limit, and keys that are prefixes of others
+  const keyOf = (n: number): string => (n % 97 === 0 ? 'L'.repeat(250 + (n % 11)) + n : 'f:' + n);
+  for (let step = 0; step < 120000; step++) {
+    // first a fill past RESHARD_AT (the index splits into shards), then random changes, then a shrink
+    const n = step < 60000 ? step : Math.floor(r() * (step < 90000 ? 60000 : 5000));
+    if (step === 60000) assert.ok(ix.largestShard() < ix.size / 4, 'split into shards past RESHARD_AT');
+    const k = keyOf(n);
+    const op = r();
+    const s = ix.find(k);
+    assert.equal(s >= 0, ref.has(k), `find ${k.slice(0, 20)}`);
+    if (op < 0.6 || step < 60000) {
+      const v = 'v' + step;
+      if (s >= 0) ix.setEntry(s, pairOf(k, v));
+      else ix.insert(k, pairOf(k, v));
+      ref.set(k, v);
+    } else if (s >= 0) {
+      ix.removeAt(s);
+      ref.delete(k);
+    }
+  }
+  assert.ok(ref.size > RESHARD_AT / 8);
+  assert.equal(ix.size, ref.size);
+  for (const [k, v] of ref) {
+    const s = ix.find(k);
+    assert.equal(pairKey(ix.keyAt(s)!), k);
+    assert.equal(pairValue(ix.keyAt(s)!), v);
+  }
+  // a key that is a prefix of a stored one, or a stored entry itself, is not found
+  assert.equal(ix.find('f:'), -1);
+  assert.equal(ix.find(pairOf('f:1', 'x')), -1);
 });

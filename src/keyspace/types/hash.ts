@@ -10,7 +10,7 @@
  */
 
 import { randomIndex, sampleDistinct } from './random';
-import { PAGE_BITS, PAGE_MASK, StringIndex, resizeArrayPage, type SlotColumns } from '../string-index';
+import { StringIndex, pairKey, pairOf, pairValue } from '../string-index';
 import {
   LP_EMPTY,
   LpBuilder,
@@ -40,16 +40,15 @@ export interface HashLimits {
 export const DEFAULT_HASH_LIMITS: HashLimits = { maxListpackEntries: 512, maxListpackValue: 64 };
 
 /**
- * The hashtable encoding: the fields in a StringIndex (field -> dense slot),
- * the values in a paged column at the same slots. Deleting a field moves the
- * last slot into its hole (Redis's order is arbitrary there), so slots stay
- * dense: a random slot is a random field and HSCAN walks slots downwards.
- * Per field that is the two strings, an index cell pair and two pointers
- * (a Map plus two arrays cost about twice that).
+ * The hashtable encoding: a paired StringIndex (field -> dense slot) whose
+ * slots hold each field and its value as one string (pairOf). Deleting a
+ * field moves the last slot into its hole (Redis's order is arbitrary
+ * there), so slots stay dense: a random slot is a random field and HSCAN
+ * walks slots downwards. Per field that is one string, an index cell pair
+ * and a pointer (two strings and a value column cost ~30 bytes more).
  */
-export class HashTable implements SlotColumns {
-  private readonly ix = new StringIndex(this, 4);
-  private vals: string[][] = [];
+export class HashTable {
+  private readonly ix = new StringIndex(null, 4, 0, true);
 
   /** Number of fields. */
   get size(): number {
@@ -63,52 +62,37 @@ export class HashTable implements SlotColumns {
 
   /** The field at a slot (0 <= s < size). */
   fieldAt(s: number): string {
-    return this.ix.keyAt(s) as string;
+    return pairKey(this.ix.keyAt(s)!);
   }
 
   /** The value at a slot (0 <= s < size). */
   valueAt(s: number): string {
-    return this.vals[s >>> PAGE_BITS][s & PAGE_MASK];
+    return pairValue(this.ix.keyAt(s)!);
   }
 
   /** Sets a field; true when it is new. */
   set(field: string, value: string): boolean {
-    let s = this.ix.find(field);
-    const added = s < 0;
-    if (added) s = this.ix.insert(field);
-    this.vals[s >>> PAGE_BITS][s & PAGE_MASK] = value;
-    return added;
+    const s = this.ix.find(field);
+    const e = pairOf(field, value);
+    if (s >= 0) {
+      this.ix.setEntry(s, e);
+      return false;
+    }
+    this.ix.insert(field, e);
+    return true;
   }
 
   /** Deletes a field; true when it existed. */
   delete(field: string): boolean {
     const s = this.ix.find(field);
     if (s < 0) return false;
-    this.vals[s >>> PAGE_BITS][s & PAGE_MASK] = '';
     this.ix.removeAt(s);
     return true;
   }
 
-  /** Heap bytes outside the strings: the index, the key and value columns (see StringIndex.bytes). */
+  /** Heap bytes outside the strings: the index and its entry column (see StringIndex.bytes). */
   bytes(): number {
-    return 48 + this.ix.bytes() + 8 * this.ix.capacity + 32 * this.vals.length;
-  }
-
-  /** @internal SlotColumns */
-  resizePage(p: number, n: number): void {
-    resizeArrayPage(this.vals, p, n, '');
-  }
-
-  /** @internal SlotColumns */
-  dropPage(): void {
-    this.vals.pop();
-  }
-
-  /** @internal SlotColumns */
-  moveSlot(from: number, to: number): void {
-    const v = this.vals;
-    v[to >>> PAGE_BITS][to & PAGE_MASK] = v[from >>> PAGE_BITS][from & PAGE_MASK];
-    v[from >>> PAGE_BITS][from & PAGE_MASK] = '';
+    return 32 + this.ix.bytes();
   }
 }
 
