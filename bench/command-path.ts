@@ -12,6 +12,7 @@
  *   node dist/bench/command-path.js --tests xadd,xrange --n 100000     # XADD *, XRANGE of 100 entries
  *   node dist/bench/command-path.js --tests evalsha,get         # a two-command script against a plain command
  *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
+ *   node dist/bench/command-path.js --tests rb-hset,rb-incr,rb-lpush  # redis-benchmark's requests (one key, no -r)
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -50,6 +51,17 @@ function request(test: string, i: number): string[] {
       return ['APPEND', 'app:' + String(i % 10000), 'abc'];
     case 'hset':
       return ['HSET', 'h' + (i % 1000), 'f' + (i % 10), 'v'];
+    // redis-benchmark's own requests (no -r: one key, the same value each time)
+    case 'rb-hset':
+      return ['HSET', 'myhash', 'element:__rand_int__', 'VXK'];
+    case 'rb-incr':
+      return ['INCR', 'counter:__rand_int__'];
+    case 'rb-lpush':
+      return ['LPUSH', 'mylist', 'VXK'];
+    case 'rb-sadd':
+      return ['SADD', 'myset', 'element:__rand_int__'];
+    case 'rb-zadd':
+      return ['ZADD', 'myzset', '0', 'element:__rand_int__'];
     case 'xadd':
       return ['XADD', 'stream', '*', 'field', 'value'];
     case 'xrange':

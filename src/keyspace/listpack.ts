@@ -206,6 +206,9 @@ export function lpWrite(b: Buffer, p: number, s: string): number {
 
 // ------------------------------------------------------------------ scratch
 
+/** Listpacks up to this many bytes are spliced with byte loops (see lpSplice). */
+const SMALL_SPLICE = 256;
+
 let scratch = Buffer.allocUnsafeSlow(1 << 16);
 let scratch2 = Buffer.allocUnsafeSlow(1 << 12);
 
@@ -589,9 +592,16 @@ export function lpSplice(lp: string, p: number, ndel: number, items: readonly st
   for (let i = 0; i < items.length; i++) n = lpWrite(ins, n, items[i]);
   const total = L - (q - p) + n;
   const b = scratchFor(Math.max(total, L));
-  b.write(lp, 0, L, 'latin1');
-  if (n !== q - p) b.copyWithin(p + n, q, L);
-  ins.copy(b, p, 0, n);
+  if (total <= SMALL_SPLICE) {
+    // a small listpack: byte loops beat three calls into C++ (write, copyWithin, copy)
+    for (let i = 6; i < p; i++) b[i] = lp.charCodeAt(i);
+    for (let i = 0; i < n; i++) b[p + i] = ins[i];
+    for (let i = q, o = p + n; i < L; i++, o++) b[o] = lp.charCodeAt(i);
+  } else {
+    b.write(lp, 0, L, 'latin1');
+    if (n !== q - p) b.copyWithin(p + n, q, L);
+    ins.copy(b, p, 0, n);
+  }
   const old = lp.charCodeAt(4) | (lp.charCodeAt(5) << 8);
   setHeader(b, total, old === LP_HDR_NUMELE_UNKNOWN ? old : old - removed + items.length);
   return b.latin1Slice(0, total);
@@ -607,8 +617,13 @@ export function lpAppend(lp: string, items: readonly string[]): string {
   return lpSplice(lp, lp.length - 1, 0, items);
 }
 
-/** lpReplace of the element at p. */
+/**
+ * lpReplace of the element at p. Writing the value it holds (an HSET of the
+ * same value) gives the same bytes: the listpack is returned as is, unless
+ * the element is a string that lpAppend would store as an integer.
+ */
 export function lpReplaceAt(lp: string, p: number, s: string): string {
+  if (lpEq(lp, p, s) && (lpIsInt(lp, p) || s.length > 20 || lpStringToInt(s) === null)) return lp;
   return lpSplice(lp, p, 1, [s]);
 }
 

@@ -210,3 +210,19 @@ test('listpack: validation rejects corrupt input instead of reading out of bound
     }
   }
 });
+
+test('listpack: replacing an element by the value it holds keeps the bytes (the same string), except a string-encoded integer', () => {
+  const lp = lpFromElements(['f', 'VXK', 'n', '12', 'big', 'x'.repeat(300)]);
+  for (let i = 0; i < 6; i++) {
+    const p = lpSeek(lp, i);
+    assert.equal(lpReplaceAt(lp, p, lpToArray(lp)[i]), lp, `element ${i}`);
+  }
+  assert.notEqual(lpReplaceAt(lp, lpSeek(lp, 1), 'VXY'), lp);
+  assert.deepEqual(lpToArray(lpReplaceAt(lp, lpSeek(lp, 1), 'VXY')), ['f', 'VXY', 'n', '12', 'big', 'x'.repeat(300)]);
+  // "12" stored as a string (a listpack Redis would not write, but may be given): rewritten as lpAppend stores it
+  const raw = '\x0b\x00\x00\x00\x01\x00' + '\x8212\x03' + '\xff';
+  assert.equal(lpValidateString(raw), 1);
+  const re = lpReplaceAt(raw, 6, '12');
+  assert.equal(re, lpFromElements(['12']));
+  assert.notEqual(re, raw);
+});
