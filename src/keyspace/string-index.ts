@@ -185,6 +185,13 @@ export class StringIndex {
   private pins = 0;
   /** ints in the index tables (for bytes()) */
   private cellInts = 0;
+  /**
+   * The last string found or inserted and its slot (null: none): a command
+   * looks its key up, writes it and has it re-costed, three finds of the same
+   * string. Forgotten whenever slots move (removals, unpin, clear).
+   */
+  private lastKey: string | null = null;
+  private lastSlot = -1;
 
   /**
    * `cols` hears about pages and moves (null: the index alone, as a set uses
@@ -218,6 +225,7 @@ export class StringIndex {
 
   /** The slot of a string, -1 when absent. */
   find(key: string): number {
+    if (key === this.lastKey) return this.lastSlot;
     const h = keyHash(key) | 0;
     const t = this.index[h & this.shardMask];
     if (t === null) return -1;
@@ -229,7 +237,11 @@ export class StringIndex {
       if (t[2 * i + 1] === h) {
         const s = c - 1;
         const e = this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK];
-        if (e === key || (this.paired && e !== null && pairKeyIs(e, key))) return s;
+        if (e === key || (this.paired && e !== null && pairKeyIs(e, key))) {
+          this.lastKey = key;
+          this.lastSlot = s;
+          return s;
+        }
       }
       i = (i + 1) & m;
     }
@@ -282,6 +294,9 @@ export class StringIndex {
   /** Give key a new slot and put it in the empty cell i of table t (its shard's): the slot. */
   private place(key: string, h: number, t: Int32Array, i: number): number {
     const s = this.top++;
+    // (a paired index's `key` is the entry: not what find() is given)
+    this.lastKey = this.paired ? null : key;
+    this.lastSlot = s;
     if (s >>> PAGE_BITS === this.keyPages.length) this.addPage();
     else if (s === this.cap0 && s < PAGE) this.growFirstPage();
     this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = key;
@@ -297,6 +312,10 @@ export class StringIndex {
    * string's slot; `added` says whether it was inserted. Not for a paired index.
    */
   findOrInsert(key: string): number {
+    if (key === this.lastKey) {
+      this.added = false;
+      return this.lastSlot;
+    }
     const h = keyHash(key);
     const t = this.roomFor(h);
     const hs = h | 0;
@@ -309,6 +328,8 @@ export class StringIndex {
         const s = c - 1;
         if (this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] === key) {
           this.added = false;
+          this.lastKey = key;
+          this.lastSlot = s;
           return s;
         }
       }
@@ -326,6 +347,7 @@ export class StringIndex {
    * (cols.moveSlot(last, s)); the owner clears its own entries at s first.
    */
   removeAt(s: number): void {
+    this.lastKey = null;
     this.unindex(s);
     this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK] = null;
     this.live--;
@@ -344,6 +366,7 @@ export class StringIndex {
   /** End a pin; the last one refills the holes left meanwhile. */
   unpin(): void {
     if (this.pins === 0) return;
+    this.lastKey = null;
     if (--this.pins > 0 || this.holes === 0) return;
     let s = this.top - 1;
     while (this.holes > 0 && s >= 0) {
@@ -366,6 +389,7 @@ export class StringIndex {
 
   /** Remove everything (the owner drops its pages itself). The pin count survives. */
   clear(): void {
+    this.lastKey = null;
     this.index.fill(null);
     this.used.fill(0);
     this.keyPages = [];

@@ -108,13 +108,20 @@ export class Connections {
     }
     const server = this.server;
     const postponed = server.pause.postponed;
+    const ex = server.executor;
+    ex.lastEnd = -1;
     try {
       while (!c.closed && !c.closeAfterReply && c.blocked === null && (postponed.size === 0 || !postponed.has(c))) {
         const argv = c.pendingArgv ?? c.parser.next();
         if (argv === null) break;
         c.pendingArgv = null;
-        if (c.parser.bigArgs !== null) c.adoptBigArgs();
-        if (!server.executor.execute(c, argv)) {
+        // a command starts where the one before it ended (one clock read a command), unless its arguments were big
+        if (c.parser.bigArgs !== null) {
+          c.adoptBigArgs();
+          ex.chainFrom(-1);
+        } else ex.chainFrom(ex.lastEnd);
+        ex.lastEnd = -1;
+        if (!ex.execute(c, argv)) {
           c.pendingArgv = argv;
           postponed.add(c);
           break;
@@ -146,6 +153,7 @@ export class Connections {
         c.closeAfterReply = true;
       }
     }
+    ex.chainFrom(-1);
     if (c.closeAfterReply) {
       c.flush();
       c.close();
