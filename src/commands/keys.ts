@@ -226,7 +226,8 @@ function copyCommand(c: Client, argv: string[]): void {
   if (dst !== src) s.watch.beforeKeyWrite(dst.id, newkey);
   if (del) dst.delete(newkey);
   placeValue(dst, newkey, copy, meta, true);
-  if (dst !== src) s.watch.signalModifiedKey(dst.id, newkey);
+  // the destination in its own db, and only it (copyCommand): the executor signals no key of COPY
+  s.watch.signalModifiedKey(dst.id, newkey);
   s.notifyKeyspaceEvent('g', 'copy_to', newkey, dst.id);
   s.dirty++;
   c.reply.int(1);
@@ -546,7 +547,7 @@ export const keyCommands: CommandSpec[] = [
   cmd('type', 2, 'readonly fast', 1, 1, 1, typeCommand),
   cmd('rename', 3, 'write', 1, 2, 1, (c, argv) => renameGeneric(c, argv, false)),
   cmd('renamenx', 3, 'write fast', 1, 2, 1, (c, argv) => renameGeneric(c, argv, true)),
-  cmd('copy', -3, 'write denyoom', 1, 2, 1, copyCommand),
+  cmd('copy', -3, 'write denyoom', 1, 2, 1, copyCommand, { writeKeys: () => [] }),
   cmd('move', 3, 'write fast', 1, 1, 1, moveCommand),
   cmd('keys', 2, 'readonly', 0, 0, 0, keysCommand),
   cmd('scan', -2, 'readonly', 0, 0, 0, scanCommand),
