@@ -9,6 +9,7 @@
  *   node dist/bench/memory.js --only hash10,zset10     # some of them
  *   node dist/bench/memory.js --scale 0.1              # fewer keys
  *   node dist/bench/memory.js --tredis-dist /tmp/main-dist   # tredis from another build
+ *   node dist/bench/memory.js --big-keys 1            # the big aggregates as one key each (default 10 keys)
  *   node dist/bench/memory.js --settle 8000            # wait 8 s (default 1.5) before reading RSS: V8 shrinks
  *                                                      # the young generation a load grew once idle a few seconds
  *
@@ -66,16 +67,18 @@ function smallZsets(n: number, members: number): Workload {
   };
 }
 
-/** One hash of n fields (hashtable-encoded), written 100 fields a command. */
-function largeHash(n: number): Workload {
+/** `m` hashes of n fields (hashtable-encoded), written 100 fields a command. */
+function largeHash(m: number, n: number): Workload {
   return {
-    name: `1 hash of ${n} fields`,
-    keys: 1,
+    name: `${m} ${m === 1 ? 'hash' : 'hashes'} of ${n} fields`,
+    keys: m,
     write(out) {
-      for (let i = 0; i < n; i += 100) {
-        const argv = ['HSET', 'bighash'];
-        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`field:${j}`, `value:${j}`);
-        out(argv);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < n; i += 100) {
+          const argv = ['HSET', `bighash:${k}`];
+          for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`field:${j}`, `value:${j}`);
+          out(argv);
+        }
       }
     },
   };
@@ -111,31 +114,35 @@ function smallIntSets(n: number, members: number): Workload {
   };
 }
 
-/** One set of n string members (hashtable-encoded), 100 members a command. */
-function largeSet(n: number): Workload {
+/** `m` sets of n string members (hashtable-encoded), 100 members a command. */
+function largeSet(m: number, n: number): Workload {
   return {
-    name: `1 set of ${n} members`,
-    keys: 1,
+    name: `${m} ${m === 1 ? 'set' : 'sets'} of ${n} members`,
+    keys: m,
     write(out) {
-      for (let i = 0; i < n; i += 100) {
-        const argv = ['SADD', 'bigset'];
-        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`member:${j}`);
-        out(argv);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < n; i += 100) {
+          const argv = ['SADD', `bigset:${k}`];
+          for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`member:${j}`);
+          out(argv);
+        }
       }
     },
   };
 }
 
-/** One list of n elements (a quicklist of 8 KB nodes), 100 elements a command. */
-function largeList(n: number): Workload {
+/** `m` lists of n elements (a quicklist of 8 KB nodes), 100 elements a command. */
+function largeList(m: number, n: number): Workload {
   return {
-    name: `1 list of ${n} items`,
-    keys: 1,
+    name: `${m} ${m === 1 ? 'list' : 'lists'} of ${n} items`,
+    keys: m,
     write(out) {
-      for (let i = 0; i < n; i += 100) {
-        const argv = ['RPUSH', 'biglist'];
-        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`item:${j}`);
-        out(argv);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < n; i += 100) {
+          const argv = ['RPUSH', `biglist:${k}`];
+          for (let j = i; j < Math.min(n, i + 100); j++) argv.push(`item:${j}`);
+          out(argv);
+        }
       }
     },
   };
@@ -167,16 +174,18 @@ function aggregateMix(scale: (n: number) => number): Workload {
     },
   };
 }
-/** One sorted set of n members (skiplist-encoded), written 100 members a command. */
-function largeZset(n: number): Workload {
+/** `m` sorted sets of n members (skiplist-encoded), written 100 members a command. */
+function largeZset(m: number, n: number): Workload {
   return {
-    name: `1 zset of ${n} members`,
-    keys: 1,
+    name: `${m} ${m === 1 ? 'zset' : 'zsets'} of ${n} members`,
+    keys: m,
     write(out) {
-      for (let i = 0; i < n; i += 100) {
-        const argv = ['ZADD', 'bigzset'];
-        for (let j = i; j < Math.min(n, i + 100); j++) argv.push(String(j + 0.5), `member:${j}`);
-        out(argv);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < n; i += 100) {
+          const argv = ['ZADD', `bigzset:${k}`];
+          for (let j = i; j < Math.min(n, i + 100); j++) argv.push(String(j + 0.5), `member:${j}`);
+          out(argv);
+        }
       }
     },
   };
@@ -245,16 +254,19 @@ async function measure(kind: 'redis' | 'tredis', w: Workload, file: string): Pro
 async function main(): Promise<void> {
   const scale = Number(arg('scale', '1'));
   const k = (n: number): number => Math.max(1, Math.round(n * scale));
+  // big aggregates: several keys, so that the few MB a V8 heap grows or keeps either way are noise (one key of 100k
+  // members is ~8 MB in Redis: its RSS ratio moved between 1.1x and 2.3x from run to run)
+  const big = Math.max(1, Number(arg('big-keys', '10')));
   const all: Workload[] = [
     smallStrings(k(2_000_000)),
     smallHashes(k(200_000), 10),
     smallZsets(k(100_000), 10),
-    largeHash(k(100_000)),
-    largeZset(k(100_000)),
+    largeHash(big, k(100_000)),
+    largeZset(big, k(100_000)),
     smallLists(k(100_000), 20),
     smallIntSets(k(100_000), 10),
-    largeSet(k(100_000)),
-    largeList(k(100_000)),
+    largeSet(big, k(100_000)),
+    largeList(big, k(100_000)),
     aggregateMix(k),
   ];
   const only = arg('only', '');
