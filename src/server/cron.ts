@@ -64,7 +64,6 @@ export class Cron {
     const s = this.server;
     // while a script yields between turns nothing may change the dataset or flush propagation (its unit is open)
     if (s.executor.busyScript !== null) return;
-    s.syncClock();
     const now = s.now();
     this.cronLoops++;
     try {

@@ -287,7 +287,6 @@ export class Executor {
     let t0 = this.chainedStart;
     this.chainedStart = -1;
     if (t0 < 0) t0 = performance.now();
-    server.commandTimeFrom(t0);
     let failed = false;
     const prevFailed = this.callFailed;
     this.callFailed = false;

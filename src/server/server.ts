@@ -120,18 +120,10 @@ export class Server implements DbHost {
   /** while a command runs, the time read first is kept for the rest of it (-1: not read yet) */
   private clockFrozen = false;
   private cmdTime = -1;
-  /**
-   * With the system clock (no injected one), Date.now() - performance.now(),
-   * re-read every cron tick: a command's ms time then comes from the
-   * monotonic read that times it (commandTimeFrom), one clock read instead of
-   * two. NaN with an injected clock.
-   */
-  private clockOffset = NaN;
   private closed = false;
 
   constructor(options: ServerOptions = {}) {
     this.clock = options.clock ?? Date.now;
-    if (options.clock === undefined) this.syncClock();
     this.commands = buildCommandTable();
     this.config = new Config(new ConfigRegistry(DIRECTIVES), (from, to) => this.renameCommand(from, to));
     this.runId = crypto.randomBytes(20).toString('hex');
@@ -196,19 +188,6 @@ export class Server implements DbHost {
     if (!this.clockFrozen) return this.clock();
     if (this.cmdTime < 0) this.cmdTime = this.clock();
     return this.cmdTime;
-  }
-
-  /** Re-read the offset of the ms clock from the monotonic one (each cron tick; a no-op with an injected clock). */
-  syncClock(): void {
-    if (this.clock === Date.now) this.clockOffset = Date.now() - performance.now();
-  }
-
-  /**
-   * A command starts at monotonic time t (performance.now()): unless the
-   * command's ms time was read already (or the clock is injected) it is t's.
-   */
-  commandTimeFrom(t: number): void {
-    if (this.clockFrozen && this.cmdTime < 0 && this.clockOffset === this.clockOffset) this.cmdTime = Math.floor(t + this.clockOffset);
   }
 
   /** A top-level command starts: returns true when this call froze the clock (and must thaw it). */
