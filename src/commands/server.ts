@@ -156,7 +156,7 @@ function resetStats(s: Server): void {
     cm.stats.calls = cm.stats.usec = cm.stats.rejected = cm.stats.failed = 0;
     if (cm.subcommands) for (const sc of cm.subcommands.values()) sc.stats.calls = sc.stats.usec = sc.stats.rejected = sc.stats.failed = 0;
   }
-  s.latency.histograms.clear();
+  s.latency.resetHistograms();
 }
 
 const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {

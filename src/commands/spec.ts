@@ -2,6 +2,7 @@
  * Commands are data: each family exports CommandSpec[]; the table compiles them
  * into Command objects that the executor's gate and COMMAND read.
  */
+import type { LatencyHistogram } from '../server/latency';
 import type { Client } from '../server/client';
 
 /** A command handler: writes its reply on c.reply or throws a RedisError. */
@@ -39,6 +40,13 @@ export interface CommandSpec {
    * an argument is refused at the gate, as is one in a key position.
    */
   bigValues?: boolean;
+  /**
+   * The handler changes its keys only by replacing or deleting them through
+   * the Database (set, setAt, delete), which re-costs them for used_memory:
+   * the executor skips re-costing its keys after the call (string commands;
+   * never one that changes a value in place).
+   */
+  costed?: boolean;
   /** flags decided per invocation (evalGetCommandFlags: a script's shebang flags replace EVAL's write/stale at the gate); null = the static ones */
   gateFlags?: (c: Client, argv: string[]) => { write: boolean; stale: boolean } | null;
 }
@@ -49,6 +57,8 @@ export class CommandStats {
   usec = 0;
   rejected = 0;
   failed = 0;
+  /** this command's latency histogram (the entry of Latency.histograms, kept here to skip a Map lookup per call); null until first recorded */
+  histogram: LatencyHistogram | null = null;
 }
 
 /** A compiled command, with flags as booleans for the executor's gate. */
@@ -69,6 +79,8 @@ export class Command {
   readonly gateFlagsFn: CommandSpec['gateFlags'];
   readonly spec: CommandSpec;
   readonly isWrite: boolean;
+  /** CommandSpec.costed */
+  readonly costed: boolean;
   readonly isReadonly: boolean;
   readonly denyOom: boolean;
   readonly noAuth: boolean;
@@ -102,6 +114,7 @@ export class Command {
     this.gateFlagsFn = spec.gateFlags;
     const f = new Set(spec.flags);
     this.isWrite = f.has('write');
+    this.costed = spec.costed === true;
     this.isReadonly = f.has('readonly');
     this.denyOom = f.has('denyoom');
     this.noAuth = f.has('no_auth');

@@ -367,9 +367,14 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
  * BigInt int64 arithmetic otherwise. The TTL is kept.
  */
 function incrDecr(c: Client, key: string, incr: number | bigint): void {
-  const e = lookupStringWrite(c, key);
+  // lookupStringWrite by slot: the value is then replaced in that slot
+  const db = c.db;
+  const slot = db.lookupSlot(key);
   let cur: number | bigint = 0;
-  if (e !== undefined) {
+  if (slot >= 0) {
+    if (!c.noTouch) c.server.touchSlot(db, slot);
+    const e = db.table.valueAt(slot)!;
+    if (typeof e !== 'string' && e.type !== 'string') throw new RedisError(Err.wrongType);
     const v = typeof e === 'string' ? parseInt64(e) : null;
     if (v === null) throw new RedisError(Err.notInt);
     cur = v;
@@ -383,7 +388,8 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     result = r;
   }
   const text = String(result);
-  c.db.set(key, text, true);
+  if (slot >= 0) db.setAt(slot, text, true);
+  else db.set(key, text, true);
   wrote(c, key, '$', 'incrby');
   c.reply.raw(':' + text + '\r\n'); // = reply.int(result), without formatting the number twice
 }
@@ -613,9 +619,9 @@ function lcsCommand(c: Client, argv: string[]): void {
 export const stringCommands: CommandSpec[] = [
   // Format: GET key
   cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => replyValue(c.reply, readString(c, argv[1]))),
-  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand, { bigValues: true }),
+  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand, { bigValues: true, costed: true }),
   // Format: SETNX key value
-  cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], valueArg(c, argv, 2), -1, true), { bigValues: true }),
+  cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], valueArg(c, argv, 2), -1, true), { bigValues: true, costed: true }),
   // Format: SETEX key seconds value
   cmd('setex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
     setGeneric(c, argv, F_EX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1000, true, 'setex'), false);
@@ -625,8 +631,8 @@ export const stringCommands: CommandSpec[] = [
     setGeneric(c, argv, F_PX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1, true, 'psetex'), false);
   }, { bigValues: true }),
   cmd('getex', -2, 'write fast', 1, 1, 1, getexCommand),
-  cmd('getdel', 2, 'write fast', 1, 1, 1, getdelCommand),
-  cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand, { bigValues: true }),
+  cmd('getdel', 2, 'write fast', 1, 1, 1, getdelCommand, { costed: true }),
+  cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand, { bigValues: true, costed: true }),
   // Format: MGET key [key ...]  (non-strings read as null)
   cmd('mget', -2, 'readonly fast', 1, -1, 1, (c, argv) => {
     const r = c.reply;
@@ -637,22 +643,22 @@ export const stringCommands: CommandSpec[] = [
       else r.nullBulk();
     }
   }),
-  cmd('mset', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, false), { bigValues: true }),
-  cmd('msetnx', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, true), { bigValues: true }),
-  cmd('append', 3, 'write denyoom fast', 1, 1, 1, appendCommand, { bigValues: true }),
+  cmd('mset', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, false), { bigValues: true, costed: true }),
+  cmd('msetnx', -3, 'write denyoom', 1, -1, 2, (c, argv) => msetGeneric(c, argv, true), { bigValues: true, costed: true }),
+  cmd('append', 3, 'write denyoom fast', 1, 1, 1, appendCommand, { bigValues: true, costed: true }),
   cmd('strlen', 2, 'readonly fast', 1, 1, 1, strlenCommand),
   cmd('getrange', 4, 'readonly', 1, 1, 1, getrangeCommand),
   cmd('substr', 4, 'readonly', 1, 1, 1, getrangeCommand),
   cmd('setrange', 4, 'write denyoom', 1, 1, 1, setrangeCommand, { bigValues: true }),
   // Format: INCR key / DECR key / INCRBY key increment / DECRBY key decrement
-  cmd('incr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], 1)),
-  cmd('decr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], -1)),
-  cmd('incrby', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], incrementArg(argv[2]))),
+  cmd('incr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], 1), { costed: true }),
+  cmd('decr', 2, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], -1), { costed: true }),
+  cmd('incrby', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => incrDecr(c, argv[1], incrementArg(argv[2])), { costed: true }),
   cmd('decrby', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => {
     const v = incrementArg(argv[2]);
     if (v === INT64_MIN) throw new RedisError('ERR decrement would overflow');
     incrDecr(c, argv[1], -v);
-  }),
-  cmd('incrbyfloat', 3, 'write denyoom fast', 1, 1, 1, incrbyfloatCommand),
+  }, { costed: true }),
+  cmd('incrbyfloat', 3, 'write denyoom fast', 1, 1, 1, incrbyfloatCommand, { costed: true }),
   cmd('lcs', -3, 'readonly', 1, 2, 1, lcsCommand),
 ];

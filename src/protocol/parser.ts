@@ -241,6 +241,9 @@ export class RequestParser {
    * (a partial frame, an empty or malformed one), which the general code in
    * next() then handles with its exact errors and incremental state.
    */
+  /** the command name of the last whole frame */
+  private lastName = '';
+
   private wholeFrame(buf: Buffer): string[] | null {
     const end = buf.length;
     let p = this.pos + 1;
@@ -275,7 +278,13 @@ export class RequestParser {
       if (p === start || len > maxBulk || len > STRING_LIMIT || p + 1 >= end || buf[p + 1] !== LF || (buf[start] === 48 && p - start > 1)) return null;
       p += 2;
       if (end - p < len + 2) return null;
-      args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);
+      if (k === 0) {
+        // the command name: usually the one before it (pipelines), kept instead of built again
+        const last = this.lastName;
+        let same = len === last.length;
+        for (let i = 0; same && i < len; i++) same = buf[p + i] === last.charCodeAt(i);
+        args[0] = same ? last : (this.lastName = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len));
+      } else args[k] = len <= 24 ? shortLatin1(buf, p, len) : buf.latin1Slice(p, p + len);
       p += len + 2;
     }
     this.pos = p;

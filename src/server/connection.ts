@@ -5,6 +5,7 @@
  * backpressure, and unlinking a client from every index when it goes.
  */
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type * as tls from 'node:tls';
 import { Client } from './client';
 import type { Server } from './server';
@@ -94,14 +95,18 @@ export class Connections {
     const stats = this.server.stats;
     stats.netInputBytes += chunk.length;
     stats.totalReadsProcessed++;
-    c.lastInteraction = this.server.now();
+    const now = this.server.now();
+    c.lastInteraction = now;
     c.parser.push(chunk);
-    this.processInput(c);
+    this.processInput(c, now);
     if (shared) c.parser.own();
   }
 
-  /** Run buffered commands until blocked/paused/closed. */
-  processInput(c: Client): void {
+  /**
+   * Run buffered commands until blocked/paused/closed. `wall`: a Date.now()
+   * read just made, which the batch's commands may share (executor.batch).
+   */
+  processInput(c: Client, wall = -1): void {
     if (c.masterInput) {
       c.masterInput();
       return;
@@ -109,7 +114,8 @@ export class Connections {
     const server = this.server;
     const postponed = server.pause.postponed;
     const ex = server.executor;
-    ex.lastEnd = -1;
+    if (wall >= 0) ex.batch(wall, performance.now());
+    else ex.batch(-1, -1);
     try {
       while (!c.closed && !c.closeAfterReply && c.blocked === null && (postponed.size === 0 || !postponed.has(c))) {
         const argv = c.pendingArgv ?? c.parser.next();
@@ -154,6 +160,7 @@ export class Connections {
       }
     }
     ex.chainFrom(-1);
+    ex.batch(-1, -1);
     if (c.closeAfterReply) {
       c.flush();
       c.close();

@@ -52,12 +52,34 @@ export class Executor {
    */
   lastEnd = -1;
   private chainedStart = -1;
+  /** the start (performance.now()) of the running call() */
+  private callStart = 0;
+  /**
+   * A wall-clock read (ms) made while running one batch of a client's input,
+   * and the performance.now() it is at least as recent as (-1: none): a
+   * top-level command of the batch that starts less than 1 ms later takes it
+   * as its time instead of reading Date.now() (Redis caches the time per
+   * call; this caches it per batch, never across event-loop turns).
+   */
+  private batchWall = -1;
+  private batchMono = -1;
 
   constructor(private readonly server: Server) {}
 
   /** The next call() starts at t, a performance.now() value taken since (-1: it reads the clock). */
   chainFrom(t: number): void {
     this.chainedStart = t;
+  }
+
+  /**
+   * A batch of one client's input starts (wall: Date.now() read just now,
+   * mono: performance.now() read just before it; -1, -1: no reads to share)
+   * or ends (-1, -1).
+   */
+  batch(wall: number, mono: number): void {
+    this.batchWall = wall;
+    this.batchMono = mono;
+    this.lastEnd = mono;
   }
 
   /** Forget cached lookups (rename-command changed the table). */
@@ -287,6 +309,7 @@ export class Executor {
     let t0 = this.chainedStart;
     this.chainedStart = -1;
     if (t0 < 0) t0 = performance.now();
+    this.callStart = t0;
     let failed = false;
     const prevFailed = this.callFailed;
     this.callFailed = false;
@@ -326,7 +349,7 @@ export class Executor {
     if (cmd.isReadonly && c.tracking !== null && !c.tracking.bcast && !cmd.isPubsub && !NOT_TRACKED.has(cmd.name)) server.tracking.rememberKeys(c, cmd.keys(argv));
     const dirty = server.dirty - dirtyBefore;
     if (dirty > 0) {
-      this.remeasureKeys(c, cmd, argv);
+      if (!cmd.costed) this.remeasureKeys(c, cmd, argv);
       const watch = server.watch;
       // with nothing WATCHed, blocked or tracked, signalling keys is a no-op: skip building the key lists
       if (watch.quiet) {
@@ -463,16 +486,25 @@ export class Executor {
     if (this.execDepth === 0) this.endUnit();
   }
 
-  /** execUnit(() => call(c, cmd, argv)) without a closure, reading the clock once for the command: the hot path. */
+  /** execUnit(() => call(c, cmd, argv)) without a closure, reading the clock at most once for the command: the hot path. */
   private callUnit(c: Client, cmd: Command, argv: string[]): void {
     const server = this.server;
-    const top = server.freezeClock();
+    const t0 = this.chainedStart;
+    const wall = this.batchWall >= 0 && t0 >= 0 && t0 - this.batchMono < 1 ? this.batchWall : -1;
+    const top = server.freezeClock(wall);
     this.execDepth++;
     try {
       this.call(c, cmd, argv);
     } finally {
       this.execDepth--;
-      if (top) server.thawClock();
+      if (top) {
+        const used = server.thawClock();
+        // a fresh read (made after this command's start) serves the commands after it in the batch
+        if (used !== wall && used >= 0 && this.batchMono >= 0) {
+          this.batchWall = used;
+          this.batchMono = this.callStart;
+        }
+      }
     }
     if (this.execDepth === 0) this.endUnit();
   }

@@ -125,13 +125,19 @@ export class Latency {
   record(c: Client, command: Command, usec: number): void {
     const settings = this.config.settings;
     if (settings.latencyTracking && c.blocked === null) {
-      let h = this.histograms.get(command);
-      if (h === undefined) this.histograms.set(command, (h = new LatencyHistogram()));
+      let h = command.stats.histogram;
+      if (h === null) this.histograms.set(command, (h = command.stats.histogram = new LatencyHistogram()));
       h.record(usec * 1000);
     }
     const ms = Math.floor(usec / 1000);
     const threshold = settings.latencyMonitorThreshold;
     if (threshold > 0 && ms >= threshold) this.addSample(command.flags.includes('fast') ? 'fast-command' : 'command', ms);
+  }
+
+  /** Forget every command's histogram (CONFIG RESETSTAT). */
+  resetHistograms(): void {
+    for (const cmd of this.histograms.keys()) cmd.stats.histogram = null;
+    this.histograms.clear();
   }
 
   /** latencyAddSample: keep the worst per second, 160 samples, and the all-time max. */
@@ -181,8 +187,8 @@ export class Slowlog {
 
   /** Add a call to SLOWLOG when over slowlog-log-slower-than (not for `skip_slowlog` commands); secrets redacted. */
   add(c: Client, command: Command | undefined, argv: string[], usec: number): void {
-    if (command !== undefined && command.flags.includes('skip_slowlog')) return;
     if (!this.wants(usec)) return;
+    if (command !== undefined && command.flags.includes('skip_slowlog')) return;
     const max = this.config.settings.slowlogMaxLen;
     // redact only what SLOWLOG keeps
     const kept = redact(this.config, command, argv);

@@ -190,11 +190,16 @@ export class Server implements DbHost {
     return this.cmdTime;
   }
 
-  /** A top-level command starts: returns true when this call froze the clock (and must thaw it). */
-  freezeClock(): boolean {
+  /**
+   * A top-level command starts: returns true when this call froze the clock
+   * (and must thaw it). `at`: a wall-clock read it may use as its time
+   * (executor: one read of the same batch of a client's input, under 1 ms
+   * old), else -1: the first now() reads the clock.
+   */
+  freezeClock(at = -1): boolean {
     if (this.clockFrozen) return false;
     this.clockFrozen = true;
-    this.cmdTime = -1;
+    this.cmdTime = at;
     return true;
   }
 
@@ -209,9 +214,10 @@ export class Server implements DbHost {
     this.cmdTime = t;
   }
 
-  /** The top-level command ended. */
-  thawClock(): void {
+  /** The top-level command ended: returns the time it used (-1: it read none). */
+  thawClock(): number {
     this.clockFrozen = false;
+    return this.cmdTime;
   }
 
   // ---------------------------------------------------------------- start/stop

@@ -15,6 +15,7 @@ import { startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, waitFor, freePo
 import { TestClient, ReplyError, type Reply } from '../helpers/resp';
 import { parseInfo } from '../helpers/info';
 import type { TredisServer } from '../../src/index';
+import { keyBytes } from '../../src/keyspace/memory-size';
 
 const haveRedis = redisAvailable();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -82,6 +83,73 @@ test('used_memory follows writes and deletes at once; MEMORY USAGE costs a key',
   await c.call('FLUSHALL');
   assert.equal(await num(c, 'used_memory'), before);
   assert.equal(await c.call('MEMORY', 'USAGE', 'nokey'), null);
+});
+
+test('commands that re-cost their own keys (CommandSpec.costed) leave used_memory exact', async () => {
+  const { s, c } = await server();
+  const db = s.server.dbs[0];
+  const recount = (): number => {
+    let n = 0;
+    for (let i = 0; i < db.table.end; i++) {
+      const k = db.table.keyAt(i);
+      if (k !== null) n += keyBytes(k, db.table.valueAt(i)!);
+    }
+    return n;
+  };
+  // each costed command, over a missing key, an existing string and (where it may) another type
+  const runs: Array<Array<string | number>> = [
+    ['SET', 'a', 'x'.repeat(50)],
+    ['SET', 'a', 'short'],
+    ['SET', 'a', 'y'.repeat(300), 'KEEPTTL'],
+    ['SET', 'a', 'z', 'GET'],
+    ['SET', 'a', 'e'.repeat(40), 'EX', 100],
+    ['RPUSH', 'l', 'a', 'b', 'c'],
+    ['SET', 'l', 'replaces a list'],
+    ['SETNX', 'b', 'v'.repeat(30)],
+    ['SETNX', 'b', 'ignored'],
+    ['GETSET', 'b', 'w'.repeat(70)],
+    ['GETSET', 'new', '1'],
+    ['GETDEL', 'new'],
+    ['MSET', 'm1', 'one', 'm2', 'two'.repeat(20), 'a', 'again'],
+    ['MSETNX', 'm3', 'three', 'm4', 'four'.repeat(10)],
+    ['MSETNX', 'm3', 'x', 'm5', 'y'],
+    ['APPEND', 'ap', 'start'],
+    ['APPEND', 'ap', 'q'.repeat(500)],
+    ['INCR', 'n'],
+    ['INCR', 'n'],
+    ['DECR', 'n'],
+    ['INCRBY', 'n', 123456789012],
+    ['DECRBY', 'n', 5],
+    ['DECR', 'd'],
+    ['INCRBY', 'i', -7],
+    ['DECRBY', 'j', 9],
+    ['INCRBYFLOAT', 'f', '1.5'],
+    ['INCRBYFLOAT', 'f', '10.25'],
+    ['SET', 'big', String(2 ** 62)],
+    ['INCR', 'big'],
+  ];
+  const seen = new Set<string>();
+  for (const argv of runs) {
+    await c.call(...argv);
+    seen.add(String(argv[0]).toLowerCase());
+    assert.equal(db.memBytes, recount(), `used_memory's dataset share after ${argv.join(' ')}`);
+  }
+  // every command that skips the executor's re-costing is driven here
+  const costed = [...s.server.commands.values()].filter((cm) => cm.costed).map((cm) => cm.name);
+  assert.ok(costed.length >= 10, costed.join(' '));
+  for (const name of costed) assert.ok(seen.has(name), `${name} is costed but not exercised`);
+});
+
+test('a pipelined batch shares one clock read only within 1 ms: a command after a slow one reads the clock again', async () => {
+  const { c } = await server();
+  const t0 = Date.now();
+  // one write: the three commands run in one batch of the connection's input, the SET 50 ms after its start
+  c.write('*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$4\r\n0.05\r\n*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nPX\r\n$6\r\n100000\r\n*2\r\n$11\r\nPEXPIRETIME\r\n$1\r\nk\r\n');
+  const [slept, set, at] = await c.readReplies(3);
+  const t1 = Date.now();
+  assert.equal(slept, 'OK');
+  assert.equal(set, 'OK');
+  assert.ok((at as number) >= t0 + 50 + 100000 && (at as number) <= t1 + 100000, `PEXPIRETIME ${at}, client clock ${t0}..${t1}`);
 });
 
 test('noeviction: denyoom commands get -OOM, reads and deletes still work', async () => {
