@@ -12,6 +12,10 @@
  *   node dist/bench/memory.js --big-keys 1            # the big aggregates as one key each (default 10 keys)
  *   node dist/bench/memory.js --settle 8000            # wait 8 s (default 1.5) before reading RSS: V8 shrinks
  *                                                      # the young generation a load grew once idle a few seconds
+ *   node dist/bench/memory.js --populate 20000000,50000000   # DEBUG POPULATE N on a fresh server of each kind:
+ *                                                      # time, RSS, used_memory, whether a write still succeeds,
+ *                                                      # and the largest key count each reached
+ *   npm run bench -- --memory [any of these options]
  *
  * A workload is a function writing its commands in RESP: add one per data
  * type (keep them separate so parallel branches merge without conflicts).
@@ -251,7 +255,66 @@ async function measure(kind: 'redis' | 'tredis', w: Workload, file: string): Pro
   }
 }
 
+interface Populated {
+  seconds: number;
+  rss: number;
+  used: number;
+  dbsize: number;
+  /** the server answered the populate with +OK and a SET after it with +OK */
+  ok: boolean;
+  reply: string;
+}
+
+/** DEBUG POPULATE n on a fresh server of this kind (no persistence): time, memory, and whether it still takes writes. */
+async function populate(kind: 'redis' | 'tredis', n: number): Promise<Populated> {
+  const port = await freePort();
+  const dir = ownedTempDir(`populate-${kind}-`);
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', '--enable-debug-command', 'yes'];
+  const proc =
+    kind === 'redis'
+      ? spawnOwned('redis-server', common)
+      : spawnOwned(process.execPath, [launcher(dir), ...common], { cwd: dir });
+  let died = false;
+  proc.once('exit', () => (died = true));
+  try {
+    for (let i = 0; i < 400 && !cli(port, 'PING').includes('PONG'); i++) await new Promise((r) => setTimeout(r, 50));
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('redis-cli', ['-p', String(port), 'DEBUG', 'POPULATE', String(n)], { encoding: 'utf8', timeout: 1800000 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const reply = (r.stdout ?? '').trim() || (r.stderr ?? '').trim() || (died ? 'server exited' : 'no reply');
+    if (died) return { seconds, rss: NaN, used: NaN, dbsize: 0, ok: false, reply };
+    const rss = rssKb(proc.pid as number) * 1024;
+    const used = usedMemory(port);
+    const dbsize = Number(cli(port, 'DBSIZE').trim());
+    const set = cli(port, 'SET', 'after-populate', 'x').trim();
+    return { seconds, rss, used, dbsize, ok: reply === 'OK' && set === 'OK', reply };
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+/** --populate: each count on each server, then the largest count each held and still took writes at. */
+async function populateMain(counts: number[]): Promise<void> {
+  const gb = (x: number): string => (Number.isNaN(x) ? '-' : `${(x / 1e9).toFixed(2)} GB`);
+  const best = { redis: 0, tredis: 0 };
+  console.log('| DEBUG POPULATE | server | time s | RSS | used_memory | DBSIZE | reply, then SET |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const n of counts) {
+    for (const kind of ['redis', 'tredis'] as const) {
+      const p = await populate(kind, n);
+      if (p.ok && p.dbsize >= n) best[kind] = Math.max(best[kind], n);
+      console.log(`| ${n} | ${kind} | ${p.seconds.toFixed(1)} | ${gb(p.rss)} | ${gb(p.used)} | ${p.dbsize} | ${p.ok ? 'OK, OK' : p.reply.slice(0, 120)} |`);
+    }
+  }
+  console.log(`\nlargest key count reached (and a write accepted after it): redis-server ${best.redis}, tredis ${best.tredis}`);
+}
+
 async function main(): Promise<void> {
+  const counts = arg('populate', '');
+  if (counts !== '') {
+    await populateMain(counts.split(',').map(Number).filter((n) => n > 0));
+    return;
+  }
   const scale = Number(arg('scale', '1'));
   const k = (n: number): number => Math.max(1, Math.round(n * scale));
   // big aggregates: several keys, so that the few MB a V8 heap grows or keeps either way are noise (one key of 100k

@@ -120,6 +120,9 @@ side-by-side scripts. Needs redis-server, redis-benchmark and redis-cli.
   --no-redis             tredis only
   --json file            raw numbers as JSON
   --no-extra             only the throughput tables
+  --memory [options]     instead of throughput: memory per key side by side
+                         (bench/memory.ts; its options follow, e.g. --only hash10
+                         --settle 20000, or --populate 20000000,50000000)
 
 Progress lines go to stderr. Ctrl-C or SIGTERM stops every process the
 benchmark started and removes its temp dirs.
@@ -261,6 +264,12 @@ function extraScripts(): string[] {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--memory')) {
+    // npm run bench -- --memory ...: the memory script with the other options
+    const rest = argv.filter((a) => a !== '--memory');
+    const { code } = await runOwned(process.execPath, [path.join(__dirname, 'memory.js'), ...rest], { inherit: true, timeoutMs: 3 * 60 * 60 * 1000 });
+    process.exit(code ?? 1);
+  }
   if (flag('help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return;

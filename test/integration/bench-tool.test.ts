@@ -115,3 +115,17 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
   });
 }
+
+test('bench --memory --populate: DEBUG POPULATE on both servers, a table and the largest key count each reached', { skip, timeout: 120000 }, () => {
+  const r = spawnSync(process.execPath, [RUN, '--memory', '--populate', '2000,20000'], { encoding: 'utf8', timeout: 110000 });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.split('\n').filter((l) => /^\| \d+ \| (redis|tredis) \|/.test(l));
+  assert.equal(rows.length, 4, r.stdout);
+  for (const row of rows) {
+    const cells = row.split('|').map((x) => x.trim());
+    // | n | server | time | RSS | used_memory | DBSIZE | reply |
+    assert.equal(cells[6], cells[1], row);
+    assert.equal(cells[7], 'OK, OK', row);
+  }
+  assert.match(r.stdout, /largest key count reached \(and a write accepted after it\): redis-server 20000, tredis 20000/);
+});
