@@ -40,7 +40,13 @@ export class Propagation {
   repl: PropagationSink | null = null;
   /** extra sinks (tests, keyspace tools) */
   readonly listeners: PropagationSink[] = [];
-  private pending: Pending[] = [];
+  /** the unit's first pending command, in fields (most units propagate one command: no list, no record) */
+  private firstArgv: string[] | null = null;
+  private firstDb = 0;
+  private firstTargets = 0;
+  private firstBig: ReadonlyMap<string, Buffer> | null = null;
+  /** the unit's later pending commands */
+  private rest: Pending[] = [];
 
   /** `toReplicas()`: false while we are a replica (our replicas get our master's bytes, not ours). */
   constructor(private readonly toReplicas: () => boolean) {}
@@ -53,7 +59,12 @@ export class Propagation {
     const targets = replOnly ? this.targets & TO_REPL : this.targets;
     if (targets === 0) return;
     if (big !== null) big = usedCopy(argv, big);
-    this.pending.push({ db, argv, targets, big });
+    if (this.firstArgv === null) {
+      this.firstArgv = argv;
+      this.firstDb = db;
+      this.firstTargets = targets;
+      this.firstBig = big;
+    } else this.rest.push({ db, argv, targets, big });
   }
 
   /** Replace what the current command propagates (SET EX -> SET PXAT ...). */
@@ -63,18 +74,27 @@ export class Propagation {
 
   /** Propagate pending commands: AOF always; replicas only when we are a master and not applying our master's stream. */
   flush(): void {
-    const p = this.pending;
     const noMulti = this.noMulti;
     this.noMulti = false;
-    if (p.length === 0) return;
-    this.pending = [];
-    const wrap = p.length > 1 && !noMulti;
+    const argv = this.firstArgv;
+    if (argv === null) return;
+    const db = this.firstDb;
+    const targets = this.firstTargets;
+    const big = this.firstBig;
+    // taken before anything is fed: a sink may start a unit of its own
+    this.firstArgv = null;
+    this.firstBig = null;
+    const rest = this.rest;
+    const n = rest.length;
+    if (n > 0) this.rest = [];
+    const wrap = n > 0 && !noMulti;
     const toReplicas = this.toReplicas();
-    const first = p[0].db;
-    if (wrap) this.one(first, ['MULTI'], toReplicas, TO_AOF | TO_REPL, null);
-    for (const e of p) this.one(e.db, e.argv, toReplicas, e.targets, e.big);
+    if (wrap) this.one(db, ['MULTI'], toReplicas, TO_AOF | TO_REPL, null);
+    this.one(db, argv, toReplicas, targets, big);
+    // (n: what a sink records meanwhile waits for the next flush)
+    for (let i = 0; i < n; i++) this.one(rest[i].db, rest[i].argv, toReplicas, rest[i].targets, rest[i].big);
     // Redis 7.0 gives EXEC the db of the last command, so no SELECT precedes it
-    if (wrap) this.one(p[p.length - 1].db, ['EXEC'], toReplicas, TO_AOF | TO_REPL, null);
+    if (wrap) this.one(rest[n - 1].db, ['EXEC'], toReplicas, TO_AOF | TO_REPL, null);
   }
 
   private one(db: number, argv: string[], toReplicas: boolean, targets: number, big: ReadonlyMap<string, Buffer> | null): void {
