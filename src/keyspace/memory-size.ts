@@ -53,14 +53,17 @@ interface SampleMemo {
 }
 const memo = new WeakMap<object, SampleMemo>();
 
-/** Average string bytes per element of a big aggregate, from a sample (memoized per value). */
-function sampledAverage(v: object, n: number, sample: (limit: number) => [number, number], samples: number): number {
+/**
+ * Average string bytes per element of a big aggregate, from a sample (memoized per value: refreshed when the
+ * element count drifts by 1/8 or after `refreshAfter` re-costings, by default 1024).
+ */
+function sampledAverage(v: object, n: number, sample: (limit: number) => [number, number], samples: number, refreshAfter = 1024): number {
   if (samples !== SAMPLE) {
     const [total, seen] = sample(samples);
     return seen === 0 ? 0 : total / seen;
   }
   const m = memo.get(v);
-  if (m !== undefined && m.uses < 1024 && Math.abs(n - m.n) * 8 <= m.n) {
+  if (m !== undefined && m.uses < refreshAfter && Math.abs(n - m.n) * 8 <= m.n) {
     m.uses++;
     return m.avg;
   }
@@ -87,13 +90,15 @@ function iterSample<T>(it: Iterable<T>, limit: number, bytes: (x: T) => number):
  * listpack strings, and for a list of several nodes the node array, the
  * compressed nodes and the mutable end nodes with their element strings).
  * Exact up to EXACT_LIMIT nodes; beyond, the per-element figure is memoized
- * (refreshed when the length drifts by 1/8 or after 1024 re-costings).
+ * (refreshed when the length drifts by 1/8 or after max(1024, 16 x nodes) re-costings).
  */
 function listBytes(l: RList, samples: number): number {
   if (l.nodeCount() <= EXACT_LIMIT) return 48 + l.heapBytes(stringBytes);
-  // many nodes: the exact figure is O(nodes); memoized per element like the sampled aggregates
+  // many nodes: the exact figure is O(nodes); memoized per element like the sampled aggregates, and refreshed after
+  // 16 re-costings a node at the least (a walk of the nodes every 1024 writes cost a pushed element ~30-100 ns)
   const n = l.length;
-  return 48 + Math.round(n * sampledAverage(l, n, () => [l.heapBytes(stringBytes), n], samples));
+  const nodes = l.nodeCount();
+  return 48 + Math.round(n * sampledAverage(l, n, () => [l.heapBytes(stringBytes), n], samples, Math.max(1024, nodes * 16)));
 }
 
 /**
