@@ -52,8 +52,6 @@ export class Executor {
    */
   lastEnd = -1;
   private chainedStart = -1;
-  /** the start (performance.now()) of the running call() */
-  private callStart = 0;
   /**
    * A wall-clock read (ms) made while running one batch of a client's input,
    * and the performance.now() it is at least as recent as (-1: none): a
@@ -309,7 +307,6 @@ export class Executor {
     let t0 = this.chainedStart;
     this.chainedStart = -1;
     if (t0 < 0) t0 = performance.now();
-    this.callStart = t0;
     let failed = false;
     const prevFailed = this.callFailed;
     this.callFailed = false;
@@ -489,8 +486,10 @@ export class Executor {
   /** execUnit(() => call(c, cmd, argv)) without a closure, reading the clock at most once for the command: the hot path. */
   private callUnit(c: Client, cmd: Command, argv: string[]): void {
     const server = this.server;
-    const t0 = this.chainedStart;
-    const wall = this.batchWall >= 0 && t0 >= 0 && t0 - this.batchMono < 1 ? this.batchWall : -1;
+    // the command's start (call() takes it from chainedStart): also what a fresh clock read is dated from
+    let t0 = this.chainedStart;
+    if (t0 < 0) this.chainedStart = t0 = performance.now();
+    const wall = this.batchWall >= 0 && t0 - this.batchMono < 1 ? this.batchWall : -1;
     const top = server.freezeClock(wall);
     this.execDepth++;
     try {
@@ -499,10 +498,11 @@ export class Executor {
       this.execDepth--;
       if (top) {
         const used = server.thawClock();
-        // a fresh read (made after this command's start) serves the commands after it in the batch
+        // a fresh read (made after this command's start; an EXEC's queued commands start later) serves the commands
+        // after it in the batch
         if (used !== wall && used >= 0 && this.batchMono >= 0) {
           this.batchWall = used;
-          this.batchMono = this.callStart;
+          this.batchMono = t0;
         }
       }
     }

@@ -152,6 +152,29 @@ test('a pipelined batch shares one clock read only within 1 ms: a command after 
   assert.ok((at as number) >= t0 + 50 + 100000 && (at as number) <= t1 + 100000, `PEXPIRETIME ${at}, client clock ${t0}..${t1}`);
 });
 
+test('a batch shares a clock read made inside an EXEC only as of the EXEC\'s start', async () => {
+  const { c } = await server();
+  const t0 = Date.now();
+  // MULTI; SET x PX (reads the clock); DEBUG SLEEP 0.05; PING; EXEC; then SET k PX and PEXPIRETIME k in the same batch:
+  // k's time must be read after the EXEC's 50 ms, not taken from the read made at its start
+  const frames = [
+    ['MULTI'],
+    ['SET', 'x', 'v', 'PX', '100000'],
+    ['DEBUG', 'SLEEP', '0.05'],
+    ['PING'],
+    ['EXEC'],
+    ['SET', 'k', 'v', 'PX', '100000'],
+    ['PEXPIRETIME', 'k'],
+  ];
+  c.write(frames.map((a) => `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')).join(''));
+  const replies = await c.readReplies(frames.length);
+  const t1 = Date.now();
+  assert.deepEqual(replies.slice(0, 4), ['OK', 'QUEUED', 'QUEUED', 'QUEUED']);
+  assert.deepEqual(replies[4], ['OK', 'OK', 'PONG']);
+  const at = replies[6] as number;
+  assert.ok(at >= t0 + 50 + 100000 && at <= t1 + 100000, `PEXPIRETIME ${at}, client clock ${t0}..${t1}`);
+});
+
 test('noeviction: denyoom commands get -OOM, reads and deletes still work', async () => {
   const { c } = await server();
   await fill(c, 'k', 50);
