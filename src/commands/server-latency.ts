@@ -226,11 +226,10 @@ export const latencyCommand: CommandSpec = cmd(
       /** Format: LATENCY HISTOGRAM [command ...] */
       cmd('histogram', -2, 'admin noscript loading stale', 0, 0, 0, (c, argv) => {
         const s = c.server;
-        const st = s.latency;
         const out: Array<[Command, LatencyHistogram]> = [];
         if (argv.length === 2) {
           for (const cm of allCommandsOf(s)) {
-            const h = st.histograms.get(cm);
+            const h = cm.stats.histogram;
             if (h) out.push([cm, h]);
           }
         } else {
@@ -240,10 +239,10 @@ export const latencyCommand: CommandSpec = cmd(
             const base = s.commands.get(bar < 0 ? name : name.slice(0, bar));
             const cm = bar < 0 ? base : base?.subcommands?.get(name.slice(bar + 1));
             if (cm === undefined) continue;
-            const h = st.histograms.get(cm);
+            const h = cm.stats.histogram;
             if (h) out.push([cm, h]);
             if (cm.subcommands) for (const sc of cm.subcommands.values()) {
-              const sh = st.histograms.get(sc);
+              const sh = sc.stats.histogram;
               if (sh) out.push([sc, sh]);
             }
           }

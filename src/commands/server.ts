@@ -153,10 +153,11 @@ function configSet(c: Client, argv: string[]): void {
 function resetStats(s: Server): void {
   s.stats.reset();
   for (const cm of s.commands.values()) {
-    cm.stats.calls = cm.stats.usec = cm.stats.rejected = cm.stats.failed = 0;
-    if (cm.subcommands) for (const sc of cm.subcommands.values()) sc.stats.calls = sc.stats.usec = sc.stats.rejected = sc.stats.failed = 0;
+    for (const c of [cm, ...(cm.subcommands?.values() ?? [])]) {
+      c.stats.calls = c.stats.usec = c.stats.rejected = c.stats.failed = 0;
+      c.stats.histogram = null;
+    }
   }
-  s.latency.resetHistograms();
 }
 
 const configCommand: CommandSpec = cmd('config', -2, '', 0, 0, 0, () => {}, {

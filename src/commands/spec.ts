@@ -57,7 +57,7 @@ export class CommandStats {
   usec = 0;
   rejected = 0;
   failed = 0;
-  /** this command's latency histogram (the entry of Latency.histograms, kept here to skip a Map lookup per call); null until first recorded */
+  /** this command's latency histogram (INFO latencystats, LATENCY HISTOGRAM); null until first recorded */
   histogram: LatencyHistogram | null = null;
 }
 

@@ -14,7 +14,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err, cstr } from '../protocol/errors';
-import { lookupRead, lookupWrite, parseLongLong, parseSafeInt, readString, replyValue, textOf, valueArg, wrote } from './util';
+import { lookupRead, lookupWrite, lookupWriteSlot, parseLongLong, parseSafeInt, readString, replyValue, textOf, valueArg, wrote } from './util';
 import type { Client } from '../server/client';
 import type { Database } from '../keyspace/database';
 import { incrByFloat } from '../keyspace/types/float';
@@ -225,13 +225,9 @@ function parsedExpireMs(c: Client, flags: number, cmdName: string): number {
 
 /** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed, LRU/LFU touched. */
 export function storeString(c: Client, key: string, val: StrValue, keepTtl: boolean): void {
-  const db = c.db;
-  const s = db.lookupSlot(key);
-  if (s < 0) db.set(key, val);
-  else {
-    db.setAt(s, val, keepTtl);
-    if (!c.noTouch) c.server.touchSlot(db, s);
-  }
+  const s = lookupWriteSlot(c, key);
+  if (s < 0) c.db.set(key, val);
+  else c.db.setAt(s, val, keepTtl);
 }
 
 /**
@@ -369,10 +365,9 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
 function incrDecr(c: Client, key: string, incr: number | bigint): void {
   // lookupStringWrite by slot: the value is then replaced in that slot
   const db = c.db;
-  const slot = db.lookupSlot(key);
+  const slot = lookupWriteSlot(c, key);
   let cur: number | bigint = 0;
   if (slot >= 0) {
-    if (!c.noTouch) c.server.touchSlot(db, slot);
     const e = db.table.valueAt(slot)!;
     if (typeof e !== 'string' && e.type !== 'string') throw new RedisError(Err.wrongType);
     const v = typeof e === 'string' ? parseInt64(e) : null;

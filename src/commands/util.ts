@@ -179,11 +179,16 @@ export function touch(c: Client, key: string): void {
 
 /** Lookup a value for writing (no stats; LRU/LFU touched as lookupKeyWrite). */
 export function lookupWrite(c: Client, key: string): DbValue | undefined {
+  const s = lookupWriteSlot(c, key);
+  return s < 0 ? undefined : c.db.table.valueAt(s);
+}
+
+/** lookupWrite's slot (-1 when missing), for a handler that then replaces the value in place (Database.setAt). */
+export function lookupWriteSlot(c: Client, key: string): number {
   const db = c.db;
   const s = db.lookupSlot(key);
-  if (s < 0) return undefined;
-  if (!c.noTouch) c.server.touchSlot(db, s);
-  return db.table.valueAt(s);
+  if (s >= 0 && !c.noTouch) c.server.touchSlot(db, s);
+  return s;
 }
 
 /** A string value for reading (an RBigString past STRING_LIMIT), or null if missing; WRONGTYPE otherwise. */

@@ -350,8 +350,8 @@ function latencyStatsSection(s: Server): InfoFields {
   const percentiles = s.config.settings.latencyTrackingInfoPercentiles;
   if (!s.config.settings.latencyTracking) return out;
   for (const c of allCommands(s)) {
-    const h = s.latency.histograms.get(c);
-    if (h === undefined || h.total === 0) continue;
+    const h = c.stats.histogram;
+    if (h === null || h.total === 0) continue;
     const parts = percentiles.map((p) => `p${formatPercentile(p)}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
     out.push([`latency_percentiles_usec_${c.fullName}`, parts.join(',')]);
   }

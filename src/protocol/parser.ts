@@ -234,6 +234,9 @@ export class RequestParser {
     return token;
   }
 
+  /** the command name of the last whole frame */
+  private lastName = '';
+
   /**
    * Fast path: a whole multibulk frame is already buffered (the usual case,
    * pipelined or not). Parses it in one pass without per-argument state and
@@ -241,9 +244,6 @@ export class RequestParser {
    * (a partial frame, an empty or malformed one), which the general code in
    * next() then handles with its exact errors and incremental state.
    */
-  /** the command name of the last whole frame */
-  private lastName = '';
-
   private wholeFrame(buf: Buffer): string[] | null {
     const end = buf.length;
     let p = this.pos + 1;

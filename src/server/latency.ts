@@ -113,7 +113,6 @@ export interface LatencyEvents {
 
 /** The latency histograms and the latency monitor of one server. */
 export class Latency {
-  readonly histograms = new Map<Command, LatencyHistogram>();
   readonly events = new Map<string, LatencyEvents>();
 
   constructor(
@@ -125,19 +124,12 @@ export class Latency {
   record(c: Client, command: Command, usec: number): void {
     const settings = this.config.settings;
     if (settings.latencyTracking && c.blocked === null) {
-      let h = command.stats.histogram;
-      if (h === null) this.histograms.set(command, (h = command.stats.histogram = new LatencyHistogram()));
-      h.record(usec * 1000);
+      const st = command.stats;
+      (st.histogram ??= new LatencyHistogram()).record(usec * 1000);
     }
     const ms = Math.floor(usec / 1000);
     const threshold = settings.latencyMonitorThreshold;
     if (threshold > 0 && ms >= threshold) this.addSample(command.flags.includes('fast') ? 'fast-command' : 'command', ms);
-  }
-
-  /** Forget every command's histogram (CONFIG RESETSTAT). */
-  resetHistograms(): void {
-    for (const cmd of this.histograms.keys()) cmd.stats.histogram = null;
-    this.histograms.clear();
   }
 
   /** latencyAddSample: keep the worst per second, 160 samples, and the all-time max. */
