@@ -20,7 +20,7 @@
  * A workload is a function writing its commands in RESP: add one per data
  * type (keep them separate so parallel branches merge without conflicts).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { arg, freePort, ownedTempDir, spawnOwned } from './util';
@@ -224,16 +224,22 @@ interface Measure {
   dbsize: string;
 }
 
-async function measure(kind: 'redis' | 'tredis', w: Workload, file: string): Promise<Measure> {
+/** A fresh server of this kind without persistence, on a free port in its own temp dir, answering PING. */
+async function startServer(kind: 'redis' | 'tredis', prefix: string, extra: string[] = []): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
-  const dir = ownedTempDir(`memory-${kind}-`);
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no'];
+  const dir = ownedTempDir(`${prefix}-${kind}-`);
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', ...extra];
   const proc =
     kind === 'redis'
       ? spawnOwned('redis-server', common)
       : spawnOwned(process.execPath, [launcher(dir), ...common], { cwd: dir });
+  for (let i = 0; i < 400 && !cli(port, 'PING').includes('PONG'); i++) await new Promise((r) => setTimeout(r, 50));
+  return { port, proc };
+}
+
+async function measure(kind: 'redis' | 'tredis', w: Workload, file: string): Promise<Measure> {
+  const { port, proc } = await startServer(kind, 'memory');
   try {
-    for (let i = 0; i < 400 && !cli(port, 'PING').includes('PONG'); i++) await new Promise((r) => setTimeout(r, 50));
     const settle = Number(arg('settle', '1500'));
     await new Promise((r) => setTimeout(r, settle));
     cli(port, 'MEMORY', 'PURGE');
@@ -267,17 +273,10 @@ interface Populated {
 
 /** DEBUG POPULATE n on a fresh server of this kind (no persistence): time, memory, and whether it still takes writes. */
 async function populate(kind: 'redis' | 'tredis', n: number): Promise<Populated> {
-  const port = await freePort();
-  const dir = ownedTempDir(`populate-${kind}-`);
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', '--enable-debug-command', 'yes'];
-  const proc =
-    kind === 'redis'
-      ? spawnOwned('redis-server', common)
-      : spawnOwned(process.execPath, [launcher(dir), ...common], { cwd: dir });
-  let died = false;
+  const { port, proc } = await startServer(kind, 'populate', ['--enable-debug-command', 'yes']);
+  let died = proc.exitCode !== null;
   proc.once('exit', () => (died = true));
   try {
-    for (let i = 0; i < 400 && !cli(port, 'PING').includes('PONG'); i++) await new Promise((r) => setTimeout(r, 50));
     const t0 = process.hrtime.bigint();
     const r = spawnSync('redis-cli', ['-p', String(port), 'DEBUG', 'POPULATE', String(n)], { encoding: 'utf8', timeout: 1800000 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
