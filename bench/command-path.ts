@@ -13,6 +13,7 @@
  *   node dist/bench/command-path.js --tests evalsha,get         # a two-command script against a plain command
  *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
  *   node dist/bench/command-path.js --tests rb-hset,rb-incr,rb-lpush  # redis-benchmark's requests (one key, no -r)
+ *   node dist/bench/command-path.js --tests rb-incr --batch 16    # 16 commands a read, as redis-benchmark -P 16 sends them
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,6 +34,8 @@ function request(test: string, i: number): string[] {
       return ['SET', key, 'xxx'];
     case 'get':
       return ['GET', key];
+    case 'ping':
+      return ['PING'];
     case 'incr':
       return ['INCR', 'counter' + (i % 100)];
     case 'lpush':
@@ -161,7 +164,7 @@ function bigRequest(test: string, i: number): string[] {
 }
 
 /** Child mode: measure one build, print microseconds per command (best of 5 passes). */
-async function measure(dist: string, test: string, n: number): Promise<void> {
+async function measure(dist: string, test: string, n: number, batch: number): Promise<void> {
   const { createServer } = require(path.join(dist, 'src', 'index.js')) as typeof import('../src/index');
   const { Client } = require(path.join(dist, 'src', 'server', 'client.js')) as typeof import('../src/server/client');
   const t = await createServer({ port: 0 });
@@ -179,13 +182,20 @@ async function measure(dist: string, test: string, n: number): Promise<void> {
   for (const argv of setup(test)) text += toResp(argv);
   if (text !== '') feedAll(Buffer.from(text, 'latin1'));
   text = '';
+  // batch > 0: reads of `batch` commands each (a pipelining client's), else 64 KB reads
+  const bounds: number[] = [0];
   for (let i = 0; i < n; i++) {
     const argv = request(test, i);
     text += toResp(argv);
+    if (batch > 0 && (i + 1) % batch === 0) bounds.push(text.length);
   }
   const buf = Buffer.from(text, 'latin1');
   const pass = (): void => {
-    feedAll(buf);
+    if (batch <= 0) {
+      feedAll(buf);
+      return;
+    }
+    for (let j = 1; j < bounds.length; j++) feed(buf.subarray(bounds[j - 1], bounds[j]));
   };
   pass();
   pass();
@@ -201,7 +211,7 @@ async function measure(dist: string, test: string, n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') return measure(process.argv[3], process.argv[4], Number(process.argv[5]));
+  if (process.argv[2] === '--child') return measure(process.argv[3], process.argv[4], Number(process.argv[5]), Number(process.argv[6]));
   const builds: Array<[string, string]> = [['tredis', path.resolve(__dirname, '..')]];
   for (let i = 0; i < process.argv.length - 1; i++) {
     if (process.argv[i] !== '--other') continue;
@@ -212,13 +222,14 @@ async function main(): Promise<void> {
   const tests = arg('tests', 'set,get,incr,lpush').split(',');
   const n = Number(arg('n', '200000'));
   const runs = Number(arg('runs', '3'));
-  console.log(`CPU microseconds per command, in process (best of ${runs} runs x 5 passes of ${n} pipelined commands)`);
+  const batch = Number(arg('batch', '0'));
+  console.log(`CPU microseconds per command, in process (best of ${runs} runs x 5 passes of ${n} pipelined commands, ${batch > 0 ? batch + ' a read' : '64 KB reads'})`);
   console.log(['test', ...builds.map((b) => b[0])].map((x) => x.padEnd(12)).join(''));
   for (const test of tests) {
     const best = builds.map(() => Infinity);
     for (let r = 0; r < runs; r++) {
       builds.forEach(([, dist], j) => {
-        const out = spawnSync(process.execPath, [__filename, '--child', dist, test, String(n)], { encoding: 'utf8', timeout: 300_000 });
+        const out = spawnSync(process.execPath, [__filename, '--child', dist, test, String(n), String(batch)], { encoding: 'utf8', timeout: 300_000 });
         const v = Number(out.stdout.trim());
         if (Number.isFinite(v)) best[j] = Math.min(best[j], v);
         else process.stderr.write(out.stderr);
