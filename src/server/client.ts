@@ -11,6 +11,7 @@ import type { Command } from '../commands/spec';
 import type { Server } from './server';
 import type { AclUser } from './acl';
 import type { ClientTracking } from './tracking';
+import type { DirectWriter } from './direct-write';
 
 /** Client kinds for CLIENT LIST / KILL TYPE and output buffer limits. */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
@@ -126,6 +127,8 @@ export class Client {
   commandsProcessed = 0;
   /** CLIENT TRACKING state (null: off) */
   tracking: ClientTracking | null = null;
+  /** replies written on the socket's handle, past its Writable (direct-write.ts); null: socket.write */
+  direct: DirectWriter | null = null;
 
   constructor(
     readonly server: Server,
@@ -191,7 +194,7 @@ export class Client {
       return;
     }
     const out = this.reply.take();
-    this.socket.write(out, 'latin1');
+    if (this.direct === null || !this.direct.write(out)) this.socket.write(out, 'latin1');
     this.server.stats.netOutputBytes += out.length;
   }
 
@@ -222,7 +225,8 @@ export class Client {
 
   /** Bytes waiting in the socket's write buffer (omem). */
   get outputBytes(): number {
-    return (this.socket?.writableLength ?? 0) + (this.reply.big === null ? this.reply.out.length : this.reply.pendingBytes);
+    const queued = this.socket === null ? 0 : this.socket.writableLength + (this.direct === null ? 0 : this.direct.queued);
+    return queued + (this.reply.big === null ? this.reply.out.length : this.reply.pendingBytes);
   }
 }
 

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type * as tls from 'node:tls';
 import { Client } from './client';
+import { DirectWriter } from './direct-write';
 import type { Server } from './server';
 import { ProtocolError, QueryBufferLimitError } from '../protocol/parser';
 
@@ -73,10 +74,13 @@ export class Connections {
         this.unlinkClient(client);
       }
     });
-    socket.on('drain', () => {
+    const drained = (): void => {
       client.softLimitSince = 0;
       if (client.onDrain) client.onDrain();
-    });
+    };
+    socket.on('drain', drained);
+    // replies of a plain socket go to its handle directly (TLS ones through the TLS layer's Writable)
+    if (!secure) client.direct = DirectWriter.for(socket, () => socket.destroy(), drained);
   }
 
   private protectedModeRejects(socket: net.Socket): boolean {
