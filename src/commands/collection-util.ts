@@ -5,6 +5,7 @@
  * typed key access.
  */
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
 import { parseLongLong, parseSafeInt, isOpt } from './util';
 import type { Client } from '../server/client';
 import type { HashLimits } from '../keyspace/types/hash';
@@ -171,21 +172,11 @@ export const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
 
 // ---------------------------------------------------------------- replies
 
-/**
- * Pre-encoded `$<len>\r\n` headers for short elements: fewer string pieces
- * per element make big replies (LRANGE) cheaper to build and to flatten when
- * written to the socket.
- */
-export const BULK_HEADERS: readonly string[] = Array.from({ length: 128 }, (_, i) => '$' + i + '\r\n');
-
 /** An array of bulk strings, like ReplyWriter.bulks but with the cached length headers. */
 export function replyBulks(c: Client, items: readonly string[]): void {
   const r = c.reply;
   if (!r.enabled) return;
-  let o = '*' + items.length + '\r\n';
-  for (let i = 0; i < items.length; i++) {
-    const s = items[i];
-    o += (s.length < 128 ? BULK_HEADERS[s.length] : '$' + s.length + '\r\n') + s + '\r\n';
-  }
-  r.raw(o);
+  const t = new ReplyText('*' + items.length + '\r\n');
+  for (let i = 0; i < items.length; i++) t.bulk(items[i]);
+  r.raw(t.done());
 }

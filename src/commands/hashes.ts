@@ -7,6 +7,7 @@
  */
 import { cmd, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
 import { lookupRead, lookupWrite, wrote, parseLongLong, isOpt } from './util';
 import { stringMatch } from '../util/glob';
 import {
@@ -101,11 +102,13 @@ function hgetall(c: Client, argv: string[]): void {
     r.mapLen(0);
     return;
   }
-  r.mapLen(h.size);
+  if (!r.enabled) return;
+  const t = new ReplyText(r.mapHeader(h.size));
   h.forEach((f, v) => {
-    r.bulk(f);
-    r.bulk(v);
+    t.bulk(f);
+    t.bulk(v);
   });
+  r.raw(t.done());
 }
 
 /** Format: HKEYS key */

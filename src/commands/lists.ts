@@ -7,6 +7,7 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
 import { lookupRead, lookupWrite, isOpt, timeoutArg, wrote } from './util';
 import {
   listLimits,
@@ -15,7 +16,6 @@ import {
   numkeysArg,
   positiveLongArg,
   rangeLongArg,
-  BULK_HEADERS,
   LONG_MAX,
 } from './collection-util';
 import { RList, normalizeRange } from '../keyspace/types/list';
@@ -380,11 +380,9 @@ function lrange(c: Client, argv: string[]): void {
   if (!r.enabled) return;
   const from = range[0];
   const n = range[1] - from + 1;
-  let o = '*' + n + '\r\n';
-  list.forRange(from, n, (v) => {
-    o += (v.length < 128 ? BULK_HEADERS[v.length] : '$' + v.length + '\r\n') + v + '\r\n';
-  });
-  r.raw(o);
+  const t = new ReplyText('*' + n + '\r\n');
+  list.forRange(from, n, (v) => t.bulk(v));
+  r.raw(t.done());
 }
 
 /** Format: LINSERT key BEFORE|AFTER pivot element */

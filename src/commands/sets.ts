@@ -8,6 +8,7 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
 import { lookupRead, lookupWrite, wrote, isOpt } from './util';
 import { stringMatch } from '../util/glob';
 import {
@@ -45,8 +46,19 @@ function writeSet(c: Client, key: string): RSet | undefined {
 /** Writes a set's members (a RESP3 set, an array in RESP2). */
 function replyMembers(c: Client, members: readonly string[]): void {
   const r = c.reply;
-  r.setLen(members.length);
-  for (let i = 0; i < members.length; i++) r.bulk(members[i]);
+  if (!r.enabled) return;
+  const t = new ReplyText(r.setHeader(members.length));
+  for (let i = 0; i < members.length; i++) t.bulk(members[i]);
+  r.raw(t.done());
+}
+
+/** Writes a set's members in its iteration order (a RESP3 set, an array in RESP2). */
+function replySet(c: Client, set: RSet): void {
+  const r = c.reply;
+  if (!r.enabled) return;
+  const t = new ReplyText(r.setHeader(set.size));
+  set.forEach((m) => t.bulk(m));
+  r.raw(t.done());
 }
 
 /** Deletes `key` the way the STORE forms do when their result is empty. */
@@ -264,9 +276,7 @@ function sinterGeneric(c: Client, keys: readonly string[], dstKey: string | null
   }
   if (sets.length === 1) {
     const set = sets[0] as RSet;
-    const r = c.reply;
-    r.setLen(set.size);
-    set.forEach((m) => r.bulk(m));
+    replySet(c, set);
     return;
   }
   replyMembers(c, setIntersect(sets));
@@ -278,9 +288,7 @@ function sunionDiffGeneric(c: Client, keys: readonly string[], dstKey: string | 
   const limits = setLimits(c);
   const result = union ? setUnion(sets, limits) : setDiff(sets, limits);
   if (dstKey === null) {
-    const r = c.reply;
-    r.setLen(result.size);
-    result.forEach((m) => r.bulk(m));
+    replySet(c, result);
     return;
   }
   if (result.size === 0) {

@@ -10,6 +10,7 @@
  */
 import { cmd, numkeysAt, type CommandSpec } from './spec';
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
 import { lookupRead, lookupWrite, isOpt, timeoutArg, parseLongLong } from './util';
 import { longArg, positiveLongArg, rangeLongArg, numkeysArg, scanCursorArg, scanOptions, EMPTY_SCAN, LONG_MAX, MAX_RANDOM_REPLY } from './collection-util';
 import { parseDouble } from '../keyspace/types/float';
@@ -71,15 +72,14 @@ function replyEntries(c: Client, entries: readonly ZEntry[], withScores: boolean
   if (!r.enabled) return;
   const n = entries.length;
   const resp3 = r.proto === 3;
-  let o = '*' + (withScores && !resp3 ? n * 2 : n) + '\r\n';
+  const t = new ReplyText('*' + (withScores && !resp3 ? n * 2 : n) + '\r\n');
   for (let i = 0; i < n; i++) {
     const e = entries[i];
-    const m = e.member;
-    if (withScores && resp3) o += '*2\r\n';
-    o += '$' + m.length + '\r\n' + m + '\r\n';
-    if (withScores) o += scoreText(e.score, resp3);
+    if (withScores && resp3) t.add('*2\r\n');
+    t.bulk(e.member);
+    if (withScores) t.add(scoreText(e.score, resp3));
   }
-  r.raw(o);
+  r.raw(t.done());
 }
 
 /**
@@ -375,12 +375,14 @@ function zpopGeneric(
     else if (nested && !emitKey) o = '*' + n + '\r\n';
     else if (!nested) o = '*' + (n * 2 + 1) + '\r\n$' + key.length + '\r\n' + key + '\r\n';
     else o = '*2\r\n$' + key.length + '\r\n' + key + '\r\n*' + n + '\r\n';
+    const t = new ReplyText(o);
     for (let i = 0; i < n; i++) {
       const e = popped[i];
-      if (nested) o += '*2\r\n';
-      o += '$' + e.member.length + '\r\n' + e.member + '\r\n' + scoreText(e.score, resp3);
+      if (nested) t.add('*2\r\n');
+      t.bulk(e.member);
+      t.add(scoreText(e.score, resp3));
     }
-    r.raw(o);
+    r.raw(t.done());
   }
   changed(c, key, 'z', max ? 'zpopmax' : 'zpopmin', n);
   c.server.watch.signalModifiedKey(c.db.id, key);
@@ -660,14 +662,14 @@ function zrandmemberWithCount(c: Client, argv: string[], l: number, withScores: 
   else entries = z.randomMembers(count);
   if (!r.enabled) return;
   const n = entries.length;
-  let o = '*' + (withScores && !resp3 ? n * 2 : n) + '\r\n';
+  const t = new ReplyText('*' + (withScores && !resp3 ? n * 2 : n) + '\r\n');
   for (let i = 0; i < n; i++) {
     const e = entries[i];
-    if (withScores && resp3) o += '*2\r\n';
-    o += '$' + e.member.length + '\r\n' + e.member + '\r\n';
-    if (withScores) o += scoreText(e.score, resp3);
+    if (withScores && resp3) t.add('*2\r\n');
+    t.bulk(e.member);
+    if (withScores) t.add(scoreText(e.score, resp3));
   }
-  r.raw(o);
+  r.raw(t.done());
 }
 
 const TWO62 = 4611686018427387904;

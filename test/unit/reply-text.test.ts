@@ -1,0 +1,89 @@
+/**
+ * ReplyText (src/protocol/reply.ts): replies of many elements written into a
+ * byte buffer; what it produces is compared with the plain RESP encoding, for
+ * short and long, binary and empty elements, replies larger than its buffer,
+ * and two replies built at once. Then through a socket: LRANGE, ZRANGE
+ * WITHSCORES (RESP2 and RESP3) and SMEMBERS of such elements.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReplyText } from '../../src/protocol/reply';
+import { startTredis } from '../helpers/servers';
+import { TestClient } from '../helpers/resp';
+import { mulberry32 } from '../helpers/prng';
+
+const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+
+/** Elements of every length class the writer treats apart: empty, < 10, < 100, <= 32 chars, long, every byte value. */
+function elements(rnd: () => number, n: number): string[] {
+  const out: string[] = [''];
+  for (let i = 1; i < n; i++) {
+    const len = [1, 9, 10, 32, 33, 99, 100, 127, 128, 1000, 70000][i % 11] + (i % 3);
+    let s = '';
+    for (let j = 0; j < len; j++) s += String.fromCharCode(Math.floor(rnd() * 256));
+    out.push(s);
+  }
+  return out;
+}
+
+test('ReplyText writes what the string encoding gives, for every element size and byte', () => {
+  const rnd = mulberry32(7);
+  for (const n of [0, 1, 5, 50, 400]) {
+    const items = elements(rnd, n);
+    const t = new ReplyText('*' + items.length + '\r\n');
+    for (const s of items) t.bulk(s);
+    t.add(':42\r\n');
+    assert.equal(t.done(), '*' + items.length + '\r\n' + items.map(bulk).join('') + ':42\r\n');
+  }
+});
+
+test('ReplyText: a reply larger than its buffer, and two replies built at once', () => {
+  const rnd = mulberry32(11);
+  const a = elements(rnd, 200);
+  const b = elements(rnd, 60);
+  const ta = new ReplyText('*a\r\n');
+  const tb = new ReplyText('*b\r\n');
+  for (let i = 0; i < a.length; i++) {
+    ta.bulk(a[i]);
+    if (i < b.length) tb.bulk(b[i]);
+  }
+  const textB = tb.done();
+  const textA = ta.done();
+  assert.equal(textA, '*a\r\n' + a.map(bulk).join(''));
+  assert.equal(textB, '*b\r\n' + b.map(bulk).join(''));
+  assert.ok(textA.length > 1024 * 1024, 'the reply outgrew the buffer');
+  // the buffer is usable again afterwards
+  const t = new ReplyText('*1\r\n');
+  t.bulk('x');
+  assert.equal(t.done(), '*1\r\n$1\r\nx\r\n');
+});
+
+test('LRANGE, ZRANGE WITHSCORES (RESP2 and RESP3) and SMEMBERS of binary, short and long elements through a socket', async () => {
+  const srv = await startTredis();
+  const c = await TestClient.connect(srv.port);
+  try {
+    const rnd = mulberry32(3);
+    const items = elements(rnd, 300);
+    for (let i = 0; i < items.length; i += 50) assert.equal(typeof (await c.call('RPUSH', 'l', ...items.slice(i, i + 50))), 'number');
+    assert.equal(await c.callRaw('LRANGE', 'l', '0', '-1'), `*${items.length}\r\n` + items.map(bulk).join(''));
+    assert.equal(await c.callRaw('LRANGE', 'l', '5', '7'), '*3\r\n' + items.slice(5, 8).map(bulk).join(''));
+    // distinct members with their index as score: ZRANGE gives them back in index order
+    const members = items.map((s, i) => i + ':' + s);
+    for (let i = 0; i < members.length; i += 50) {
+      const args: string[] = [];
+      for (let j = i; j < Math.min(i + 50, members.length); j++) args.push(String(j), members[j]);
+      await c.call('ZADD', 'z', ...args);
+    }
+    assert.equal(await c.callRaw('ZRANGE', 'z', '0', '-1', 'WITHSCORES'), `*${2 * members.length}\r\n` + members.map((m, i) => bulk(m) + bulk(String(i))).join(''));
+    await c.call('HELLO', '3');
+    assert.equal(await c.callRaw('ZRANGE', 'z', '0', '2', 'WITHSCORES'), '*3\r\n' + members.slice(0, 3).map((m, i) => '*2\r\n' + bulk(m) + `,${i}\r\n`).join(''));
+    await c.call('HELLO', '2');
+    // a small set keeps insertion order (listpack): SMEMBERS in that order
+    const small = ['a', '\u00ff\u0000b', 'x'.repeat(40)];
+    await c.call('SADD', 's', ...small);
+    assert.equal(await c.callRaw('SMEMBERS', 's'), '*3\r\n' + small.map(bulk).join(''));
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
