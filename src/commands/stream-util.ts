@@ -4,6 +4,8 @@
  * consumer-group effects, consumers.
  */
 import { RedisError, Err } from '../protocol/errors';
+import { ReplyText } from '../protocol/reply';
+import { respAt } from './stream-resp';
 import { lookupRead, lookupWrite, parseLongLong } from './util';
 import {
   RStream,
@@ -17,8 +19,6 @@ import {
   ID_ZERO,
   ID_MAX,
   U64_MAX,
-  respBegin,
-  respEnd,
   type StreamID,
   type StreamEntry,
   type StreamLimits,
@@ -234,10 +234,10 @@ export function replyWithRange(
   if (cg !== null && flags & RWR_HISTORY) return replyFromConsumerPel(c, s, start, end, count, consumer as StreamConsumer);
   if (cg === null) {
     // a plain read: RESP written straight from the node bytes
-    respBegin();
-    const n = s.respRange(start, end, rev, count);
+    const t = new ReplyText('');
+    const n = s.forRange(start, end, rev, count, (node, at) => respAt(t, node, at));
     if (!(flags & RWR_RAWENTRIES)) c.reply.arrayLen(n);
-    c.reply.raw(respEnd());
+    c.reply.raw(t.done());
     return n;
   }
   const noack = (flags & RWR_NOACK) !== 0;

@@ -8,15 +8,34 @@ import { formatG17 } from '../util/number-format';
 
 const CRLF = '\r\n';
 
-/**
- * Pre-encoded `$<len>\r\n` headers for short elements: fewer string pieces
- * per element make big replies (LRANGE) cheaper to build.
- */
-export const BULK_HEADERS: readonly string[] = Array.from({ length: 128 }, (_, i) => '$' + i + CRLF);
+/** Number of decimal digits of a non-negative safe integer. */
+export function decimalLength(v: number): number {
+  let d = 1;
+  for (let p = 10; v >= p; p *= 10) d++;
+  return d;
+}
 
-/** The buffer ReplyText writes into (grown when a reply needs more; a grown one is dropped after the reply). */
-const TEXT_SCRATCH = 64 * 1024;
-let scratch: Buffer = Buffer.allocUnsafe(TEXT_SCRATCH);
+/** Writes the d decimal digits of a non-negative safe integer v at o[q..q+d); returns q + d. */
+export function putDigits(o: Buffer, q: number, v: number, d: number): number {
+  const end = q + d;
+  q = end;
+  while (v > 0x7fffffff) {
+    const r = v % 10;
+    o[--q] = 48 + r;
+    v = (v - r) / 10;
+  }
+  // int32 arithmetic for the rest
+  let w = v | 0;
+  do {
+    const t = (w / 10) | 0;
+    o[--q] = 48 + w - t * 10;
+    w = t;
+  } while (w > 0);
+  return end;
+}
+
+/** The buffer ReplyText writes into (a reply that needs more grows a copy of its own, dropped after it). */
+const scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 /** a ReplyText is writing into `scratch` (another one started meanwhile gets a buffer of its own) */
 let scratchBusy = false;
 
@@ -77,6 +96,48 @@ export class ReplyText {
     this.k = k;
   }
 
+  /** A bulk string element of the bytes b[start, start + len) (a listpack's element, written without a string). */
+  bulkFrom(b: Buffer, start: number, len: number): void {
+    if (this.k + len + 24 > this.buf.length) this.grow(len + 24);
+    const o = this.buf;
+    let k = this.k;
+    o[k++] = 36; // '$'
+    k = putDigits(o, k, len, decimalLength(len));
+    o[k++] = 13;
+    o[k++] = 10;
+    // Buffer.copy's fixed cost dwarfs a short copy
+    if (len < 64) for (let i = 0; i < len; i++) o[k++] = b[start + i];
+    else k += b.copy(o, k, start, start + len);
+    o[k++] = 13;
+    o[k++] = 10;
+    this.k = k;
+  }
+
+  /** The decimal digits of a non-negative safe integer, written without a string. */
+  digits(v: number): void {
+    const d = decimalLength(v);
+    if (this.k + d > this.buf.length) this.grow(d);
+    this.k = putDigits(this.buf, this.k, v, d);
+  }
+
+  /**
+   * Room for n more bytes: the buffer to write them into, from `pos` on (a
+   * writer of its own encoding, e.g. a stream entry's head, then sets pos).
+   */
+  reserve(n: number): Buffer {
+    if (this.k + n > this.buf.length) this.grow(n);
+    return this.buf;
+  }
+
+  /** Where the next byte goes. */
+  get pos(): number {
+    return this.k;
+  }
+
+  set pos(k: number) {
+    this.k = k;
+  }
+
   private grow(need: number): void {
     const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.k + need));
     this.buf.copy(bigger, 0, 0, this.k);
@@ -85,13 +146,9 @@ export class ReplyText {
 
   /** The whole text (the ReplyText is done with). */
   done(): string {
-    const text = this.buf.latin1Slice(0, this.k);
-    if (!this.own) {
-      scratchBusy = false;
-      // a buffer grown for a big reply is not kept
-      scratch = this.buf.length > TEXT_SCRATCH ? Buffer.allocUnsafe(TEXT_SCRATCH) : this.buf;
-    }
-    return text;
+    // the shared buffer is free again first (a reply longer than any JS string throws here); one grown past it is dropped
+    if (!this.own) scratchBusy = false;
+    return this.buf.latin1Slice(0, this.k);
   }
 }
 

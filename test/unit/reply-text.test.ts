@@ -37,6 +37,16 @@ test('ReplyText writes what the string encoding gives, for every element size an
   }
 });
 
+test('ReplyText: elements from bytes and decimal digits (what stream replies are written with)', () => {
+  const rnd = mulberry32(5);
+  const items = elements(rnd, 40);
+  const t = new ReplyText('');
+  const nums = [0, 7, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 1e15 + 3, Number.MAX_SAFE_INTEGER];
+  for (const s of items) t.bulkFrom(Buffer.from('<' + s + '>', 'latin1'), 1, s.length);
+  for (const v of nums) t.digits(v);
+  assert.equal(t.done(), items.map(bulk).join('') + nums.map(String).join(''));
+});
+
 test('ReplyText: a reply larger than its buffer, and two replies built at once', () => {
   const rnd = mulberry32(11);
   const a = elements(rnd, 200);

@@ -2,7 +2,7 @@
  * Stream nodes (one listpack laid out as Redis lays out a stream node: master
  * entry, then delta-encoded entries) and the decoding of an entry's head
  * (flags, id, element count) into the shared `head` record, which the stream
- * (stream.ts) and the reply writer (stream-resp.ts) read without making an
+ * (stream.ts) and the reply writer (commands/stream-resp.ts) read without making an
  * object per entry.
  */
 import { StreamID, U64, SAFE, u64add, FLAG_SAMEFIELDS } from './stream-id';

@@ -35,9 +35,7 @@ import {
 } from './stream-id';
 import { LpWriter } from './stream-listpack';
 import { StreamNode, head, headId, cmpHead, readHead, skipValues, readValues, NO_FIELDS, type StreamEntry } from './stream-node';
-import { respAt } from './stream-resp';
 export { StreamNode, type StreamEntry } from './stream-node';
-export { respBegin, respEnd } from './stream-resp';
 
 /** Decode the entry at offset p of node; returns the next offset. */
 function readEntry(node: StreamNode, p: number, out: { e: StreamEntry | null }, wantFields: boolean): number {
@@ -219,22 +217,22 @@ export class RStream {
   }
 
   /**
-   * The RESP of the live entries start..end (reversed when rev; at most count
-   * entries, 0 = all) appended to the scratch buffer (respBegin/respEnd),
-   * written straight from the node bytes: XRANGE's path, no object per entry.
-   * Returns the number of entries written.
+   * fn(node, at) for the live entries start..end (reversed when rev; at most
+   * count entries, 0 = all), where each is in its node's bytes: XRANGE's
+   * path (commands/stream-resp.ts writes them), no object per entry.
+   * Returns the number of entries visited.
    */
-  respRange(start: StreamID, end: StreamID, rev: boolean, count: number): number {
+  forRange(start: StreamID, end: StreamID, rev: boolean, count: number, fn: (node: StreamNode, at: number) => void): number {
     let n = 0;
     this.walk(start, end, rev, false, (node, at) => {
-      respAt(node, at);
+      fn(node, at);
       return ++n !== count;
     });
     return n;
   }
 
   /**
-   * The walk of range() and respRange(): visit(node, at, v) for each entry in
+   * The walk of range() and forRange(): visit(node, at, v) for each entry in
    * start..end, with `head` holding the entry's decoded head and v where its
    * values start; no object is made per entry. The visitor returns false to stop.
    */
