@@ -5,7 +5,6 @@
  * typed key access.
  */
 import { RedisError, Err } from '../protocol/errors';
-import { ReplyText } from '../protocol/reply';
 import { parseLongLong, parseSafeInt, isOpt } from './util';
 import type { Client } from '../server/client';
 import type { HashLimits } from '../keyspace/types/hash';
@@ -170,13 +169,3 @@ export function scanOptions(argv: string[], from: number): ScanOptions {
 /** The reply of an HSCAN/SSCAN on a missing key: cursor 0 and no elements. */
 export const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
 
-// ---------------------------------------------------------------- replies
-
-/** An array of bulk strings, like ReplyWriter.bulks but with the cached length headers. */
-export function replyBulks(c: Client, items: readonly string[]): void {
-  const r = c.reply;
-  if (!r.enabled) return;
-  const t = new ReplyText('*' + items.length + '\r\n');
-  for (let i = 0; i < items.length; i++) t.bulk(items[i]);
-  r.raw(t.done());
-}

@@ -18,7 +18,6 @@ import {
   EMPTY_SCAN,
   LONG_MAX,
   MAX_RANDOM_REPLY,
-  replyBulks,
 } from './collection-util';
 import { RHash } from '../keyspace/types/hash';
 import { parseLongDouble, addLongDouble } from '../keyspace/types/float';
@@ -114,13 +113,13 @@ function hgetall(c: Client, argv: string[]): void {
 /** Format: HKEYS key */
 function hkeys(c: Client, argv: string[]): void {
   const h = readHash(c, argv[1]);
-  replyBulks(c, h === undefined ? [] : h.keys());
+  c.reply.bulks(h === undefined ? [] : h.keys());
 }
 
 /** Format: HVALS key */
 function hvals(c: Client, argv: string[]): void {
   const h = readHash(c, argv[1]);
-  replyBulks(c, h === undefined ? [] : h.values());
+  c.reply.bulks(h === undefined ? [] : h.values());
 }
 
 /** Format: HLEN key */

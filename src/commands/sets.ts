@@ -21,7 +21,6 @@ import {
   EMPTY_SCAN,
   LONG_MAX,
   MAX_RANDOM_REPLY,
-  replyBulks,
 } from './collection-util';
 import { RSet, setIntersect, setIntersectCard, setUnion, setDiff } from '../keyspace/types/set';
 import type { DbValue } from '../keyspace/database';
@@ -228,7 +227,7 @@ function srandmember(c: Client, argv: string[]): void {
       c.reply.arrayLen(0);
       return;
     }
-    replyBulks(c, set.randomMembers(count));
+    c.reply.bulks(set.randomMembers(count));
     return;
   }
   const set = readSet(c, argv[1]);

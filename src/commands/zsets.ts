@@ -655,21 +655,11 @@ function zrandmemberWithCount(c: Client, argv: string[], l: number, withScores: 
   }
   // Redis would stream a reply this big; a JS string cannot hold it.
   if (!uniq && count > MAX_RANDOM_REPLY) throw new RedisError('ERR value is out of range');
-  const resp3 = r.proto === 3;
   let entries: ZEntry[];
   if (!uniq || count === 1) entries = z.randomMembers(-count);
   else if (count >= size) entries = [...z.reversed()]; // the whole set, iterated from the tail as Redis does
   else entries = z.randomMembers(count);
-  if (!r.enabled) return;
-  const n = entries.length;
-  const t = new ReplyText('*' + (withScores && !resp3 ? n * 2 : n) + '\r\n');
-  for (let i = 0; i < n; i++) {
-    const e = entries[i];
-    if (withScores && resp3) t.add('*2\r\n');
-    t.bulk(e.member);
-    if (withScores) t.add(scoreText(e.score, resp3));
-  }
-  r.raw(t.done());
+  replyEntries(c, entries, withScores);
 }
 
 const TWO62 = 4611686018427387904;
