@@ -47,6 +47,12 @@ export interface CommandSpec {
    * never one that changes a value in place).
    */
   costed?: boolean;
+  /**
+   * O(1) in tredis though Redis does not flag it `fast` (SET: Redis may free
+   * a big old value in the call; tredis leaves that to the GC): its time may
+   * be measured with the run of fast commands around it (Command.runTimed).
+   */
+  constantTime?: boolean;
   /** flags decided per invocation (evalGetCommandFlags: a script's shebang flags replace EVAL's write/stale at the gate); null = the static ones */
   gateFlags?: (c: Client, argv: string[]) => { write: boolean; stale: boolean } | null;
 }
@@ -94,6 +100,12 @@ export class Command {
   readonly mayReplicate: boolean;
   readonly allowBusy: boolean;
   readonly noScript: boolean;
+  /**
+   * Flagged `fast` (or CommandSpec.constantTime): in a pipelined batch its
+   * time is measured with the run of such commands it is part of (one clock
+   * read a run, Executor.call) rather than on its own.
+   */
+  readonly runTimed: boolean;
   readonly stats = new CommandStats();
   /** the command's bit in ACL selectors (assigned by server/acl.ts when it first needs the table) */
   aclId = -1;
@@ -128,6 +140,7 @@ export class Command {
     this.mayReplicate = f.has('may_replicate');
     this.allowBusy = f.has('allow_busy');
     this.noScript = f.has('noscript');
+    this.runTimed = f.has('fast') || spec.constantTime === true;
     if (spec.subcommands) {
       this.subcommands = new Map();
       for (const s of spec.subcommands) this.subcommands.set(s.name.toLowerCase(), new Command(s, this));

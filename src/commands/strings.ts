@@ -614,17 +614,17 @@ function lcsCommand(c: Client, argv: string[]): void {
 export const stringCommands: CommandSpec[] = [
   // Format: GET key
   cmd('get', 2, 'readonly fast', 1, 1, 1, (c, argv) => replyValue(c.reply, readString(c, argv[1]))),
-  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand, { bigValues: true, costed: true }),
+  cmd('set', -3, 'write denyoom', 1, 1, 1, setCommand, { bigValues: true, costed: true, constantTime: true }),
   // Format: SETNX key value
   cmd('setnx', 3, 'write denyoom fast', 1, 1, 1, (c, argv) => setGeneric(c, argv, F_NX, argv[1], valueArg(c, argv, 2), -1, true), { bigValues: true, costed: true }),
   // Format: SETEX key seconds value
   cmd('setex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
     setGeneric(c, argv, F_EX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1000, true, 'setex'), false);
-  }, { bigValues: true }),
+  }, { bigValues: true, constantTime: true }),
   // Format: PSETEX key milliseconds value
   cmd('psetex', 4, 'write denyoom', 1, 1, 1, (c, argv) => {
     setGeneric(c, argv, F_PX | F_ANY_SETEX, argv[1], valueArg(c, argv, 3), expireArg(c, argv[2], 1, true, 'psetex'), false);
-  }, { bigValues: true }),
+  }, { bigValues: true, constantTime: true }),
   cmd('getex', -2, 'write fast', 1, 1, 1, getexCommand),
   cmd('getdel', 2, 'write fast', 1, 1, 1, getdelCommand, { costed: true }),
   cmd('getset', 3, 'write denyoom fast', 1, 1, 1, getsetCommand, { bigValues: true, costed: true }),

@@ -154,6 +154,7 @@ export class Connections {
         server.logger.verbose(`Protocol error (${e.message}) from client: id=${c.id} addr=${c.addr}`);
         c.closeAfterReply = true;
       } else if (e instanceof QueryBufferLimitError) {
+        ex.endBatch();
         server.logger.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr} (qbuf initial bytes: ...)`);
         c.kill();
         return;
@@ -163,8 +164,7 @@ export class Connections {
         c.closeAfterReply = true;
       }
     }
-    ex.chainFrom(-1);
-    ex.batch(-1, -1);
+    ex.endBatch();
     if (c.closeAfterReply) {
       c.flush();
       c.close();

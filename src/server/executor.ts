@@ -27,6 +27,8 @@ const ALLOWED_IN_PUBSUB = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscri
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** inside MULTI every command but these is refused on OOM (queuing costs memory too) */
 const OOM_ALLOWED_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
+/** the most commands a run shares one clock read between (Executor.call) */
+const RUN_MAX = 64;
 
 /** The command gate and the execution unit of one server. */
 export class Executor {
@@ -61,6 +63,18 @@ export class Executor {
    */
   private batchWall = -1;
   private batchMono = -1;
+  /** a batch of one client's input is running (processInput, between batch() and endBatch()) */
+  private batchOpen = false;
+  /**
+   * The run of run-timed commands (Command.runTimed) of the batch not timed
+   * yet: when it started, its client, commands and argvs. They share one
+   * clock read, at the run's end (endRun), and its time in equal parts.
+   */
+  private runStart = -1;
+  private runN = 0;
+  private runClient: Client | null = null;
+  private readonly runCmds: Command[] = [];
+  private readonly runArgv: Array<string[] | null> = [];
 
   constructor(private readonly server: Server) {}
 
@@ -78,6 +92,39 @@ export class Executor {
     this.batchWall = wall;
     this.batchMono = mono;
     this.lastEnd = mono;
+    this.batchOpen = true;
+  }
+
+  /** The batch of one client's input ended: its last run is timed now. */
+  endBatch(): void {
+    if (this.runN > 0) this.endRun(performance.now());
+    this.batchOpen = false;
+    this.batchWall = -1;
+    this.batchMono = -1;
+    this.lastEnd = -1;
+    this.chainedStart = -1;
+  }
+
+  /**
+   * Time the open run at t (a performance.now() read): its time split evenly
+   * between its commands, recorded as each command's own would be.
+   */
+  private endRun(t: number): void {
+    const n = this.runN;
+    const c = this.runClient!;
+    const usec = ((t - this.runStart) * 1000) / n;
+    const server = this.server;
+    this.runN = 0;
+    this.runClient = null;
+    this.lastEnd = t;
+    for (let i = 0; i < n; i++) {
+      const cmd = this.runCmds[i];
+      const argv = this.runArgv[i]!;
+      this.runArgv[i] = null;
+      cmd.stats.usec += usec;
+      server.latency.record(c, cmd, usec);
+      server.slowlog.add(c, cmd, argv, usec);
+    }
   }
 
   /** Forget cached lookups (rename-command changed the table). */
@@ -292,7 +339,7 @@ export class Executor {
    * client wake-ups and propagation of the (possibly rewritten) command.
    * EXEC calls it for each queued command, inside its own unit.
    */
-  call(c: Client, cmd: Command, argv: string[]): void {
+  call(c: Client, cmd: Command, argv: string[], inRun = false): void {
     const server = this.server;
     const prop = server.propagation;
     if (server.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) server.feedMonitors(c, argv);
@@ -303,10 +350,20 @@ export class Executor {
     prop.rewritten = null;
     prop.prevent = false;
     if (cmd.isWrite && server.watch.snapshotHooks.length > 0) server.watch.beforeWrite(c.db.id, cmd, argv);
-    // the start: the end of the command before it in the same batch of a client's input (processInput), else a clock read
+    // the start: the end of the command before it in the same batch of a client's input (processInput), else a clock
+    // read; a command timed in a run (inRun) reads no clock: the run's start is its first command's start
     let t0 = this.chainedStart;
     this.chainedStart = -1;
-    if (t0 < 0) t0 = performance.now();
+    if (inRun) {
+      if (this.runN === 0) {
+        this.runStart = t0 >= 0 ? t0 : performance.now();
+        this.runClient = c;
+      }
+    } else {
+      if (t0 < 0) t0 = performance.now();
+      // the read that starts this command ends the run before it
+      if (this.runN > 0) this.endRun(t0);
+    }
     let failed = false;
     const prevFailed = this.callFailed;
     this.callFailed = false;
@@ -331,17 +388,25 @@ export class Executor {
       }
     }
     this.callFailed = prevFailed;
-    const t1 = performance.now();
-    this.lastEnd = t1;
-    const usec = (t1 - t0) * 1000;
     const st = cmd.stats;
     st.calls++;
-    st.usec += usec;
     if (failed) st.failed++;
     server.stats.totalCommands++;
     c.commandsProcessed++;
-    server.latency.record(c, cmd, usec);
-    server.slowlog.add(c, cmd, argv, usec);
+    if (inRun) {
+      // timed at the run's end (endRun), with the commands after it
+      const i = this.runN++;
+      this.runCmds[i] = cmd;
+      this.runArgv[i] = argv;
+      if (this.runN >= RUN_MAX) this.endRun(performance.now());
+    } else {
+      const t1 = performance.now();
+      this.lastEnd = t1;
+      const usec = (t1 - t0) * 1000;
+      st.usec += usec;
+      server.latency.record(c, cmd, usec);
+      server.slowlog.add(c, cmd, argv, usec);
+    }
     // client-side caching: remember what a tracking client read
     if (cmd.isReadonly && c.tracking !== null && !c.tracking.bcast && !cmd.isPubsub && !NOT_TRACKED.has(cmd.name)) server.tracking.rememberKeys(c, cmd.keys(argv));
     const dirty = server.dirty - dirtyBefore;
@@ -486,14 +551,19 @@ export class Executor {
   /** execUnit(() => call(c, cmd, argv)) without a closure, reading the clock at most once for the command: the hot path. */
   private callUnit(c: Client, cmd: Command, argv: string[]): void {
     const server = this.server;
-    // the command's start (call() takes it from chainedStart): also what a fresh clock read is dated from
+    // timed in a run: a top-level run-timed command of a client's batch (never with an argument past any JS string,
+    // nor while the latency monitor wants each command's own time)
+    const inRun = cmd.runTimed && this.batchOpen && this.execDepth === 0 && c.bigArgs === null && server.config.settings.latencyMonitorThreshold === 0;
+    // the command's start (call() takes it from chainedStart): also what a fresh clock read is dated from; a command
+    // joining an open run takes the run's start (it reads no clock)
     let t0 = this.chainedStart;
-    if (t0 < 0) this.chainedStart = t0 = performance.now();
+    if (inRun && this.runN > 0) t0 = this.runStart;
+    else if (t0 < 0) this.chainedStart = t0 = performance.now();
     const wall = this.batchWall >= 0 && t0 - this.batchMono < 1 ? this.batchWall : -1;
     const top = server.freezeClock(wall);
     this.execDepth++;
     try {
-      this.call(c, cmd, argv);
+      this.call(c, cmd, argv, inRun);
     } finally {
       this.execDepth--;
       if (top) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, startTredis, startRedis, redisAvailable, SKIP_NO_REDIS, type ChildServer } from '../helpers/servers';
-import { TestClient } from '../helpers/resp';
+import { TestClient, encode } from '../helpers/resp';
 import type { TredisServer } from '../../src/index';
 
 let srv: TredisServer;
@@ -111,6 +111,48 @@ test('INFO latencystats and LATENCY HISTOGRAM follow Redis HDR buckets', async (
     assert.ok((body[1] as number) >= 1);
     assert.equal(body[2], 'histogram_usec');
   } finally {
+    c.close();
+  }
+});
+
+test('a pipelined run of fast commands is timed as a whole: exact calls, slowlog entries and histogram counts for each', async () => {
+  // fast commands in one batch share one clock read (Executor.call); what INFO, SLOWLOG and LATENCY report of them
+  // must still count every call, and a slow command ends the run: INFO inside the pipeline sees it timed already
+  const c = await TestClient.connect(srv.port);
+  try {
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0', 'slowlog-max-len', '1000');
+    await c.call('CONFIG', 'RESETSTAT');
+    await c.call('SLOWLOG', 'RESET');
+    const cmds: string[][] = [];
+    for (let i = 0; i < 100; i++) cmds.push(['INCR', 'run:ctr']);
+    for (let i = 0; i < 30; i++) cmds.push(['SET', `run:k${i}`, 'v']);
+    cmds.push(['KEYS', 'run:nomatch*']);
+    for (let i = 0; i < 50; i++) cmds.push(['INCR', 'run:ctr']);
+    cmds.push(['INFO', 'commandstats']);
+    c.write(Buffer.concat(cmds.map((a) => encode(a))));
+    const replies = await c.readReplies(cmds.length);
+    assert.equal(replies[99], 100);
+    assert.equal(replies[180], 150);
+    const inside = replies[181] as string;
+    const incr = /cmdstat_incr:calls=(\d+),usec=(\d+),/.exec(inside);
+    assert.ok(incr, inside);
+    assert.equal(Number(incr[1]), 150);
+    assert.ok(Number(incr[2]) > 0, inside);
+    assert.match(inside, /cmdstat_set:calls=30,usec=\d+,/);
+    assert.match(inside, /cmdstat_keys:calls=1,usec=\d+,/);
+    // every command has its own slowlog entry, in order (newest first), with its arguments
+    const log = (await c.call('SLOWLOG', 'GET', '1000')) as unknown[][];
+    const logged = log.map((e) => (e[3] as string[]).join(' ')).reverse();
+    const sent = cmds.map((a) => a.join(' '));
+    assert.deepEqual(logged.slice(logged.indexOf(sent[0]), logged.indexOf(sent[0]) + sent.length - 1), sent.slice(0, -1));
+    for (const e of log) assert.ok(Number.isInteger(e[2]) && (e[2] as number) >= 0);
+    const h = (await c.call('LATENCY', 'HISTOGRAM', 'incr', 'set')) as unknown[];
+    const calls = new Map<string, unknown>();
+    for (let i = 0; i < h.length; i += 2) calls.set(h[i] as string, (h[i + 1] as unknown[])[1]);
+    assert.equal(calls.get('incr'), 150);
+    assert.equal(calls.get('set'), 30);
+  } finally {
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '128');
     c.close();
   }
 });
