@@ -50,6 +50,7 @@ export class MemoryTracker {
     let n = 0;
     for (const db of this.server.dbs) {
       if (db.size === 0) continue;
+      db.settleCosts();
       n += db.memBytes + tableBytes(db);
     }
     return n;

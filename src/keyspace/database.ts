@@ -66,6 +66,15 @@ export class Database {
   avgTtl = 0;
   /** sum of the keys' costs (memory-size.ts keyBytes): this database's share of used_memory, without the table itself */
   memBytes = 0;
+  /**
+   * The last key re-costed after an in-place change (remeasure), and whether
+   * it changed again since without being re-costed: a run of changes to one
+   * key (the sixteen LPUSHes of one pipelined read) re-costs it once, when
+   * the run ends (another key's change, settleCosts(): before used_memory is
+   * read, Memory.dataset, and at the end of every batch of a client's input).
+   */
+  private lastCosted = '';
+  private lastUnsettled = false;
   /** where the active expire cycle and the volatile eviction sampler go on (a slot, walking down) */
   private expireCursor = 0;
   private evictCursor = 0;
@@ -152,7 +161,25 @@ export class Database {
 
   /** Re-cost a key after its value changed in place (the executor calls it for a write command's keys). */
   remeasure(key: string): void {
+    if (key === this.lastCosted) {
+      this.lastUnsettled = true;
+      return;
+    }
+    if (this.lastUnsettled) this.settleCosts();
+    this.lastCosted = key;
     const s = this.table.find(key);
+    if (s >= 0) this.remeasureSlot(s);
+  }
+
+  /**
+   * Re-cost the key remeasure() left unsettled. Always consistent: memBytes
+   * moves by a key's new cost minus the cost its slot holds, and a key
+   * deleted (or a database flushed) meanwhile is simply not found.
+   */
+  settleCosts(): void {
+    if (!this.lastUnsettled) return;
+    this.lastUnsettled = false;
+    const s = this.table.find(this.lastCosted);
     if (s >= 0) this.remeasureSlot(s);
   }
 
@@ -229,10 +256,14 @@ export class Database {
     this.evictCursor = 0;
     this.avgTtl = 0;
     this.memBytes = 0;
+    this.lastCosted = '';
+    this.lastUnsettled = false;
   }
 
   /** Exchange contents with another db (SWAPDB): ids stay, data moves. */
   swapWith(other: Database): void {
+    this.settleCosts();
+    other.settleCosts();
     const t = this.table;
     this.table = other.table;
     other.table = t;

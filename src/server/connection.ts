@@ -154,7 +154,7 @@ export class Connections {
         server.logger.verbose(`Protocol error (${e.message}) from client: id=${c.id} addr=${c.addr}`);
         c.closeAfterReply = true;
       } else if (e instanceof QueryBufferLimitError) {
-        ex.endBatch();
+        ex.endBatch(c);
         server.logger.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr} (qbuf initial bytes: ...)`);
         c.kill();
         return;
@@ -164,7 +164,7 @@ export class Connections {
         c.closeAfterReply = true;
       }
     }
-    ex.endBatch();
+    ex.endBatch(c);
     if (c.closeAfterReply) {
       c.flush();
       c.close();

@@ -95,9 +95,14 @@ export class Executor {
     this.batchOpen = true;
   }
 
-  /** The batch of one client's input ended: its last run is timed now. */
-  endBatch(): void {
+  /**
+   * The batch of client c's input ended: its last run is timed now, and the
+   * costs of the keys it changed in place in its database are settled
+   * (Database.remeasure; another database's wait for used_memory's next read).
+   */
+  endBatch(c: Client): void {
     if (this.runN > 0) this.endRun(performance.now());
+    c.db.settleCosts();
     this.batchOpen = false;
     this.batchWall = -1;
     this.batchMono = -1;

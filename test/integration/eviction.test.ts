@@ -140,6 +140,38 @@ test('commands that re-cost their own keys (CommandSpec.costed) leave used_memor
   for (const name of costed) assert.ok(seen.has(name), `${name} is costed but not exercised`);
 });
 
+test('in-place writes pipelined to one key are re-costed once per run, and used_memory is exact after the batch', async () => {
+  const { s, c } = await server();
+  const dbs = [s.server.dbs[0], s.server.dbs[1]];
+  const recount = (db: (typeof dbs)[number]): number => {
+    let n = 0;
+    for (let i = 0; i < db.table.end; i++) {
+      const k = db.table.keyAt(i);
+      if (k !== null) n += keyBytes(k, db.table.valueAt(i)!);
+    }
+    return n;
+  };
+  // runs on one key (left unsettled until the run ends), keys interleaved, a key deleted and one re-created
+  // inside a run, another database, FLUSHDB in the middle: one write, one batch
+  const frames: string[][] = [];
+  for (let i = 0; i < 20; i++) frames.push(['LPUSH', 'l', 'x'.repeat(i)]);
+  for (let i = 0; i < 10; i++) frames.push(['HSET', 'h', `f${i}`, 'v'.repeat(i * 3)]);
+  for (let i = 0; i < 10; i++) frames.push(['SADD', i % 2 === 0 ? 's1' : 's2', `m${i}`]);
+  frames.push(['LPUSH', 'gone', 'a'], ['LPUSH', 'gone', 'b'], ['DEL', 'gone'], ['LPUSH', 'gone', 'cc'], ['LPUSH', 'gone', 'ddd']);
+  frames.push(['SELECT', '1'], ['RPUSH', 'other', 'a'], ['RPUSH', 'other', 'bb'], ['SELECT', '0']);
+  frames.push(['ZADD', 'z', '1', 'a'], ['ZADD', 'z', '2', 'bb'], ['SELECT', '1'], ['RPUSH', 'other', 'ccc']);
+  c.write(frames.map((a) => `*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')).join(''));
+  await c.readReplies(frames.length);
+  // the batch's own database is settled at its end; another one when used_memory is next read
+  assert.equal(dbs[1].memBytes, recount(dbs[1]), 'db 1 (the batch ended there)');
+  s.server.memory.dataset();
+  assert.equal(dbs[0].memBytes, recount(dbs[0]), 'db 0 (settled by the used_memory read)');
+  c.write('*1\r\n$7\r\nFLUSHDB\r\n*3\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$1\r\na\r\n*3\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$1\r\nb\r\n');
+  await c.readReplies(3);
+  assert.equal(dbs[1].memBytes, recount(dbs[1]), 'after FLUSHDB and a new run');
+  assert.ok(dbs[1].memBytes > 0);
+});
+
 test('a pipelined batch shares one clock read only within 1 ms: a command after a slow one reads the clock again', async () => {
   const { c } = await server();
   const t0 = Date.now();
