@@ -57,6 +57,8 @@ function request(test: string, i: number): string[] {
     // redis-benchmark's own requests (no -r: one key, the same value each time)
     case 'rb-hset':
       return ['HSET', 'myhash', 'element:__rand_int__', 'VXK'];
+    case 'rb-set':
+      return ['SET', 'key:__rand_int__', 'VXK'];
     case 'rb-incr':
       return ['INCR', 'counter:__rand_int__'];
     case 'rb-lpush':

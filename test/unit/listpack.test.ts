@@ -226,3 +226,39 @@ test('listpack: replacing an element by the value it holds keeps the bytes (the 
   assert.equal(re, lpFromElements(['12']));
   assert.notEqual(re, raw);
 });
+
+test('lpFind finds exactly what a walk comparing each element finds (texts that occur inside other entries, headers, values)', () => {
+  const rnd = prng(20261207);
+  // small alphabets make texts that occur inside other elements, across entry boundaries and inside the values
+  const pieces = ['a', 'ab', 'b', 'ba', 'x', '1', '0', '-', '\x81', '\xe0', '\x00', 'ab'.repeat(40), 'b'.repeat(70), 'a'.repeat(4100)];
+  const word = (): string => {
+    const k = Math.floor(rnd() * 4);
+    let w = '';
+    for (let i = 0; i < k; i++) w += pieces[Math.floor(rnd() * pieces.length)];
+    return rnd() < 0.15 ? String(Math.floor(rnd() * 2000) - 1000) : w;
+  };
+  let checked = 0;
+  for (let round = 0; round < 400; round++) {
+    const items: string[] = [];
+    const count = Math.floor(rnd() * 12);
+    for (let i = 0; i < count; i++) items.push(word());
+    const lp = lpFromElements(items);
+    const probes = [...items, ...items.map((w) => w.slice(1)), ...items.map((w) => w + 'a'), word(), word(), 'ab', 'b', 'a'];
+    for (const skip of [0, 1]) {
+      for (const s of probes) {
+        // the walk: the first element at an index compared (every skip+1-th) equal to s
+        let want = -1;
+        let p = lpFirst(lp);
+        for (let i = 0; p >= 0; i++, p = lpNext(lp, p)) {
+          if (i % (skip + 1) === 0 && lpGet(lp, p) === s) {
+            want = p;
+            break;
+          }
+        }
+        assert.equal(lpFind(lp, s, skip), want, `find ${JSON.stringify(s)} skip ${skip} in ${JSON.stringify(items)}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 5000, String(checked));
+});
