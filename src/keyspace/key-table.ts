@@ -4,13 +4,17 @@
  * expire time, the encoding) lives in paged columns indexed by slot. Lookup,
  * the key column, slot moves and pins are a StringIndex (string-index.ts: an
  * open-addressing index in Int32Arrays, the same one the big hashes, sets and
- * sorted sets use); this class adds the other columns (SlotColumns).
+ * sorted sets use); this class adds the other columns (SlotColumns). The
+ * access time, LFU counter, flags and cost of a slot share one 8-byte record
+ * (`metaPages`): a write that touches all of them (INCR, LPUSH) misses the
+ * cache once for them instead of four times, which is what a big keyspace
+ * with random keys spends its time on.
  *
  * Why not a `Map<string, Entry>`: per key that cost an Entry object (~104
  * bytes with its boxed access time) plus a Map entry (~30 bytes), ~208 bytes
  * with a 10-byte key and value against Redis's ~105; it also capped a Map at
  * 2^24 keys and made the garbage collector trace millions of objects. Here a
- * key costs its two strings, two pointers, 4 + 1 + 1 + 4 bytes of columns and
+ * key costs its two strings, two pointers, 8 bytes of columns and
  * ~14 bytes of index (8 more for the expire column once a key has a TTL).
  *
  * Slots are dense (0..count-1, deleted ones refilled from the tail) except
@@ -39,22 +43,30 @@ export function shardOf(k: string): number {
   return keyHash(k) & SHARD_MASK;
 }
 
-/** `mem` column cap: larger costs are kept in a side map. */
-const MEM_CAP = 0xffffffff;
+/**
+ * A slot's record in metaPages: word 2s is the last access (unix seconds),
+ * word 2s+1 the cost in bytes (bits 0-19; MEM_CAP there: the cost is in the
+ * side map bigMem), the owner's flags (bits 20-23) and the LFU counter (bits 24-31).
+ */
+const MEM_CAP = 0xfffff;
+const FLAGS_SHIFT = 20;
+const FLAGS_BITS = 0xf;
+const FLAGS_MASK = FLAGS_BITS << FLAGS_SHIFT;
+const LFU_SHIFT = 24;
 
 /** The columns of a KeyTable. V is the value type (DbValue for a Database). */
 export class KeyTable<V> implements SlotColumns {
   /** key -> slot, and the key column */
   private readonly ix = new StringIndex(this, SHARD_BITS, SHARD_BITS);
   private valPages: Array<Array<V | undefined>> = [];
-  /** last access, unix seconds (OBJECT IDLETIME, LRU) */
-  private lruPages: Uint32Array[] = [];
-  /** LFU counter (OBJECT FREQ) */
-  private lfuPages: Uint8Array[] = [];
-  /** free bits for the value's owner (strings: a forced OBJECT ENCODING); reset by set() */
-  private flagPages: Uint8Array[] = [];
-  /** the key's cost in bytes (memory-size.ts), see mem()/setMem() */
-  private memPages: Uint32Array[] = [];
+  /**
+   * Two words a slot (see MEM_CAP): the last access (OBJECT IDLETIME, LRU),
+   * the LFU counter (OBJECT FREQ), four free bits for the value's owner
+   * (strings: a forced OBJECT ENCODING; reset by setValueAt) and the key's
+   * cost in bytes (memory-size.ts, mem()/setMem()).
+   */
+  private metaPages: Uint32Array[] = [];
+  /** costs of MEM_CAP bytes and more, by slot */
   private bigMem: Map<number, number> | null = null;
   /** absolute expire time in ms, 0 = none; null until the first TTL */
   private expPages: Float64Array[] | null = null;
@@ -92,7 +104,9 @@ export class KeyTable<V> implements SlotColumns {
 
   setValueAt(s: number, v: V): void {
     this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = v;
-    this.flagPages[s >>> PAGE_BITS][s & PAGE_MASK] = 0;
+    const m = this.metaPages[s >>> PAGE_BITS];
+    const i = 2 * (s & PAGE_MASK) + 1;
+    m[i] = m[i] & ~FLAGS_MASK;
   }
 
   /** Expire time (ms) at a slot, -1 when none. */
@@ -106,7 +120,7 @@ export class KeyTable<V> implements SlotColumns {
   setExpireAt(s: number, at: number): void {
     if (this.expPages === null) {
       if (at < 0) return;
-      this.expPages = this.lruPages.map((p) => new Float64Array(p.length));
+      this.expPages = this.metaPages.map((p) => new Float64Array(p.length >>> 1));
     }
     const page = this.expPages[s >>> PAGE_BITS];
     const was = page[s & PAGE_MASK] !== 0;
@@ -117,41 +131,50 @@ export class KeyTable<V> implements SlotColumns {
   }
 
   lru(s: number): number {
-    return this.lruPages[s >>> PAGE_BITS][s & PAGE_MASK];
+    return this.metaPages[s >>> PAGE_BITS][2 * (s & PAGE_MASK)];
   }
 
   setLru(s: number, seconds: number): void {
-    this.lruPages[s >>> PAGE_BITS][s & PAGE_MASK] = seconds;
+    this.metaPages[s >>> PAGE_BITS][2 * (s & PAGE_MASK)] = seconds;
   }
 
   lfu(s: number): number {
-    return this.lfuPages[s >>> PAGE_BITS][s & PAGE_MASK];
+    return this.metaPages[s >>> PAGE_BITS][2 * (s & PAGE_MASK) + 1] >>> LFU_SHIFT;
   }
 
   setLfu(s: number, counter: number): void {
-    this.lfuPages[s >>> PAGE_BITS][s & PAGE_MASK] = counter;
+    const m = this.metaPages[s >>> PAGE_BITS];
+    const i = 2 * (s & PAGE_MASK) + 1;
+    m[i] = (m[i] & ~(0xff << LFU_SHIFT)) | ((counter & 0xff) << LFU_SHIFT);
   }
 
+  /** The owner's four bits (0..15). */
   flags(s: number): number {
-    return this.flagPages[s >>> PAGE_BITS][s & PAGE_MASK];
+    return (this.metaPages[s >>> PAGE_BITS][2 * (s & PAGE_MASK) + 1] >>> FLAGS_SHIFT) & FLAGS_BITS;
   }
 
   setFlags(s: number, f: number): void {
-    this.flagPages[s >>> PAGE_BITS][s & PAGE_MASK] = f;
+    const m = this.metaPages[s >>> PAGE_BITS];
+    const i = 2 * (s & PAGE_MASK) + 1;
+    m[i] = (m[i] & ~FLAGS_MASK) | ((f & FLAGS_BITS) << FLAGS_SHIFT);
   }
 
   mem(s: number): number {
-    const m = this.memPages[s >>> PAGE_BITS][s & PAGE_MASK];
+    const m = this.metaPages[s >>> PAGE_BITS][2 * (s & PAGE_MASK) + 1] & MEM_CAP;
     return m === MEM_CAP ? this.bigMem!.get(s)! : m;
   }
 
   setMem(s: number, bytes: number): void {
-    const page = this.memPages[s >>> PAGE_BITS];
-    if (page[s & PAGE_MASK] === MEM_CAP) this.bigMem!.delete(s);
+    const page = this.metaPages[s >>> PAGE_BITS];
+    const i = 2 * (s & PAGE_MASK) + 1;
+    const w = page[i];
+    if ((w & MEM_CAP) === MEM_CAP) this.bigMem!.delete(s);
+    let m = bytes;
     if (bytes >= MEM_CAP) {
       (this.bigMem ??= new Map()).set(s, bytes);
-      page[s & PAGE_MASK] = MEM_CAP;
-    } else page[s & PAGE_MASK] = bytes;
+      m = MEM_CAP;
+    }
+    page[i] = (w & ~MEM_CAP) | m;
   }
 
   /**
@@ -169,10 +192,9 @@ export class KeyTable<V> implements SlotColumns {
     const p = s >>> PAGE_BITS;
     const o = s & PAGE_MASK;
     this.valPages[p][o] = value;
-    this.lruPages[p][o] = nowSec;
-    this.lfuPages[p][o] = lfu;
-    this.flagPages[p][o] = 0;
-    this.memPages[p][o] = 0;
+    const m = this.metaPages[p];
+    m[2 * o] = nowSec;
+    m[2 * o + 1] = (lfu & 0xff) << LFU_SHIFT;
     if (this.expPages !== null) this.expPages[p][o] = 0;
   }
 
@@ -222,10 +244,7 @@ export class KeyTable<V> implements SlotColumns {
   clear(): void {
     this.ix.clear();
     this.valPages = [];
-    this.lruPages = [];
-    this.lfuPages = [];
-    this.flagPages = [];
-    this.memPages = [];
+    this.metaPages = [];
     this.bigMem = null;
     this.expPages = null;
     this.volatileCount = 0;
@@ -244,20 +263,14 @@ export class KeyTable<V> implements SlotColumns {
   /** @internal */
   resizePage(p: number, n: number): void {
     resizeArrayPage(this.valPages, p, n, undefined);
-    resizeTypedPage(this.lruPages, p, n, (k) => new Uint32Array(k));
-    resizeTypedPage(this.lfuPages, p, n, (k) => new Uint8Array(k));
-    resizeTypedPage(this.flagPages, p, n, (k) => new Uint8Array(k));
-    resizeTypedPage(this.memPages, p, n, (k) => new Uint32Array(k));
+    resizeTypedPage(this.metaPages, p, 2 * n, (k) => new Uint32Array(k));
     if (this.expPages !== null) resizeTypedPage(this.expPages, p, n, (k) => new Float64Array(k));
   }
 
   /** @internal */
   dropPage(): void {
     this.valPages.pop();
-    this.lruPages.pop();
-    this.lfuPages.pop();
-    this.flagPages.pop();
-    this.memPages.pop();
+    this.metaPages.pop();
     if (this.expPages !== null) this.expPages.pop();
   }
 
@@ -268,11 +281,11 @@ export class KeyTable<V> implements SlotColumns {
     const lp = last >>> PAGE_BITS;
     const lo = last & PAGE_MASK;
     this.valPages[p][o] = this.valPages[lp][lo];
-    this.lruPages[p][o] = this.lruPages[lp][lo];
-    this.lfuPages[p][o] = this.lfuPages[lp][lo];
-    this.flagPages[p][o] = this.flagPages[lp][lo];
+    // the cost moves through setMem (a big one's side-map entry is keyed by slot); s's own is 0 (removeAt)
     const mem = this.mem(last);
     this.setMem(last, 0);
+    this.metaPages[p][2 * o] = this.metaPages[lp][2 * lo];
+    this.metaPages[p][2 * o + 1] = this.metaPages[lp][2 * lo + 1];
     this.setMem(s, mem);
     if (this.expPages !== null) this.expPages[p][o] = this.expPages[lp][lo];
     this.clearSlot(last);
@@ -298,7 +311,7 @@ export class KeyTable<V> implements SlotColumns {
    * maxmemory evict far more than needed each time a table doubles.
    */
   bytesPerKey(): number {
-    return StringIndex.BYTES_PER_STRING + 8 + 4 + 1 + 1 + 4 + (this.expPages !== null ? 8 : 0);
+    return StringIndex.BYTES_PER_STRING + 8 + 8 + (this.expPages !== null ? 8 : 0);
   }
 
   /** Index and column bytes for the keys in use (see bytesPerKey). */

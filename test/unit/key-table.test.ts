@@ -150,6 +150,45 @@ test('columns move with their key when the last slot fills a hole', () => {
   assert.equal(t.volatileSize, 50);
 });
 
+test('a slot\'s access time, LFU counter, flags and cost share one record: each set leaves the others as they were', () => {
+  const rnd = rng(7);
+  const t = new KeyTable<string>();
+  type Ref = { lru: number; lfu: number; flags: number; mem: number; v: string };
+  const ref = new Map<string, Ref>();
+  const mems = [0, 1, 1000, 0xffffe, 0xfffff, 0x100000, 5_000_000, 2 ** 33];
+  for (let i = 0; i < 200; i++) {
+    const k = 'k' + i;
+    const lru = Math.floor(rnd() * 2 ** 32);
+    const lfu = Math.floor(rnd() * 256);
+    t.insert(k, 'v', lru, lfu);
+    ref.set(k, { lru, lfu, flags: 0, mem: 0, v: 'v' });
+  }
+  for (let step = 0; step < 20000; step++) {
+    const k = 'k' + Math.floor(rnd() * 200);
+    const r = ref.get(k);
+    if (r === undefined) continue;
+    const s = t.find(k);
+    const op = Math.floor(rnd() * 6);
+    if (op === 0) t.setLru(s, (r.lru = Math.floor(rnd() * 2 ** 32)));
+    else if (op === 1) t.setLfu(s, (r.lfu = Math.floor(rnd() * 256)));
+    else if (op === 2) t.setFlags(s, (r.flags = Math.floor(rnd() * 16)));
+    else if (op === 3) t.setMem(s, (r.mem = mems[Math.floor(rnd() * mems.length)]));
+    else if (op === 4) {
+      // a new value resets the owner's flags only
+      t.setValueAt(s, (r.v = 'v' + step));
+      r.flags = 0;
+    } else if (rnd() < 0.1) {
+      // a delete moves the last slot (and its record, big cost included) into the hole
+      t.removeAt(s);
+      ref.delete(k);
+    }
+  }
+  for (const [k, r] of ref) {
+    const s = t.find(k);
+    assert.deepEqual({ lru: t.lru(s), lfu: t.lfu(s), flags: t.flags(s), mem: t.mem(s), v: t.valueAt(s) }, r, k);
+  }
+});
+
 test('a pinned table never moves a slot; unpinning refills the holes', () => {
   const t = new KeyTable<number>();
   for (let i = 0; i < 1000; i++) t.insert('k' + i, i, 0, 5);
