@@ -155,8 +155,7 @@ export class MasterSide {
 
   /** server.replFeed: a command propagated by this master (SELECT added when the db changes). */
   feedCommand(db: number, argv: string[], big: ReadonlyMap<string, Buffer> | null = null): void {
-    if (this.repl.isReplica()) return; // replicas proxy their master's stream instead
-    if (this.repl.backlog === null && this.links.length === 0) return;
+    if (!this.wantsCommands()) return;
     if (this.slaveSelDb !== db) {
       this.feedBytes(encodeCommand(['SELECT', String(db)]));
       this.slaveSelDb = db;
@@ -164,6 +163,11 @@ export class MasterSide {
     this.feedBytes(big === null ? encodeCommand(argv) : encodeCommandBytes(argv, big));
     const c = this.server.executor.currentClient;
     if (c !== null) this.woff.set(c, this.repl.masterReplOffset);
+  }
+
+  /** Whether feedCommand() takes commands: a master with a backlog or replicas (replicas proxy their master's stream instead). */
+  wantsCommands(): boolean {
+    return !this.repl.isReplica() && (this.repl.backlog !== null || this.links.length > 0);
   }
 
   /** Bytes of our master's stream, applied here, forwarded unchanged to the backlog and sub-replicas. */

@@ -47,7 +47,7 @@ export class Replication {
     this.master = new MasterSide(this);
     this.replica = new ReplicaSide(this);
     this.failover = new Failover(this);
-    this.feed = { feed: (db, argv, big) => this.master.feedCommand(db, argv, big ?? null) };
+    this.feed = { feed: (db, argv, big) => this.master.feedCommand(db, argv, big ?? null), wants: () => this.master.wantsCommands() };
     const cfg = server.config;
     cfg.onSettingChange('replBacklogSize', () => this.backlog?.resize(this.backlogSize()));
     cfg.onSettingChange('minReplicasToWrite', () => this.master.refreshGoodSlaves());

@@ -74,7 +74,8 @@ export class Executor {
   private runN = 0;
   private runClient: Client | null = null;
   private readonly runCmds: Command[] = [];
-  private readonly runArgv: Array<string[] | null> = [];
+  /** a new array a run: young like the argvs it holds (no old-to-young write barrier a command) */
+  private runArgv: string[][] = [];
 
   constructor(private readonly server: Server) {}
 
@@ -124,8 +125,7 @@ export class Executor {
     this.lastEnd = t;
     for (let i = 0; i < n; i++) {
       const cmd = this.runCmds[i];
-      const argv = this.runArgv[i]!;
-      this.runArgv[i] = null;
+      const argv = this.runArgv[i];
       cmd.stats.usec += usec;
       server.latency.record(c, cmd, usec);
       server.slowlog.add(c, cmd, argv, usec);
@@ -363,6 +363,7 @@ export class Executor {
       if (this.runN === 0) {
         this.runStart = t0 >= 0 ? t0 : performance.now();
         this.runClient = c;
+        this.runArgv = [];
       }
     } else {
       if (t0 < 0) t0 = performance.now();
@@ -402,7 +403,7 @@ export class Executor {
       // timed at the run's end (endRun), with the commands after it
       const i = this.runN++;
       this.runCmds[i] = cmd;
-      this.runArgv[i] = argv;
+      this.runArgv.push(argv);
       if (this.runN >= RUN_MAX) this.endRun(performance.now());
     } else {
       const t1 = performance.now();

@@ -9,6 +9,13 @@
 export interface PropagationSink {
   /** `big`: argv holds placeholders of arguments longer than any JS string, mapped to their bytes (Client.bigArgs) */
   feed(db: number, argv: string[], big?: ReadonlyMap<string, Buffer> | null): void;
+  /** false while feed() would drop everything (AOF off, no backlog and no replicas): a flush then skips the sink */
+  wants?(): boolean;
+}
+
+/** Whether a flush has anything to feed sink. */
+function wanted(sink: PropagationSink | null): boolean {
+  return sink !== null && (sink.wants === undefined || sink.wants());
 }
 
 /** Propagation targets (Redis's PROPAGATE_AOF / PROPAGATE_REPL). */
@@ -87,6 +94,8 @@ export class Propagation {
     const rest = this.rest;
     const n = rest.length;
     if (n > 0) this.rest = [];
+    // decided at the unit's end, as Redis's propagatePendingCommands: nothing to do when no sink takes anything
+    if (this.listeners.length === 0 && !wanted(this.aof) && !wanted(this.repl)) return;
     const wrap = n > 0 && !noMulti;
     const toReplicas = this.toReplicas();
     if (wrap) this.one(db, ['MULTI'], toReplicas, TO_AOF | TO_REPL, null);
