@@ -223,8 +223,19 @@ function parsedExpireMs(c: Client, flags: number, cmdName: string): number {
   return expireArg(c, parsedExpire, unit, (flags & (F_EX | F_PX)) !== 0, cmdName);
 }
 
+/** values up to this length are shared with the one stored before them (storeString) */
+const SHARED_VALUE_MAX = 32;
+let lastValue = '';
+
 /** Store a string the way setKey() does: TTL dropped unless keepTtl, encoding recomputed, LRU/LFU touched. */
 export function storeString(c: Client, key: string, val: StrValue, keepTtl: boolean): void {
+  // a short value equal to the one stored before it is stored as that same (older) string, as Redis shares its small
+  // integers: a SET of a value many keys hold (a flag, a status, redis-benchmark's "VXK") then leaves no new young
+  // string for the garbage collector to copy and promote, and no old-to-young pointer in the value column
+  if (typeof val === 'string' && val.length <= SHARED_VALUE_MAX) {
+    if (val === lastValue) val = lastValue;
+    else lastValue = val;
+  }
   const s = lookupWriteSlot(c, key);
   if (s < 0) c.db.set(key, val);
   else c.db.setAt(s, val, keepTtl);

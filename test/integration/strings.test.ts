@@ -68,6 +68,19 @@ test('GET/SET/APPEND/STRLEN/GETRANGE/MGET are binary safe (bytes 0..255)', async
   assert.equal(await c.call('GET', 'rawbuf'), buf.toString('latin1'));
 });
 
+test('short values stored as the value before them keep their own bytes (equal, longer, shorter, NUL, APPEND after)', async () => {
+  // storeString shares a short value equal to the previous one: every key must still read back exactly what was set
+  const vals = ['v1', 'v1', 'v2', 'v1', 'v1x', 'v1', 'v1\0', 'v1', '', '', 'x'.repeat(32), 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(33)];
+  const keys = vals.map((_, i) => `share:${i}`);
+  for (let i = 0; i < vals.length; i++) assert.equal(await c.call('SET', keys[i], vals[i]), 'OK');
+  assert.deepEqual(await c.call('MGET', ...keys), vals);
+  // changing one key in place leaves the others that held the same value alone
+  assert.equal(await c.call('APPEND', keys[0], 'z'), 3);
+  assert.equal(await c.call('SETRANGE', keys[1], '0', 'Q'), 2);
+  assert.deepEqual(await c.call('MGET', keys[0], keys[1], keys[3], keys[5]), ['v1z', 'Q1', 'v1', 'v1']);
+  await c.call('DEL', ...keys);
+});
+
 test('SET options, conflicts and errors', async () => {
   await replay('set options', [
     [['DEL', 's'], int(0)],
