@@ -41,7 +41,7 @@ function outEntryHead(t: ReplyText, n: number): void {
   o[q++] = 13;
   o[q++] = 10;
   o[q++] = 36; // $
-  q = putDigits(o, q, idLen, idLen < 10 ? 1 : 2);
+  q = putDigits(o, q, idLen, decimalLength(idLen));
   o[q++] = 13;
   o[q++] = 10;
   q = putDigits(o, q, ms, dm);

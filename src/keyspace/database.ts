@@ -167,8 +167,7 @@ export class Database {
     }
     if (this.lastUnsettled) this.settleCosts();
     this.lastCosted = key;
-    const s = this.table.find(key);
-    if (s >= 0) this.remeasureSlot(s);
+    this.recost(key);
   }
 
   /**
@@ -179,7 +178,12 @@ export class Database {
   settleCosts(): void {
     if (!this.lastUnsettled) return;
     this.lastUnsettled = false;
-    const s = this.table.find(this.lastCosted);
+    this.recost(this.lastCosted);
+  }
+
+  /** Re-cost a key now (a key not there is left alone). */
+  private recost(key: string): void {
+    const s = this.table.find(key);
     if (s >= 0) this.remeasureSlot(s);
   }
 

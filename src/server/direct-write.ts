@@ -50,6 +50,13 @@ function loadWriteWrap(): (new () => WriteReq) | null {
 /** A request the last write completed synchronously with (libuv does not hold it): reused by the next write. */
 let spare: WriteReq | null = null;
 
+/** A request libuv does not hold (any more): kept for the next write. */
+function release(req: WriteReq): void {
+  req.owner = null;
+  req.handle = null;
+  spare = req;
+}
+
 /** libuv finished a write it had queued (the request's receiver is the request). */
 function onComplete(this: WriteReq, status: number): void {
   const w = this.owner;
@@ -105,19 +112,13 @@ export class DirectWriter {
     const err = this.handle.writeLatin1String(req, s);
     if (err !== 0) {
       // failed at once: libuv holds nothing
-      req.owner = null;
-      req.handle = null;
-      spare = req;
+      release(req);
       this.onError();
       return true;
     }
     // a queue left behind holds this write (partly written, or behind an earlier held one) until onComplete
     if (this.handle.writeQueueSize > 0) this.pending++;
-    else {
-      req.owner = null;
-      req.handle = null;
-      spare = req;
-    }
+    else release(req);
     return true;
   }
 }
