@@ -494,8 +494,10 @@ export const memoryCommand: CommandSpec = cmd(
             j++;
           } else throw new RedisError(Err.syntax);
         }
-        const e = c.db.peek(argv[2]);
-        if (e === undefined) return c.reply.nullBulk();
+        const slot = c.db.slotOf(argv[2]);
+        if (slot < 0) return c.reply.nullBulk();
+        // as kept: an integer kept as a number (KeyTable.setIntAt) costs no string
+        const e = c.db.table.rawValueAt(slot)!;
         // the key's own bytes plus its share of the key table that holds it
         const db = c.db;
         const share = tableBytes(db) / db.size;

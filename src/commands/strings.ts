@@ -371,7 +371,9 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
 /**
  * incrDecrCommand: add `incr` (a number when safe, else bigint) to the int64
  * stored at key. Plain JS numbers while everything stays within 2^53, exact
- * BigInt int64 arithmetic otherwise. The TTL is kept.
+ * BigInt int64 arithmetic otherwise. The TTL is kept. A result in the int32
+ * range replaces an existing value as a number (Database.setIntAt, Redis's
+ * int encoding): a counter's next count is then no new string to store.
  */
 function incrDecr(c: Client, key: string, incr: number | bigint): void {
   // lookupStringWrite by slot: the value is then replaced in that slot
@@ -379,11 +381,14 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const slot = lookupWriteSlot(c, key);
   let cur: number | bigint = 0;
   if (slot >= 0) {
-    const e = db.table.valueAt(slot)!;
-    if (typeof e !== 'string' && e.type !== 'string') throw new RedisError(Err.wrongType);
-    const v = typeof e === 'string' ? parseInt64(e) : null;
-    if (v === null) throw new RedisError(Err.notInt);
-    cur = v;
+    const e = db.table.rawValueAt(slot)!;
+    if (typeof e === 'number') cur = e;
+    else {
+      if (typeof e !== 'string' && e.type !== 'string') throw new RedisError(Err.wrongType);
+      const v = typeof e === 'string' ? parseInt64(e) : null;
+      if (v === null) throw new RedisError(Err.notInt);
+      cur = v;
+    }
   }
   let result: number | bigint;
   if (typeof cur === 'number' && typeof incr === 'number' && Number.isSafeInteger(cur + incr)) {
@@ -393,11 +398,11 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     if (r > INT64_MAX || r < INT64_MIN) throw new RedisError(Err.overflow);
     result = r;
   }
-  const text = String(result);
-  if (slot >= 0) db.setAt(slot, text, true);
-  else db.set(key, text, true);
+  if (slot >= 0 && typeof result === 'number' && (result | 0) === result) db.setIntAt(slot, result, true);
+  else if (slot >= 0) db.setAt(slot, String(result), true);
+  else db.set(key, String(result), true);
   wrote(c, key, '$', 'incrby');
-  c.reply.raw(':' + text + '\r\n'); // = reply.int(result), without formatting the number twice
+  c.reply.int(result);
 }
 
 /** An INCRBY/DECRBY increment argument. */

@@ -159,6 +159,17 @@ export class Database {
     this.remeasureSlot(s);
   }
 
+  /**
+   * setAt() of a string value that is the decimal text of the int32 n: kept
+   * as the number, as Redis keeps an int-encoded string (KeyTable.setIntAt).
+   */
+  setIntAt(s: number, n: number, keepTtl: boolean): void {
+    const t = this.table;
+    t.setIntAt(s, n);
+    if (!keepTtl) t.setExpireAt(s, -1);
+    this.remeasureSlot(s);
+  }
+
   /** Re-cost a key after its value changed in place (the executor calls it for a write command's keys). */
   remeasure(key: string): void {
     if (key === this.lastCosted) {
@@ -189,7 +200,7 @@ export class Database {
 
   private remeasureSlot(s: number): void {
     const t = this.table;
-    const m = keyBytes(t.keyAt(s)!, t.valueAt(s)!);
+    const m = keyBytes(t.keyAt(s)!, t.rawValueAt(s)!);
     this.memBytes += m - t.mem(s);
     t.setMem(s, m);
   }

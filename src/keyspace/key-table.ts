@@ -58,7 +58,13 @@ const LFU_SHIFT = 24;
 export class KeyTable<V> implements SlotColumns {
   /** key -> slot, and the key column */
   private readonly ix = new StringIndex(this, SHARD_BITS, SHARD_BITS);
-  private valPages: Array<Array<V | undefined>> = [];
+  /**
+   * Values by slot. A number is an integer kept as Redis keeps an
+   * int-encoded string (INCR's counters, KeyTable.setIntAt): no string to
+   * allocate, store and later collect for each new count; valueAt() gives
+   * it to readers as its decimal text.
+   */
+  private valPages: Array<Array<V | number | undefined>> = [];
   /**
    * Two words a slot (see MEM_CAP): the last access (OBJECT IDLETIME, LRU),
    * the LFU counter (OBJECT FREQ), four free bits for the value's owner
@@ -97,13 +103,30 @@ export class KeyTable<V> implements SlotColumns {
     return this.ix.keyAt(s);
   }
 
-  /** Value at a slot (undefined for a hole). */
+  /** Value at a slot (undefined for a hole); an integer kept as a number (setIntAt) as its decimal text. */
   valueAt(s: number): V | undefined {
+    const v = this.valPages[s >>> PAGE_BITS][s & PAGE_MASK];
+    return typeof v === 'number' ? (String(v) as V) : v;
+  }
+
+  /** Value at a slot as kept: an integer set by setIntAt is that number. */
+  rawValueAt(s: number): V | number | undefined {
     return this.valPages[s >>> PAGE_BITS][s & PAGE_MASK];
   }
 
   setValueAt(s: number, v: V): void {
     this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = v;
+    const m = this.metaPages[s >>> PAGE_BITS];
+    const i = 2 * (s & PAGE_MASK) + 1;
+    m[i] = m[i] & ~FLAGS_MASK;
+  }
+
+  /**
+   * setValueAt of a string value that is the decimal text of the int32 n,
+   * kept as the number (only a V of which a string is one may be kept so).
+   */
+  setIntAt(s: number, n: number): void {
+    this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = n;
     const m = this.metaPages[s >>> PAGE_BITS];
     const i = 2 * (s & PAGE_MASK) + 1;
     m[i] = m[i] & ~FLAGS_MASK;

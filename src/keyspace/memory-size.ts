@@ -161,8 +161,10 @@ function zsetBytes(z: RZSet, samples: number): number {
  * Bytes of a value. `samples` as MEMORY USAGE's SAMPLES (0 = every element);
  * the default is what used_memory uses.
  */
-export function valueBytes(v: DbValue, samples = SAMPLE): number {
+export function valueBytes(v: DbValue | number, samples = SAMPLE): number {
   if (typeof v === 'string') return stringBytes(v.length);
+  // an integer kept as a number (KeyTable.setIntAt): its pointer is all it costs, as Redis's int encoding
+  if (typeof v === 'number') return 0;
   const all = samples <= 0 ? Number.MAX_SAFE_INTEGER : samples;
   switch (v.type) {
     case 'string':
@@ -221,6 +223,6 @@ function streamTotal(v: RStream, n: number, lp: number): number {
 }
 
 /** Bytes of a key's name and value (what the key table's mem column holds). */
-export function keyBytes(key: string, value: DbValue, samples = SAMPLE): number {
+export function keyBytes(key: string, value: DbValue | number, samples = SAMPLE): number {
   return stringBytes(key.length) + valueBytes(value, samples);
 }

@@ -92,7 +92,7 @@ test('commands that re-cost their own keys (CommandSpec.costed) leave used_memor
     let n = 0;
     for (let i = 0; i < db.table.end; i++) {
       const k = db.table.keyAt(i);
-      if (k !== null) n += keyBytes(k, db.table.valueAt(i)!);
+      if (k !== null) n += keyBytes(k, db.table.rawValueAt(i)!);
     }
     return n;
   };
@@ -147,7 +147,7 @@ test('in-place writes pipelined to one key are re-costed once per run, and used_
     let n = 0;
     for (let i = 0; i < db.table.end; i++) {
       const k = db.table.keyAt(i);
-      if (k !== null) n += keyBytes(k, db.table.valueAt(i)!);
+      if (k !== null) n += keyBytes(k, db.table.rawValueAt(i)!);
     }
     return n;
   };

@@ -18,7 +18,7 @@ let c: TestClient;
 let r: TestClient | null = null;
 
 before(async () => {
-  ({ srv, c, redis, r } = await startPair({ notifyKeyspaceEvents: 'KEA' }, ['--notify-keyspace-events', 'KEA']));
+  ({ srv, c, redis, r } = await startPair({ notifyKeyspaceEvents: 'KEA', enableDebugCommand: 'yes' }, ['--notify-keyspace-events', 'KEA', '--enable-debug-command', 'yes']));
 });
 
 after(async () => {
@@ -191,6 +191,87 @@ test('INCR/DECR family: int64 exact, overflow and parse errors', async () => {
     [['INCRBYFLOAT', 'lst', '1'], WRONGTYPE],
     [['DEL', 'n'], int(1)],
   ]);
+});
+
+test('a counter INCR keeps as a number reads as its text everywhere (int32 edges, TTL, RDB reload, DUMP, cost)', async () => {
+  const db = srv.server.dbs[0];
+  const kept = (key: string): string => typeof db.table.rawValueAt(db.slotOf(key));
+  await replay('int-kept', [
+    [['DEL', 'ic', 'ic2', 'ic3'], int(0)],
+    [['INCR', 'ic'], int(1)],
+    [['INCRBY', 'ic', '99999'], int(100000)],
+    [['GET', 'ic'], bulk('100000')],
+    [['MGET', 'ic', 'nokey'], `*2\r\n${bulk('100000')}${NIL}`],
+    [['STRLEN', 'ic'], int(6)],
+    [['GETRANGE', 'ic', '1', '3'], bulk('000')],
+    [['BITCOUNT', 'ic'], int(13)],
+    [['OBJECT', 'ENCODING', 'ic'], bulk('int')],
+    [['OBJECT', 'REFCOUNT', 'ic'], int(1)],
+  ]);
+  assert.equal(kept('ic'), 'number', 'INCR keeps an int32 result as a number');
+  // what it costs is what a number costs: less than the same text SET as a string
+  const viaSet = 'id';
+  await c.call('SET', viaSet, '100000');
+  assert.ok(Number(await c.call('MEMORY', 'USAGE', 'ic')) < Number(await c.call('MEMORY', 'USAGE', viaSet)));
+  await c.call('DEL', viaSet);
+  await replay('int-kept-edges', [
+    [['APPEND', 'ic', 'x'], int(7)],
+    [['GET', 'ic'], bulk('100000x')],
+    [['INCR', 'ic'], NOTINT],
+    [['SET', 'ic', '2147483645'], OK],
+    [['INCR', 'ic'], int(2147483646)],
+    [['INCR', 'ic'], int(2147483647)],
+    [['GET', 'ic'], bulk('2147483647')],
+    [['INCR', 'ic'], int('2147483648')],
+    [['GET', 'ic'], bulk('2147483648')],
+    [['DECR', 'ic'], int(2147483647)],
+    [['INCRBY', 'ic', '-4294967295'], int(-2147483648)],
+    [['GET', 'ic'], bulk('-2147483648')],
+    [['DECR', 'ic'], int('-2147483649')],
+    [['INCRBY', 'ic', '2147483649'], int(0)],
+    [['DECRBY', 'ic', '0'], int(0)],
+    [['GET', 'ic'], bulk('0')],
+    [['INCRBY', 'ic', '-7'], int(-7)],
+    [['DECR', 'ic'], int(-8)],
+    [['GET', 'ic'], bulk('-8')],
+    [['INCRBYFLOAT', 'ic', '1.5'], bulk('-6.5')],
+    [['SET', 'ic', '41'], OK],
+    [['INCR', 'ic'], int(42)],
+    [['INCR', 'ic'], int(43)],
+    [['SETRANGE', 'ic', '1', '9'], int(2)],
+    [['GET', 'ic'], bulk('49')],
+    [['INCR', 'ic'], int(50)],
+    [['INCR', 'ic'], int(51)],
+    [['GETSET', 'ic', '7'], bulk('51')],
+    [['INCR', 'ic'], int(8)],
+    [['INCR', 'ic'], int(9)],
+    [['COPY', 'ic', 'ic2'], int(1)],
+    [['GET', 'ic2'], bulk('9')],
+    [['SET', 'ic3', '10', 'EX', '1000'], OK],
+    [['INCR', 'ic3'], int(11)],
+    [['INCR', 'ic3'], int(12)],
+    [['TTL', 'ic3'], int(1000)],
+    [['DEBUG', 'RELOAD'], OK],
+    [['MGET', 'ic', 'ic2', 'ic3'], `*3\r\n${bulk('9')}${bulk('9')}${bulk('12')}`],
+    [['TTL', 'ic3'], int(1000)],
+    [['INCR', 'ic3'], int(13)],
+    [['INCR', 'ic3'], int(14)],
+    [['GETDEL', 'ic3'], bulk('14')],
+  ]);
+  // DUMP's payload of a number-kept value is the int encoding's, as Redis's
+  await c.call('SET', 'ic', '123455');
+  await c.call('INCR', 'ic');
+  assert.equal(kept('ic'), 'number');
+  const dumped = await c.call('DUMP', 'ic');
+  if (r !== null) {
+    await r.call('SET', 'ic', '123455');
+    await r.call('INCR', 'ic');
+    assert.deepEqual(dumped, await r.call('DUMP', 'ic'));
+  }
+  assert.equal(await c.call('RESTORE', 'ic4', '0', dumped as string), 'OK');
+  assert.equal(await c.call('GET', 'ic4'), '123456');
+  await c.call('DEL', 'ic', 'ic2', 'ic4');
+  if (r !== null) await r.call('DEL', 'ic', 'ic2');
 });
 
 test('INCRBYFLOAT formats like long double %.17Lf', async () => {
