@@ -54,8 +54,11 @@ const FLAGS_BITS = 0xf;
 const FLAGS_MASK = FLAGS_BITS << FLAGS_SHIFT;
 const LFU_SHIFT = 24;
 
-/** The columns of a KeyTable. V is the value type (DbValue for a Database). */
-export class KeyTable<V> implements SlotColumns {
+/**
+ * The columns of a KeyTable. V is the value type (DbValue for a Database):
+ * never a number, which stands for an integer string kept as one (setIntAt).
+ */
+export class KeyTable<V extends string | object> implements SlotColumns {
   /** key -> slot, and the key column */
   private readonly ix = new StringIndex(this, SHARD_BITS, SHARD_BITS);
   /**
