@@ -8,6 +8,67 @@ import { formatG17 } from '../util/number-format';
 
 const CRLF = '\r\n';
 
+/**
+ * The texts of the commonest headers, made once (as Redis's shared integers
+ * and shared bulk/multibulk headers): ':n\r\n', '$n\r\n' and '*n\r\n'
+ * for n < SHARED_HEADERS. Replying one is a load instead of formatting a
+ * number and two concatenations.
+ */
+const SHARED_HEADERS = 1024;
+const sharedHeaders = (prefix: string): string[] => Array.from({ length: SHARED_HEADERS }, (_, n) => prefix + n + CRLF);
+const INT_REPLY = sharedHeaders(':');
+const BULK_HEADER = sharedHeaders('$');
+const ARRAY_HEADER = sharedHeaders('*');
+
+const fcc = String.fromCharCode;
+
+/**
+ * ':' + v + '\r\n' for a non-negative int32 v, built from its digits in one
+ * String.fromCharCode: a count that grows (INCR, LPUSH's length) is a new
+ * number each time, which misses V8's number-to-string cache and then costs
+ * a string of its own and two concatenations (measured 41-49 ns vs 30).
+ */
+export function intReplyText(v: number): string {
+  if (v < SHARED_HEADERS) return INT_REPLY[v];
+  let a = v;
+  let t = (a / 10) | 0;
+  const d0 = 48 + a - t * 10;
+  a = t;
+  t = (a / 10) | 0;
+  const d1 = 48 + a - t * 10;
+  a = t;
+  t = (a / 10) | 0;
+  const d2 = 48 + a - t * 10;
+  a = t;
+  // v >= 1024: four digits at least
+  t = (a / 10) | 0;
+  const d3 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d3, d2, d1, d0, 13, 10);
+  t = (a / 10) | 0;
+  const d4 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d4, d3, d2, d1, d0, 13, 10);
+  t = (a / 10) | 0;
+  const d5 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d5, d4, d3, d2, d1, d0, 13, 10);
+  t = (a / 10) | 0;
+  const d6 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d6, d5, d4, d3, d2, d1, d0, 13, 10);
+  t = (a / 10) | 0;
+  const d7 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d7, d6, d5, d4, d3, d2, d1, d0, 13, 10);
+  t = (a / 10) | 0;
+  const d8 = 48 + a - t * 10;
+  a = t;
+  if (a === 0) return fcc(58, d8, d7, d6, d5, d4, d3, d2, d1, d0, 13, 10);
+  // ten digits (up to 2^31 - 1)
+  return fcc(58, 48 + a, d8, d7, d6, d5, d4, d3, d2, d1, d0, 13, 10);
+}
+
 /** Number of decimal digits of a non-negative safe integer. */
 export function decimalLength(v: number): number {
   let d = 1;
@@ -212,12 +273,12 @@ export class ReplyWriter {
 
   /** :n */
   int(n: number | bigint): void {
-    if (this.enabled) this.out += ':' + n + CRLF;
+    if (this.enabled) this.out += typeof n === 'number' && (n | 0) === n && n >= 0 ? intReplyText(n) : ':' + n + CRLF;
   }
 
   /** $len value (a latin1 string, binary safe) */
   bulk(s: string): void {
-    if (this.enabled) this.out += '$' + s.length + CRLF + s + CRLF;
+    if (this.enabled) this.out += (s.length < SHARED_HEADERS ? BULK_HEADER[s.length] : '$' + s.length + CRLF) + s + CRLF;
   }
 
   /** bulk or null */
@@ -238,7 +299,7 @@ export class ReplyWriter {
 
   /** Array header; the caller writes n elements. */
   arrayLen(n: number): void {
-    if (this.enabled) this.out += '*' + n + CRLF;
+    if (this.enabled) this.out += n >>> 0 === n && n < SHARED_HEADERS ? ARRAY_HEADER[n] : '*' + n + CRLF;
   }
 
   /** Map header of n pairs (RESP2: array of 2n). */

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReplyText } from '../../src/protocol/reply';
+import { ReplyText, ReplyWriter, intReplyText } from '../../src/protocol/reply';
 import { startTredis } from '../helpers/servers';
 import { TestClient } from '../helpers/resp';
 import { mulberry32 } from '../helpers/prng';
@@ -95,5 +95,32 @@ test('LRANGE, ZRANGE WITHSCORES (RESP2 and RESP3) and SMEMBERS of binary, short 
   } finally {
     c.close();
     await srv.close();
+  }
+});
+
+test('ReplyWriter: shared headers and digit-built integers give the plain encoding at every edge', () => {
+  const w = new ReplyWriter();
+  const edges: number[] = [0, 1, 9, 10, 99, 100, 999, 1000, 1022, 1023, 1024, 1025, 9999, 10000, 99999, 100000, 999999, 1000000];
+  for (let p = 10_000_000; p <= 1_000_000_000; p *= 10) edges.push(p - 1, p, p + 1);
+  edges.push(2147483646, 2147483647, 2147483648, 4294967295, 4294967296, 2 ** 53 - 1, -0, -1, -1023, -1024, -2147483648, -2147483649);
+  const rnd = mulberry32(11);
+  for (let i = 0; i < 2000; i++) edges.push(Math.floor(rnd() * 2 ** 31), Math.floor(rnd() * 100000));
+  for (const n of edges) {
+    if ((n | 0) === n && n >= 0) assert.equal(intReplyText(n), `:${n}\r\n`, `intReplyText(${n})`);
+    w.int(n);
+    assert.equal(w.take(), `:${n}\r\n`, `int(${n})`);
+    w.int(BigInt(n));
+    assert.equal(w.take(), `:${n}\r\n`, `int(${n}n)`);
+    if (n >= 0 && Number.isSafeInteger(n)) {
+      w.arrayLen(n);
+      assert.equal(w.take(), `*${n}\r\n`, `arrayLen(${n})`);
+    }
+  }
+  w.arrayLen(-1);
+  assert.equal(w.take(), '*-1\r\n');
+  for (const len of [0, 1, 9, 10, 1023, 1024, 1025, 70000]) {
+    const s = 'x'.repeat(len);
+    w.bulk(s);
+    assert.equal(w.take(), bulk(s), `bulk of ${len} bytes`);
   }
 });
