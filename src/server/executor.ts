@@ -123,12 +123,17 @@ export class Executor {
     this.runN = 0;
     this.runClient = null;
     this.lastEnd = t;
-    for (let i = 0; i < n; i++) {
-      const cmd = this.runCmds[i];
-      const argv = this.runArgv[i];
-      cmd.stats.usec += usec;
-      server.latency.record(c, cmd, usec);
-      server.slowlog.add(c, cmd, argv, usec);
+    const cmds = this.runCmds;
+    const slow = server.slowlog.wants(usec);
+    // consecutive calls of one command (a pipeline's) are recorded together: their times are the same
+    for (let i = 0; i < n; ) {
+      const cmd = cmds[i];
+      let j = i + 1;
+      while (j < n && cmds[j] === cmd) j++;
+      cmd.stats.usec += usec * (j - i);
+      server.latency.record(c, cmd, usec, j - i);
+      if (slow) for (let k = i; k < j; k++) server.slowlog.add(c, cmd, this.runArgv[k], usec);
+      i = j;
     }
   }
 

@@ -39,14 +39,14 @@ export class LatencyHistogram {
     return LatencyHistogram.lowest(v) + 2 ** b - 1;
   }
 
-  /** hdr_record_value, clamped to 1ns..1s like updateCommandLatencyHistogram. */
-  record(ns: number): void {
+  /** hdr_record_value `count` times, clamped to 1ns..1s like updateCommandLatencyHistogram. */
+  record(ns: number, count = 1): void {
     const v = Math.min(1e9, Math.max(1, Math.round(ns)));
     // lowest(v) with integer ops (v < 2^31; runs after every command)
     const b = 24 - Math.clz32(v | 255);
     const row = this.rows[b] ?? this.newRow(b);
-    row[v >>> b]++;
-    this.total++;
+    row[v >>> b] += count;
+    this.total += count;
   }
 
   private newRow(b: number): Float64Array {
@@ -120,12 +120,16 @@ export class Latency {
     private readonly now: () => number,
   ) {}
 
-  /** After a call: the command's histogram and, above latency-monitor-threshold, a monitor sample. */
-  record(c: Client, command: Command, usec: number): void {
+  /**
+   * After a call (`count` calls of one command that took `usec` each: a
+   * run's, Executor.endRun): the command's histogram and, above
+   * latency-monitor-threshold, a monitor sample.
+   */
+  record(c: Client, command: Command, usec: number, count = 1): void {
     const settings = this.config.settings;
     if (settings.latencyTracking && c.blocked === null) {
       const st = command.stats;
-      (st.histogram ??= new LatencyHistogram()).record(usec * 1000);
+      (st.histogram ??= new LatencyHistogram()).record(usec * 1000, count);
     }
     const ms = Math.floor(usec / 1000);
     const threshold = settings.latencyMonitorThreshold;
