@@ -165,9 +165,11 @@ export class Database {
    */
   setIntAt(s: number, n: number, keepTtl: boolean): void {
     const t = this.table;
+    // a number replacing a number: the cost (the key's alone, keyBytes) stays what it is
+    const same = typeof t.rawValueAt(s) === 'number';
     t.setIntAt(s, n);
     if (!keepTtl) t.setExpireAt(s, -1);
-    this.remeasureSlot(s);
+    if (!same) this.remeasureSlot(s);
   }
 
   /** Re-cost a key after its value changed in place (the executor calls it for a write command's keys). */

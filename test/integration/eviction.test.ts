@@ -121,6 +121,13 @@ test('commands that re-cost their own keys (CommandSpec.costed) leave used_memor
     ['INCRBY', 'n', 123456789012],
     ['DECRBY', 'n', 5],
     ['DECR', 'd'],
+    // a count kept as a number (Database.setIntAt): number to number, then back to a string
+    ['INCR', 'd'],
+    ['INCR', 'd'],
+    ['APPEND', 'd', 'x'.repeat(40)],
+    ['SET', 'd', '5'],
+    ['INCRBY', 'd', 1000000],
+    ['INCRBY', 'd', 1000000],
     ['INCRBY', 'i', -7],
     ['DECRBY', 'j', 9],
     ['INCRBYFLOAT', 'f', '1.5'],
