@@ -91,7 +91,8 @@ export class LatencyHistogram {
     let i = 0;
     let cum = 0;
     let prev = 0;
-    while (cum < this.total) {
+    // bounded by the keys too: every count is in one (the counts add up to total), and the loop ends with them
+    while (cum < this.total && i < keys.length) {
       while (i < keys.length && keys[i] <= level - 1) cum += this.countOf(keys[i++]);
       if (cum > prev) out.push([Math.floor((level - 1) / 1000), cum]);
       prev = cum;

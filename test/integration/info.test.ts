@@ -148,9 +148,18 @@ test('a pipelined run of fast commands is timed as a whole: exact calls, slowlog
     for (const e of log) assert.ok(Number.isInteger(e[2]) && (e[2] as number) >= 0);
     const h = (await c.call('LATENCY', 'HISTOGRAM', 'incr', 'set')) as unknown[];
     const calls = new Map<string, unknown>();
-    for (let i = 0; i < h.length; i += 2) calls.set(h[i] as string, (h[i + 1] as unknown[])[1]);
+    const recorded = new Map<string, unknown>();
+    for (let i = 0; i < h.length; i += 2) {
+      const body = h[i + 1] as unknown[];
+      calls.set(h[i] as string, body[1]);
+      // the histogram's last cumulative bucket: every call was recorded in it (a run's calls are recorded together)
+      const buckets = body[3] as number[];
+      recorded.set(h[i] as string, buckets[buckets.length - 1]);
+    }
     assert.equal(calls.get('incr'), 150);
     assert.equal(calls.get('set'), 30);
+    assert.equal(recorded.get('incr'), 150);
+    assert.equal(recorded.get('set'), 30);
   } finally {
     await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '128');
     c.close();
