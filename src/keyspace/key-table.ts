@@ -118,10 +118,7 @@ export class KeyTable<V extends string | object> implements SlotColumns {
   }
 
   setValueAt(s: number, v: V): void {
-    this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = v;
-    const m = this.metaPages[s >>> PAGE_BITS];
-    const i = 2 * (s & PAGE_MASK) + 1;
-    m[i] = m[i] & ~FLAGS_MASK;
+    this.put(s, v);
   }
 
   /**
@@ -129,7 +126,12 @@ export class KeyTable<V extends string | object> implements SlotColumns {
    * kept as the number (only a V of which a string is one may be kept so).
    */
   setIntAt(s: number, n: number): void {
-    this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = n;
+    this.put(s, n);
+  }
+
+  /** A slot's new value, kept as given; the owner's flags (a forced encoding) are reset. */
+  private put(s: number, v: V | number): void {
+    this.valPages[s >>> PAGE_BITS][s & PAGE_MASK] = v;
     const m = this.metaPages[s >>> PAGE_BITS];
     const i = 2 * (s & PAGE_MASK) + 1;
     m[i] = m[i] & ~FLAGS_MASK;

@@ -138,12 +138,12 @@ export class Aof implements PropagationSink {
 
   // ------------------------------------------------------------ feeding
 
-  /** feedAppendOnlyFile */
   /** Whether feed() takes commands (not while off, nor while waiting for a rewrite that has not started). */
   wants(): boolean {
     return !(this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null));
   }
 
+  /** feedAppendOnlyFile */
   feed(db: number, argv: string[], big: Map<string, Buffer> | null = null): void {
     if (!this.wants()) return;
     let out = '';
