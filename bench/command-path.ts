@@ -14,6 +14,7 @@
  *   node dist/bench/command-path.js --tests hget,sismember,zrank --n 50000   # big hash/set/zset (50000 members, made untimed first)
  *   node dist/bench/command-path.js --tests rb-hset,rb-incr,rb-lpush  # redis-benchmark's requests (one key, no -r)
  *   node dist/bench/command-path.js --tests rb-incr --batch 16    # 16 commands a read, as redis-benchmark -P 16 sends them
+ *   node dist/bench/command-path.js --tests rb-incr-r,rb-hset-r --batch 16   # -r 1000000: a million keys / members made first
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -67,6 +68,19 @@ function request(test: string, i: number): string[] {
       return ['SADD', 'myset', 'element:__rand_int__'];
     case 'rb-zadd':
       return ['ZADD', 'myzset', '0', 'element:__rand_int__'];
+    // redis-benchmark -r 1000000 (setup() made the million keys / members first, as a warm-up run would have)
+    case 'rb-set-r':
+      return ['SET', 'key:' + rand12(i), 'VXK'];
+    case 'rb-get-r':
+      return ['GET', 'key:' + rand12(i)];
+    case 'rb-incr-r':
+      return ['INCR', 'counter:' + rand12(i)];
+    case 'rb-hset-r':
+      return ['HSET', 'myhash', 'element:' + rand12(i), 'VXK'];
+    case 'rb-sadd-r':
+      return ['SADD', 'myset', 'element:' + rand12(i)];
+    case 'rb-zadd-r':
+      return ['ZADD', 'myzset', String(i % 1000), 'element:' + rand12(i)];
     case 'xadd':
       return ['XADD', 'stream', '*', 'field', 'value'];
     case 'xrange':
@@ -81,6 +95,14 @@ function request(test: string, i: number): string[] {
     default:
       return bigRequest(test, i);
   }
+}
+
+/** Keys of the -r tests (redis-benchmark -r 1000000). */
+const RANDOM_KEYS = 1_000_000;
+
+/** Request i's __rand_int__ of a -r test: a fixed pseudo-random number below RANDOM_KEYS, as 12 digits. */
+function rand12(i: number): string {
+  return String((Math.imul(i + 1, 0x9e3779b1) >>> 0) % RANDOM_KEYS).padStart(12, '0');
 }
 
 /** Members of the big aggregates a setup() fills (hashtable/skiplist encodings). */
@@ -98,6 +120,23 @@ function setup(test: string): string[][] {
       out.push(argv);
     }
   };
+  if (test.startsWith('rb-') && test.endsWith('-r')) {
+    // every key or member of the -r range present, as after redis-benchmark's warm-up
+    const item = (j: number) => String(j).padStart(12, '0');
+    const batch = (make: (j: number) => string[], head: string[]) => {
+      for (let i = 0; i < RANDOM_KEYS; i += 1000) {
+        const argv = [...head];
+        for (let j = i; j < i + 1000; j++) argv.push(...make(j));
+        out.push(argv);
+      }
+    };
+    if (test === 'rb-set-r' || test === 'rb-get-r') batch((j) => ['key:' + item(j), 'VXK'], ['MSET']);
+    if (test === 'rb-incr-r') batch((j) => ['counter:' + item(j), String(j & 0xffff)], ['MSET']);
+    if (test === 'rb-hset-r') batch((j) => ['element:' + item(j), 'VXK'], ['HSET', 'myhash']);
+    if (test === 'rb-sadd-r') batch((j) => ['element:' + item(j)], ['SADD', 'myset']);
+    if (test === 'rb-zadd-r') batch((j) => [String(j % 1000), 'element:' + item(j)], ['ZADD', 'myzset']);
+    return out;
+  }
   if (test === 'xrange') for (let i = 1; i <= 100; i++) out.push(['XADD', 's100', `${i}-0`, 'field', 'value-' + i]);
   if (test.startsWith('h')) fill('HSET', 'bh', (j) => ['field:' + j, 'value:' + j]);
   if (test.startsWith('s')) {

@@ -10,7 +10,7 @@
  */
 
 import { randomIndex, sampleDistinct } from './random';
-import { StringIndex, pairKey, pairOf, pairValue } from '../string-index';
+import { StringIndex, pairKey, pairLength, pairOf, pairValue } from '../string-index';
 import {
   LP_EMPTY,
   LpBuilder,
@@ -73,12 +73,13 @@ export class HashTable {
   /** Sets a field; true when it is new. */
   set(field: string, value: string): boolean {
     const s = this.ix.find(field);
-    const e = pairOf(field, value);
     if (s >= 0) {
-      this.ix.setEntry(s, e);
+      // the same value again (a client re-setting its fields): keep the entry, no new string to make and collect
+      const old = this.ix.keyAt(s)!;
+      if (old.length !== pairLength(field.length, value.length) || !old.endsWith(value)) this.ix.setEntry(s, pairOf(field, value));
       return false;
     }
-    this.ix.insert(field, e);
+    this.ix.insert(field, pairOf(field, value));
     return true;
   }
 
