@@ -16,6 +16,7 @@ import type { RZSet } from './types/zset';
 import type { RStream } from './types/stream';
 import type { RBigString } from './big-string';
 import { KeyTable } from './key-table';
+import type { StringIndex } from './string-index';
 import { keyBytes } from './memory-size';
 import { LFU_INIT_VAL } from './lfu';
 
@@ -26,6 +27,13 @@ export type DbValue = string | RBigString | RList | RHash | RSet | RZSet | RStre
 export function typeName(v: DbValue): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream' {
   return typeof v === 'string' ? 'string' : v.type;
 }
+
+/** Database.warm's scratch: up to W_MAX keys or members of one batch. */
+const W_MAX = 64;
+const W_FRAME = new Int32Array(W_MAX);
+const W_START = new Int32Array(W_MAX);
+const W_END = new Int32Array(W_MAX);
+const W_SLOTS = new Int32Array(W_MAX);
 
 export const EXPIRE_DELETE = 2;
 export const EXPIRE_HIDE = 1;
@@ -110,6 +118,66 @@ export class Database {
       return -1;
     }
     return s;
+  }
+
+  /**
+   * Read ahead for a pipelined batch (Connections.warm): frame f (0 <= f < n)
+   * of the batch has argc[f] arguments, argument k (1..3) at buf[start[3f+k-1],
+   * end[3f+k-1]). Each frame's argument 1 is warmed as a key (KeyTable.warm);
+   * where that key holds a big hash, set or sorted set, its argument 2 (and
+   * 3 for a sorted set: ZADD's member follows the score) is warmed in the
+   * aggregate's member index. Only the aggregate of the first such key is
+   * warmed (a batch usually works on one). A hint: changes nothing.
+   */
+  warm(buf: Uint8Array, argc: Int32Array, start: Int32Array, end: Int32Array, n: number): void {
+    const t = this.table;
+    let k = 0;
+    for (let f = 0; f < n; f++) {
+      if (argc[f] < 2) continue;
+      W_FRAME[k] = f;
+      W_START[k] = start[3 * f];
+      W_END[k] = end[3 * f];
+      k++;
+    }
+    if (k === 0) return;
+    t.warm(buf, W_START, W_END, k, W_SLOTS);
+    if (t.bigValues === 0) return;
+    let ix: StringIndex | null = null;
+    let zset = false;
+    let m = 0;
+    for (let j = 0; j < k; j++) {
+      const s = W_SLOTS[j];
+      if (s < 0) continue;
+      const v = t.rawValueAt(s);
+      if (typeof v !== 'object') continue;
+      if (ix === null) {
+        if (v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset') continue;
+        ix = v.memberIndex();
+        if (ix === null) continue;
+        zset = v.type === 'zset';
+      } else if ((v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset') || v.memberIndex() !== ix) continue;
+      const f = W_FRAME[j];
+      for (let a = 2; a <= (zset ? 3 : 2) && a < argc[f] && m < W_MAX; a++) {
+        W_START[m] = start[3 * f + a - 1];
+        W_END[m] = end[3 * f + a - 1];
+        m++;
+      }
+    }
+    if (ix !== null && m > 0) ix.warm(buf, W_START, W_END, m, W_SLOTS);
+  }
+
+  /** Whether the key of bytes buf[a, b) holds a hash, set or sorted set of at least `min` members in a member index (Database.warm). */
+  bigMembersAt(buf: Uint8Array, a: number, b: number, min: number): boolean {
+    W_START[0] = a;
+    W_END[0] = b;
+    const t = this.table;
+    t.warm(buf, W_START, W_END, 1, W_SLOTS);
+    const s = W_SLOTS[0];
+    if (s < 0) return false;
+    const v = t.rawValueAt(s);
+    if (typeof v !== 'object' || (v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset')) return false;
+    const ix = v.memberIndex();
+    return ix !== null && ix.size >= min;
   }
 
   /** The value of a live key (see lookupSlot). */

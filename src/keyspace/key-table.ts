@@ -86,6 +86,11 @@ export class KeyTable<V extends string | object> implements SlotColumns {
     return this.ix.size;
   }
 
+  /** Number of keys whose cost is MEM_CAP (~1 MB) or more: big aggregates (Database.warm). */
+  get bigValues(): number {
+    return this.bigMem === null ? 0 : this.bigMem.size;
+  }
+
   /** Number of keys with a TTL. */
   get volatileSize(): number {
     return this.volatileCount;
@@ -99,6 +104,25 @@ export class KeyTable<V extends string | object> implements SlotColumns {
   /** The slot of a key, -1 when absent. */
   find(key: string): number {
     return this.ix.find(key);
+  }
+
+  /**
+   * StringIndex.warm for keys given as byte ranges, then each found key's
+   * value pointer and record (what a command's lookup reads next); `slots`
+   * gets their slots. Changes nothing.
+   */
+  warm(buf: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, slots: Int32Array): number {
+    this.ix.warm(buf, starts, ends, n, slots);
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      const s = slots[j];
+      if (s < 0 || (j > 0 && slots[j - 1] === s)) continue;
+      const p = s >>> PAGE_BITS;
+      const o = s & PAGE_MASK;
+      const v = this.valPages[p][o];
+      acc += this.metaPages[p][2 * o] + (typeof v === 'string' ? v.length : 0);
+    }
+    return acc;
   }
 
   /** Key at a slot (null for a hole). */

@@ -78,6 +78,36 @@ function rangeHash(k: string, from: number, to: number): number {
   return h >>> 0;
 }
 
+/** keyHash of the latin1 string of bytes b[from, to), for to - from <= 256 (longer ones are hashed in samples). */
+export function bytesHash(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5 ^ SEED;
+  let i = from;
+  for (; i + 1 < to; i += 2) h = Math.imul(h ^ (b[i] | (b[i + 1] << 16)), 0x01000193);
+  if (i < to) h = Math.imul(h ^ b[i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The longest string bytesHash hashes as keyHash does. */
+export const BYTES_HASH_MAX = 256;
+
+/**
+ * What a warm-up (StringIndex.warm) last read, kept so that the loads are
+ * not optimized away.
+ */
+let warmSink = 0;
+/** StringIndex.warm calls made (tests check that a path warms). */
+let warmCalls = 0;
+
+/** How many StringIndex.warm calls this process made. */
+export function warmCount(): number {
+  return warmCalls;
+}
+
 /**
  * A key and its value in one flat string (a paired index's entry): the key's
  * length (one char below 255, else 255 and four little-endian chars), the
@@ -133,6 +163,9 @@ function pairKeyHash(e: string): number {
   const k = pairKeyStart(e);
   return rangeHash(e, k, k + pairKeyLength(e));
 }
+
+/** StringIndex.warm's hashes. */
+const WARM_HASHES = new Int32Array(64);
 
 /** What an owner of per-slot columns hears from its StringIndex. */
 export interface SlotColumns {
@@ -245,6 +278,73 @@ export class StringIndex {
       }
       i = (i + 1) & m;
     }
+  }
+
+  /**
+   * Bring into the cache what find() will read for each of n strings given
+   * as byte ranges buf[starts[j], ends[j]) (the keys of the commands a
+   * pipelining client sent together, RequestParser.peekArgs): their index
+   * cells, their slots' entries and the strings there. Each of those is a
+   * cache miss in a big index, and find() pays them one after another; here
+   * the loads of all n strings are issued together, a phase at a time, so
+   * the CPU waits for them at once. slots[j] gets the slot of string j (-1:
+   * absent or too long; a repeat of the bytes before it gets their slot,
+   * loaded once), for the owner to warm its own columns. Changes nothing.
+   */
+  warm(buf: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, slots: Int32Array): void {
+    const hashes = WARM_HASHES;
+    let prevStart = -1;
+    let prevLen = -1;
+    // phase 1: hashes (no memory)
+    for (let j = 0; j < n; j++) {
+      const a = starts[j];
+      const len = ends[j] - a;
+      const long = len > BYTES_HASH_MAX;
+      let repeat = false;
+      if (!long && len === prevLen) {
+        repeat = true;
+        for (let i = 0; repeat && i < len; i++) repeat = buf[a + i] === buf[prevStart + i];
+      }
+      prevStart = a;
+      prevLen = len;
+      // -2: a repeat (the slot of the one before), -3: not looked up
+      slots[j] = long ? -3 : repeat ? -2 : 0;
+      if (!long && !repeat) hashes[j] = bytesHash(buf, a, ends[j]) | 0;
+    }
+    // phase 2: the index cells (one miss each, all in flight together)
+    const bits = this.shardBits;
+    const mask = this.shardMask;
+    for (let j = 0; j < n; j++) {
+      if (slots[j] < 0) {
+        slots[j] = slots[j] === -2 ? slots[j - 1] : -1;
+        continue;
+      }
+      const h = hashes[j];
+      const t = this.index[h & mask];
+      let s = -1;
+      if (t !== null) {
+        const m = (t.length >>> 1) - 1;
+        for (let i = (h >>> bits) & m, k = 0; k < 64; i = (i + 1) & m, k++) {
+          const c = t[2 * i];
+          if (c === 0) break;
+          if (t[2 * i + 1] === h) {
+            s = c - 1;
+            break;
+          }
+        }
+      }
+      slots[j] = s;
+    }
+    // phase 3: the slots' entries and their strings' headers
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      const s = slots[j];
+      if (s < 0 || (j > 0 && slots[j - 1] === s)) continue;
+      const e = this.keyPages[s >>> PAGE_BITS][s & PAGE_MASK];
+      if (e !== null) acc += e.length;
+    }
+    warmSink = acc;
+    warmCalls++;
   }
 
   /** The string at a slot (null for a hole); a paired index's entry there (pairKey, pairValue). */

@@ -34,6 +34,22 @@ const MULTIBULK_MAX = 2147483647;
 const UNAUTH_MULTIBULK_MAX = 10;
 const UNAUTH_BULK_MAX = 16384;
 const BIG_ARG = 32 * 1024;
+
+/** Most frames RequestParser.peekArgs looks ahead at. */
+export const WARM_MAX = 32;
+
+/**
+ * What RequestParser.peekArgs found: for frame f (0 <= f < n), argc[f]
+ * arguments, argument k (1..3, when k < argc) at buf[start[3f+k-1], end[3f+k-1]).
+ */
+export class ArgsAhead {
+  buf: Buffer = EMPTY_AHEAD;
+  n = 0;
+  readonly argc = new Int32Array(WARM_MAX);
+  readonly start = new Int32Array(3 * WARM_MAX);
+  readonly end = new Int32Array(3 * WARM_MAX);
+}
+const EMPTY_AHEAD = Buffer.alloc(0);
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -225,6 +241,54 @@ export class RequestParser {
       this.cmdStart = this.pos;
       return args;
     }
+  }
+
+  /**
+   * Where the arguments 1..3 of the whole multibulk frames buffered after the
+   * next one to run lie, without parsing them (a look ahead for
+   * Database.warm): fills `ahead` with up to `max` (<= WARM_MAX) frames,
+   * stopping at anything that is not a plain whole frame. Nothing is consumed.
+   */
+  peekArgs(ahead: ArgsAhead, max = WARM_MAX): void {
+    ahead.buf = this.buf;
+    ahead.n = 0;
+    if (this.inCommand || this.big !== null) return;
+    const buf = this.buf;
+    const end = buf.length;
+    let p = this.pos;
+    let f = 0;
+    while (f < max && p < end && buf[p] === 42 /* '*' */) {
+      let n = 0;
+      let d: number;
+      p++;
+      while (p < end && (d = buf[p]) !== CR && n < 1024) {
+        n = n * 10 + d - 48;
+        p++;
+      }
+      if (p + 1 >= end || n <= 0 || n >= 1024) break;
+      p += 2;
+      let k = 0;
+      for (; k < n; k++) {
+        if (p >= end || buf[p] !== 36 /* '$' */) break;
+        p++;
+        let len = 0;
+        while (p < end && (d = buf[p]) !== CR && len < BIG_ARG) {
+          len = len * 10 + d - 48;
+          p++;
+        }
+        p += 2;
+        if (len >= BIG_ARG || p + len + 2 > end) break;
+        if (k >= 1 && k <= 3) {
+          ahead.start[3 * f + k - 1] = p;
+          ahead.end[3 * f + k - 1] = p + len;
+        }
+        p += len + 2;
+      }
+      if (k < n) break;
+      ahead.argc[f] = n;
+      f++;
+    }
+    ahead.n = f;
   }
 
   /** An argument longer than STRING_LIMIT: its placeholder in argv, its bytes in bigArgs. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StringIndex, PAGE, RESHARD_AT, pairOf, pairKey, pairValue, pairLength, type SlotColumns } from '../../src/keyspace/string-index';
+import { StringIndex, PAGE, RESHARD_AT, pairOf, pairKey, pairValue, pairLength, bytesHash, keyHash, BYTES_HASH_MAX, type SlotColumns } from '../../src/keyspace/string-index';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -251,4 +251,43 @@ test('StringIndex (paired): entries found by their key alone, through growth, re
   // a key that is a prefix of a stored one, or a stored entry itself, is not found
   assert.equal(ix.find('f:'), -1);
   assert.equal(ix.find(pairOf('f:1', 'x')), -1);
+});
+
+test('bytesHash: the keyHash of the latin1 string of the bytes, for every length up to BYTES_HASH_MAX', () => {
+  const rnd = rng(11);
+  for (let len = 0; len <= BYTES_HASH_MAX; len++) {
+    for (let r = 0; r < 4; r++) {
+      const b = Buffer.alloc(len + 6);
+      for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
+      assert.equal(bytesHash(b, 3, 3 + len), keyHash(b.latin1Slice(3, 3 + len)), `length ${len}`);
+    }
+  }
+});
+
+test('StringIndex.warm: the slot of each present string given as bytes (repeats too), -1 for absent and long ones; changes nothing', () => {
+  const o = new Owner(4);
+  const keys: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    keys.push('key:' + i);
+    o.ix.insert('key:' + i);
+  }
+  // ranges over one buffer: present, absent, a repeat of the one before, one too long to hash as bytes
+  const parts = ['key:17', 'key:4999', 'nope', 'nope', 'key:0', 'key:0', 'x'.repeat(300), 'key:2500'];
+  const buf = Buffer.from(parts.join('|'), 'latin1');
+  const starts = new Int32Array(parts.length);
+  const ends = new Int32Array(parts.length);
+  let p = 0;
+  parts.forEach((s, j) => {
+    starts[j] = p;
+    ends[j] = p + s.length;
+    p += s.length + 1;
+  });
+  const slots = new Int32Array(parts.length);
+  o.ix.warm(buf, starts, ends, parts.length, slots);
+  const want = parts.map((s) => (s.length > BYTES_HASH_MAX ? -1 : o.ix.find(s)));
+  assert.deepEqual([...slots], want);
+  assert.deepEqual(want.slice(0, 3), [o.ix.find('key:17'), o.ix.find('key:4999'), -1]);
+  assert.ok(want[0] >= 0 && want[7] >= 0);
+  assert.equal(o.ix.size, 5000);
+  for (const k of keys) assert.equal(o.ix.keyAt(o.ix.find(k)), k);
 });

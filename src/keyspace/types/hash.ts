@@ -50,6 +50,11 @@ export const DEFAULT_HASH_LIMITS: HashLimits = { maxListpackEntries: 512, maxLis
 export class HashTable {
   private readonly ix = new StringIndex(null, 4, 0, true);
 
+  /** The field index (Database.warm reads ahead in it). */
+  get index(): StringIndex {
+    return this.ix;
+  }
+
   /** Number of fields. */
   get size(): number {
     return this.ix.size;
@@ -167,6 +172,11 @@ export class RHash implements Iterable<[string, string]> {
   tableBytes(): number {
     const p = this.p;
     return typeof p === 'string' ? 0 : p.bytes();
+  }
+
+  /** The hashtable encoding's field index, null while a listpack (Database.warm). */
+  memberIndex(): StringIndex | null {
+    return typeof this.p === 'string' ? null : this.p.index;
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "hashtable" for good. */

@@ -110,6 +110,11 @@ export class RSet implements Iterable<string> {
     return typeof d === 'string' ? 0 : d.bytes();
   }
 
+  /** The hashtable encoding's member index, null while an intset (Database.warm). */
+  memberIndex(): StringIndex | null {
+    return typeof this.d === 'string' ? null : this.d;
+  }
+
   /** OBJECT ENCODING: "intset" or (sticky) "hashtable". */
   encoding(): 'intset' | 'hashtable' {
     return typeof this.d === 'string' ? 'intset' : 'hashtable';

@@ -13,6 +13,7 @@
 import { randomIndex, sampleDistinct } from './random';
 import { lpFirst, lpGet, lpSkip, lpToOwnedArray } from '../listpack';
 import { ZTable } from './zset-table';
+import type { StringIndex } from '../string-index';
 import {
   DEFAULT_ZSET_LIMITS,
   type LexRange,
@@ -148,6 +149,11 @@ export class RZSet implements Iterable<ZEntry> {
   tableBytes(): number {
     const p = this.p;
     return typeof p === 'string' ? 0 : p.bytes();
+  }
+
+  /** The skiplist encoding's member index, null while a listpack (Database.warm). */
+  memberIndex(): StringIndex | null {
+    return typeof this.p === 'string' ? null : this.p.index;
   }
 
   /** OBJECT ENCODING: "listpack" until a write exceeded the limits, then "skiplist" for good. */
