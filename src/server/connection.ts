@@ -10,7 +10,7 @@ import type * as tls from 'node:tls';
 import { Client } from './client';
 import { DirectWriter } from './direct-write';
 import type { Server } from './server';
-import { ArgsAhead, ProtocolError, QueryBufferLimitError } from '../protocol/parser';
+import { ArgsAhead, ProtocolError, QueryBufferLimitError, WARM_MAX } from '../protocol/parser';
 
 const DENIED_PROTECTED_MODE =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -106,14 +106,14 @@ export class Connections {
     const now = this.server.now();
     c.lastInteraction = now;
     c.parser.push(chunk);
-    if (c.masterInput === null && (c.db.table.size >= WARM_KEYS || c.db.table.bigValues > 0)) this.warm(c);
     this.processInput(c, now);
     if (shared) c.parser.own();
   }
 
   /**
-   * Before a pipelined batch runs, bring into the cache what its commands'
-   * key lookups will read (KeyTable.warm): in a big keyspace each lookup
+   * Before the next commands of a pipelined batch run (up to WARM_MAX of
+   * them; processInput calls this again for each next WARM_MAX), bring into
+   * the cache what their key lookups will read (KeyTable.warm): in a big keyspace each lookup
    * pays several cache misses one after another; warmed together, a batch
    * pays them about once (Database.warm). In a small keyspace with a big
    * value only a batch whose first command works on a big hash, set or
@@ -145,8 +145,15 @@ export class Connections {
     const ex = server.executor;
     if (wall >= 0) ex.batch(wall, performance.now());
     else ex.batch(-1, -1);
+    // the read-ahead: before the first command, then every WARM_MAX commands of a deeper pipeline
+    let warmIn = 0;
     try {
       while (!c.closed && !c.closeAfterReply && c.blocked === null && (postponed.size === 0 || !postponed.has(c))) {
+        if (warmIn-- === 0) {
+          warmIn = WARM_MAX - 1;
+          const t = c.db.table;
+          if (t.size >= WARM_KEYS || t.bigValues > 0) this.warm(c);
+        }
         const argv = c.pendingArgv ?? c.parser.next();
         if (argv === null) break;
         c.pendingArgv = null;
