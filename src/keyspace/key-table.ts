@@ -111,7 +111,7 @@ export class KeyTable<V extends string | object> implements SlotColumns {
    * value pointer and record (what a command's lookup reads next); `slots`
    * gets their slots. Changes nothing.
    */
-  warm(buf: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, slots: Int32Array): number {
+  warm(buf: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, slots: Int32Array): void {
     this.ix.warm(buf, starts, ends, n, slots);
     let acc = 0;
     for (let j = 0; j < n; j++) {
@@ -120,10 +120,14 @@ export class KeyTable<V extends string | object> implements SlotColumns {
       const p = s >>> PAGE_BITS;
       const o = s & PAGE_MASK;
       const v = this.valPages[p][o];
-      acc += this.metaPages[p][2 * o] + (typeof v === 'string' ? v.length : 0);
+      acc = (acc + this.metaPages[p][2 * o] + (typeof v === 'string' ? v.length : 0)) | 0;
     }
-    return acc;
+    // kept, so that the loads are not optimized away
+    this.warmed = acc;
   }
+
+  /** what warm() read last */
+  private warmed = 0;
 
   /** Key at a slot (null for a hole). */
   keyAt(s: number): string | null {

@@ -43,13 +43,12 @@ export const WARM_MAX = 32;
  * arguments, argument k (1..3, when k < argc) at buf[start[3f+k-1], end[3f+k-1]).
  */
 export class ArgsAhead {
-  buf: Buffer = EMPTY_AHEAD;
+  buf: Buffer = EMPTY;
   n = 0;
   readonly argc = new Int32Array(WARM_MAX);
   readonly start = new Int32Array(3 * WARM_MAX);
   readonly end = new Int32Array(3 * WARM_MAX);
 }
-const EMPTY_AHEAD = Buffer.alloc(0);
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -261,23 +260,24 @@ export class RequestParser {
       let n = 0;
       let d: number;
       p++;
-      while (p < end && (d = buf[p]) !== CR && n < 1024) {
-        n = n * 10 + d - 48;
+      while (p < end && (d = buf[p] - 48) >= 0 && d <= 9 && n < 1024) {
+        n = n * 10 + d;
         p++;
       }
-      if (p + 1 >= end || n <= 0 || n >= 1024) break;
+      if (p + 1 >= end || buf[p] !== CR || n <= 0 || n >= 1024) break;
       p += 2;
       let k = 0;
       for (; k < n; k++) {
         if (p >= end || buf[p] !== 36 /* '$' */) break;
         p++;
         let len = 0;
-        while (p < end && (d = buf[p]) !== CR && len < BIG_ARG) {
-          len = len * 10 + d - 48;
+        while (p < end && (d = buf[p] - 48) >= 0 && d <= 9 && len < BIG_ARG) {
+          len = len * 10 + d;
           p++;
         }
+        if (p >= end || buf[p] !== CR || len >= BIG_ARG) break;
         p += 2;
-        if (len >= BIG_ARG || p + len + 2 > end) break;
+        if (p + len + 2 > end) break;
         if (k >= 1 && k <= 3) {
           ahead.start[3 * f + k - 1] = p;
           ahead.end[3 * f + k - 1] = p + len;

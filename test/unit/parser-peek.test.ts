@@ -53,6 +53,12 @@ test('RequestParser.peekArgs: stops at a partial frame, an inline command, a mal
   const got = peeked(r);
   assert.equal(got.length, WARM_MAX);
   assert.deepEqual(got[WARM_MAX - 1], ['k' + (WARM_MAX - 1)]);
+  // lengths that are not plain digits end it too (next() words the error)
+  for (const bad of ['*2\r\n$3\r\nGET\r\n$-1\r\n', '*2\r\n$3\r\nGET\r\n$1x\r\nk\r\n', '*x\r\n', '*-2\r\n', '*2x\r\n$3\r\nGET\r\n$1\r\nk\r\n']) {
+    const u = new RequestParser(limits);
+    u.push(Buffer.from(resp('GET', 'x') + bad + resp('GET', 'y'), 'latin1'));
+    assert.deepEqual(peeked(u), [['x']], JSON.stringify(bad));
+  }
   // a big argument ends the look ahead before its frame
   const s = new RequestParser(limits);
   s.push(Buffer.from(resp('GET', 'x') + resp('SET', 'big', 'v'.repeat(40 * 1024)), 'latin1'));

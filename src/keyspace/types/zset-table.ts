@@ -49,11 +49,6 @@ function entry(member: string, score: number): ZEntry {
 /** A sorted set as member index + score column + chunked order (see the file comment). */
 export class ZTable implements SlotColumns, Iterable<ZEntry> {
   private readonly ix = new StringIndex(this, 4);
-
-  /** The member index (Database.warm reads ahead in it). */
-  get index(): StringIndex {
-    return this.ix;
-  }
   private scores: Float64Array[] = [];
   /** sorted chunks of slot numbers; none is empty */
   private chunks: Int32Array[] = [];
@@ -63,6 +58,11 @@ export class ZTable implements SlotColumns, Iterable<ZEntry> {
   /** result of locate()/seek(): chunk and position */
   private c = 0;
   private i = 0;
+
+  /** The member index (Database.warm reads ahead in it). */
+  get index(): StringIndex {
+    return this.ix;
+  }
 
   /** Number of members (ZCARD). */
   get size(): number {
