@@ -58,6 +58,16 @@ export function keyHash(k: string): number {
   return rangeHash(k, 0, k.length);
 }
 
+/** The hashes' final mix (murmur3's fmix32): every bit of the result depends on every bit of h. */
+function finalMix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** keyHash of k.slice(from, to), without the slice. */
 function rangeHash(k: string, from: number, to: number): number {
   const n = to - from;
@@ -70,26 +80,17 @@ function rangeHash(k: string, from: number, to: number): number {
     for (let i = from + 64; i < to - 64; i += step) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
     h = Math.imul(h ^ n, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finalMix(h);
 }
 
 /** keyHash of the latin1 string of bytes b[from, to), for to - from <= 256 (longer ones are hashed in samples). */
 export function bytesHash(b: Uint8Array, from: number, to: number): number {
+  // fnv() over the bytes: the same two chars a step
   let h = 0x811c9dc5 ^ SEED;
   let i = from;
   for (; i + 1 < to; i += 2) h = Math.imul(h ^ (b[i] | (b[i + 1] << 16)), 0x01000193);
   if (i < to) h = Math.imul(h ^ b[i], 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finalMix(h);
 }
 
 /** The longest string bytesHash hashes as keyHash does. */
