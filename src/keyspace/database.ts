@@ -35,6 +35,12 @@ const W_START = new Int32Array(W_MAX);
 const W_END = new Int32Array(W_MAX);
 const W_SLOTS = new Int32Array(W_MAX);
 
+/** The member index of a big hash, set or sorted set (hashtable/skiplist encodings), else null. */
+function memberIndexOf(v: DbValue | number): StringIndex | null {
+  if (typeof v !== 'object' || (v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset')) return null;
+  return v.memberIndex();
+}
+
 export const EXPIRE_DELETE = 2;
 export const EXPIRE_HIDE = 1;
 export const EXPIRE_KEEP = 0;
@@ -148,14 +154,13 @@ export class Database {
     for (let j = 0; j < k; j++) {
       const s = W_SLOTS[j];
       if (s < 0) continue;
-      const v = t.rawValueAt(s);
-      if (typeof v !== 'object') continue;
+      const v = t.rawValueAt(s)!;
+      const vix = memberIndexOf(v);
+      if (vix === null || (ix !== null && vix !== ix)) continue;
       if (ix === null) {
-        if (v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset') continue;
-        ix = v.memberIndex();
-        if (ix === null) continue;
-        zset = v.type === 'zset';
-      } else if ((v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset') || v.memberIndex() !== ix) continue;
+        ix = vix;
+        zset = typeof v === 'object' && v.type === 'zset';
+      }
       const f = W_FRAME[j];
       for (let a = 2; a <= (zset ? 3 : 2) && a < argc[f] && m < W_MAX; a++) {
         W_START[m] = start[3 * f + a - 1];
@@ -173,10 +178,7 @@ export class Database {
     const t = this.table;
     t.warm(buf, W_START, W_END, 1, W_SLOTS);
     const s = W_SLOTS[0];
-    if (s < 0) return false;
-    const v = t.rawValueAt(s);
-    if (typeof v !== 'object' || (v.type !== 'hash' && v.type !== 'set' && v.type !== 'zset')) return false;
-    const ix = v.memberIndex();
+    const ix = s < 0 ? null : memberIndexOf(t.rawValueAt(s)!);
     return ix !== null && ix.size >= min;
   }
 

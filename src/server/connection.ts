@@ -124,6 +124,8 @@ export class Connections {
     const ahead = AHEAD;
     const db = c.db;
     if (db.table.size < WARM_KEYS) {
+      // a small keyspace: only for a big value, and then only if the batch starts with a big hash, set or sorted set
+      if (db.table.bigValues === 0) return;
       c.parser.peekArgs(ahead, 1);
       if (ahead.n === 0 || ahead.argc[0] < 2 || !db.bigMembersAt(ahead.buf, ahead.start[0], ahead.end[0], WARM_KEYS)) return;
     }
@@ -151,8 +153,7 @@ export class Connections {
       while (!c.closed && !c.closeAfterReply && c.blocked === null && (postponed.size === 0 || !postponed.has(c))) {
         if (warmIn-- === 0) {
           warmIn = WARM_MAX - 1;
-          const t = c.db.table;
-          if (t.size >= WARM_KEYS || t.bigValues > 0) this.warm(c);
+          this.warm(c);
         }
         const argv = c.pendingArgv ?? c.parser.next();
         if (argv === null) break;
